@@ -1,0 +1,354 @@
+//! `mlloss binarize`: scikit-learn's `MultiLabelBinarizer().fit_transform`.
+//!
+//! With `--classes` the columns are known up front and rows stream straight
+//! to the output. Without it the columns are the sorted set of every label,
+//! known only at the end, so each sample is kept as a list of small integer
+//! ids (4 bytes a label) until then.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::ValueEnum;
+use clap::error::ErrorKind;
+
+use crate::error::InputError;
+use crate::input::{Format, LabelLayout, LabelReader, Sample, Source};
+use crate::output::Output;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Label lists, one sample per line (or per JSON array); - or nothing for stdin.
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub file: PathBuf,
+
+    /// Input format, instead of guessing from the extension (stdin: csv).
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Fix the columns and their order, like scikit-learn's `classes=` (comma-separated).
+    #[arg(long, value_name = "A,B,…", value_parser = parse_classes)]
+    pub classes: Option<ClassList>,
+
+    /// What to do with a label that is not in --classes.
+    #[arg(long, value_enum, default_value_t = Unknown::Warn)]
+    pub unknown: Unknown,
+
+    /// Read a CSV/TSV with a header row and take the labels from this column.
+    #[arg(long, value_name = "NAME")]
+    pub column: Option<String>,
+
+    /// Split each field into labels at this separator (e.g. '|' or ' ').
+    #[arg(long, value_name = "S")]
+    pub sep: Option<String>,
+
+    /// Print the class names as a first line.
+    #[arg(long)]
+    pub header: bool,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  mlloss binarize labels.csv
+  mlloss binarize --classes cat,dog,bird --unknown error labels.csv
+  mlloss binarize --column genres --sep '|' movies.csv
+  mlloss binarize --classes a,b,c labels.csv | mlloss loss --kind mlsm logits.csv -";
+
+/// What to do with a label that is not in --classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Unknown {
+    /// Ignore it, and name all such labels in one warning on stderr (scikit-learn's behaviour).
+    Warn,
+    /// Ignore it silently.
+    Ignore,
+    /// Stop with an error naming the label and its line.
+    Error,
+}
+
+/// Class names from `--classes`, in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassList(pub Vec<String>);
+
+fn parse_classes(text: &str) -> Result<ClassList, String> {
+    let mut seen = BTreeSet::new();
+    let mut classes = Vec::new();
+    for name in text.split(',').map(str::trim) {
+        if name.is_empty() {
+            return Err("a class name is empty".into());
+        }
+        if !seen.insert(name) {
+            return Err(format!("class {name:?} is given twice"));
+        }
+        classes.push(name.to_owned());
+    }
+    Ok(ClassList(classes))
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.unknown != Unknown::Warn && args.classes.is_none() {
+        use clap::CommandFactory;
+        let mut command = crate::cli::Cli::command();
+        let sub = command
+            .find_subcommand_mut("binarize")
+            .expect("binarize is a subcommand")
+            .clone();
+        return Err(sub
+            .bin_name("mlloss binarize")
+            .error(
+                ErrorKind::MissingRequiredArgument,
+                "--unknown needs --classes: without it every label is a class",
+            )
+            .into());
+    }
+    let source = Source::from_arg(&args.file);
+    let layout = LabelLayout {
+        column: args.column.clone(),
+        separator: args.sep.clone(),
+    };
+    let mut reader = LabelReader::open(&source, Format::detect(&source, args.format), &layout)?;
+    let mut out = Output::stdout();
+    match &args.classes {
+        Some(ClassList(classes)) => {
+            binarize_with_classes(&mut reader, classes, args.unknown, args.header, &mut out)?
+        }
+        None => binarize_fitted(&mut reader, args.header, &mut out)?,
+    }
+    out.finish()?;
+    Ok(())
+}
+
+/// One output line per sample: `0`/`1` separated by commas.
+struct RowWriter {
+    line: Vec<u8>,
+    set: Vec<usize>,
+}
+
+impl RowWriter {
+    fn new(classes: usize) -> Self {
+        let mut line = Vec::with_capacity(2 * classes + 1);
+        for i in 0..classes {
+            line.extend_from_slice(if i > 0 { b",0" } else { b"0" });
+        }
+        line.push(b'\n');
+        RowWriter {
+            line,
+            set: Vec::new(),
+        }
+    }
+
+    /// Writes a row with a 1 in each of `columns` (repeats are harmless).
+    fn write(
+        &mut self,
+        out: &mut Output,
+        columns: impl Iterator<Item = usize>,
+    ) -> std::io::Result<()> {
+        for column in columns {
+            self.line[2 * column] = b'1';
+            self.set.push(column);
+        }
+        let result = out.write_bytes(&self.line);
+        for column in self.set.drain(..) {
+            self.line[2 * column] = b'0';
+        }
+        result
+    }
+}
+
+fn write_header(out: &mut Output, classes: &[String]) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    for (i, name) in classes.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        write_csv_field(&mut line, name);
+    }
+    line.push(b'\n');
+    out.write_bytes(&line)
+}
+
+/// Quotes a class name when it holds a comma, a quote or a line break.
+fn write_csv_field(line: &mut Vec<u8>, name: &str) {
+    if name.contains([',', '"', '\n', '\r']) {
+        line.push(b'"');
+        line.extend_from_slice(name.replace('"', "\"\"").as_bytes());
+        line.push(b'"');
+    } else {
+        let _ = line.write_all(name.as_bytes());
+    }
+}
+
+fn binarize_with_classes(
+    reader: &mut LabelReader,
+    classes: &[String],
+    unknown: Unknown,
+    header: bool,
+    out: &mut Output,
+) -> anyhow::Result<()> {
+    let index: HashMap<&str, usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut unknown_labels = BTreeSet::new();
+    let mut row = RowWriter::new(classes.len());
+    let mut sample = Sample::default();
+    let mut columns = Vec::new();
+    if header {
+        write_header(out, classes)?;
+    }
+    while reader.next_sample(&mut sample)? {
+        columns.clear();
+        for (label, column) in sample.labels() {
+            match index.get(label) {
+                Some(&i) => columns.push(i),
+                None => match unknown {
+                    Unknown::Error => {
+                        let mut e = InputError::new(reader.file(), "label is not in --classes")
+                            .text(label.as_bytes());
+                        if sample.line > 0 {
+                            e = e.at(sample.line, Some(column));
+                        }
+                        return Err(e.into());
+                    }
+                    Unknown::Warn => {
+                        unknown_labels.insert(label.to_owned());
+                    }
+                    Unknown::Ignore => {}
+                },
+            }
+        }
+        row.write(out, columns.iter().copied())?;
+    }
+    if !unknown_labels.is_empty() {
+        // scikit-learn's wording, so that scripts matching on it keep working.
+        let names: Vec<String> = unknown_labels.iter().map(|l| python_str_repr(l)).collect();
+        eprintln!(
+            "mlloss: warning: unknown class(es) [{}] will be ignored",
+            names.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Python's repr() of a str, for scikit-learn's warning text.
+fn python_str_repr(s: &str) -> String {
+    if s.contains('\'') && !s.contains('"') {
+        format!("\"{s}\"")
+    } else {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+}
+
+fn binarize_fitted(reader: &mut LabelReader, header: bool, out: &mut Output) -> anyhow::Result<()> {
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut names: Vec<String> = Vec::new();
+    // Every sample's label ids back to back; `ends[i]` is where sample i ends.
+    let mut labels: Vec<u32> = Vec::new();
+    let mut ends: Vec<usize> = Vec::new();
+    let mut sample = Sample::default();
+    while reader.next_sample(&mut sample)? {
+        for (label, _) in sample.labels() {
+            let id = match ids.get(label) {
+                Some(&id) => id,
+                None => {
+                    let id = u32::try_from(names.len())
+                        .context("more than 4 billion distinct labels")?;
+                    ids.insert(label.to_owned(), id);
+                    names.push(label.to_owned());
+                    id
+                }
+            };
+            labels.push(id);
+        }
+        ends.push(labels.len());
+    }
+    let order = class_order(&names);
+    let mut column_of = vec![0usize; names.len()];
+    for (column, &id) in order.iter().enumerate() {
+        column_of[id] = column;
+    }
+    if header {
+        let sorted: Vec<String> = order.iter().map(|&id| names[id].clone()).collect();
+        write_header(out, &sorted)?;
+    }
+    let mut row = RowWriter::new(names.len());
+    let mut start = 0;
+    for &end in &ends {
+        row.write(
+            out,
+            labels[start..end].iter().map(|&id| column_of[id as usize]),
+        )?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// The column order scikit-learn gives: numeric when every label is a number
+/// (1, 2, 10), otherwise by Unicode code point. Returns label ids in order.
+fn class_order(names: &[String]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    let numbers: Option<Vec<f64>> = names.iter().map(|n| as_number(n)).collect();
+    match numbers {
+        // Equal numbers written differently ("1", "1.0") fall back to text order.
+        Some(values) => order.sort_by(|&a, &b| {
+            values[a]
+                .total_cmp(&values[b])
+                .then_with(|| names[a].cmp(&names[b]))
+        }),
+        // Rust compares strings bytewise, which for UTF-8 is code-point order.
+        None => order.sort_by(|&a, &b| names[a].cmp(&names[b])),
+    }
+    order
+}
+
+/// A label counts as a number when it is a finite decimal such as `3`,
+/// `-2.5` or `1e3`; `nan`, `inf` and `0x10` are text.
+fn as_number(label: &str) -> Option<f64> {
+    let looks_decimal = label
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    if !looks_decimal {
+        return None;
+    }
+    label.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(names: &[&str]) -> Vec<String> {
+        let owned: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        class_order(&owned)
+            .into_iter()
+            .map(|i| owned[i].clone())
+            .collect()
+    }
+
+    #[test]
+    fn numbers_sort_numerically_text_by_code_point() {
+        assert_eq!(order(&["10", "2", "1"]), ["1", "2", "10"]);
+        assert_eq!(order(&["10", "2", "a"]), ["10", "2", "a"]);
+        assert_eq!(order(&["b", "B", "a", "é"]), ["B", "a", "b", "é"]);
+        assert_eq!(order(&["-1", "0.5", "1e1"]), ["-1", "0.5", "1e1"]);
+        assert_eq!(order(&["nan", "1"]), ["1", "nan"]);
+    }
+
+    #[test]
+    fn classes_reject_duplicates_and_empties() {
+        assert!(parse_classes("a,b,a").is_err());
+        assert!(parse_classes("a,,b").is_err());
+        assert_eq!(
+            parse_classes("c, b").unwrap(),
+            ClassList(vec!["c".into(), "b".into()])
+        );
+    }
+
+    #[test]
+    fn python_repr_of_strings() {
+        assert_eq!(python_str_repr("q"), "'q'");
+        assert_eq!(python_str_repr("it's"), "\"it's\"");
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand, each with its own `Args` and `run`.
+
+pub mod binarize;
+pub mod loss;

@@ -1,0 +1,102 @@
+//! Errors that point at a place in an input file.
+//!
+//! Every problem found in the data becomes an [`InputError`], whose one-line
+//! display is `<file>:<line>[:<column>]: <what> (<the text>)`. Everything else
+//! travels as `anyhow::Error`; `main` prints either as one line and maps it to
+//! an exit code.
+
+use std::fmt;
+
+/// Longest offending text quoted in a message; longer text is cut with `…`.
+const MAX_QUOTED_CHARS: usize = 40;
+
+/// A problem at a known place in an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// The file as the user named it (`<stdin>` for `-`).
+    pub file: String,
+    /// 1-based line; `None` when the problem concerns the whole file.
+    pub line: Option<u64>,
+    /// 1-based column: the field number in CSV/TSV, the character column in JSON.
+    pub column: Option<u64>,
+    /// What is wrong, in a few words.
+    pub what: String,
+    /// The offending text, already quoted and escaped.
+    pub text: Option<String>,
+}
+
+impl InputError {
+    pub fn new(file: &str, what: impl Into<String>) -> Self {
+        InputError {
+            file: file.to_owned(),
+            line: None,
+            column: None,
+            what: what.into(),
+            text: None,
+        }
+    }
+
+    pub fn at(mut self, line: u64, column: Option<u64>) -> Self {
+        self.line = Some(line);
+        self.column = column;
+        self
+    }
+
+    /// Quotes `bytes` as the offending text: lossy UTF-8, escaped, cut short.
+    pub fn text(mut self, bytes: &[u8]) -> Self {
+        self.text = Some(quote(bytes));
+        self
+    }
+}
+
+/// Quotes raw bytes for a one-line message: invalid UTF-8 shows as U+FFFD,
+/// control characters are escaped, and long text is cut.
+pub fn quote(bytes: &[u8]) -> String {
+    let lossy = String::from_utf8_lossy(bytes);
+    let mut cut: String = lossy.chars().take(MAX_QUOTED_CHARS).collect();
+    let truncated = cut.len() < lossy.len();
+    if truncated {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}", self.what)?;
+        if let Some(text) = &self.text {
+            write!(f, " ({text})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_has_file_line_column_and_text() {
+        let e = InputError::new("x.csv", "not a number")
+            .at(3, Some(2))
+            .text(b"abc");
+        assert_eq!(e.to_string(), r#"x.csv:3:2: not a number ("abc")"#);
+    }
+
+    #[test]
+    fn quote_escapes_and_cuts() {
+        assert_eq!(quote(b"a\tb"), r#""a\tb""#);
+        assert_eq!(quote(b"\xff"), "\"\u{fffd}\"");
+        let long = vec![b'x'; 100];
+        assert_eq!(quote(&long).chars().count(), MAX_QUOTED_CHARS + 3);
+    }
+}

@@ -1,0 +1,15 @@
+//! mlloss: multi-label classification losses (PyTorch's exact numbers) and
+//! label binarization (scikit-learn's MultiLabelBinarizer) on files.
+//!
+//! - [`loss`]: the maths, pure.
+//! - [`input`]: every format and file reading.
+//! - [`format`] and [`output`]: how numbers are printed.
+//! - [`cmd`]: the subcommands, which wire the above together.
+
+pub mod cli;
+pub mod cmd;
+pub mod error;
+pub mod format;
+pub mod input;
+pub mod loss;
+pub mod output;

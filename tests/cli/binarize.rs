@@ -1,0 +1,159 @@
+//! `mlloss binarize`: layouts, class order, unknown labels.
+
+use crate::harness::{Workdir, success};
+
+fn binarize(dir: &Workdir, args: &[&str], stdin: &str) -> String {
+    let mut all = vec!["binarize"];
+    all.extend_from_slice(args);
+    success(&dir.run_with_stdin(&all, stdin.as_bytes()))
+}
+
+#[test]
+fn seed_example() {
+    let dir = Workdir::new();
+    assert_eq!(
+        binarize(&dir, &[], "1,2\n3\n1,3\n"),
+        "1,1,0\n0,0,1\n1,0,1\n"
+    );
+    assert_eq!(
+        binarize(&dir, &["--header"], "1,2\n3\n1,3\n"),
+        "1,2,3\n1,1,0\n0,0,1\n1,0,1\n"
+    );
+}
+
+#[test]
+fn one_output_row_per_sample_even_when_empty() {
+    let dir = Workdir::new();
+    assert_eq!(binarize(&dir, &[], "\na\n\n"), "0\n1\n0\n");
+    // A final line without a newline is still a sample.
+    assert_eq!(binarize(&dir, &[], "a\nb"), "1,0\n0,1\n");
+}
+
+#[test]
+fn labels_are_trimmed_deduplicated_and_empties_ignored() {
+    let dir = Workdir::new();
+    assert_eq!(
+        binarize(&dir, &["--header"], " a , b,,a\nb ,\n"),
+        "a,b\n1,1\n0,1\n"
+    );
+}
+
+#[test]
+fn csv_quoting_is_honoured() {
+    let dir = Workdir::new();
+    let out = binarize(&dir, &["--header"], "\"a,b\",c\nc\n");
+    assert_eq!(out, "\"a,b\",c\n1,1\n0,1\n");
+}
+
+#[test]
+fn numbers_sort_numerically_strings_by_code_point() {
+    let dir = Workdir::new();
+    assert_eq!(
+        binarize(&dir, &["--header"], "10,2\n1\n").lines().next(),
+        Some("1,2,10")
+    );
+    assert_eq!(
+        binarize(&dir, &["--header"], "b,B\nä,a\n").lines().next(),
+        Some("B,a,b,ä")
+    );
+    assert_eq!(
+        binarize(&dir, &["--header"], "10,x\n2\n").lines().next(),
+        Some("10,2,x")
+    );
+}
+
+#[test]
+fn classes_fix_order_and_add_empty_columns() {
+    let dir = Workdir::new();
+    assert_eq!(
+        binarize(&dir, &["--classes", "c,b,a,z"], "a,c\nb\n"),
+        "1,0,1,0\n0,1,0,0\n"
+    );
+}
+
+#[test]
+fn unknown_labels_warn_by_default_once() {
+    let dir = Workdir::new();
+    let out = dir.run_with_stdin(&["binarize", "--classes", "a,b", "-"], b"a,q\nb,y\nq\n");
+    assert_eq!(success(&out), "1,0\n0,1\n0,0\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "mlloss: warning: unknown class(es) ['q', 'y'] will be ignored\n"
+    );
+}
+
+#[test]
+fn unknown_labels_can_be_ignored_silently() {
+    let dir = Workdir::new();
+    let out = dir.run_with_stdin(
+        &["binarize", "--classes", "a", "--unknown", "ignore"],
+        b"a,q\n",
+    );
+    assert_eq!(success(&out), "1\n");
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn column_and_separator() {
+    let dir = Workdir::new();
+    dir.write(
+        "movies.csv",
+        "id,title,genres\n1,Heat,Action|Crime\n2,\"Up, Up\",\n3,Big,Comedy | Action\n",
+    );
+    let out = success(&dir.run(&[
+        "binarize",
+        "--header",
+        "--column",
+        "genres",
+        "--sep",
+        "|",
+        "movies.csv",
+    ]));
+    assert_eq!(out, "Action,Comedy,Crime\n1,0,1\n0,0,0\n1,1,0\n");
+    dir.write(
+        "planet.tsv",
+        "image_name\ttags\nx\tclear primary\ny\thaze\n",
+    );
+    let out = success(&dir.run(&["binarize", "--column", "tags", "--sep", " ", "planet.tsv"]));
+    assert_eq!(out, "1,0,1\n0,1,0\n");
+}
+
+#[test]
+fn json_and_jsonl_label_lists() {
+    let dir = Workdir::new();
+    dir.write("l.json", r#"[[1, 2], [3], [1, 3], []]"#);
+    dir.write("l.jsonl", "[\"cat\",\"dog\"]\n[]\n[\"bird\"]\n");
+    assert_eq!(
+        success(&dir.run(&["binarize", "l.json"])),
+        "1,1,0\n0,0,1\n1,0,1\n0,0,0\n"
+    );
+    assert_eq!(
+        success(&dir.run(&["binarize", "--header", "l.jsonl"])),
+        "bird,cat,dog\n0,1,1\n0,0,0\n1,0,0\n"
+    );
+}
+
+#[test]
+fn tsv_labels_split_at_tabs() {
+    let dir = Workdir::new();
+    dir.write("l.tsv", "a\tb,c\n");
+    assert_eq!(
+        success(&dir.run(&["binarize", "--header", "l.tsv"])),
+        "a,\"b,c\"\n1,1\n"
+    );
+}
+
+#[test]
+fn binarize_pipes_into_loss() {
+    let dir = Workdir::new();
+    dir.write("x.csv", "2,-1\n0,3\n")
+        .write("labels.csv", "a\nb\n")
+        .write("y.csv", "1,0\n0,1\n");
+    let matrix = success(&dir.run(&["binarize", "labels.csv"]));
+    let piped = dir.run_with_stdin(&["loss", "--kind", "mlsm", "x.csv", "-"], matrix.as_bytes());
+    assert_eq!(
+        success(&piped),
+        success(&dir.run(&["loss", "--kind", "mlsm", "x.csv", "y.csv"]))
+    );
+}

@@ -1,0 +1,225 @@
+//! Reference answers from PyTorch 2.15 (float64) and scikit-learn 1.9.1
+//! (fixtures/reference/, copied from shared/reference/), run through the CLI.
+
+use serde_json::Value;
+
+use crate::harness::{Workdir, assert_close, csv, fixture, numbers, success};
+
+/// The product's promise: PyTorch's float64 numbers to 1e-12 relative.
+const RTOL: f64 = 1e-12;
+
+fn matrix(value: &Value) -> Vec<Vec<f64>> {
+    value
+        .as_array()
+        .expect("matrix")
+        .iter()
+        .map(|row| {
+            row.as_array()
+                .expect("row")
+                .iter()
+                .map(|v| v.as_f64().expect("number"))
+                .collect()
+        })
+        .collect()
+}
+
+/// The expected output as lines of numbers: a scalar is one line, a vector
+/// one value per line (mlsm `none`), a matrix one row per line.
+fn expected_lines(value: &Value) -> Vec<Vec<f64>> {
+    match value {
+        Value::Number(n) => vec![vec![n.as_f64().unwrap()]],
+        Value::Array(items) if items.first().is_some_and(Value::is_array) => matrix(value),
+        Value::Array(items) => items.iter().map(|v| vec![v.as_f64().unwrap()]).collect(),
+        other => panic!("unexpected expected value {other}"),
+    }
+}
+
+fn number_list(value: &Value) -> Option<String> {
+    let items = value.as_array()?;
+    let texts: Vec<String> = items
+        .iter()
+        .map(|v| format!("{:?}", v.as_f64().unwrap()))
+        .collect();
+    Some(texts.join(","))
+}
+
+fn torch_cases() -> Vec<Value> {
+    let text = std::fs::read_to_string(fixture("reference/torch-losses.json")).expect("fixture");
+    let doc: Value = serde_json::from_str(&text).expect("fixture JSON");
+    doc["cases"].as_array().expect("cases").clone()
+}
+
+fn loss_args(case: &Value) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "loss".into(),
+        "--kind".into(),
+        case["kind"].as_str().unwrap().into(),
+        "--reduction".into(),
+        case["reduction"].as_str().unwrap().into(),
+    ];
+    if let Some(w) = number_list(&case["weight"]) {
+        args.push(format!("--weight={w}"));
+    }
+    if let Some(p) = number_list(&case["pos_weight"]) {
+        args.push(format!("--pos-weight={p}"));
+    }
+    args
+}
+
+#[test]
+fn torch_reference_cases_through_the_cli() {
+    let cases = torch_cases();
+    assert!(
+        cases.len() > 100,
+        "the reference file has {} cases",
+        cases.len()
+    );
+    let dir = Workdir::new();
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        dir.write("logits.csv", csv(&matrix(&case["logits"])));
+        dir.write("targets.csv", csv(&matrix(&case["targets"])));
+        let mut args = loss_args(case);
+        args.extend(["logits.csv".into(), "targets.csv".into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let got = numbers(&success(&dir.run(&args)));
+        assert_close(&got, &expected_lines(&case["expected"]), RTOL, name);
+    }
+}
+
+/// The same case must print the same text whatever the input format.
+#[test]
+fn every_format_gives_identical_output() {
+    let dir = Workdir::new();
+    for case in torch_cases().iter().filter(|c| c["reduction"] == "none") {
+        let logits = matrix(&case["logits"]);
+        let targets = matrix(&case["targets"]);
+        let tsv = |m: &[Vec<f64>]| csv(m).replace(',', "\t");
+        let jsonl = |m: &[Vec<f64>]| {
+            csv(m)
+                .lines()
+                .map(|l| format!("[{l}]\n"))
+                .collect::<String>()
+        };
+        dir.write("x.csv", csv(&logits))
+            .write("y.csv", csv(&targets));
+        dir.write("x.tsv", tsv(&logits))
+            .write("y.tsv", tsv(&targets));
+        dir.write("x.json", serde_json::to_string(&case["logits"]).unwrap());
+        dir.write("y.json", serde_json::to_string(&case["targets"]).unwrap());
+        dir.write("x.jsonl", jsonl(&logits))
+            .write("y.jsonl", jsonl(&targets));
+        let kind = case["kind"].as_str().unwrap();
+        let run = |x: &str, y: &str| success(&dir.run(&["loss", "-k", kind, "-r", "none", x, y]));
+        let reference = run("x.csv", "y.csv");
+        for ext in ["tsv", "json", "jsonl"] {
+            let got = run(&format!("x.{ext}"), &format!("y.{ext}"));
+            assert_eq!(got, reference, "{} via {ext}", case["name"]);
+        }
+    }
+}
+
+#[test]
+fn sklearn_binarizer_cases_through_the_cli() {
+    let text =
+        std::fs::read_to_string(fixture("reference/sklearn-binarizer.json")).expect("fixture");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let dir = Workdir::new();
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let input: String = case["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                let labels: Vec<&str> = row
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l.as_str().unwrap())
+                    .collect();
+                labels.join(",") + "\n"
+            })
+            .collect();
+        let mut args = vec!["binarize".to_string(), "--header".into()];
+        if let Some(classes) = case["classes"].as_array() {
+            let names: Vec<&str> = classes.iter().map(|c| c.as_str().unwrap()).collect();
+            args.push(format!("--classes={}", names.join(",")));
+        }
+        args.push("-".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = dir.run_with_stdin(&args, input.as_bytes());
+        let stdout = success(&output);
+        let mut lines = stdout.lines();
+        let classes: Vec<&str> = case["expected_classes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            lines.next(),
+            Some(classes.join(",").as_str()),
+            "{name}: classes"
+        );
+        let want: Vec<String> = case["expected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                let cells: Vec<String> = row
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect();
+                cells.join(",")
+            })
+            .collect();
+        assert_eq!(lines.collect::<Vec<_>>(), want, "{name}: matrix");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        match case["warning"].as_array() {
+            Some(warnings) => {
+                for w in warnings {
+                    assert!(
+                        stderr.contains(w.as_str().unwrap()),
+                        "{name}: warning {stderr:?}"
+                    );
+                }
+            }
+            None => assert!(stderr.is_empty(), "{name}: unexpected stderr {stderr:?}"),
+        }
+    }
+}
+
+/// The README's examples, on the files it names.
+#[test]
+fn seed_examples_match_their_fixtures() {
+    let seed = |name: &str| fixture(&format!("seed/{name}")).display().to_string();
+    for (kind, reduction) in [
+        ("bce", "none"),
+        ("bce", "mean"),
+        ("mlsm", "none"),
+        ("mlsm", "mean"),
+    ] {
+        let output = crate::harness::mlloss()
+            .args(["loss", "--kind", kind, "--reduction", reduction])
+            .args([seed("logits.csv"), seed("targets.csv")])
+            .output()
+            .unwrap();
+        let want =
+            std::fs::read_to_string(seed(&format!("{kind}-{reduction}.expected.csv"))).unwrap();
+        assert_close(
+            &numbers(&success(&output)),
+            &numbers(&want),
+            RTOL,
+            &format!("{kind} {reduction}"),
+        );
+    }
+    let output = crate::harness::mlloss()
+        .args(["binarize", &seed("labels.csv")])
+        .output()
+        .unwrap();
+    let want = std::fs::read_to_string(seed("binarize.expected.csv")).unwrap();
+    assert_eq!(success(&output), want);
+}

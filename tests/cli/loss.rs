@@ -1,0 +1,221 @@
+//! `mlloss loss`: options, reductions, layouts and streaming behaviour.
+
+use crate::harness::{Workdir, assert_close, numbers, success};
+
+const LOGITS: &str = "0.5,-1.5,2\n-3,0,1\n";
+const TARGETS: &str = "1,0,1\n0,0.25,1\n";
+
+fn dir() -> Workdir {
+    let dir = Workdir::new();
+    dir.write("x.csv", LOGITS).write("y.csv", TARGETS);
+    dir
+}
+
+fn run_numbers(dir: &Workdir, args: &[&str]) -> Vec<Vec<f64>> {
+    numbers(&success(&dir.run(args)))
+}
+
+/// Element losses computed here from the textbook formula.
+fn element(x: f64, y: f64) -> f64 {
+    let p = 1.0 / (1.0 + (-x).exp());
+    -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+}
+
+fn expected_matrix() -> Vec<Vec<f64>> {
+    let x = [[0.5, -1.5, 2.0], [-3.0, 0.0, 1.0]];
+    let y = [[1.0, 0.0, 1.0], [0.0, 0.25, 1.0]];
+    (0..2)
+        .map(|i| (0..3).map(|j| element(x[i][j], y[i][j])).collect())
+        .collect()
+}
+
+#[test]
+fn default_is_bce_mean() {
+    let dir = dir();
+    let all: f64 = expected_matrix().iter().flatten().sum();
+    assert_close(
+        &run_numbers(&dir, &["loss", "x.csv", "y.csv"]),
+        &[vec![all / 6.0]],
+        1e-13,
+        "mean",
+    );
+}
+
+#[test]
+fn row_and_class_reductions() {
+    let dir = dir();
+    let m = expected_matrix();
+    let rows: Vec<Vec<f64>> = m
+        .iter()
+        .map(|r| vec![r.iter().sum::<f64>() / 3.0])
+        .collect();
+    let classes = vec![
+        (0..3)
+            .map(|j| (m[0][j] + m[1][j]) / 2.0)
+            .collect::<Vec<f64>>(),
+    ];
+    for kind in ["bce", "mlsm"] {
+        assert_close(
+            &run_numbers(&dir, &["loss", "-k", kind, "-r", "row", "x.csv", "y.csv"]),
+            &rows,
+            1e-13,
+            "row",
+        );
+        assert_close(
+            &run_numbers(&dir, &["loss", "-k", kind, "-r", "class", "x.csv", "y.csv"]),
+            &classes,
+            1e-13,
+            "class",
+        );
+    }
+    // mlsm `none` is the per-sample mean, the same as `row`.
+    assert_close(
+        &run_numbers(
+            &dir,
+            &["loss", "-k", "mlsm", "-r", "none", "x.csv", "y.csv"],
+        ),
+        &rows,
+        1e-13,
+        "mlsm none",
+    );
+}
+
+#[test]
+fn kind_has_its_pytorch_name_as_well_as_the_alias() {
+    let dir = dir();
+    let long = success(&dir.run(&["loss", "--kind", "multilabel-soft-margin", "x.csv", "y.csv"]));
+    let short = success(&dir.run(&["loss", "--kind", "mlsm", "x.csv", "y.csv"]));
+    assert_eq!(long, short);
+}
+
+#[test]
+fn mean_divides_by_n_times_c_not_by_the_weights() {
+    let dir = dir();
+    let m = expected_matrix();
+    let w = [2.0, 0.5, 3.0];
+    let weighted: f64 = m
+        .iter()
+        .map(|r| (0..3).map(|j| r[j] * w[j]).sum::<f64>())
+        .sum();
+    let got = run_numbers(&dir, &["loss", "--weight", "2,0.5,3", "x.csv", "y.csv"]);
+    assert_close(&got, &[vec![weighted / 6.0]], 1e-13, "weighted mean");
+}
+
+#[test]
+fn a_single_weight_broadcasts() {
+    let dir = dir();
+    let one = run_numbers(
+        &dir,
+        &["loss", "-r", "sum", "--weight", "2", "x.csv", "y.csv"],
+    );
+    let all = run_numbers(
+        &dir,
+        &["loss", "-r", "sum", "--weight", "2,2,2", "x.csv", "y.csv"],
+    );
+    assert_eq!(one, all);
+    let one = run_numbers(
+        &dir,
+        &["loss", "-r", "sum", "--pos-weight", "3", "x.csv", "y.csv"],
+    );
+    let all = run_numbers(
+        &dir,
+        &[
+            "loss",
+            "-r",
+            "sum",
+            "--pos-weight",
+            "3,3,3",
+            "x.csv",
+            "y.csv",
+        ],
+    );
+    assert_eq!(one, all);
+}
+
+#[test]
+fn negative_weights_are_allowed_as_in_pytorch() {
+    let dir = dir();
+    let plain = run_numbers(&dir, &["loss", "-r", "sum", "x.csv", "y.csv"]);
+    let negated = run_numbers(
+        &dir,
+        &["loss", "-r", "sum", "--weight", "-1", "x.csv", "y.csv"],
+    );
+    assert_close(&negated, &[vec![-plain[0][0]]], 1e-15, "negated");
+}
+
+#[test]
+fn extreme_logits_stay_finite() {
+    let dir = Workdir::new();
+    dir.write("x.csv", "1e6,-1e6,1000,-1000\n")
+        .write("y.csv", "0,1,0.5,0.5\n");
+    let got = run_numbers(&dir, &["loss", "-r", "none", "x.csv", "y.csv"]);
+    assert_eq!(got, vec![vec![1e6, 1e6, 500.0, 500.0]]);
+}
+
+#[test]
+fn a_header_line_is_skipped_in_either_input() {
+    let dir = dir();
+    dir.write("xh.csv", format!("a,b,c\n{LOGITS}"));
+    dir.write("yh.tsv", format!("a\tb\tc\n{}", TARGETS.replace(',', "\t")));
+    let plain = success(&dir.run(&["loss", "-r", "none", "x.csv", "y.csv"]));
+    assert_eq!(
+        success(&dir.run(&["loss", "-r", "none", "xh.csv", "yh.tsv"])),
+        plain
+    );
+}
+
+#[test]
+fn either_input_may_come_from_stdin() {
+    let dir = dir();
+    let plain = success(&dir.run(&["loss", "-r", "none", "x.csv", "y.csv"]));
+    let got = dir.run_with_stdin(&["loss", "-r", "none", "-", "y.csv"], LOGITS.as_bytes());
+    assert_eq!(success(&got), plain);
+    let got = dir.run_with_stdin(&["loss", "-r", "none", "x.csv", "-"], TARGETS.as_bytes());
+    assert_eq!(success(&got), plain);
+    // --format says how the inputs are written, stdin included.
+    dir.write("x.jsonl", "[0.5,-1.5,2]\n[-3,0,1]\n");
+    let jsonl = "[1,0,1]\n[0,0.25,1]\n";
+    let got = dir.run_with_stdin(
+        &["loss", "-r", "none", "--format", "jsonl", "x.jsonl", "-"],
+        jsonl.as_bytes(),
+    );
+    assert_eq!(success(&got), plain);
+}
+
+#[test]
+fn crlf_quotes_spaces_and_bom_are_read() {
+    let dir = dir();
+    dir.write("x2.csv", "\u{feff}0.5, -1.5 ,\"2\"\r\n-3,0,1\r\n");
+    let plain = success(&dir.run(&["loss", "-r", "none", "x.csv", "y.csv"]));
+    assert_eq!(
+        success(&dir.run(&["loss", "-r", "none", "x2.csv", "y.csv"])),
+        plain
+    );
+}
+
+#[test]
+fn output_is_python_repr_shortest_round_trip() {
+    let dir = Workdir::new();
+    dir.write("x.csv", "0\n40\n").write("y.csv", "0\n0\n");
+    let out = success(&dir.run(&["loss", "-r", "none", "x.csv", "y.csv"]));
+    // log(2) and 40 + log1p(e^-40) as CPython prints them.
+    assert_eq!(out, "0.6931471805599453\n40.0\n");
+}
+
+#[test]
+fn large_input_streams_through() {
+    let dir = Workdir::new();
+    let rows = 50_000;
+    let mut x = String::new();
+    let mut y = String::new();
+    for i in 0..rows {
+        x.push_str(&format!("{},{}\n", (i % 7) as f64 - 3.0, 0.5));
+        y.push_str(if i % 2 == 0 { "1,0\n" } else { "0,1\n" });
+    }
+    dir.write("x.csv", &x).write("y.csv", &y);
+    let none = success(&dir.run(&["loss", "-r", "none", "x.csv", "y.csv"]));
+    assert_eq!(none.lines().count(), rows);
+    let total: f64 = numbers(&none).iter().flatten().sum();
+    let sum = run_numbers(&dir, &["loss", "-r", "sum", "x.csv", "y.csv"]);
+    assert_close(&sum, &[vec![total]], 1e-10, "sum of none");
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the built binary, run as a user runs it.
+
+mod bad_input;
+mod binarize;
+mod golden;
+mod harness;
+mod loss;
+mod properties;
