@@ -315,6 +315,51 @@ impl<R: BufRead> RecordReader<R> {
     }
 }
 
+/// JSON Lines: one JSON text per line, handed out trimmed with its line number.
+struct JsonLines {
+    reader: Box<dyn BufRead + Send>,
+    line: Vec<u8>,
+    line_number: u64,
+}
+
+impl JsonLines {
+    fn new(reader: Box<dyn BufRead + Send>) -> Self {
+        JsonLines {
+            reader,
+            line: Vec::new(),
+            line_number: 0,
+        }
+    }
+
+    /// The next line without surrounding whitespace, and its number; `None`
+    /// at the end. An empty line is an error saying `empty`.
+    fn next_line(&mut self, file: &str, empty: &str) -> Result<Option<(&[u8], u64)>, InputError> {
+        self.line.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.line)
+            .map_err(|e| read_error(file, &e))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line_number += 1;
+        let text = self.line.trim_ascii();
+        if text.is_empty() {
+            return Err(InputError::new(file, empty).at(self.line_number, None));
+        }
+        Ok(Some((text, self.line_number)))
+    }
+}
+
+/// Reads a whole input (a JSON document).
+fn read_all(mut reader: Box<dyn BufRead + Send>, file: &str) -> Result<Vec<u8>, InputError> {
+    let mut text = Vec::new();
+    reader
+        .read_to_end(&mut text)
+        .map_err(|e| read_error(file, &e))?;
+    Ok(text)
+}
+
 /// Tracks whether a record's bytes so far end inside a quoted field, so
 /// that a newline there continues the record.
 #[derive(Debug)]
@@ -434,11 +479,7 @@ enum MatrixBody {
         records: RecordReader<Box<dyn BufRead + Send>>,
         header_checked: bool,
     },
-    JsonLines {
-        reader: Box<dyn BufRead + Send>,
-        line: Vec<u8>,
-        line_number: u64,
-    },
+    JsonLines(JsonLines),
     Json {
         values: Vec<f64>,
         position: usize,
@@ -448,22 +489,15 @@ enum MatrixBody {
 impl MatrixReader {
     pub fn open(source: &Source, format: Format, domain: Domain) -> Result<Self, InputError> {
         let file = source.name();
-        let mut reader = source.open()?;
+        let reader = source.open()?;
         let body = match format {
             Format::Csv | Format::Tsv => MatrixBody::Delimited {
                 records: RecordReader::new(reader, &file, format.delimiter()),
                 header_checked: false,
             },
-            Format::Jsonl => MatrixBody::JsonLines {
-                reader,
-                line: Vec::new(),
-                line_number: 0,
-            },
+            Format::Jsonl => MatrixBody::JsonLines(JsonLines::new(reader)),
             Format::Json => {
-                let mut text = Vec::new();
-                reader
-                    .read_to_end(&mut text)
-                    .map_err(|e| read_error(&file, &e))?;
+                let text = read_all(reader, &file)?;
                 let (values, cols) = parse_json_matrix(&text, &file, domain)?;
                 let reader = MatrixReader {
                     file,
@@ -550,27 +584,13 @@ impl MatrixReader {
                     }
                     records.line()
                 }
-                MatrixBody::JsonLines {
-                    reader,
-                    line,
-                    line_number,
-                } => {
-                    line.clear();
-                    let n = reader
-                        .read_until(b'\n', line)
-                        .map_err(|e| read_error(&self.file, &e))?;
-                    if n == 0 {
+                MatrixBody::JsonLines(lines) => {
+                    let Some((text, line_number)) =
+                        lines.next_line(&self.file, "empty line in a numeric matrix")?
+                    else {
                         break;
-                    }
-                    *line_number += 1;
+                    };
                     let start = batch.values.len();
-                    let text = line.trim_ascii();
-                    if text.is_empty() {
-                        return Err(
-                            InputError::new(&self.file, "empty line in a numeric matrix")
-                                .at(*line_number, None),
-                        );
-                    }
                     let seed = RowSeed {
                         out: &mut batch.values,
                         domain: self.domain,
@@ -578,11 +598,12 @@ impl MatrixReader {
                     let mut de = serde_json::Deserializer::from_slice(text);
                     seed.deserialize(&mut de)
                         .and_then(|()| de.end())
-                        .map_err(|e| json_error(&self.file, &e, *line_number))?;
+                        .map_err(|e| json_error(&self.file, &e, line_number))?;
                     let width = batch.values.len() - start;
                     if width == 0 {
-                        return Err(InputError::new(&self.file, "row with no values")
-                            .at(*line_number, None));
+                        return Err(
+                            InputError::new(&self.file, "row with no values").at(line_number, None)
+                        );
                     }
                     if self.cols == 0 {
                         self.cols = width;
@@ -591,10 +612,10 @@ impl MatrixReader {
                         width,
                         self.cols,
                         &self.file,
-                        *line_number,
+                        line_number,
                         "earlier rows have",
                     )?;
-                    *line_number
+                    line_number
                 }
                 MatrixBody::Json { values, position } => {
                     if *position >= values.len() {
@@ -864,11 +885,7 @@ enum LabelBody {
         /// The field holding the labels when `--column` is given.
         column: Option<usize>,
     },
-    JsonLines {
-        reader: Box<dyn BufRead + Send>,
-        line: Vec<u8>,
-        line_number: u64,
-    },
+    JsonLines(JsonLines),
     Json {
         rows: std::vec::IntoIter<Vec<serde_json::Value>>,
         row: u64,
@@ -878,7 +895,7 @@ enum LabelBody {
 impl LabelReader {
     pub fn open(source: &Source, format: Format, layout: &LabelLayout) -> Result<Self, InputError> {
         let file = source.name();
-        let mut reader = source.open()?;
+        let reader = source.open()?;
         if layout.column.is_some() && !matches!(format, Format::Csv | Format::Tsv) {
             return Err(InputError::new(
                 &file,
@@ -894,16 +911,9 @@ impl LabelReader {
                 };
                 LabelBody::Delimited { records, column }
             }
-            Format::Jsonl => LabelBody::JsonLines {
-                reader,
-                line: Vec::new(),
-                line_number: 0,
-            },
+            Format::Jsonl => LabelBody::JsonLines(JsonLines::new(reader)),
             Format::Json => {
-                let mut text = Vec::new();
-                reader
-                    .read_to_end(&mut text)
-                    .map_err(|e| read_error(&file, &e))?;
+                let text = read_all(reader, &file)?;
                 let rows: Vec<Vec<serde_json::Value>> =
                     serde_json::from_slice(&text).map_err(|e| json_error(&file, &e, 1))?;
                 LabelBody::Json {
@@ -954,35 +964,19 @@ impl LabelReader {
                     push_split(sample, text, i as u64 + 1, self.separator.as_deref());
                 }
             }
-            LabelBody::JsonLines {
-                reader,
-                line,
-                line_number,
-            } => {
-                line.clear();
-                let n = reader
-                    .read_until(b'\n', line)
-                    .map_err(|e| read_error(&self.file, &e))?;
-                if n == 0 {
+            LabelBody::JsonLines(lines) => {
+                let empty = "empty line: write [] for a sample without labels";
+                let Some((text, line_number)) = lines.next_line(&self.file, empty)? else {
                     return Ok(false);
-                }
-                *line_number += 1;
-                sample.line = *line_number;
-                let text = line.trim_ascii();
-                if text.is_empty() {
-                    return Err(InputError::new(
-                        &self.file,
-                        "empty line: write [] for a sample without labels",
-                    )
-                    .at(*line_number, None));
-                }
+                };
+                sample.line = line_number;
                 let values: Vec<serde_json::Value> = serde_json::from_slice(text)
-                    .map_err(|e| json_error(&self.file, &e, *line_number))?;
+                    .map_err(|e| json_error(&self.file, &e, line_number))?;
                 push_json_labels(
                     sample,
                     &values,
                     &self.file,
-                    Some(*line_number),
+                    Some(line_number),
                     self.separator.as_deref(),
                 )?;
             }

@@ -157,3 +157,17 @@ fn binarize_pipes_into_loss() {
         success(&dir.run(&["loss", "--kind", "mlsm", "x.csv", "y.csv"]))
     );
 }
+
+#[test]
+fn format_comes_from_the_extension_or_the_flag() {
+    let dir = Workdir::new();
+    dir.write("l.ndjson", "[\"a\"]\n[\"b\",\"a\"]\n");
+    assert_eq!(success(&dir.run(&["binarize", "l.ndjson"])), "1,0\n1,1\n");
+    dir.write("l.txt", "[\"a\"]\n[\"b\",\"a\"]\n");
+    assert_eq!(
+        success(&dir.run(&["binarize", "--format", "jsonl", "l.txt"])),
+        "1,0\n1,1\n"
+    );
+    let stdin = dir.run_with_stdin(&["binarize", "--format", "tsv", "-"], b"a\tb\n");
+    assert_eq!(success(&stdin), "1,1\n");
+}
