@@ -4,90 +4,60 @@
 //! out exactly as Python's `repr(float)` does, so that mlloss's output can be
 //! compared with PyTorch's printed values textually.
 
-use std::io::Write;
 
 /// Appends `value` to `out` as Python's `repr` would print it.
 ///
-/// Python uses fixed notation when the decimal exponent `d` (value =
-/// 0.DIGITS × 10^d) satisfies -4 < d <= 16 and scientific notation otherwise,
-/// with a signed exponent of at least two digits (`1e-05`, `1e+16`).
+/// Python uses fixed notation when the decimal exponent e (value =
+/// d.ddd × 10^e) satisfies -4 <= e <= 15, and scientific notation otherwise,
+/// with a signed exponent of at least two digits (`1e-05`, `1e+16`). zmij
+/// finds the shortest round-trip digits and lays them out the same way,
+/// except that it still writes e = -5 in fixed notation (`0.00001234`), which
+/// is rewritten here.
+#[inline]
 pub fn write_f64(out: &mut Vec<u8>, value: f64) {
-    if value.is_nan() {
-        out.extend_from_slice(b"nan");
-        return;
-    }
-    if value.is_infinite() {
-        out.extend_from_slice(if value > 0.0 { b"inf" } else { b"-inf" });
-        return;
-    }
-    if value == 0.0 {
-        out.extend_from_slice(if value.is_sign_negative() {
-            b"-0.0"
+    if !value.is_finite() {
+        out.extend_from_slice(if value.is_nan() {
+            b"nan"
+        } else if value > 0.0 {
+            b"inf"
         } else {
-            b"0.0"
+            b"-inf"
         });
         return;
     }
-    if value < 0.0 {
-        out.push(b'-');
-    }
-    let mut buffer = ryu::Buffer::new();
-    let (digits, point) = shortest_digits(buffer.format_finite(value.abs()));
-    let digits = &digits[..];
-    let n = digits.len() as i32;
-    if -4 < point && point <= 16 {
-        if point <= 0 {
-            out.extend_from_slice(b"0.");
-            out.extend(std::iter::repeat_n(b'0', (-point) as usize));
-            out.extend_from_slice(digits);
-        } else if point >= n {
-            out.extend_from_slice(digits);
-            out.extend(std::iter::repeat_n(b'0', (point - n) as usize));
-            out.extend_from_slice(b".0");
-        } else {
-            out.extend_from_slice(&digits[..point as usize]);
-            out.push(b'.');
-            out.extend_from_slice(&digits[point as usize..]);
-        }
-    } else {
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(value).as_bytes();
+    let (sign, unsigned) = match text.split_first() {
+        Some((b'-', rest)) => (&text[..1], rest),
+        _ => (&text[..0], text),
+    };
+    if let Some(digits) = unsigned.strip_prefix(b"0.0000") {
+        out.extend_from_slice(sign);
         out.push(digits[0]);
-        if n > 1 {
+        if digits.len() > 1 {
             out.push(b'.');
             out.extend_from_slice(&digits[1..]);
         }
-        let exponent = point - 1;
-        out.push(b'e');
-        out.push(if exponent < 0 { b'-' } else { b'+' });
-        let magnitude = exponent.unsigned_abs();
-        if magnitude < 10 {
-            out.push(b'0');
+        out.extend_from_slice(b"e-05");
+        return;
+    }
+    match memchr::memchr(b'e', text) {
+        // Python pads the exponent to two digits and always signs it.
+        Some(e) => {
+            out.extend_from_slice(&text[..=e]);
+            let exponent = &text[e + 1..];
+            let (exp_sign, exp_digits) = match exponent.split_first() {
+                Some((&s @ (b'-' | b'+'), rest)) => (s, rest),
+                _ => (b'+', exponent),
+            };
+            out.push(exp_sign);
+            if exp_digits.len() < 2 {
+                out.push(b'0');
+            }
+            out.extend_from_slice(exp_digits);
         }
-        // Writing to a Vec cannot fail.
-        let _ = write!(out, "{magnitude}");
+        None => out.extend_from_slice(text),
     }
-}
-
-/// Splits ryu's output for a positive finite number into its significant
-/// digits (no leading or trailing zeros) and the decimal point position `d`
-/// such that the value is 0.DIGITS × 10^d. ryu's own layout (fixed or
-/// scientific) is thereby irrelevant.
-fn shortest_digits(text: &str) -> (Vec<u8>, i32) {
-    let (mantissa, exponent) = match text.split_once('e') {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let mut digits: Vec<u8> = Vec::with_capacity(int_part.len() + frac_part.len());
-    digits.extend_from_slice(int_part.as_bytes());
-    digits.extend_from_slice(frac_part.as_bytes());
-    let mut point = int_part.len() as i32 + exponent;
-    let leading = digits.iter().take_while(|&&d| d == b'0').count();
-    digits.drain(..leading);
-    point -= leading as i32;
-    while digits.last() == Some(&b'0') {
-        digits.pop();
-    }
-    (digits, point)
 }
 
 /// Formats one value into a fresh string; for tests and messages.
@@ -115,6 +85,13 @@ mod tests {
             (0.00001, "1e-05"),
             (0.000123, "0.000123"),
             (1.5e-5, "1.5e-05"),
+            (-1.5e-5, "-1.5e-05"),
+            (9.999e-5, "9.999e-05"),
+            (1.234e-6, "1.234e-06"),
+            (1e-7, "1e-07"),
+            (1.5e-300, "1.5e-300"),
+            (12340000000.0, "12340000000.0"),
+            (0.5, "0.5"),
             (1e15, "1000000000000000.0"),
             (1e16, "1e+16"),
             (1.2345e16, "1.2345e+16"),
@@ -133,6 +110,23 @@ mod tests {
         for &(value, want) in cases {
             assert_eq!(f64_to_string(value), want, "{value:e}");
         }
+    }
+
+    /// 10,000 values printed by CPython's repr(): random bit patterns, short
+    /// decimals around the fixed/scientific switch, and ties near 2^53 where
+    /// two 17-digit forms round-trip and Python picks the nearer (even) one.
+    #[test]
+    fn agrees_with_cpython_repr() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/format/python-repr.txt");
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let mut checked = 0;
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let (bits, want) = line.split_once(' ').expect("two fields");
+            let value = f64::from_bits(u64::from_str_radix(bits, 16).expect("hex"));
+            assert_eq!(f64_to_string(value), want, "{bits}");
+            checked += 1;
+        }
+        assert_eq!(checked, 10_000);
     }
 
     #[test]
