@@ -46,7 +46,12 @@ fn format_g7(out: &mut Vec<u8>, value: f64) {
         out.extend_from_slice(strip_zeros(&fixed).as_bytes());
     } else {
         out.extend_from_slice(strip_zeros(mantissa).as_bytes());
-        let _ = write!(out, "e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs());
+        let _ = write!(
+            out,
+            "e{}{:02}",
+            if exponent < 0 { '-' } else { '+' },
+            exponent.abs()
+        );
     }
 }
 

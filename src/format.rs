@@ -4,7 +4,6 @@
 //! out exactly as Python's `repr(float)` does, so that mlloss's output can be
 //! compared with PyTorch's printed values textually.
 
-
 /// Appends `value` to `out` as Python's `repr` would print it.
 ///
 /// Python uses fixed notation when the decimal exponent e (value =
@@ -117,7 +116,10 @@ mod tests {
     /// two 17-digit forms round-trip and Python picks the nearer (even) one.
     #[test]
     fn agrees_with_cpython_repr() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/format/python-repr.txt");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/format/python-repr.txt"
+        );
         let text = std::fs::read_to_string(path).expect("fixture");
         let mut checked = 0;
         for line in text.lines().filter(|l| !l.starts_with('#')) {
