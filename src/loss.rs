@@ -454,10 +454,12 @@ mod tests {
 
     #[test]
     fn exact_sum_carries_when_digits_fill_up() {
-        let mut sum = ExactSum::default();
         // Start just before a carry is due, with values whose digits are all
         // at their largest, so that the carry path runs mid-sum.
-        sum.adds_since_carry = ADDS_BEFORE_CARRY - 2;
+        let mut sum = ExactSum {
+            adds_since_carry: ADDS_BEFORE_CARRY - 2,
+            ..ExactSum::default()
+        };
         let v = f64::from_bits(0x3fff_ffff_ffff_ffff);
         for _ in 0..4 {
             sum.add(v);
