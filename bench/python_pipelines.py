@@ -146,14 +146,14 @@ def polars_torch_class(logits_path, targets_path):
 
 
 def pandas_mlb(labels_path):
+    import csv
+
     import numpy as np
     import pandas as pd
     from sklearn.preprocessing import MultiLabelBinarizer
 
     # One string per line: a tab never occurs in the label file, quoting is
     # disabled, and blank lines are kept as empty strings (= no labels).
-    import csv
-
     lines = pd.read_csv(
         labels_path,
         header=None,
@@ -169,8 +169,9 @@ def pandas_mlb(labels_path):
     mlb = MultiLabelBinarizer()
     mlb.fit(rows)  # classes_ are sorted
 
-    # Writer choice: np.savetxt(fmt='%d') was measured ~2x faster than
-    # DataFrame.to_csv on 0/1 int chunks (see bench notes), so it is used here.
+    # Writer choice: on a 50,000 x 1000 chunk of 0/1 int64, np.savetxt(fmt='%d')
+    # took ~4.4 s versus ~5.4 s for DataFrame.to_csv(header=False, index=False),
+    # so np.savetxt (the faster of the two, ~20%) is used.
     out = sys.stdout.buffer
     for start in range(0, len(rows), MLB_CHUNK_ROWS):
         chunk = mlb.transform(rows[start : start + MLB_CHUNK_ROWS])

@@ -1,22 +1,38 @@
 //! `mlloss loss`: BCEWithLogitsLoss and MultiLabelSoftMarginLoss on files.
 //!
-//! LOGITS and TARGETS are read in lockstep, a batch of rows at a time; each
-//! row goes through the loss kernels and is either printed (`none`, `row`) or
-//! folded into an [`Accumulator`] whose size does not depend on the number
-//! of rows (`mean`, `sum`, `class`).
+//! The main thread cuts LOGITS into chunks of about a megabyte of whole
+//! rows, and TARGETS into chunks of the same row counts; each pair is a job.
+//! Worker threads parse a job, run the loss kernels, and either format its
+//! rows (`none`, `row`) or fold them into their own [`Accumulator`] (`mean`,
+//! `sum`, `class`), whose size does not depend on the number of rows. The main
+//! thread writes the jobs' output in input order and reports the first error
+//! in input order; the accumulators merge exactly, so the result does not
+//! depend on the number of threads or on where the chunks were cut.
 
+use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::mpsc;
 
 use clap::ValueEnum;
 use clap::error::ErrorKind;
 
 use crate::error::InputError;
-use crate::input::{Batch, Domain, Format, MatrixReader, Source, count};
+use crate::format::write_f64;
+use crate::input::{
+    Batch, ChunkLimit, Domain, Format, MatrixInfo, MatrixReader, RowChunk, Source, count,
+};
 use crate::loss::{self, Accumulator, Kind, Loss, Reduction};
 use crate::output::Output;
 
-/// Rows read from each input before they are processed.
-const BATCH_ROWS: usize = 1024;
+/// Bytes of LOGITS per job: large enough to make handing a job over cheap,
+/// small enough to keep memory flat.
+const JOB_BYTES: usize = 1 << 20;
+
+/// Rows of the first job, which the main thread runs itself to learn the
+/// width and settle shape errors before any worker starts.
+const FIRST_JOB_ROWS: usize = 64;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -48,6 +64,10 @@ pub struct Args {
     /// Input format of both inputs, instead of guessing from the extension (stdin: csv).
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
+
+    /// Threads that parse and compute (default: one per core). Results do not depend on it.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
 }
 
 const EXAMPLES: &str = "\
@@ -160,50 +180,71 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Format::detect(&targets_source, args.format),
         Domain::UnitInterval,
     )?;
+    let threads = args
+        .threads
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get);
 
+    // The first job fixes the width C, which the weights and the workers need.
+    let mut first = Job::default();
+    cut_job(
+        &mut logits,
+        &mut targets,
+        ChunkLimit::Rows(FIRST_JOB_ROWS),
+        &mut first,
+    )?;
+    if first.x.rows() == 0 && first.y.rows() == 0 {
+        return Err(InputError::new(logits.file(), "no data rows").into());
+    }
     let mut x = Batch::default();
     let mut y = Batch::default();
-    let mut out = Output::stdout();
-    let mut element_losses = Vec::new();
-    let mut state: Option<(Loss, Accumulator)> = None;
-    loop {
-        logits.read_batch(&mut x, BATCH_ROWS)?;
-        targets.read_batch(&mut y, BATCH_ROWS)?;
-        check_rows(&logits, &x, &targets, &y)?;
-        if x.rows() == 0 {
-            break;
-        }
-        if state.is_none() {
-            check_columns(&logits, &x, &targets, &y)?;
-            let loss = build_loss(kind, &args, x.cols, logits.file())?;
-            let per_class = if reduction == Reduction::Class {
-                x.cols
-            } else {
-                0
-            };
-            element_losses = vec![0.0; x.cols];
-            state = Some((loss, Accumulator::new(kind, per_class)));
-        }
-        let (loss, accumulator) = state.as_mut().expect("set above");
-        for i in 0..x.rows() {
-            loss.element_losses(x.row(i), y.row(i), &mut element_losses);
-            match reduction {
-                Reduction::None if kind == Kind::Bce => out.write_values(&element_losses)?,
-                Reduction::None | Reduction::Row => {
-                    out.write_values(&[loss::row_mean(&element_losses)])?
-                }
-                Reduction::Mean | Reduction::Sum | Reduction::Class => {
-                    accumulator.add_row(&element_losses)
-                }
-            }
+    first.x.parse(logits.info(), None, &mut x)?;
+    first.y.parse(targets.info(), None, &mut y)?;
+    let cols = if x.rows() > 0 { x.cols } else { y.cols };
+    if let Some(header) = logits.header_width().filter(|&h| x.rows() > 0 && h != cols) {
+        let what = format!(
+            "ragged row: {}, but the header has {header}",
+            count(cols, "value")
+        );
+        return Err(InputError::new(logits.file(), what)
+            .at(x.lines[0], None)
+            .into());
+    }
+    if x.rows() > 0 && y.rows() > 0 {
+        check_columns(logits.file(), &x, targets.file(), &y)?;
+        if let Some(header) = targets.header_width().filter(|&h| h != cols) {
+            let what = format!(
+                "ragged row: {}, but the header has {header}",
+                count(cols, "value")
+            );
+            return Err(InputError::new(targets.file(), what)
+                .at(y.lines[0], None)
+                .into());
         }
     }
-    let Some((_, accumulator)) = state else {
-        return Err(InputError::new(logits.file(), "no data rows").into());
+    let kernel = Kernel {
+        loss: build_loss(kind, &args, cols, logits.file())?,
+        kind,
+        reduction,
+        cols,
+        x_info: logits.info().clone(),
+        y_info: targets.info().clone(),
     };
-    let classes = x.cols;
+    let mut out = Output::stdout();
+    let mut main_worker = Worker::new(&kernel);
+    let mut text = Vec::new();
+    main_worker.run(&first, &mut text)?;
+    out.write_bytes(&text)?;
+    let accumulator = if first.is_last {
+        main_worker.accumulator
+    } else {
+        let rest = run_parallel(&kernel, threads, &mut logits, &mut targets, &mut out)?;
+        let mut total = main_worker.accumulator;
+        total.merge(&rest);
+        total
+    };
     match reduction {
-        Reduction::Mean => out.write_values(&[accumulator.mean(classes)])?,
+        Reduction::Mean => out.write_values(&[accumulator.mean(cols)])?,
         Reduction::Sum => out.write_values(&[accumulator.sum()])?,
         Reduction::Class => out.write_values(&accumulator.class_means())?,
         Reduction::None | Reduction::Row => {}
@@ -212,51 +253,250 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Both inputs must end together: a batch shorter than the other means one
-/// input ran out of rows.
-fn check_rows(
-    logits: &MatrixReader,
-    x: &Batch,
-    targets: &MatrixReader,
-    y: &Batch,
-) -> Result<(), InputError> {
-    if x.rows() == y.rows() {
-        return Ok(());
-    }
-    let (longer, long_batch, shorter, short_rows) = if x.rows() > y.rows() {
-        (logits, x, targets, targets.rows_read())
-    } else {
-        (targets, y, logits, logits.rows_read())
-    };
-    let what = format!(
-        "row {} has no partner: {} ends after {}",
-        short_rows + 1,
-        shorter.file(),
-        count(short_rows as usize, "row")
-    );
-    let line = long_batch.lines[x.rows().min(y.rows())];
-    let mut error = InputError::new(longer.file(), what);
-    if line > 0 {
-        error = error.at(line, None);
-    }
-    Err(error)
+/// One pair of chunks: rows of LOGITS and the same rows of TARGETS.
+#[derive(Debug, Default)]
+struct Job {
+    seq: u64,
+    x: RowChunk,
+    y: RowChunk,
+    /// No job follows: the inputs ended, or one of them did before the other.
+    is_last: bool,
 }
 
-fn check_columns(
-    logits: &MatrixReader,
-    x: &Batch,
-    targets: &MatrixReader,
-    y: &Batch,
+/// Cuts the next job: LOGITS by `limit`, TARGETS by the same row count.
+fn cut_job(
+    logits: &mut MatrixReader,
+    targets: &mut MatrixReader,
+    limit: ChunkLimit,
+    job: &mut Job,
 ) -> Result<(), InputError> {
+    logits.next_chunk(limit, &mut job.x)?;
+    // When LOGITS has ended, one more TARGETS row tells whether it has too.
+    let rows = job.x.rows().max(1);
+    targets.next_chunk(ChunkLimit::Rows(rows), &mut job.y)?;
+    job.is_last = job.x.rows() == 0 || job.y.rows() < job.x.rows();
+    Ok(())
+}
+
+/// What every thread shares: the loss, the shape, and how to parse.
+struct Kernel {
+    loss: Loss,
+    kind: Kind,
+    reduction: Reduction,
+    cols: usize,
+    x_info: MatrixInfo,
+    y_info: MatrixInfo,
+}
+
+/// A thread's own buffers and partial sums.
+struct Worker<'k> {
+    kernel: &'k Kernel,
+    x: Batch,
+    y: Batch,
+    element_losses: Vec<f64>,
+    accumulator: Accumulator,
+}
+
+impl<'k> Worker<'k> {
+    fn new(kernel: &'k Kernel) -> Self {
+        let per_class = if kernel.reduction == Reduction::Class {
+            kernel.cols
+        } else {
+            0
+        };
+        Worker {
+            kernel,
+            x: Batch::default(),
+            y: Batch::default(),
+            element_losses: vec![0.0; kernel.cols],
+            accumulator: Accumulator::new(kernel.kind, per_class),
+        }
+    }
+
+    /// Parses and computes one job, appending its printed rows to `text`.
+    fn run(&mut self, job: &Job, text: &mut Vec<u8>) -> Result<(), InputError> {
+        let k = self.kernel;
+        job.x.parse(&k.x_info, Some(k.cols), &mut self.x)?;
+        job.y.parse(&k.y_info, Some(k.cols), &mut self.y)?;
+        let rows = self.x.rows().min(self.y.rows());
+        let losses = &mut self.element_losses;
+        for i in 0..rows {
+            k.loss.element_losses(self.x.row(i), self.y.row(i), losses);
+            match k.reduction {
+                Reduction::None if k.kind == Kind::Bce => {
+                    for (j, &l) in losses.iter().enumerate() {
+                        if j > 0 {
+                            text.push(b',');
+                        }
+                        write_f64(text, l);
+                    }
+                    text.push(b'\n');
+                }
+                Reduction::None | Reduction::Row => {
+                    write_f64(text, loss::row_mean(losses));
+                    text.push(b'\n');
+                }
+                Reduction::Mean | Reduction::Sum | Reduction::Class => {
+                    self.accumulator.add_row(losses)
+                }
+            }
+        }
+        if self.x.rows() != self.y.rows() {
+            return Err(unpaired_row(k, job, &self.x, &self.y));
+        }
+        Ok(())
+    }
+}
+
+/// The error for inputs of different lengths: the first row of the longer
+/// one that has no partner.
+fn unpaired_row(k: &Kernel, job: &Job, x: &Batch, y: &Batch) -> InputError {
+    let (longer, long_batch, shorter, short_chunk, short_rows) = if x.rows() > y.rows() {
+        (&k.x_info, x, &k.y_info, &job.y, y.rows())
+    } else {
+        (&k.y_info, y, &k.x_info, &job.x, x.rows())
+    };
+    let total = short_chunk.first_row() + short_rows as u64;
+    let what = format!(
+        "row {} has no partner: {} ends after {}",
+        total + 1,
+        shorter.file,
+        count(total as usize, "row")
+    );
+    let line = long_batch.lines[short_rows];
+    let error = InputError::new(&longer.file, what);
+    if line > 0 {
+        error.at(line, None)
+    } else {
+        error
+    }
+}
+
+/// Runs the remaining jobs on `threads` workers, writing their output in
+/// input order; returns the merged partial sums.
+fn run_parallel(
+    kernel: &Kernel,
+    threads: usize,
+    logits: &mut MatrixReader,
+    targets: &mut MatrixReader,
+    out: &mut Output,
+) -> anyhow::Result<Accumulator> {
+    struct Done {
+        job: Job,
+        text: Vec<u8>,
+        result: Result<(), InputError>,
+    }
+    let max_in_flight = 2 * threads + 1;
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(max_in_flight);
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let job_rx = Mutex::new(job_rx);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let done_tx = done_tx.clone();
+                let job_rx = &job_rx;
+                scope.spawn(move || {
+                    let mut worker = Worker::new(kernel);
+                    loop {
+                        let job = job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok(job) = job else { break };
+                        let mut text = Vec::new();
+                        let result = worker.run(&job, &mut text);
+                        if done_tx.send(Done { job, text, result }).is_err() {
+                            break;
+                        }
+                    }
+                    worker.accumulator
+                })
+            })
+            .collect();
+        drop(done_tx);
+
+        let outcome = (|| -> anyhow::Result<()> {
+            let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+            let mut spare: Vec<Job> = Vec::new();
+            let (mut next_seq, mut next_to_write, mut in_flight) = (1u64, 1u64, 0usize);
+            let mut input_done = false;
+            loop {
+                while !input_done && in_flight < max_in_flight {
+                    let mut job = spare.pop().unwrap_or_default();
+                    job.seq = next_seq;
+                    next_seq += 1;
+                    match cut_job(logits, targets, ChunkLimit::Bytes(JOB_BYTES), &mut job) {
+                        Ok(()) if job.x.rows() == 0 && job.y.rows() == 0 => {
+                            input_done = true;
+                            next_seq -= 1;
+                            break;
+                        }
+                        Ok(()) => {
+                            input_done = job.is_last;
+                            job_tx
+                                .send(job)
+                                .map_err(|_| anyhow::anyhow!("a worker thread stopped"))?;
+                            in_flight += 1;
+                        }
+                        // A cutting error comes after every row already handed out.
+                        Err(error) => {
+                            input_done = true;
+                            let seq = job.seq;
+                            pending.insert(
+                                seq,
+                                Done {
+                                    job,
+                                    text: Vec::new(),
+                                    result: Err(error),
+                                },
+                            );
+                        }
+                    }
+                }
+                while let Some(done) = pending.remove(&next_to_write) {
+                    next_to_write += 1;
+                    done.result?;
+                    out.write_bytes(&done.text)?;
+                    spare.push(done.job);
+                }
+                if in_flight == 0 {
+                    // Every job handed out has been written.
+                    return Ok(());
+                }
+                let done = done_rx
+                    .recv()
+                    .map_err(|_| anyhow::anyhow!("a worker thread stopped"))?;
+                in_flight -= 1;
+                pending.insert(done.job.seq, done);
+            }
+        })();
+        drop(job_tx);
+        let mut total = Accumulator::new(
+            kernel.kind,
+            if kernel.reduction == Reduction::Class {
+                kernel.cols
+            } else {
+                0
+            },
+        );
+        for worker in workers {
+            let partial = worker
+                .join()
+                .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
+            total.merge(&partial);
+        }
+        outcome.map(|()| total)
+    })
+}
+
+fn check_columns(logits: &str, x: &Batch, targets: &str, y: &Batch) -> Result<(), InputError> {
     if x.cols == y.cols {
         return Ok(());
     }
-    let what = format!("{} columns, but {} has {}", y.cols, logits.file(), x.cols);
-    let mut error = InputError::new(targets.file(), what);
-    if y.lines[0] > 0 {
-        error = error.at(y.lines[0], None);
-    }
-    Err(error)
+    let what = format!("{} columns, but {logits} has {}", y.cols, x.cols);
+    let error = InputError::new(targets, what);
+    Err(if y.lines[0] > 0 {
+        error.at(y.lines[0], None)
+    } else {
+        error
+    })
 }
 
 fn build_loss(kind: Kind, args: &Args, classes: usize, file: &str) -> anyhow::Result<Loss> {

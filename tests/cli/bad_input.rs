@@ -68,7 +68,7 @@ const CASES: &[Case] = &[
     Case {
         name: "more target rows than logits rows",
         files: &[("x1.csv", b"0.5,1\n"), Y],
-        args: &["loss", "-r", "none", "x1.csv", "y.csv"],
+        args: &["loss", "-r", "sum", "x1.csv", "y.csv"],
         stdin: b"",
         code: 1,
         message: &["y.csv:2: row 2 has no partner: x1.csv ends after 1 row"],

@@ -219,3 +219,78 @@ fn large_input_streams_through() {
     let sum = run_numbers(&dir, &["loss", "-r", "sum", "x.csv", "y.csv"]);
     assert_close(&sum, &[vec![total]], 1e-10, "sum of none");
 }
+
+/// Inputs of several megabytes are cut into many chunks and spread over
+/// threads; the printed rows and the sums must not depend on either.
+#[test]
+fn results_do_not_depend_on_threads_or_chunks() {
+    let dir = Workdir::new();
+    let rows = 25_000;
+    let (mut x, mut y) = (String::from("a,b,c,d,e,f,g,h\r\n"), String::new());
+    let mut state = 12345u64;
+    for i in 0..rows {
+        for j in 0..8 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 40.0;
+            // Mix plain, quoted, spaced and long numbers, and both line ends.
+            let cell = match (i + j) % 5 {
+                0 => format!("\"{v}\""),
+                1 => format!(" {v:.3} "),
+                2 => format!("{v:e}"),
+                _ => format!("{v:.7}"),
+            };
+            x.push_str(&cell);
+            x.push(if j < 7 { ',' } else { '\r' });
+            y.push_str(if (state >> 7).is_multiple_of(3) {
+                "1"
+            } else {
+                "0.25"
+            });
+            y.push(if j < 7 { ',' } else { '\n' });
+        }
+        x.push('\n');
+    }
+    dir.write("x.csv", &x).write("y.csv", &y);
+    for reduction in ["none", "row", "mean", "sum", "class"] {
+        let one = success(&dir.run(&["loss", "-r", reduction, "-j", "1", "x.csv", "y.csv"]));
+        for threads in ["2", "3", "8"] {
+            let many =
+                success(&dir.run(&["loss", "-r", reduction, "-j", threads, "x.csv", "y.csv"]));
+            assert_eq!(many, one, "{reduction} with {threads} threads");
+        }
+        if reduction == "none" {
+            assert_eq!(one.lines().count(), rows);
+        }
+    }
+}
+
+#[test]
+fn a_late_error_names_its_line_in_a_large_input() {
+    let dir = Workdir::new();
+    let mut x = "0.5,1.25\n".repeat(300_000);
+    x.push_str("0.5,oops\n");
+    x.push_str(&"0.5,1.25\n".repeat(1000));
+    dir.write("x.csv", &x)
+        .write("y.csv", "1,0\n".repeat(301_001));
+    for threads in ["1", "2"] {
+        let output = dir.run(&["loss", "-j", threads, "x.csv", "y.csv"]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(output.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            stderr,
+            "mlloss: error: x.csv:300001:2: not a number (\"oops\")\n"
+        );
+    }
+    // Different lengths, found only at the end of a long input.
+    dir.write("y_short.csv", "1,0\n".repeat(300_000));
+    dir.write("x_ok.csv", "0.5,1.25\n".repeat(300_001));
+    let output = dir.run(&["loss", "x_ok.csv", "y_short.csv"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        "mlloss: error: x_ok.csv:300001: row 300001 has no partner: y_short.csv ends after 300000 rows\n"
+    );
+}

@@ -1,0 +1,227 @@
+//! Label lists (binarize's input), one sample at a time.
+
+use std::io::BufRead;
+
+use super::csv::RecordReader;
+use super::{Format, JsonLines, Source, json_error, read_all};
+use crate::error::InputError;
+
+/// How label lists are laid out.
+#[derive(Debug, Clone, Default)]
+pub struct LabelLayout {
+    /// Take the labels from this column of a CSV/TSV with a header row.
+    pub column: Option<String>,
+    /// Split each field into several labels at this separator.
+    pub separator: Option<String>,
+}
+
+/// One sample's labels: trimmed, non-empty, in input order (duplicates kept).
+#[derive(Debug, Default, Clone)]
+pub struct Sample {
+    text: String,
+    /// Byte range of each label in `text`, and its 1-based column.
+    labels: Vec<(usize, usize, u64)>,
+    /// The line on which the sample starts.
+    pub line: u64,
+}
+
+impl Sample {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.labels.clear();
+    }
+
+    fn push(&mut self, label: &str, column: u64) {
+        let label = label.trim();
+        if label.is_empty() {
+            return;
+        }
+        let start = self.text.len();
+        self.text.push_str(label);
+        self.labels.push((start, self.text.len(), column));
+    }
+
+    /// Labels with the column they came from.
+    pub fn labels(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.labels
+            .iter()
+            .map(|&(start, end, column)| (&self.text[start..end], column))
+    }
+}
+
+/// Label lists (binarize's input), one sample at a time.
+pub struct LabelReader {
+    file: String,
+    separator: Option<String>,
+    body: LabelBody,
+}
+
+enum LabelBody {
+    Delimited {
+        records: RecordReader<Box<dyn BufRead + Send>>,
+        /// The field holding the labels when `--column` is given.
+        column: Option<usize>,
+    },
+    JsonLines(JsonLines),
+    Json {
+        rows: std::vec::IntoIter<Vec<serde_json::Value>>,
+        row: u64,
+    },
+}
+
+impl LabelReader {
+    pub fn open(source: &Source, format: Format, layout: &LabelLayout) -> Result<Self, InputError> {
+        let file = source.name();
+        let reader = source.open()?;
+        if layout.column.is_some() && !matches!(format, Format::Csv | Format::Tsv) {
+            return Err(InputError::new(
+                &file,
+                "--column needs a CSV or TSV input with a header row",
+            ));
+        }
+        let body = match format {
+            Format::Csv | Format::Tsv => {
+                let mut records = RecordReader::new(reader, &file, format.delimiter());
+                let column = match &layout.column {
+                    None => None,
+                    Some(name) => Some(find_column(&mut records, name)?),
+                };
+                LabelBody::Delimited { records, column }
+            }
+            Format::Jsonl => LabelBody::JsonLines(JsonLines::new(reader)),
+            Format::Json => {
+                let text = read_all(reader, &file)?;
+                let rows: Vec<Vec<serde_json::Value>> =
+                    serde_json::from_slice(&text).map_err(|e| json_error(&file, &e, 1))?;
+                LabelBody::Json {
+                    rows: rows.into_iter(),
+                    row: 0,
+                }
+            }
+        };
+        Ok(LabelReader {
+            file,
+            separator: layout.separator.clone().filter(|s| !s.is_empty()),
+            body,
+        })
+    }
+
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Reads the next sample into `sample`; `false` at the end.
+    pub fn next_sample(&mut self, sample: &mut Sample) -> Result<bool, InputError> {
+        sample.clear();
+        match &mut self.body {
+            LabelBody::Delimited { records, column } => {
+                if !records.next_record()? {
+                    return Ok(false);
+                }
+                sample.line = records.line();
+                let fields = match *column {
+                    Some(index) => {
+                        if records.field_count() <= index {
+                            let what = format!(
+                                "row has {} fields, but the label column is field {}",
+                                records.field_count(),
+                                index + 1
+                            );
+                            return Err(
+                                InputError::new(records.file(), what).at(records.line(), None)
+                            );
+                        }
+                        index..index + 1
+                    }
+                    None => 0..records.field_count(),
+                };
+                for i in fields {
+                    let text = std::str::from_utf8(records.field(i))
+                        .map_err(|_| records.error_at(i, "invalid UTF-8"))?;
+                    push_split(sample, text, i as u64 + 1, self.separator.as_deref());
+                }
+            }
+            LabelBody::JsonLines(lines) => {
+                let empty = "empty line: write [] for a sample without labels";
+                let Some((text, line_number)) = lines.next_line(&self.file, empty)? else {
+                    return Ok(false);
+                };
+                sample.line = line_number;
+                let values: Vec<serde_json::Value> = serde_json::from_slice(text)
+                    .map_err(|e| json_error(&self.file, &e, line_number))?;
+                push_json_labels(
+                    sample,
+                    &values,
+                    &self.file,
+                    Some(line_number),
+                    self.separator.as_deref(),
+                )?;
+            }
+            LabelBody::Json { rows, row } => {
+                let Some(values) = rows.next() else {
+                    return Ok(false);
+                };
+                *row += 1;
+                sample.line = 0;
+                push_json_labels(sample, &values, &self.file, None, self.separator.as_deref())
+                    .map_err(|e| InputError {
+                        what: format!("row {row}: {}", e.what),
+                        ..e
+                    })?;
+            }
+        }
+        Ok(true)
+    }
+}
+
+fn push_split(sample: &mut Sample, text: &str, column: u64, separator: Option<&str>) {
+    match separator {
+        Some(sep) => text.split(sep).for_each(|label| sample.push(label, column)),
+        None => sample.push(text, column),
+    }
+}
+
+fn push_json_labels(
+    sample: &mut Sample,
+    values: &[serde_json::Value],
+    file: &str,
+    line: Option<u64>,
+    separator: Option<&str>,
+) -> Result<(), InputError> {
+    for (i, value) in values.iter().enumerate() {
+        let column = i as u64 + 1;
+        match value {
+            serde_json::Value::String(s) => push_split(sample, s, column, separator),
+            serde_json::Value::Number(n) => sample.push(&n.to_string(), column),
+            other => {
+                let mut e =
+                    InputError::new(file, format!("label {column} is not a string or a number"))
+                        .text(other.to_string().as_bytes());
+                if let Some(line) = line {
+                    e = e.at(line, None);
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the header row and finds the column named `name`.
+fn find_column<R: BufRead>(records: &mut RecordReader<R>, name: &str) -> Result<usize, InputError> {
+    if !records.next_record()? {
+        return Err(InputError::new(
+            records.file(),
+            format!("no header row to find column {name:?} in"),
+        ));
+    }
+    (0..records.field_count())
+        .find(|&i| records.field(i).trim_ascii() == name.as_bytes())
+        .ok_or_else(|| {
+            InputError::new(
+                records.file(),
+                format!("no column named {name:?} in the header"),
+            )
+            .at(records.line(), None)
+        })
+}

@@ -1,0 +1,578 @@
+//! Numeric matrices (logits and targets).
+//!
+//! A [`MatrixReader`] cuts its input into [`RowChunk`]s of whole rows without
+//! parsing them; [`RowChunk::parse`] turns a chunk into a [`Batch`] of f64
+//! on whichever thread holds it. Cutting is cheap (a newline search), so one
+//! thread can feed several parsers, and two inputs can be cut at the same
+//! row counts so that their chunks pair up.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
+
+use super::csv::{QuoteState, RecordReader, is_header, parse_cell, parse_plain_record};
+use super::{Domain, Format, Source, count, json_error, read_error};
+use crate::error::InputError;
+
+/// Rows of a numeric matrix, parsed.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    /// Row-major values, `cols` per row.
+    pub values: Vec<f64>,
+    /// The line on which each row starts; 0 where the format does not tell
+    /// (a JSON document).
+    pub lines: Vec<u64>,
+    /// Values per row.
+    pub cols: usize,
+}
+
+impl Batch {
+    pub fn rows(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn row(&self, index: usize) -> &[f64] {
+        &self.values[index * self.cols..(index + 1) * self.cols]
+    }
+
+    fn clear(&mut self) {
+        self.values.clear();
+        self.lines.clear();
+        self.cols = 0;
+    }
+}
+
+/// How many rows to cut: at least this many bytes (then up to the end of
+/// the row), or exactly this many rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkLimit {
+    Bytes(usize),
+    Rows(usize),
+}
+
+/// Whole rows of one input, not yet parsed.
+#[derive(Debug, Default)]
+pub struct RowChunk {
+    /// CSV/TSV/JSONL: the rows' text, each row ending in a newline except
+    /// perhaps the input's last.
+    text: Vec<u8>,
+    /// A JSON document: the rows' values, parsed when the document was read.
+    values: Vec<f64>,
+    rows: usize,
+    first_line: u64,
+    first_row: u64,
+}
+
+impl RowChunk {
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The 0-based index of the chunk's first row in its input.
+    pub fn first_row(&self) -> u64 {
+        self.first_row
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.values.clear();
+        self.rows = 0;
+    }
+
+    /// Parses the chunk into `batch`. Every row must have `cols` values when
+    /// given, else as many as the chunk's first row.
+    pub fn parse(
+        &self,
+        info: &MatrixInfo,
+        cols: Option<usize>,
+        batch: &mut Batch,
+    ) -> Result<(), InputError> {
+        batch.clear();
+        batch.values.reserve(self.rows * cols.unwrap_or(1));
+        let file = &*info.file;
+        let check = |width: usize, line: u64, batch: &mut Batch| -> Result<(), InputError> {
+            let want = cols.unwrap_or(if batch.cols == 0 { width } else { batch.cols });
+            if width == 0 {
+                let what = if matches!(info.format, Format::Jsonl) {
+                    "row with no values"
+                } else {
+                    "empty line in a numeric matrix"
+                };
+                return Err(InputError::new(file, what).at(line, None));
+            }
+            check_width(width, want, file, line, "earlier rows have")?;
+            batch.cols = width;
+            batch.lines.push(line);
+            Ok(())
+        };
+        match info.format {
+            Format::Json => {
+                let width = info.json_cols;
+                for r in 0..self.rows {
+                    check(width, 0, batch)?;
+                    batch
+                        .values
+                        .extend_from_slice(&self.values[r * width..(r + 1) * width]);
+                }
+            }
+            Format::Jsonl => {
+                for (line, text) in (self.first_line..).zip(lines(&self.text)) {
+                    let text = text.trim_ascii();
+                    if text.is_empty() {
+                        return Err(
+                            InputError::new(file, "empty line in a numeric matrix").at(line, None)
+                        );
+                    }
+                    let start = batch.values.len();
+                    let mut de = serde_json::Deserializer::from_slice(text);
+                    RowSeed {
+                        out: &mut batch.values,
+                        domain: info.domain,
+                    }
+                    .deserialize(&mut de)
+                    .and_then(|()| de.end())
+                    .map_err(|e| json_error(file, &e, line))?;
+                    check(batch.values.len() - start, line, batch)?;
+                }
+            }
+            Format::Csv | Format::Tsv if memchr::memchr(b'"', &self.text).is_none() => {
+                let delimiter = info.format.delimiter();
+                for (line, record) in (self.first_line..).zip(lines(&self.text)) {
+                    let record = record.strip_suffix(b"\n").unwrap_or(record);
+                    let record = record.strip_suffix(b"\r").unwrap_or(record);
+                    let width = if record.is_empty() {
+                        0
+                    } else {
+                        parse_plain_record(record, delimiter, info.domain, &mut batch.values)
+                            .map_err(|(field, what)| {
+                                let cell = record
+                                    .split(|&b| b == delimiter)
+                                    .nth(field)
+                                    .unwrap_or_default();
+                                InputError::new(file, what)
+                                    .at(line, Some(field as u64 + 1))
+                                    .text(cell)
+                            })?
+                    };
+                    check(width, line, batch)?;
+                }
+            }
+            Format::Csv | Format::Tsv => {
+                let mut records = RecordReader::starting_at(
+                    &self.text[..],
+                    file,
+                    info.format.delimiter(),
+                    self.first_line,
+                );
+                while records.next_record()? {
+                    for i in 0..records.field_count() {
+                        let value = parse_cell(records.field(i), info.domain)
+                            .map_err(|what| records.error_at(i, what))?;
+                        batch.values.push(value);
+                    }
+                    check(records.field_count(), records.line(), batch)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The lines of `text`, each with its newline (the last perhaps without).
+fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        Some(line)
+    })
+}
+
+/// What a thread needs to parse an input's chunks.
+#[derive(Debug, Clone)]
+pub struct MatrixInfo {
+    pub file: Arc<str>,
+    pub format: Format,
+    pub domain: Domain,
+    /// The width of a JSON document's rows.
+    json_cols: usize,
+}
+
+/// A numeric matrix (logits or targets), cut into chunks of rows. CSV, TSV
+/// and JSONL stream; a JSON document is parsed whole when opened (see
+/// README, "Limits").
+///
+/// Input is read straight into the chunk being cut; only the part of the
+/// last read that belongs to the next chunk is copied, into `leftover`.
+pub struct MatrixReader {
+    info: MatrixInfo,
+    reader: Box<dyn Read + Send>,
+    /// Bytes read past the end of the last chunk: the start of the next rows.
+    leftover: Vec<u8>,
+    eof: bool,
+    next_line: u64,
+    rows_cut: u64,
+    /// Bytes per row so far, to size reads when cutting by rows.
+    bytes_cut: u64,
+    header_width: Option<usize>,
+    /// A JSON document's values.
+    json_values: Vec<f64>,
+}
+
+/// Finds row ends in text that starts at a row boundary.
+struct RowScanner {
+    /// CSV/TSV: newlines inside quotes do not end a row.
+    quoted: bool,
+    delimiter: u8,
+    quotes: QuoteState,
+    /// Where the search resumes.
+    position: usize,
+}
+
+impl RowScanner {
+    fn new(info: &MatrixInfo) -> Self {
+        RowScanner {
+            quoted: matches!(info.format, Format::Csv | Format::Tsv),
+            delimiter: info.format.delimiter(),
+            quotes: QuoteState::default(),
+            position: 0,
+        }
+    }
+
+    /// The end (one past the newline) of the next row in `text`, if whole.
+    fn next_row_end(&mut self, text: &[u8]) -> Option<usize> {
+        loop {
+            let newline = self.position + memchr::memchr(b'\n', &text[self.position..])?;
+            let segment = &text[self.position..=newline];
+            if self.quoted && (self.quotes.inside || memchr::memchr(b'"', segment).is_some()) {
+                self.quotes.feed(segment, self.delimiter);
+            }
+            self.position = newline + 1;
+            if !self.quotes.inside {
+                self.quotes = QuoteState::default();
+                return Some(self.position);
+            }
+        }
+    }
+}
+
+impl MatrixReader {
+    pub fn open(source: &Source, format: Format, domain: Domain) -> Result<Self, InputError> {
+        let mut reader = MatrixReader {
+            info: MatrixInfo {
+                file: source.name().into(),
+                format,
+                domain,
+                json_cols: 0,
+            },
+            reader: source.open_unbuffered()?,
+            leftover: Vec::new(),
+            eof: false,
+            next_line: 1,
+            rows_cut: 0,
+            bytes_cut: 0,
+            header_width: None,
+            json_values: Vec::new(),
+        };
+        match format {
+            Format::Json => reader.read_json()?,
+            Format::Csv | Format::Tsv => reader.skip_bom_and_header()?,
+            Format::Jsonl => {}
+        }
+        Ok(reader)
+    }
+
+    pub fn info(&self) -> &MatrixInfo {
+        &self.info
+    }
+
+    pub fn file(&self) -> &str {
+        &self.info.file
+    }
+
+    /// The number of fields of the header line, if the input has one.
+    pub fn header_width(&self) -> Option<usize> {
+        self.header_width
+    }
+
+    fn read_json(&mut self) -> Result<(), InputError> {
+        let mut text = Vec::new();
+        self.reader
+            .read_to_end(&mut text)
+            .map_err(|e| read_error(&self.info.file, &e))?;
+        let mut de = serde_json::Deserializer::from_slice(&text);
+        let cols = MatrixSeed {
+            out: &mut self.json_values,
+            domain: self.info.domain,
+        }
+        .deserialize(&mut de)
+        .and_then(|cols| de.end().map(|()| cols))
+        .map_err(|e| json_error(&self.info.file, &e, 1))?;
+        self.info.json_cols = cols;
+        self.eof = true;
+        Ok(())
+    }
+
+    /// Appends up to `bytes` more of the input to `text`; `false` at its end.
+    fn read_more(&mut self, text: &mut Vec<u8>, bytes: usize) -> Result<bool, InputError> {
+        if self.eof {
+            return Ok(false);
+        }
+        let n = (&mut self.reader)
+            .take(bytes as u64)
+            .read_to_end(text)
+            .map_err(|e| read_error(&self.info.file, &e))?;
+        self.eof = n == 0;
+        Ok(n > 0)
+    }
+
+    fn skip_bom_and_header(&mut self) -> Result<(), InputError> {
+        let mut text = std::mem::take(&mut self.leftover);
+        let mut scanner = RowScanner::new(&self.info);
+        let end = loop {
+            if let Some(end) = scanner.next_row_end(&text) {
+                break end;
+            }
+            if !self.read_more(&mut text, 1 << 16)? {
+                break text.len();
+            }
+        };
+        let start = if text.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let mut records = RecordReader::new(
+            &text[start..end],
+            &self.info.file,
+            self.info.format.delimiter(),
+        );
+        let header = records.next_record()? && is_header(&records);
+        let skip = if header {
+            self.header_width = Some(records.field_count());
+            self.next_line += memchr::memchr_iter(b'\n', &text[..end]).count() as u64;
+            end
+        } else {
+            start
+        };
+        text.drain(..skip);
+        self.leftover = text;
+        Ok(())
+    }
+
+    /// Replaces `chunk` with the next rows; an empty chunk means the end.
+    pub fn next_chunk(
+        &mut self,
+        limit: ChunkLimit,
+        chunk: &mut RowChunk,
+    ) -> Result<(), InputError> {
+        chunk.clear();
+        chunk.first_row = self.rows_cut;
+        chunk.first_line = self.next_line;
+        if self.info.format == Format::Json {
+            let cols = self.info.json_cols.max(1);
+            let first = self.rows_cut as usize;
+            let rows = match limit {
+                ChunkLimit::Rows(r) => r,
+                ChunkLimit::Bytes(b) => b.div_ceil(8 * cols),
+            }
+            .min(self.json_values.len() / cols - first);
+            chunk
+                .values
+                .extend_from_slice(&self.json_values[first * cols..(first + rows) * cols]);
+            chunk.rows = rows;
+            chunk.first_line = 0;
+            self.rows_cut += rows as u64;
+            return Ok(());
+        }
+        let text = &mut chunk.text;
+        text.extend_from_slice(&self.leftover);
+        self.leftover.clear();
+        let mut scanner = RowScanner::new(&self.info);
+        let (mut rows, mut end) = (0, 0);
+        loop {
+            let enough = match limit {
+                ChunkLimit::Rows(r) => rows >= r,
+                ChunkLimit::Bytes(b) => end >= b,
+            };
+            if enough {
+                break;
+            }
+            if let Some(row_end) = scanner.next_row_end(text) {
+                (rows, end) = (rows + 1, row_end);
+                continue;
+            }
+            // Read about what the limit still needs, so that little is left over.
+            let want = match limit {
+                ChunkLimit::Bytes(b) => b.saturating_sub(text.len()) + (1 << 14),
+                ChunkLimit::Rows(r) => {
+                    let per_row = (self.bytes_cut / self.rows_cut.max(1)).max(16) as usize;
+                    (r - rows) * per_row + (1 << 12)
+                }
+            };
+            if !self.read_more(text, want)? {
+                // The last row may lack its newline.
+                if text.len() > end {
+                    if scanner.quotes.inside {
+                        let line = self.next_line
+                            + memchr::memchr_iter(b'\n', &text[..end]).count() as u64;
+                        return Err(InputError::new(
+                            &self.info.file,
+                            "quoted field is never closed",
+                        )
+                        .at(line, None));
+                    }
+                    (rows, end) = (rows + 1, text.len());
+                }
+                break;
+            }
+        }
+        self.leftover.extend_from_slice(&text[end..]);
+        text.truncate(end);
+        chunk.rows = rows;
+        self.next_line += memchr::memchr_iter(b'\n', text).count() as u64;
+        self.rows_cut += rows as u64;
+        self.bytes_cut += end as u64;
+        Ok(())
+    }
+}
+
+fn check_width(
+    got: usize,
+    want: usize,
+    file: &str,
+    line: u64,
+    whose: &str,
+) -> Result<(), InputError> {
+    if got == want {
+        return Ok(());
+    }
+    Err(InputError::new(
+        file,
+        format!("ragged row: {}, but {whose} {want}", count(got, "value")),
+    )
+    .at(line, None))
+}
+
+/// Deserializes `[[n, …], …]` into a flat vector, checking that every row
+/// has the width of the first; returns that width.
+struct MatrixSeed<'a> {
+    out: &'a mut Vec<f64>,
+    domain: Domain,
+}
+
+impl<'de> DeserializeSeed<'de> for MatrixSeed<'_> {
+    type Value = usize;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MatrixSeed<'_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a 2-D array of numbers (an array of rows)")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut cols = 0;
+        let mut row = 0u64;
+        loop {
+            let start = self.out.len();
+            let seed = RowSeed {
+                out: &mut *self.out,
+                domain: self.domain,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                break;
+            }
+            row += 1;
+            let width = self.out.len() - start;
+            if width == 0 {
+                return Err(de::Error::custom(format!("row {row} has no values")));
+            }
+            if cols == 0 {
+                cols = width;
+            } else if width != cols {
+                return Err(de::Error::custom(format!(
+                    "ragged row: row {row} has {}, but earlier rows have {cols}",
+                    count(width, "value")
+                )));
+            }
+        }
+        if row == 0 {
+            return Err(de::Error::custom("no rows: the array is empty"));
+        }
+        Ok(cols)
+    }
+}
+
+/// Deserializes one row `[n, …]`, appending its numbers to `out`.
+struct RowSeed<'a> {
+    out: &'a mut Vec<f64>,
+    domain: Domain,
+}
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a row: an array of numbers")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element_seed(NumberSeed)? {
+            if let Some(what) = self.domain.check(value) {
+                return Err(de::Error::custom(format!("{what} ({value})")));
+            }
+            self.out.push(value);
+        }
+        Ok(())
+    }
+}
+
+/// Deserializes one JSON number (integer or float) as f64.
+struct NumberSeed;
+
+impl<'de> DeserializeSeed<'de> for NumberSeed {
+    type Value = f64;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<f64, D::Error> {
+        deserializer.deserialize_f64(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NumberSeed {
+    type Value = f64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a number")
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+}
