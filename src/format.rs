@@ -26,6 +26,12 @@ pub fn write_f64(out: &mut Vec<u8>, value: f64) {
     }
     let mut buffer = zmij::Buffer::new();
     let text = buffer.format_finite(value).as_bytes();
+    // Between 1e-4 and 1e16 both write the same fixed notation.
+    let magnitude = value.abs();
+    if (1e-4..1e16).contains(&magnitude) {
+        out.extend_from_slice(text);
+        return;
+    }
     let (sign, unsigned) = match text.split_first() {
         Some((b'-', rest)) => (&text[..1], rest),
         _ => (&text[..0], text),

@@ -311,29 +311,13 @@ pub fn parse_plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
         _ => false,
     };
     let mut significand: u64 = 0;
-    let mut digits = 0u32;
-    while let Some(&b) = bytes.get(i) {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        significand = significand.wrapping_mul(10).wrapping_add(d as u64);
-        digits += 1;
-        i += 1;
-    }
+    let mut digits = take_digits(bytes, &mut i, &mut significand);
     let mut exponent: i32 = 0;
     if bytes.get(i) == Some(&b'.') {
         i += 1;
-        while let Some(&b) = bytes.get(i) {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            significand = significand.wrapping_mul(10).wrapping_add(d as u64);
-            digits += 1;
-            exponent -= 1;
-            i += 1;
-        }
+        let fraction = take_digits(bytes, &mut i, &mut significand);
+        digits += fraction;
+        exponent -= fraction as i32;
     }
     if digits == 0 || digits > 19 {
         return None;
@@ -351,20 +335,12 @@ pub fn parse_plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
             }
             _ => false,
         };
-        let mut written: i32 = 0;
-        let start = i;
-        while let Some(&b) = bytes.get(i) {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 || i - start >= 4 {
-                break;
-            }
-            written = written * 10 + d as i32;
-            i += 1;
-        }
-        if i == start || bytes.get(i).is_some_and(u8::is_ascii_digit) {
+        let mut written: u64 = 0;
+        let exponent_digits = take_digits(bytes, &mut i, &mut written);
+        if exponent_digits == 0 || exponent_digits > 4 {
             return None;
         }
-        exponent += if exponent_negative { -written } else { written };
+        exponent += if exponent_negative { -(written as i32) } else { written as i32 };
     }
     if significand > (1u64 << 53) || !(-22..=22).contains(&exponent) {
         return None;
@@ -376,6 +352,67 @@ pub fn parse_plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
         magnitude * EXACT_POWERS_OF_TEN[exponent as usize]
     };
     Some((if negative { -value } else { value }, i))
+}
+
+/// Appends the run of ASCII digits at `bytes[*i..]` to `value` (wrapping
+/// past 19 digits, which callers reject), advancing `i`; returns the count.
+/// Eight bytes are examined at a time where the input allows.
+#[inline]
+fn take_digits(bytes: &[u8], i: &mut usize, value: &mut u64) -> usize {
+    let start = *i;
+    while let Some(word) = bytes.get(*i..*i + 8) {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let n = leading_digit_bytes(word);
+        if n == 0 {
+            return *i - start;
+        }
+        // Keep the first n digit bytes, moved to the top, with '0's below.
+        let digits = if n == 8 {
+            word
+        } else {
+            (word << (8 * (8 - n))) | (0x3030_3030_3030_3030u64 >> (8 * n))
+        };
+        *value = value
+            .wrapping_mul(POWERS_OF_TEN_U64[n])
+            .wrapping_add(eight_digits_value(digits));
+        *i += n;
+        if n < 8 {
+            return *i - start;
+        }
+    }
+    while let Some(&b) = bytes.get(*i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        *value = value.wrapping_mul(10).wrapping_add(d as u64);
+        *i += 1;
+    }
+    *i - start
+}
+
+const POWERS_OF_TEN_U64: [u64; 9] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+/// How many of the eight bytes (in memory order) are ASCII digits before
+/// the first that is not.
+#[inline]
+fn leading_digit_bytes(word: u64) -> usize {
+    let t = word ^ 0x3030_3030_3030_3030; // a digit byte becomes 0..=9
+    // A byte's high bit ends up set iff it is not a digit; a carry out of a
+    // non-digit byte can only disturb bytes after it, which do not count.
+    let non_digit = (t.wrapping_add(0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080;
+    (non_digit.trailing_zeros() / 8) as usize
+}
+
+/// The value of eight ASCII digits loaded little-endian (first digit in the
+/// lowest byte), by the usual multiply-and-shift reduction.
+#[inline]
+fn eight_digits_value(word: u64) -> u64 {
+    let v = word - 0x3030_3030_3030_3030;
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    let low = (v & 0x0000_00FF_0000_00FF).wrapping_mul(0x000F_4240_0000_0064);
+    let high = ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(0x0000_2710_0000_0001);
+    low.wrapping_add(high) >> 32
 }
 
 /// Parses the fields of one quote-free record into `out`, returning how
@@ -391,37 +428,29 @@ pub(crate) fn parse_plain_record(
     let mut field = 0;
     loop {
         let rest = &record[position..];
-        // Hard 0/1 targets and one-digit values: no need for the general path.
-        if let [d @ b'0'..=b'9', tail @ ..] = rest
-            && tail.first().is_none_or(|&b| b == delimiter)
-        {
-            let value = (d - b'0') as f64;
+        let (value, used) = match rest {
+            // Hard 0/1 targets and other one-digit values.
+            [d @ b'0'..=b'9', tail @ ..] if tail.first().is_none_or(|&b| b == delimiter) => {
+                ((d - b'0') as f64, 1)
+            }
+            _ => match parse_plain_decimal(rest) {
+                Some((value, used)) if rest.get(used).is_none_or(|&b| b == delimiter) => {
+                    (value, used)
+                }
+                // Spaces, `inf`, long numbers, garbage: the general parser
+                // decides, and checks the domain.
+                _ => {
+                    let used = memchr::memchr(delimiter, rest).unwrap_or(rest.len());
+                    let value = parse_cell(&rest[..used], domain).map_err(|what| (field, what))?;
+                    (value, used)
+                }
+            },
+        };
+        // The fast paths only produce finite values; targets also need their range.
+        if domain == Domain::UnitInterval {
             if let Some(what) = domain.check(value) {
                 return Err((field, what));
             }
-            out.push(value);
-            field += 1;
-            position += 1;
-            if position >= record.len() {
-                return Ok(field);
-            }
-            position += 1;
-            if position == record.len() {
-                return Err((field, "empty cell"));
-            }
-            continue;
-        }
-        let (value, used) = match parse_plain_decimal(rest) {
-            Some((value, used)) if rest.get(used).is_none_or(|&b| b == delimiter) => (value, used),
-            // Spaces, `inf`, long numbers, garbage: the general parser decides.
-            _ => {
-                let used = memchr::memchr(delimiter, rest).unwrap_or(rest.len());
-                let value = parse_cell(&rest[..used], domain).map_err(|what| (field, what))?;
-                (value, used)
-            }
-        };
-        if let Some(what) = domain.check(value) {
-            return Err((field, what));
         }
         out.push(value);
         field += 1;
@@ -553,6 +582,43 @@ mod tests {
         assert_eq!(parse_plain_decimal(b"1.5,2"), Some((1.5, 3)));
         // A prefix that is a number: the record parser sees what follows and defers.
         assert_eq!(parse_plain_decimal(b"0x10"), Some((0.0, 1)));
+    }
+
+    #[test]
+    fn plain_decimals_agree_with_the_standard_parser() {
+        let mut state = 99u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 16
+        };
+        for _ in 0..200_000 {
+            let int_digits = (next() % 12) as usize;
+            let frac_digits = (next() % 12) as usize;
+            let mut text = String::new();
+            if next() % 3 == 0 {
+                text.push('-');
+            }
+            (0..int_digits).for_each(|_| text.push((b'0' + (next() % 10) as u8) as char));
+            if next() % 4 != 0 {
+                text.push('.');
+                (0..frac_digits).for_each(|_| text.push((b'0' + (next() % 10) as u8) as char));
+            }
+            if next() % 3 == 0 {
+                text.push_str(&format!("e{}", next() as i64 % 40 - 20));
+            }
+            let tail = [",1", "\n", "", "x"][(next() % 4) as usize];
+            let input = format!("{text}{tail}");
+            if let Some((value, used)) = parse_plain_decimal(input.as_bytes()) {
+                assert_eq!(used, text.len(), "{input:?}");
+                let want: f64 = text.parse().unwrap();
+                assert_eq!(value.to_bits(), want.to_bits(), "{input:?}");
+            } else {
+                // Deferred: not a plain decimal, or beyond the exact fast path.
+                let digits = text.bytes().take_while(|b| *b != b'e').filter(u8::is_ascii_digit).count();
+                let plain = text.trim_start_matches('-').parse::<f64>().is_ok();
+                assert!(!plain || digits == 0 || digits > 15 || text.contains('e'), "{input:?}");
+            }
+        }
     }
 
     #[test]
