@@ -340,7 +340,11 @@ pub fn parse_plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
         if exponent_digits == 0 || exponent_digits > 4 {
             return None;
         }
-        exponent += if exponent_negative { -(written as i32) } else { written as i32 };
+        exponent += if exponent_negative {
+            -(written as i32)
+        } else {
+            written as i32
+        };
     }
     if significand > (1u64 << 53) || !(-22..=22).contains(&exponent) {
         return None;
@@ -391,7 +395,17 @@ fn take_digits(bytes: &[u8], i: &mut usize, value: &mut u64) -> usize {
     *i - start
 }
 
-const POWERS_OF_TEN_U64: [u64; 9] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+const POWERS_OF_TEN_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
 
 /// How many of the eight bytes (in memory order) are ASCII digits before
 /// the first that is not.
@@ -447,10 +461,10 @@ pub(crate) fn parse_plain_record(
             },
         };
         // The fast paths only produce finite values; targets also need their range.
-        if domain == Domain::UnitInterval {
-            if let Some(what) = domain.check(value) {
-                return Err((field, what));
-            }
+        if domain == Domain::UnitInterval
+            && let Some(what) = domain.check(value)
+        {
+            return Err((field, what));
         }
         out.push(value);
         field += 1;
@@ -588,7 +602,9 @@ mod tests {
     fn plain_decimals_agree_with_the_standard_parser() {
         let mut state = 99u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             state >> 16
         };
         for _ in 0..200_000 {
@@ -614,9 +630,16 @@ mod tests {
                 assert_eq!(value.to_bits(), want.to_bits(), "{input:?}");
             } else {
                 // Deferred: not a plain decimal, or beyond the exact fast path.
-                let digits = text.bytes().take_while(|b| *b != b'e').filter(u8::is_ascii_digit).count();
+                let digits = text
+                    .bytes()
+                    .take_while(|b| *b != b'e')
+                    .filter(u8::is_ascii_digit)
+                    .count();
                 let plain = text.trim_start_matches('-').parse::<f64>().is_ok();
-                assert!(!plain || digits == 0 || digits > 15 || text.contains('e'), "{input:?}");
+                assert!(
+                    !plain || digits == 0 || digits > 15 || text.contains('e'),
+                    "{input:?}"
+                );
             }
         }
     }
