@@ -114,7 +114,7 @@ def main():
     def bench(name, argv, inputs, runs=args.runs):
         seconds, rss = measure(argv, runs)
         rows.append((name, seconds, rss, mb(inputs)))
-        print(f"  {name:<44} {seconds:8.3f} s  {mb(inputs) / seconds:8.0f} MB/s  {rss / 1024:8.1f} MiB",
+        print(f"  {name:<44} {seconds:8.3f} s  {mb(inputs) / seconds:8.1f} MB/s  {rss / 1024:8.1f} MiB",
               file=sys.stderr)
         return seconds, rss
 
@@ -168,7 +168,7 @@ def main():
     print("| command | median wall | input MB/s | peak RSS |")
     print("|---|---:|---:|---:|")
     for name, seconds, rss, size in rows:
-        print(f"| {name} | {seconds:.3f} s | {size / seconds:,.0f} | {rss / 1024:.1f} MiB |")
+        print(f"| {name} | {seconds:.3f} s | {size / seconds:,.1f} | {rss / 1024:.1f} MiB |")
     print()
     targets = []
 

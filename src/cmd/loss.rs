@@ -201,26 +201,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     first.x.parse(logits.info(), None, &mut x)?;
     first.y.parse(targets.info(), None, &mut y)?;
     let cols = if x.rows() > 0 { x.cols } else { y.cols };
-    if let Some(header) = logits.header_width().filter(|&h| x.rows() > 0 && h != cols) {
-        let what = format!(
-            "ragged row: {}, but the header has {header}",
-            count(cols, "value")
-        );
-        return Err(InputError::new(logits.file(), what)
-            .at(x.lines[0], None)
-            .into());
-    }
+    check_header(&logits, &x, cols)?;
     if x.rows() > 0 && y.rows() > 0 {
         check_columns(logits.file(), &x, targets.file(), &y)?;
-        if let Some(header) = targets.header_width().filter(|&h| h != cols) {
-            let what = format!(
-                "ragged row: {}, but the header has {header}",
-                count(cols, "value")
-            );
-            return Err(InputError::new(targets.file(), what)
-                .at(y.lines[0], None)
-                .into());
-        }
+        check_header(&targets, &y, cols)?;
     }
     let kernel = Kernel {
         loss: build_loss(kind, &args, cols, logits.file())?,
@@ -233,7 +217,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut out = Output::stdout();
     let mut main_worker = Worker::new(&kernel);
     let mut text = Vec::new();
-    main_worker.run(&first, &mut text)?;
+    (main_worker.x, main_worker.y) = (x, y);
+    main_worker.compute(&first, &mut text)?;
     out.write_bytes(&text)?;
     let accumulator = if first.is_last {
         main_worker.accumulator
@@ -318,6 +303,12 @@ impl<'k> Worker<'k> {
         let k = self.kernel;
         job.x.parse(&k.x_info, Some(k.cols), &mut self.x)?;
         job.y.parse(&k.y_info, Some(k.cols), &mut self.y)?;
+        self.compute(job, text)
+    }
+
+    /// Computes the job whose rows are already parsed into `self.x` and `self.y`.
+    fn compute(&mut self, job: &Job, text: &mut Vec<u8>) -> Result<(), InputError> {
+        let k = self.kernel;
         let rows = self.x.rows().min(self.y.rows());
         let losses = &mut self.element_losses;
         for i in 0..rows {
@@ -484,6 +475,20 @@ fn run_parallel(
         }
         outcome.map(|()| total)
     })
+}
+
+/// A header line must be as wide as the rows under it.
+fn check_header(reader: &MatrixReader, batch: &Batch, cols: usize) -> Result<(), InputError> {
+    match reader.header_width() {
+        Some(header) if batch.rows() > 0 && header != cols => {
+            let what = format!(
+                "ragged row: {}, but the header has {header}",
+                count(cols, "value")
+            );
+            Err(InputError::new(reader.file(), what).at(batch.lines[0], None))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_columns(logits: &str, x: &Batch, targets: &str, y: &Batch) -> Result<(), InputError> {
