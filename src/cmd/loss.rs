@@ -20,9 +20,7 @@ use clap::error::ErrorKind;
 
 use crate::error::InputError;
 use crate::format::write_f64;
-use crate::input::{
-    Batch, ChunkLimit, Domain, Format, MatrixInfo, MatrixReader, RowChunk, Source, count,
-};
+use crate::input::{ChunkLimit, Domain, Format, MatrixInfo, MatrixReader, RowChunk, Source, count};
 use crate::loss::{self, Accumulator, Kind, Loss, Reduction};
 use crate::output::Output;
 
@@ -193,18 +191,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ChunkLimit::Rows(FIRST_JOB_ROWS),
         &mut first,
     )?;
-    if first.x.rows() == 0 && first.y.rows() == 0 {
+    if first.x.row_count() == 0 && first.y.row_count() == 0 {
         return Err(InputError::new(logits.file(), "no data rows").into());
     }
-    let mut x = Batch::default();
-    let mut y = Batch::default();
-    first.x.parse(logits.info(), None, &mut x)?;
-    first.y.parse(targets.info(), None, &mut y)?;
-    let cols = if x.rows() > 0 { x.cols } else { y.cols };
-    check_header(&logits, &x, cols)?;
-    if x.rows() > 0 && y.rows() > 0 {
-        check_columns(logits.file(), &x, targets.file(), &y)?;
-        check_header(&targets, &y, cols)?;
+    // Each input's first row: its width and line.
+    let x = first
+        .x
+        .rows(logits.info(), None)
+        .next_row()?
+        .map(|(v, line)| (v.len(), line));
+    let y = first
+        .y
+        .rows(targets.info(), None)
+        .next_row()?
+        .map(|(v, line)| (v.len(), line));
+    let cols = x.or(y).map_or(0, |(width, _)| width);
+    check_header(&logits, x, cols)?;
+    if let (Some(_), Some((y_cols, y_line))) = (x, y) {
+        if y_cols != cols {
+            let what = format!("{y_cols} columns, but {} has {cols}", logits.file());
+            let error = InputError::new(targets.file(), what);
+            return Err(if y_line > 0 {
+                error.at(y_line, None)
+            } else {
+                error
+            }
+            .into());
+        }
+        check_header(&targets, y, cols)?;
     }
     let kernel = Kernel {
         loss: build_loss(kind, &args, cols, logits.file())?,
@@ -217,8 +231,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut out = Output::stdout();
     let mut main_worker = Worker::new(&kernel);
     let mut text = Vec::new();
-    (main_worker.x, main_worker.y) = (x, y);
-    main_worker.compute(&first, &mut text)?;
+    main_worker.run(&first, &mut text)?;
     out.write_bytes(&text)?;
     let accumulator = if first.is_last {
         main_worker.accumulator
@@ -257,9 +270,9 @@ fn cut_job(
 ) -> Result<(), InputError> {
     logits.next_chunk(limit, &mut job.x)?;
     // When LOGITS has ended, one more TARGETS row tells whether it has too.
-    let rows = job.x.rows().max(1);
+    let rows = job.x.row_count().max(1);
     targets.next_chunk(ChunkLimit::Rows(rows), &mut job.y)?;
-    job.is_last = job.x.rows() == 0 || job.y.rows() < job.x.rows();
+    job.is_last = job.x.row_count() == 0 || job.y.row_count() < job.x.row_count();
     Ok(())
 }
 
@@ -276,8 +289,6 @@ struct Kernel {
 /// A thread's own buffers and partial sums.
 struct Worker<'k> {
     kernel: &'k Kernel,
-    x: Batch,
-    y: Batch,
     element_losses: Vec<f64>,
     accumulator: Accumulator,
 }
@@ -291,28 +302,42 @@ impl<'k> Worker<'k> {
         };
         Worker {
             kernel,
-            x: Batch::default(),
-            y: Batch::default(),
             element_losses: vec![0.0; kernel.cols],
             accumulator: Accumulator::new(kernel.kind, per_class),
         }
     }
 
-    /// Parses and computes one job, appending its printed rows to `text`.
+    /// Parses and computes one job a row at a time, appending its printed
+    /// rows to `text`. The first bad row, in input order, is the error.
     fn run(&mut self, job: &Job, text: &mut Vec<u8>) -> Result<(), InputError> {
         let k = self.kernel;
-        job.x.parse(&k.x_info, Some(k.cols), &mut self.x)?;
-        job.y.parse(&k.y_info, Some(k.cols), &mut self.y)?;
-        self.compute(job, text)
-    }
-
-    /// Computes the job whose rows are already parsed into `self.x` and `self.y`.
-    fn compute(&mut self, job: &Job, text: &mut Vec<u8>) -> Result<(), InputError> {
-        let k = self.kernel;
-        let rows = self.x.rows().min(self.y.rows());
-        let losses = &mut self.element_losses;
-        for i in 0..rows {
-            k.loss.element_losses(self.x.row(i), self.y.row(i), losses);
+        let mut xs = job.x.rows(&k.x_info, Some(k.cols));
+        let mut ys = job.y.rows(&k.y_info, Some(k.cols));
+        let mut paired = 0u64;
+        loop {
+            let (x, y) = match (xs.next_row()?, ys.next_row()?) {
+                (Some((x, _)), Some((y, _))) => (x, y),
+                (None, None) => return Ok(()),
+                (Some((_, line)), None) => {
+                    return Err(unpaired_row(
+                        &k.x_info,
+                        line,
+                        &k.y_info,
+                        job.y.first_row() + paired,
+                    ));
+                }
+                (None, Some((_, line))) => {
+                    return Err(unpaired_row(
+                        &k.y_info,
+                        line,
+                        &k.x_info,
+                        job.x.first_row() + paired,
+                    ));
+                }
+            };
+            paired += 1;
+            let losses = &mut self.element_losses;
+            k.loss.element_losses(x, y, losses);
             match k.reduction {
                 Reduction::None if k.kind == Kind::Bce => {
                     for (j, &l) in losses.iter().enumerate() {
@@ -332,29 +357,19 @@ impl<'k> Worker<'k> {
                 }
             }
         }
-        if self.x.rows() != self.y.rows() {
-            return Err(unpaired_row(k, job, &self.x, &self.y));
-        }
-        Ok(())
     }
 }
 
 /// The error for inputs of different lengths: the first row of the longer
-/// one that has no partner.
-fn unpaired_row(k: &Kernel, job: &Job, x: &Batch, y: &Batch) -> InputError {
-    let (longer, long_batch, shorter, short_chunk, short_rows) = if x.rows() > y.rows() {
-        (&k.x_info, x, &k.y_info, &job.y, y.rows())
-    } else {
-        (&k.y_info, y, &k.x_info, &job.x, x.rows())
-    };
-    let total = short_chunk.first_row() + short_rows as u64;
+/// input (at `line`) that has no partner, the shorter having ended after
+/// `rows` rows.
+fn unpaired_row(longer: &MatrixInfo, line: u64, shorter: &MatrixInfo, rows: u64) -> InputError {
     let what = format!(
         "row {} has no partner: {} ends after {}",
-        total + 1,
+        rows + 1,
         shorter.file,
-        count(total as usize, "row")
+        count(rows as usize, "row")
     );
-    let line = long_batch.lines[short_rows];
     let error = InputError::new(&longer.file, what);
     if line > 0 {
         error.at(line, None)
@@ -414,7 +429,7 @@ fn run_parallel(
                     job.seq = next_seq;
                     next_seq += 1;
                     match cut_job(logits, targets, ChunkLimit::Bytes(JOB_BYTES), &mut job) {
-                        Ok(()) if job.x.rows() == 0 && job.y.rows() == 0 => {
+                        Ok(()) if job.x.row_count() == 0 && job.y.row_count() == 0 => {
                             input_done = true;
                             next_seq -= 1;
                             break;
@@ -477,31 +492,23 @@ fn run_parallel(
     })
 }
 
-/// A header line must be as wide as the rows under it.
-fn check_header(reader: &MatrixReader, batch: &Batch, cols: usize) -> Result<(), InputError> {
-    match reader.header_width() {
-        Some(header) if batch.rows() > 0 && header != cols => {
+/// A header line must be as wide as the rows under it; `first` is the width
+/// and line of the first row.
+fn check_header(
+    reader: &MatrixReader,
+    first: Option<(usize, u64)>,
+    cols: usize,
+) -> Result<(), InputError> {
+    match (reader.header_width(), first) {
+        (Some(header), Some((_, line))) if header != cols => {
             let what = format!(
                 "ragged row: {}, but the header has {header}",
                 count(cols, "value")
             );
-            Err(InputError::new(reader.file(), what).at(batch.lines[0], None))
+            Err(InputError::new(reader.file(), what).at(line, None))
         }
         _ => Ok(()),
     }
-}
-
-fn check_columns(logits: &str, x: &Batch, targets: &str, y: &Batch) -> Result<(), InputError> {
-    if x.cols == y.cols {
-        return Ok(());
-    }
-    let what = format!("{} columns, but {logits} has {}", y.cols, x.cols);
-    let error = InputError::new(targets, what);
-    Err(if y.lines[0] > 0 {
-        error.at(y.lines[0], None)
-    } else {
-        error
-    })
 }
 
 fn build_loss(kind: Kind, args: &Args, classes: usize, file: &str) -> anyhow::Result<Loss> {

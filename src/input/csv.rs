@@ -281,163 +281,54 @@ pub(crate) fn is_header<R: BufRead>(records: &RecordReader<R>) -> bool {
     has_text
 }
 
-/// Powers of ten that f64 holds exactly.
-const EXACT_POWERS_OF_TEN: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// Parses a plain decimal (`-12.5`, `3`, `.5`, `1.25e-3`) at the start of
-/// `bytes`, returning the value and the bytes used; `None` for anything else
-/// or when the fast path cannot round exactly (the caller then falls back to
-/// the general parser).
-///
-/// Clinger's fast path: a significand below 2^53 and a power of ten up to
-/// 10^22 are both exact in f64, so one multiplication or division gives the
-/// correctly rounded value. Numbers written with up to 15 significant
-/// digits, as savetxt's `%.7g` and most dumps write them, take this path.
+/// A record of one-digit fields (`0,1,0,…`: hard targets, binarize's
+/// output) in one pass without per-field branches; `None` if the record is
+/// anything else.
 #[inline]
-pub fn parse_plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
-    let mut i = 0;
-    let negative = match bytes.first() {
-        Some(b'-') => {
-            i = 1;
-            true
-        }
-        Some(b'+') => {
-            i = 1;
-            false
-        }
-        _ => false,
-    };
-    let mut significand: u64 = 0;
-    let mut digits = take_digits(bytes, &mut i, &mut significand);
-    let mut exponent: i32 = 0;
-    if bytes.get(i) == Some(&b'.') {
-        i += 1;
-        let fraction = take_digits(bytes, &mut i, &mut significand);
-        digits += fraction;
-        exponent -= fraction as i32;
-    }
-    if digits == 0 || digits > 19 {
+fn parse_digit_record(
+    record: &[u8],
+    delimiter: u8,
+    domain: Domain,
+    out: &mut Vec<f64>,
+) -> Option<Result<usize, (usize, &'static str)>> {
+    let fields = record.len().div_ceil(2);
+    // Most other records fail on their second byte.
+    if record.len().is_multiple_of(2) || record.get(1).is_some_and(|&b| b != delimiter) {
         return None;
     }
-    if let Some(b'e' | b'E') = bytes.get(i) {
-        i += 1;
-        let exponent_negative = match bytes.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let mut written: u64 = 0;
-        let exponent_digits = take_digits(bytes, &mut i, &mut written);
-        if exponent_digits == 0 || exponent_digits > 4 {
-            return None;
-        }
-        exponent += if exponent_negative {
-            -(written as i32)
-        } else {
-            written as i32
-        };
+    // Digits at even offsets, delimiters at odd ones.
+    let mut mismatch = 0u8;
+    for (i, &b) in record.iter().enumerate() {
+        let want_digit = i % 2 == 0;
+        let is_digit = b.wrapping_sub(b'0') <= 9;
+        let is_delimiter = b == delimiter;
+        mismatch |= u8::from(if want_digit { !is_digit } else { !is_delimiter });
     }
-    if significand > (1u64 << 53) || !(-22..=22).contains(&exponent) {
+    if mismatch != 0 {
         return None;
     }
-    let magnitude = significand as f64;
-    let value = if exponent < 0 {
-        magnitude / EXACT_POWERS_OF_TEN[(-exponent) as usize]
-    } else {
-        magnitude * EXACT_POWERS_OF_TEN[exponent as usize]
-    };
-    Some((if negative { -value } else { value }, i))
-}
-
-/// Appends the run of ASCII digits at `bytes[*i..]` to `value` (wrapping
-/// past 19 digits, which callers reject), advancing `i`; returns the count.
-/// Eight bytes are examined at a time where the input allows.
-#[inline]
-fn take_digits(bytes: &[u8], i: &mut usize, value: &mut u64) -> usize {
-    let start = *i;
-    while let Some(word) = bytes.get(*i..*i + 8) {
-        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        let n = leading_digit_bytes(word);
-        if n == 0 {
-            return *i - start;
-        }
-        // Keep the first n digit bytes, moved to the top, with '0's below.
-        let digits = if n == 8 {
-            word
-        } else {
-            (word << (8 * (8 - n))) | (0x3030_3030_3030_3030u64 >> (8 * n))
-        };
-        *value = value
-            .wrapping_mul(POWERS_OF_TEN_U64[n])
-            .wrapping_add(eight_digits_value(digits));
-        *i += n;
-        if n < 8 {
-            return *i - start;
-        }
+    let start = out.len();
+    out.extend(record.iter().step_by(2).map(|&d| f64::from(d - b'0')));
+    if domain == Domain::UnitInterval
+        && let Some(field) = out[start..].iter().position(|&v| v > 1.0)
+    {
+        return Some(Err((field, "target outside [0, 1]")));
     }
-    while let Some(&b) = bytes.get(*i) {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        *value = value.wrapping_mul(10).wrapping_add(d as u64);
-        *i += 1;
-    }
-    *i - start
-}
-
-const POWERS_OF_TEN_U64: [u64; 9] = [
-    1,
-    10,
-    100,
-    1000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-];
-
-/// How many of the eight bytes (in memory order) are ASCII digits before
-/// the first that is not.
-#[inline]
-fn leading_digit_bytes(word: u64) -> usize {
-    let t = word ^ 0x3030_3030_3030_3030; // a digit byte becomes 0..=9
-    // A byte's high bit ends up set iff it is not a digit; a carry out of a
-    // non-digit byte can only disturb bytes after it, which do not count.
-    let non_digit = (t.wrapping_add(0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080;
-    (non_digit.trailing_zeros() / 8) as usize
-}
-
-/// The value of eight ASCII digits loaded little-endian (first digit in the
-/// lowest byte), by the usual multiply-and-shift reduction.
-#[inline]
-fn eight_digits_value(word: u64) -> u64 {
-    let v = word - 0x3030_3030_3030_3030;
-    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
-    let low = (v & 0x0000_00FF_0000_00FF).wrapping_mul(0x000F_4240_0000_0064);
-    let high = ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(0x0000_2710_0000_0001);
-    low.wrapping_add(high) >> 32
+    Some(Ok(fields))
 }
 
 /// Parses the fields of one quote-free record into `out`, returning how
 /// many there were. `Err` carries the 0-based field index and what is wrong.
 #[inline]
-pub(crate) fn parse_plain_record(
+pub fn parse_plain_record(
     record: &[u8],
     delimiter: u8,
     domain: Domain,
     out: &mut Vec<f64>,
 ) -> Result<usize, (usize, &'static str)> {
+    if let Some(fields) = parse_digit_record(record, delimiter, domain, out) {
+        return fields;
+    }
     let mut position = 0;
     let mut field = 0;
     loop {
@@ -447,12 +338,13 @@ pub(crate) fn parse_plain_record(
             [d @ b'0'..=b'9', tail @ ..] if tail.first().is_none_or(|&b| b == delimiter) => {
                 ((d - b'0') as f64, 1)
             }
-            _ => match parse_plain_decimal(rest) {
-                Some((value, used)) if rest.get(used).is_none_or(|&b| b == delimiter) => {
+            // fast-float2 reads the number and says where it ends; the field
+            // must end there too.
+            _ => match fast_float2::parse_partial::<f64, _>(rest) {
+                Ok((value, used)) if rest.get(used).is_none_or(|&b| b == delimiter) => {
                     (value, used)
                 }
-                // Spaces, `inf`, long numbers, garbage: the general parser
-                // decides, and checks the domain.
+                // Spaces, `0x10`, garbage: the general parser decides.
                 _ => {
                     let used = memchr::memchr(delimiter, rest).unwrap_or(rest.len());
                     let value = parse_cell(&rest[..used], domain).map_err(|what| (field, what))?;
@@ -460,10 +352,7 @@ pub(crate) fn parse_plain_record(
                 }
             },
         };
-        // The fast paths only produce finite values; targets also need their range.
-        if domain == Domain::UnitInterval
-            && let Some(what) = domain.check(value)
-        {
+        if let Some(what) = domain.check(value) {
             return Err((field, what));
         }
         out.push(value);
@@ -549,102 +438,6 @@ mod tests {
     }
 
     #[test]
-    fn plain_decimals_parse_exactly_or_defer() {
-        for text in [
-            "0",
-            "-0",
-            "3",
-            "+3",
-            ".5",
-            "5.",
-            "-12.5",
-            "1.25e-3",
-            "1E5",
-            "9007199254740992",
-            "0.1",
-            "-0.08474924",
-            "1.234568e-05",
-            "123456789012345e-22",
-        ] {
-            let (value, used) =
-                parse_plain_decimal(text.as_bytes()).unwrap_or_else(|| panic!("{text}"));
-            assert_eq!(used, text.len(), "{text}");
-            assert_eq!(
-                value.to_bits(),
-                text.parse::<f64>().unwrap().to_bits(),
-                "{text}"
-            );
-        }
-        // Beyond the exact fast path, or not a plain decimal: the caller decides.
-        for text in [
-            "",
-            "-",
-            ".",
-            "e5",
-            "1e",
-            "1e+",
-            "9007199254740993",
-            "1e23",
-            "1e-23",
-            "12345678901234567890",
-            "inf",
-            "nan",
-            "1e00001",
-        ] {
-            assert_eq!(parse_plain_decimal(text.as_bytes()), None, "{text}");
-        }
-        assert_eq!(parse_plain_decimal(b"1.5,2"), Some((1.5, 3)));
-        // A prefix that is a number: the record parser sees what follows and defers.
-        assert_eq!(parse_plain_decimal(b"0x10"), Some((0.0, 1)));
-    }
-
-    #[test]
-    fn plain_decimals_agree_with_the_standard_parser() {
-        let mut state = 99u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 16
-        };
-        for _ in 0..200_000 {
-            let int_digits = (next() % 12) as usize;
-            let frac_digits = (next() % 12) as usize;
-            let mut text = String::new();
-            if next() % 3 == 0 {
-                text.push('-');
-            }
-            (0..int_digits).for_each(|_| text.push((b'0' + (next() % 10) as u8) as char));
-            if next() % 4 != 0 {
-                text.push('.');
-                (0..frac_digits).for_each(|_| text.push((b'0' + (next() % 10) as u8) as char));
-            }
-            if next() % 3 == 0 {
-                text.push_str(&format!("e{}", next() as i64 % 40 - 20));
-            }
-            let tail = [",1", "\n", "", "x"][(next() % 4) as usize];
-            let input = format!("{text}{tail}");
-            if let Some((value, used)) = parse_plain_decimal(input.as_bytes()) {
-                assert_eq!(used, text.len(), "{input:?}");
-                let want: f64 = text.parse().unwrap();
-                assert_eq!(value.to_bits(), want.to_bits(), "{input:?}");
-            } else {
-                // Deferred: not a plain decimal, or beyond the exact fast path.
-                let digits = text
-                    .bytes()
-                    .take_while(|b| *b != b'e')
-                    .filter(u8::is_ascii_digit)
-                    .count();
-                let plain = text.trim_start_matches('-').parse::<f64>().is_ok();
-                assert!(
-                    !plain || digits == 0 || digits > 15 || text.contains('e'),
-                    "{input:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
     fn plain_records_fall_back_for_anything_unusual() {
         let mut out = Vec::new();
         assert_eq!(
@@ -669,6 +462,16 @@ mod tests {
         assert_eq!(
             parse_plain_record(b"nan", b',', Domain::Finite, &mut out),
             Err((0, "not a finite number"))
+        );
+        out.clear();
+        assert_eq!(
+            parse_plain_record(b"0,1,1,0", b',', Domain::UnitInterval, &mut out),
+            Ok(4)
+        );
+        assert_eq!(out, [0.0, 1.0, 1.0, 0.0]);
+        assert_eq!(
+            parse_plain_record(b"0,1,2,0", b',', Domain::UnitInterval, &mut out),
+            Err((2, "target outside [0, 1]"))
         );
         assert_eq!(
             parse_plain_record(b"1,0x10", b',', Domain::Finite, &mut out),

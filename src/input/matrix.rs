@@ -1,10 +1,11 @@
 //! Numeric matrices (logits and targets).
 //!
 //! A [`MatrixReader`] cuts its input into [`RowChunk`]s of whole rows without
-//! parsing them; [`RowChunk::parse`] turns a chunk into a [`Batch`] of f64
-//! on whichever thread holds it. Cutting is cheap (a newline search), so one
-//! thread can feed several parsers, and two inputs can be cut at the same
-//! row counts so that their chunks pair up.
+//! parsing them; [`RowChunk::rows`] then parses a chunk one row at a time on
+//! whichever thread holds it, so that a row's values are still in the
+//! cache when the loss kernels read them. Cutting is cheap (a newline
+//! search), so one thread can feed several parsers, and two inputs can be
+//! cut at the same row counts so that their chunks pair up.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -14,34 +15,6 @@ use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use super::csv::{QuoteState, RecordReader, is_header, parse_cell, parse_plain_record};
 use super::{Domain, Format, Source, count, json_error, read_error};
 use crate::error::InputError;
-
-/// Rows of a numeric matrix, parsed.
-#[derive(Debug, Default, Clone)]
-pub struct Batch {
-    /// Row-major values, `cols` per row.
-    pub values: Vec<f64>,
-    /// The line on which each row starts; 0 where the format does not tell
-    /// (a JSON document).
-    pub lines: Vec<u64>,
-    /// Values per row.
-    pub cols: usize,
-}
-
-impl Batch {
-    pub fn rows(&self) -> usize {
-        self.lines.len()
-    }
-
-    pub fn row(&self, index: usize) -> &[f64] {
-        &self.values[index * self.cols..(index + 1) * self.cols]
-    }
-
-    fn clear(&mut self) {
-        self.values.clear();
-        self.lines.clear();
-        self.cols = 0;
-    }
-}
 
 /// How many rows to cut: at least this many bytes (then up to the end of
 /// the row), or exactly this many rows.
@@ -65,7 +38,7 @@ pub struct RowChunk {
 }
 
 impl RowChunk {
-    pub fn rows(&self) -> usize {
+    pub fn row_count(&self) -> usize {
         self.rows
     }
 
@@ -80,71 +53,118 @@ impl RowChunk {
         self.rows = 0;
     }
 
-    /// Parses the chunk into `batch`. Every row must have `cols` values when
-    /// given, else as many as the chunk's first row.
-    pub fn parse(
-        &self,
-        info: &MatrixInfo,
-        cols: Option<usize>,
-        batch: &mut Batch,
-    ) -> Result<(), InputError> {
-        batch.clear();
-        batch.values.reserve(self.rows * cols.unwrap_or(1));
+    /// The chunk's rows, parsed one at a time. Every row must have `cols`
+    /// values when given, else as many as the chunk's first row.
+    pub fn rows<'a>(&'a self, info: &'a MatrixInfo, cols: Option<usize>) -> Rows<'a> {
+        let quoted = matches!(info.format, Format::Csv | Format::Tsv)
+            && memchr::memchr(b'"', &self.text).is_some();
+        Rows {
+            chunk: self,
+            info,
+            cols,
+            position: 0,
+            line: self.first_line,
+            values: Vec::with_capacity(cols.unwrap_or(0)),
+            records: quoted.then(|| {
+                RecordReader::starting_at(
+                    &self.text[..],
+                    &info.file,
+                    info.format.delimiter(),
+                    self.first_line,
+                )
+            }),
+        }
+    }
+}
+
+/// A chunk's rows, parsed one at a time (see [`RowChunk::rows`]).
+pub struct Rows<'a> {
+    chunk: &'a RowChunk,
+    info: &'a MatrixInfo,
+    cols: Option<usize>,
+    /// Where the next row starts: a byte offset into the text, or a row
+    /// index into a JSON document's values.
+    position: usize,
+    /// The line of the next row.
+    line: u64,
+    values: Vec<f64>,
+    /// CSV/TSV with quotes: the general record splitter.
+    records: Option<RecordReader<&'a [u8]>>,
+}
+
+impl Rows<'_> {
+    /// The next row's values and the line it starts on (0 in a JSON
+    /// document); `None` after the last row.
+    pub fn next_row(&mut self) -> Result<Option<(&[f64], u64)>, InputError> {
+        let info = self.info;
         let file = &*info.file;
-        let check = |width: usize, line: u64, batch: &mut Batch| -> Result<(), InputError> {
-            let want = cols.unwrap_or(if batch.cols == 0 { width } else { batch.cols });
-            if width == 0 {
-                let what = if matches!(info.format, Format::Jsonl) {
-                    "row with no values"
-                } else {
-                    "empty line in a numeric matrix"
-                };
-                return Err(InputError::new(file, what).at(line, None));
-            }
-            check_width(width, want, file, line, "earlier rows have")?;
-            batch.cols = width;
-            batch.lines.push(line);
-            Ok(())
-        };
-        match info.format {
-            Format::Json => {
-                let width = info.json_cols;
-                for r in 0..self.rows {
-                    check(width, 0, batch)?;
-                    batch
-                        .values
-                        .extend_from_slice(&self.values[r * width..(r + 1) * width]);
+        self.values.clear();
+        let line =
+            match info.format {
+                Format::Json => {
+                    let width = info.json_cols;
+                    if self.position >= self.chunk.rows {
+                        return Ok(None);
+                    }
+                    let row = self.position;
+                    self.position += 1;
+                    return Ok(Some((
+                        &self.chunk.values[row * width..(row + 1) * width],
+                        0,
+                    )));
                 }
-            }
-            Format::Jsonl => {
-                for (line, text) in (self.first_line..).zip(lines(&self.text)) {
-                    let text = text.trim_ascii();
+                _ if self.records.is_some() => {
+                    let records = self.records.as_mut().expect("checked");
+                    if !records.next_record()? {
+                        return Ok(None);
+                    }
+                    for i in 0..records.field_count() {
+                        let value = parse_cell(records.field(i), info.domain)
+                            .map_err(|what| records.error_at(i, what))?;
+                        self.values.push(value);
+                    }
+                    if records.field_count() == 0 {
+                        return Err(InputError::new(file, "empty line in a numeric matrix")
+                            .at(records.line(), None));
+                    }
+                    records.line()
+                }
+                _ => {
+                    let text = &self.chunk.text[self.position..];
                     if text.is_empty() {
-                        return Err(
-                            InputError::new(file, "empty line in a numeric matrix").at(line, None)
-                        );
+                        return Ok(None);
                     }
-                    let start = batch.values.len();
-                    let mut de = serde_json::Deserializer::from_slice(text);
-                    RowSeed {
-                        out: &mut batch.values,
-                        domain: info.domain,
-                    }
-                    .deserialize(&mut de)
-                    .and_then(|()| de.end())
-                    .map_err(|e| json_error(file, &e, line))?;
-                    check(batch.values.len() - start, line, batch)?;
-                }
-            }
-            Format::Csv | Format::Tsv if memchr::memchr(b'"', &self.text).is_none() => {
-                let delimiter = info.format.delimiter();
-                for (line, record) in (self.first_line..).zip(lines(&self.text)) {
-                    let record = record.strip_suffix(b"\n").unwrap_or(record);
-                    let record = record.strip_suffix(b"\r").unwrap_or(record);
-                    let width = if record.is_empty() {
-                        0
+                    let end = memchr::memchr(b'\n', text).map_or(text.len(), |i| i + 1);
+                    self.position += end;
+                    let line = self.line;
+                    self.line += 1;
+                    let record = &text[..end];
+                    if info.format == Format::Jsonl {
+                        let record = record.trim_ascii();
+                        if record.is_empty() {
+                            return Err(InputError::new(file, "empty line in a numeric matrix")
+                                .at(line, None));
+                        }
+                        let mut de = serde_json::Deserializer::from_slice(record);
+                        RowSeed {
+                            out: &mut self.values,
+                            domain: info.domain,
+                        }
+                        .deserialize(&mut de)
+                        .and_then(|()| de.end())
+                        .map_err(|e| json_error(file, &e, line))?;
+                        if self.values.is_empty() {
+                            return Err(InputError::new(file, "row with no values").at(line, None));
+                        }
                     } else {
-                        parse_plain_record(record, delimiter, info.domain, &mut batch.values)
+                        let record = record.strip_suffix(b"\n").unwrap_or(record);
+                        let record = record.strip_suffix(b"\r").unwrap_or(record);
+                        if record.is_empty() {
+                            return Err(InputError::new(file, "empty line in a numeric matrix")
+                                .at(line, None));
+                        }
+                        let delimiter = info.format.delimiter();
+                        parse_plain_record(record, delimiter, info.domain, &mut self.values)
                             .map_err(|(field, what)| {
                                 let cell = record
                                     .split(|&b| b == delimiter)
@@ -153,44 +173,15 @@ impl RowChunk {
                                 InputError::new(file, what)
                                     .at(line, Some(field as u64 + 1))
                                     .text(cell)
-                            })?
-                    };
-                    check(width, line, batch)?;
-                }
-            }
-            Format::Csv | Format::Tsv => {
-                let mut records = RecordReader::starting_at(
-                    &self.text[..],
-                    file,
-                    info.format.delimiter(),
-                    self.first_line,
-                );
-                while records.next_record()? {
-                    for i in 0..records.field_count() {
-                        let value = parse_cell(records.field(i), info.domain)
-                            .map_err(|what| records.error_at(i, what))?;
-                        batch.values.push(value);
+                            })?;
                     }
-                    check(records.field_count(), records.line(), batch)?;
+                    line
                 }
-            }
-        }
-        Ok(())
+            };
+        let want = *self.cols.get_or_insert(self.values.len());
+        check_width(self.values.len(), want, file, line, "earlier rows have")?;
+        Ok(Some((&self.values, line)))
     }
-}
-
-/// The lines of `text`, each with its newline (the last perhaps without).
-fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
-        let (line, tail) = rest.split_at(end);
-        rest = tail;
-        Some(line)
-    })
 }
 
 /// What a thread needs to parse an input's chunks.

@@ -21,7 +21,7 @@ pub mod labels;
 pub mod matrix;
 
 pub use labels::{LabelLayout, LabelReader, Sample};
-pub use matrix::{Batch, ChunkLimit, MatrixInfo, MatrixReader, RowChunk};
+pub use matrix::{ChunkLimit, MatrixInfo, MatrixReader, RowChunk, Rows};
 
 /// Size of the read buffer over a file or stdin.
 const READ_BUFFER_BYTES: usize = 1 << 18;

@@ -1,0 +1,106 @@
+//! Micro-benchmarks of the per-value hot paths: `cargo bench`.
+//!
+//! Each runs on one row of the benchmark data (50 values, written like
+//! numpy's savetxt '%.7g'), so per-row times divided by 50 are per value.
+
+use divan::{Bencher, black_box};
+use mlloss::format::write_f64;
+use mlloss::input::Domain;
+use mlloss::input::csv::parse_plain_record;
+use mlloss::loss::{Accumulator, Kind, Loss, compensated_sum};
+
+fn main() {
+    divan::main();
+}
+
+const LOGITS: &[u8] = b"-0.08474924,-0.6837586,0.3092729,-1.518612,1.29643,-3.184327,-3.698153,1.925086,1.120786,1.962542,6.099984,2.542203,4.527624,-0.7793573,7.504411,-2.60352,-3.780969,-4.885186,-0.036722,-0.9309058,-0.4249648,-2.83124,0.8465184,2.43151,1.212151,3.144711,4.179898,3.489671,1.677362,0.6212968,3.089549,-2.211522,-0.454294,7.61635,2.324133,2.546338,-0.2554138,-3.148107,1.859409,1.526721,0.5088702,2.988188,2.431058,1.589179,-0.4174733,-1.611596,6.20123,2.532206,0.9300533,-4.60724";
+const TARGETS: &[u8] = b"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,1,0,0,0,1,1,0,0,0,0,0,1,0";
+
+fn row(text: &[u8], domain: Domain) -> Vec<f64> {
+    let mut out = Vec::new();
+    parse_plain_record(text, b',', domain, &mut out).expect("valid row");
+    out
+}
+
+#[divan::bench]
+fn parse_logits_row(bencher: Bencher) {
+    let mut out = Vec::with_capacity(64);
+    bencher.bench_local(|| {
+        out.clear();
+        parse_plain_record(black_box(LOGITS), b',', Domain::Finite, &mut out)
+    });
+}
+
+#[divan::bench]
+fn parse_targets_row(bencher: Bencher) {
+    let mut out = Vec::with_capacity(64);
+    bencher.bench_local(|| {
+        out.clear();
+        parse_plain_record(black_box(TARGETS), b',', Domain::UnitInterval, &mut out)
+    });
+}
+
+#[divan::bench(args = [Kind::Bce, Kind::MultiLabelSoftMargin])]
+fn element_losses_row(bencher: Bencher, kind: Kind) {
+    let (x, y) = (
+        row(LOGITS, Domain::Finite),
+        row(TARGETS, Domain::UnitInterval),
+    );
+    let loss = Loss::new(kind, None, None);
+    let mut out = vec![0.0; x.len()];
+    bencher.bench_local(|| loss.element_losses(black_box(&x), black_box(&y), &mut out));
+}
+
+#[divan::bench]
+fn accumulate_row(bencher: Bencher) {
+    let (x, y) = (
+        row(LOGITS, Domain::Finite),
+        row(TARGETS, Domain::UnitInterval),
+    );
+    let mut losses = vec![0.0; x.len()];
+    Loss::new(Kind::Bce, None, None).element_losses(&x, &y, &mut losses);
+    let mut accumulator = Accumulator::new(Kind::Bce, 0);
+    bencher.bench_local(|| accumulator.add_row(black_box(&losses)));
+}
+
+#[divan::bench]
+fn row_sum(bencher: Bencher) {
+    let x = row(LOGITS, Domain::Finite);
+    bencher.bench_local(|| compensated_sum(black_box(&x)));
+}
+
+#[divan::bench]
+fn format_row(bencher: Bencher) {
+    let (x, y) = (
+        row(LOGITS, Domain::Finite),
+        row(TARGETS, Domain::UnitInterval),
+    );
+    let mut losses = vec![0.0; x.len()];
+    Loss::new(Kind::Bce, None, None).element_losses(&x, &y, &mut losses);
+    let mut text = Vec::with_capacity(1024);
+    bencher.bench_local(|| {
+        text.clear();
+        for &l in black_box(&losses) {
+            write_f64(&mut text, l);
+            text.push(b',');
+        }
+    });
+}
+
+#[divan::bench]
+fn format_zmij_only(bencher: Bencher) {
+    let (x, y) = (
+        row(LOGITS, Domain::Finite),
+        row(TARGETS, Domain::UnitInterval),
+    );
+    let mut losses = vec![0.0; x.len()];
+    Loss::new(Kind::Bce, None, None).element_losses(&x, &y, &mut losses);
+    let mut text = Vec::with_capacity(1024);
+    bencher.bench_local(|| {
+        text.clear();
+        let mut buffer = zmij::Buffer::new();
+        for &l in black_box(&losses) {
+            text.extend_from_slice(buffer.format_finite(l).as_bytes());
+        }
+    });
+}
