@@ -223,6 +223,11 @@ struct RowScanner {
     quotes: QuoteState,
     /// Where the search resumes.
     position: usize,
+    /// The text before this offset has no quote character, so newlines
+    /// there end rows without a look at quoting.
+    quote_free_until: usize,
+    /// Whether any row so far contained a quote (then lines != rows).
+    saw_quotes: bool,
 }
 
 impl RowScanner {
@@ -232,6 +237,8 @@ impl RowScanner {
             delimiter: info.format.delimiter(),
             quotes: QuoteState::default(),
             position: 0,
+            quote_free_until: 0,
+            saw_quotes: false,
         }
     }
 
@@ -239,9 +246,15 @@ impl RowScanner {
     fn next_row_end(&mut self, text: &[u8]) -> Option<usize> {
         loop {
             let newline = self.position + memchr::memchr(b'\n', &text[self.position..])?;
-            let segment = &text[self.position..=newline];
-            if self.quoted && (self.quotes.inside || memchr::memchr(b'"', segment).is_some()) {
-                self.quotes.feed(segment, self.delimiter);
+            if self.quoted && newline >= self.quote_free_until {
+                // One search finds the next quote for many rows to come.
+                self.quote_free_until = memchr::memchr(b'"', &text[self.position..])
+                    .map_or(text.len(), |q| self.position + q);
+            }
+            if self.quoted && (self.quotes.inside || newline >= self.quote_free_until) {
+                self.saw_quotes = true;
+                self.quotes
+                    .feed(&text[self.position..=newline], self.delimiter);
             }
             self.position = newline + 1;
             if !self.quotes.inside {
@@ -426,7 +439,12 @@ impl MatrixReader {
         self.leftover.extend_from_slice(&text[end..]);
         text.truncate(end);
         chunk.rows = rows;
-        self.next_line += memchr::memchr_iter(b'\n', text).count() as u64;
+        // Without quotes, a row is a line (the last perhaps without its newline).
+        self.next_line += if scanner.saw_quotes {
+            memchr::memchr_iter(b'\n', text).count() as u64
+        } else {
+            rows as u64 - u64::from(text.last().is_some_and(|&b| b != b'\n'))
+        };
         self.rows_cut += rows as u64;
         self.bytes_cut += end as u64;
         Ok(())

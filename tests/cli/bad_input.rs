@@ -335,6 +335,14 @@ const CASES: &[Case] = &[
         message: &["empty.csv: no data rows"],
     },
     Case {
+        name: "a bad value after a header with a quoted line break",
+        files: &[("bad.csv", b"\"first\nclass\",second\n0.5,1\n2,x\n"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:4:2: not a number (\"x\")"],
+    },
+    Case {
         name: "a header that is wider than the rows",
         files: &[("bad.csv", b"a,b,c\n1,2\n3,4\n"), Y],
         args: &["loss", "bad.csv", "y.csv"],
