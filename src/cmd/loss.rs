@@ -259,6 +259,8 @@ struct Job {
     y: RowChunk,
     /// No job follows: the inputs ended, or one of them did before the other.
     is_last: bool,
+    /// The buffer its printed rows go into, reused from job to job.
+    text: Vec<u8>,
 }
 
 /// Cuts the next job: LOGITS by `limit`, TARGETS by the same row count.
@@ -387,6 +389,8 @@ fn run_parallel(
     targets: &mut MatrixReader,
     out: &mut Output,
 ) -> anyhow::Result<Accumulator> {
+    /// A job back from a worker, with its printed rows; the job's buffers
+    /// go round again.
     struct Done {
         job: Job,
         text: Vec<u8>,
@@ -405,8 +409,9 @@ fn run_parallel(
                     let mut worker = Worker::new(kernel);
                     loop {
                         let job = job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                        let Ok(job) = job else { break };
-                        let mut text = Vec::new();
+                        let Ok(mut job) = job else { break };
+                        let mut text = std::mem::take(&mut job.text);
+                        text.clear();
                         let result = worker.run(&job, &mut text);
                         if done_tx.send(Done { job, text, result }).is_err() {
                             break;
@@ -460,7 +465,9 @@ fn run_parallel(
                     next_to_write += 1;
                     done.result?;
                     out.write_bytes(&done.text)?;
-                    spare.push(done.job);
+                    let mut job = done.job;
+                    job.text = done.text;
+                    spare.push(job);
                 }
                 if in_flight == 0 {
                     // Every job handed out has been written.
