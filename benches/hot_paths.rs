@@ -104,3 +104,22 @@ fn format_zmij_only(bencher: Bencher) {
         }
     });
 }
+
+/// The same digits with and without a decimal point: the difference is what
+/// the division by a power of ten costs in fast-float2's exact fast path.
+#[divan::bench(args = ["with_point", "integers"])]
+fn fast_float_division_cost(bencher: Bencher, form: &str) {
+    let text = if form == "integers" {
+        String::from_utf8(LOGITS.iter().copied().filter(|&b| b != b'.').collect()).unwrap()
+    } else {
+        String::from_utf8(LOGITS.to_vec()).unwrap()
+    };
+    let fields: Vec<String> = text.split(',').map(str::to_owned).collect();
+    bencher.bench_local(|| {
+        let mut sum = 0.0;
+        for f in black_box(&fields) {
+            sum += fast_float2::parse::<f64, _>(f).unwrap_or(0.0);
+        }
+        sum
+    });
+}
