@@ -22,6 +22,17 @@ fn row(text: &[u8], domain: Domain) -> Vec<f64> {
     out
 }
 
+/// The bce element losses of the benchmark row.
+fn bce_losses() -> Vec<f64> {
+    let (x, y) = (
+        row(LOGITS, Domain::Finite),
+        row(TARGETS, Domain::UnitInterval),
+    );
+    let mut losses = vec![0.0; x.len()];
+    Loss::new(Kind::Bce, None, None).element_losses(&x, &y, &mut losses);
+    losses
+}
+
 #[divan::bench]
 fn parse_logits_row(bencher: Bencher) {
     let mut out = Vec::with_capacity(64);
@@ -53,12 +64,7 @@ fn element_losses_row(bencher: Bencher, kind: Kind) {
 
 #[divan::bench]
 fn accumulate_row(bencher: Bencher) {
-    let (x, y) = (
-        row(LOGITS, Domain::Finite),
-        row(TARGETS, Domain::UnitInterval),
-    );
-    let mut losses = vec![0.0; x.len()];
-    Loss::new(Kind::Bce, None, None).element_losses(&x, &y, &mut losses);
+    let losses = bce_losses();
     let mut accumulator = Accumulator::new(Kind::Bce, 0);
     bencher.bench_local(|| accumulator.add_row(black_box(&losses)));
 }
@@ -71,12 +77,7 @@ fn row_sum(bencher: Bencher) {
 
 #[divan::bench]
 fn format_row(bencher: Bencher) {
-    let (x, y) = (
-        row(LOGITS, Domain::Finite),
-        row(TARGETS, Domain::UnitInterval),
-    );
-    let mut losses = vec![0.0; x.len()];
-    Loss::new(Kind::Bce, None, None).element_losses(&x, &y, &mut losses);
+    let losses = bce_losses();
     let mut text = Vec::with_capacity(1024);
     bencher.bench_local(|| {
         text.clear();
@@ -89,12 +90,7 @@ fn format_row(bencher: Bencher) {
 
 #[divan::bench]
 fn format_zmij_only(bencher: Bencher) {
-    let (x, y) = (
-        row(LOGITS, Domain::Finite),
-        row(TARGETS, Domain::UnitInterval),
-    );
-    let mut losses = vec![0.0; x.len()];
-    Loss::new(Kind::Bce, None, None).element_losses(&x, &y, &mut losses);
+    let losses = bce_losses();
     let mut text = Vec::with_capacity(1024);
     bencher.bench_local(|| {
         text.clear();
