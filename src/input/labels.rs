@@ -72,7 +72,7 @@ enum LabelBody {
 impl LabelReader {
     pub fn open(source: &Source, format: Format, layout: &LabelLayout) -> Result<Self, InputError> {
         let file = source.name();
-        let reader = source.open()?;
+        let mut reader = source.open()?;
         if layout.column.is_some() && !matches!(format, Format::Csv | Format::Tsv) {
             return Err(InputError::new(
                 &file,
@@ -90,7 +90,7 @@ impl LabelReader {
             }
             Format::Jsonl => LabelBody::JsonLines(JsonLines::new(reader)),
             Format::Json => {
-                let text = read_all(reader, &file)?;
+                let text = read_all(&mut reader, &file)?;
                 let rows: Vec<Vec<serde_json::Value>> =
                     serde_json::from_slice(&text).map_err(|e| json_error(&file, &e, 1))?;
                 LabelBody::Json {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 
 use super::csv::{QuoteState, RecordReader, is_header, parse_cell, parse_plain_record};
-use super::{Domain, Format, Source, count, json_error, read_error};
+use super::{Domain, Format, Source, count, json_error, read_all, read_error};
 use crate::error::InputError;
 
 /// How many rows to cut: at least this many bytes (then up to the end of
@@ -305,10 +305,7 @@ impl MatrixReader {
     }
 
     fn read_json(&mut self) -> Result<(), InputError> {
-        let mut text = Vec::new();
-        self.reader
-            .read_to_end(&mut text)
-            .map_err(|e| read_error(&self.info.file, &e))?;
+        let text = read_all(&mut self.reader, &self.info.file)?;
         let mut de = serde_json::Deserializer::from_slice(&text);
         let cols = MatrixSeed {
             out: &mut self.json_values,

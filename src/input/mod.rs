@@ -171,10 +171,7 @@ impl JsonLines {
 }
 
 /// Reads a whole input (a JSON document).
-pub(crate) fn read_all(
-    mut reader: Box<dyn BufRead + Send>,
-    file: &str,
-) -> Result<Vec<u8>, InputError> {
+pub(crate) fn read_all(reader: &mut dyn Read, file: &str) -> Result<Vec<u8>, InputError> {
     let mut text = Vec::new();
     reader
         .read_to_end(&mut text)
