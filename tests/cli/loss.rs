@@ -294,3 +294,43 @@ fn a_late_error_names_its_line_in_a_large_input() {
         "mlloss: error: x_ok.csv:300001: row 300001 has no partner: y_short.csv ends after 300000 rows\n"
     );
 }
+
+/// Every format and stdin go through the same chunking; several megabytes
+/// of each must give the same text as the CSV file.
+#[test]
+fn large_inputs_agree_across_formats_and_stdin() {
+    let dir = Workdir::new();
+    let rows = 30_000;
+    let (mut csv, mut tsv, mut jsonl, mut y) =
+        (String::new(), String::new(), String::new(), String::new());
+    let mut json = String::from("[");
+    for i in 0..rows {
+        let values: Vec<String> = (0..6)
+            .map(|j| format!("{:?}", ((i * 7 + j * 13) % 101) as f64 / 7.0 - 7.0))
+            .collect();
+        csv.push_str(&(values.join(",") + "\n"));
+        tsv.push_str(&(values.join("\t") + "\n"));
+        jsonl.push_str(&format!("[{}]\n", values.join(",")));
+        json.push_str(&format!(
+            "{}[{}]",
+            if i > 0 { ",\n" } else { "" },
+            values.join(", ")
+        ));
+        y.push_str(["1,0,0,1,0,1\n", "0,0.5,1,0,0,0\n"][i % 2]);
+    }
+    json.push(']');
+    dir.write("x.csv", &csv)
+        .write("x.tsv", &tsv)
+        .write("x.jsonl", &jsonl)
+        .write("x.json", &json)
+        .write("y.csv", &y);
+    for reduction in ["none", "class"] {
+        let want = success(&dir.run(&["loss", "-r", reduction, "x.csv", "y.csv"]));
+        for file in ["x.tsv", "x.jsonl", "x.json"] {
+            let got = success(&dir.run(&["loss", "-r", reduction, file, "y.csv"]));
+            assert_eq!(got, want, "{reduction} {file}");
+        }
+        let piped = dir.run_with_stdin(&["loss", "-r", reduction, "-", "y.csv"], csv.as_bytes());
+        assert_eq!(success(&piped), want, "{reduction} stdin");
+    }
+}
