@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
 
 use clap::ValueEnum;
 use clap::error::ErrorKind;
@@ -382,6 +382,11 @@ fn unpaired_row(longer: &MatrixInfo, line: u64, shorter: &MatrixInfo, rows: u64)
 
 /// Runs the remaining jobs on `threads` workers, writing their output in
 /// input order; returns the merged partial sums.
+///
+/// Each worker cuts its own job from the inputs (one at a time, under a
+/// lock) and so reads the bytes it is about to parse: they arrive in its
+/// own cache. At most `2 × threads + 1` jobs are cut and not yet written,
+/// which bounds memory whatever the speed of the output.
 fn run_parallel(
     kernel: &Kernel,
     threads: usize,
@@ -389,34 +394,81 @@ fn run_parallel(
     targets: &mut MatrixReader,
     out: &mut Output,
 ) -> anyhow::Result<Accumulator> {
-    /// A job back from a worker, with its printed rows; the job's buffers
-    /// go round again.
+    /// A job back from a worker, with its printed rows.
     struct Done {
         job: Job,
         text: Vec<u8>,
         result: Result<(), InputError>,
     }
-    let max_in_flight = 2 * threads + 1;
-    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(max_in_flight);
+    /// What the workers share.
+    struct Feed<'r> {
+        logits: &'r mut MatrixReader,
+        targets: &'r mut MatrixReader,
+        /// The number of the next job to cut (jobs are numbered from 1).
+        next_seq: u64,
+        /// Jobs written so far.
+        written: u64,
+        /// No more jobs: the inputs ended, one of them failed, or the output did.
+        stop: bool,
+        /// Buffers of written jobs, to cut the next ones into.
+        spare: Vec<Job>,
+    }
+    let max_in_flight = 2 * threads as u64 + 1;
+    let feed = Mutex::new(Feed {
+        logits,
+        targets,
+        next_seq: 1,
+        written: 0,
+        stop: false,
+        spare: Vec::new(),
+    });
+    let room = Condvar::new();
+    let lock = || feed.lock().unwrap_or_else(|e| e.into_inner());
     let (done_tx, done_rx) = mpsc::channel::<Done>();
-    let job_rx = Mutex::new(job_rx);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let done_tx = done_tx.clone();
-                let job_rx = &job_rx;
+                let (feed, room) = (&feed, &room);
                 scope.spawn(move || {
                     let mut worker = Worker::new(kernel);
                     loop {
-                        let job = job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                        let Ok(mut job) = job else { break };
+                        let mut state = feed.lock().unwrap_or_else(|e| e.into_inner());
+                        while !state.stop && state.next_seq - state.written > max_in_flight {
+                            state = room.wait(state).unwrap_or_else(|e| e.into_inner());
+                        }
+                        if state.stop {
+                            break;
+                        }
+                        let mut job = state.spare.pop().unwrap_or_default();
+                        job.seq = state.next_seq;
+                        let cut = {
+                            let Feed {
+                                logits, targets, ..
+                            } = &mut *state;
+                            cut_job(logits, targets, ChunkLimit::Bytes(JOB_BYTES), &mut job)
+                        };
+                        let result = match cut {
+                            Ok(()) if job.x.row_count() == 0 && job.y.row_count() == 0 => {
+                                state.stop = true;
+                                room.notify_all();
+                                break;
+                            }
+                            Ok(()) => Ok(()),
+                            // A cutting error comes after every row already handed out.
+                            Err(error) => Err(error),
+                        };
+                        state.next_seq += 1;
+                        state.stop |= job.is_last || result.is_err();
+                        drop(state);
                         let mut text = std::mem::take(&mut job.text);
                         text.clear();
-                        let result = worker.run(&job, &mut text);
+                        let result = result.and_then(|()| worker.run(&job, &mut text));
                         if done_tx.send(Done { job, text, result }).is_err() {
                             break;
                         }
                     }
+                    room.notify_all();
                     worker.accumulator
                 })
             })
@@ -425,62 +477,27 @@ fn run_parallel(
 
         let outcome = (|| -> anyhow::Result<()> {
             let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
-            let mut spare: Vec<Job> = Vec::new();
-            let (mut next_seq, mut next_to_write, mut in_flight) = (1u64, 1u64, 0usize);
-            let mut input_done = false;
-            loop {
-                while !input_done && in_flight < max_in_flight {
-                    let mut job = spare.pop().unwrap_or_default();
-                    job.seq = next_seq;
-                    next_seq += 1;
-                    match cut_job(logits, targets, ChunkLimit::Bytes(JOB_BYTES), &mut job) {
-                        Ok(()) if job.x.row_count() == 0 && job.y.row_count() == 0 => {
-                            input_done = true;
-                            next_seq -= 1;
-                            break;
-                        }
-                        Ok(()) => {
-                            input_done = job.is_last;
-                            job_tx
-                                .send(job)
-                                .map_err(|_| anyhow::anyhow!("a worker thread stopped"))?;
-                            in_flight += 1;
-                        }
-                        // A cutting error comes after every row already handed out.
-                        Err(error) => {
-                            input_done = true;
-                            let seq = job.seq;
-                            pending.insert(
-                                seq,
-                                Done {
-                                    job,
-                                    text: Vec::new(),
-                                    result: Err(error),
-                                },
-                            );
-                        }
-                    }
-                }
+            let mut next_to_write = 1u64;
+            for done in &done_rx {
+                pending.insert(done.job.seq, done);
                 while let Some(done) = pending.remove(&next_to_write) {
                     next_to_write += 1;
                     done.result?;
                     out.write_bytes(&done.text)?;
                     let mut job = done.job;
                     job.text = done.text;
-                    spare.push(job);
+                    let mut state = lock();
+                    state.written += 1;
+                    state.spare.push(job);
+                    room.notify_all();
                 }
-                if in_flight == 0 {
-                    // Every job handed out has been written.
-                    return Ok(());
-                }
-                let done = done_rx
-                    .recv()
-                    .map_err(|_| anyhow::anyhow!("a worker thread stopped"))?;
-                in_flight -= 1;
-                pending.insert(done.job.seq, done);
             }
+            Ok(())
         })();
-        drop(job_tx);
+        // On an error, stop the workers cutting; they finish what they hold.
+        lock().stop = true;
+        room.notify_all();
+        drop(done_rx);
         let mut total = Accumulator::new(
             kernel.kind,
             if kernel.reduction == Reduction::Class {
