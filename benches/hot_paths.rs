@@ -119,3 +119,42 @@ fn fast_float_division_cost(bencher: Bencher, form: &str) {
         sum
     });
 }
+
+/// 1,000 different rows, so that branch prediction cannot learn one row's
+/// digit pattern as it does in the single-row benchmarks above.
+fn varied_logits() -> Vec<u8> {
+    let mut state = 42u64;
+    let mut text = Vec::new();
+    for _ in 0..1000 {
+        for j in 0..50 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let x = ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 12.0;
+            let digits = 1 + (state >> 7) % 7;
+            let rounded = (x * 10f64.powi(digits as i32)).round() / 10f64.powi(digits as i32);
+            if j > 0 {
+                text.push(b',');
+            }
+            text.extend_from_slice(format!("{rounded}").as_bytes());
+        }
+        text.push(b'\n');
+    }
+    text
+}
+
+#[divan::bench]
+fn parse_varied_logits_1000_rows(bencher: Bencher) {
+    let text = varied_logits();
+    let rows: Vec<&[u8]> = text
+        .split(|&b| b == b'\n')
+        .filter(|r| !r.is_empty())
+        .collect();
+    let mut out = Vec::with_capacity(64);
+    bencher.bench_local(|| {
+        for row in black_box(&rows) {
+            out.clear();
+            parse_plain_record(row, b',', Domain::Finite, &mut out).unwrap();
+        }
+    });
+}
