@@ -1,13 +1,14 @@
 //! `mlloss loss`: BCEWithLogitsLoss and MultiLabelSoftMarginLoss on files.
 //!
-//! The main thread cuts LOGITS into chunks of about a megabyte of whole
-//! rows, and TARGETS into chunks of the same row counts; each pair is a job.
-//! Worker threads parse a job, run the loss kernels, and either format its
-//! rows (`none`, `row`) or fold them into their own [`Accumulator`] (`mean`,
-//! `sum`, `class`), whose size does not depend on the number of rows. The main
-//! thread writes the jobs' output in input order and reports the first error
-//! in input order; the accumulators merge exactly, so the result does not
-//! depend on the number of threads or on where the chunks were cut.
+//! A job is about a megabyte of whole rows of LOGITS and the same number of
+//! rows of TARGETS. Worker threads take turns cutting the next job from the
+//! inputs, then parse it a row at a time, run the loss kernels, and either
+//! format its rows (`none`, `row`) or fold them into their own
+//! [`Accumulator`] (`mean`, `sum`, `class`), whose size does not depend on
+//! the number of rows. The main thread writes the jobs' output in input
+//! order and reports the first error in input order; the accumulators merge
+//! exactly, so the result does not depend on the number of threads or on
+//! where the chunks were cut.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
