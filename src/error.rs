@@ -42,6 +42,12 @@ impl InputError {
         self
     }
 
+    /// At `line` when it is known; 0 stands for unknown (a row of a JSON
+    /// document, whose parser reports no line per row).
+    pub fn at_line_if_known(self, line: u64) -> Self {
+        if line > 0 { self.at(line, None) } else { self }
+    }
+
     /// Quotes `bytes` as the offending text: lossy UTF-8, escaped, cut short.
     pub fn text(mut self, bytes: &[u8]) -> Self {
         self.text = Some(quote(bytes));

@@ -195,7 +195,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if first.x.row_count() == 0 && first.y.row_count() == 0 {
         return Err(InputError::new(logits.file(), "no data rows").into());
     }
-    // Each input's first row: its width and line.
+    // Each input's first row: its width and line. (The worker parses this
+    // one row again with the rest of the first job.)
     let x = first
         .x
         .rows(logits.info(), None)
@@ -211,13 +212,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let (Some(_), Some((y_cols, y_line))) = (x, y) {
         if y_cols != cols {
             let what = format!("{y_cols} columns, but {} has {cols}", logits.file());
-            let error = InputError::new(targets.file(), what);
-            return Err(if y_line > 0 {
-                error.at(y_line, None)
-            } else {
-                error
-            }
-            .into());
+            let error = InputError::new(targets.file(), what).at_line_if_known(y_line);
+            return Err(error.into());
         }
         check_header(&targets, y, cols)?;
     }
