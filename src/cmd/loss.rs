@@ -369,12 +369,7 @@ fn unpaired_row(longer: &MatrixInfo, line: u64, shorter: &MatrixInfo, rows: u64)
         shorter.file,
         count(rows as usize, "row")
     );
-    let error = InputError::new(&longer.file, what);
-    if line > 0 {
-        error.at(line, None)
-    } else {
-        error
-    }
+    InputError::new(&longer.file, what).at_line_if_known(line)
 }
 
 /// Runs the remaining jobs on `threads` workers, writing their output in
