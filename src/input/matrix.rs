@@ -4,8 +4,8 @@
 //! parsing them; [`RowChunk::rows`] then parses a chunk one row at a time on
 //! whichever thread holds it, so that a row's values are still in the
 //! cache when the loss kernels read them. Cutting is cheap (a newline
-//! search), so one thread can feed several parsers, and two inputs can be
-//! cut at the same row counts so that their chunks pair up.
+//! search), so threads can take turns at it, and two inputs can be cut at
+//! the same row counts so that their chunks pair up.
 
 use std::io::Read;
 use std::sync::Arc;
