@@ -233,15 +233,34 @@ pub fn broadcast(values: &[f64], classes: usize) -> Option<Vec<f64>> {
 /// Sum of a slice with compensation (Knuth's branch-free two-sum): the
 /// error stays at about one ulp of the result instead of growing with the
 /// number of terms.
+///
+/// Four interleaved sums run side by side (element i goes to sum i mod 4)
+/// and are combined the same way at the end, so the additions do not wait
+/// on each other; the order is fixed, so the result is the same on every
+/// CPU and at every vector width.
 #[inline]
 pub fn compensated_sum(values: &[f64]) -> f64 {
-    let mut sum = 0.0f64;
-    let mut compensation = 0.0f64;
-    for &x in values {
-        let t = sum + x;
-        let x_part = t - sum;
-        compensation += (sum - (t - x_part)) + (x - x_part);
-        sum = t;
+    #[inline(always)]
+    fn two_sum(sum: &mut f64, compensation: &mut f64, x: f64) {
+        let t = *sum + x;
+        let x_part = t - *sum;
+        *compensation += (*sum - (t - x_part)) + (x - x_part);
+        *sum = t;
+    }
+    let mut sums = [0.0f64; 4];
+    let mut compensations = [0.0f64; 4];
+    let mut chunks = values.chunks_exact(4);
+    for chunk in &mut chunks {
+        for lane in 0..4 {
+            two_sum(&mut sums[lane], &mut compensations[lane], chunk[lane]);
+        }
+    }
+    for (lane, &x) in chunks.remainder().iter().enumerate() {
+        two_sum(&mut sums[lane], &mut compensations[lane], x);
+    }
+    let (mut sum, mut compensation) = (0.0, compensations.iter().sum::<f64>());
+    for lane_sum in sums {
+        two_sum(&mut sum, &mut compensation, lane_sum);
     }
     sum + compensation
 }
