@@ -81,6 +81,7 @@ def generate(data, skip_4m):
     if not skip_4m:
         files["logits-4m.csv"] = ["logits", "4000000", "50", "4"]
         files["targets-4m.csv"] = ["targets", "4000000", "50", "5"]
+        files["labels-4m.csv"] = ["labels", "4000000", "1000", "6"]
     for name, args in files.items():
         path = os.path.join(data, name)
         if not os.path.exists(path):
@@ -137,6 +138,10 @@ def main():
             _, rss = bench(f"mlloss loss -r {reduction} ({label} rows)", [MLLOSS, "loss", "-r", reduction, x, y],
                            [x, y], runs=1)
             memory[(label, reduction)] = rss
+
+    binarize_memory = {}
+    for label, path in [("1M", labels)] + ([] if args.skip_4m else [("4M", f["labels-4m.csv"])]):
+        _, binarize_memory[label] = bench(f"mlloss binarize ({label} rows)", [MLLOSS, "binarize", path], [path], runs=1)
 
     identical = {}
     for reduction in ["mean", "class", "none"]:
@@ -196,6 +201,10 @@ def main():
     if len(sets) == 2:
         a, b = memory[("1M", "none")] / 1024, memory[("4M", "none")] / 1024
         target("none bounded (4M rows within 1.5x of 1M rows)", b <= 1.5 * a, f"{a:.1f} -> {b:.1f} MiB")
+    if len(binarize_memory) == 2:
+        a, b = binarize_memory["1M"] / 1024, binarize_memory["4M"] / 1024
+        target("binarize bounded apart from the classes (4M rows within 1.5x of 1M)", b <= 1.5 * a,
+               f"{a:.1f} -> {b:.1f} MiB")
     for reduction, same in identical.items():
         target(f"{reduction}: output identical with 1, 2, 3 threads", same, "sha256 of stdout")
     print()

@@ -2,8 +2,10 @@
 //!
 //! With `--classes` the columns are known up front and rows stream straight
 //! to the output. Without it the columns are the sorted set of every label,
-//! known only at the end, so each sample is kept as a list of small integer
-//! ids (4 bytes a label) until then.
+//! known only at the end of the input: a regular file is then read twice
+//! (classes, then rows), so memory holds the classes and nothing per row;
+//! stdin or a pipe is read once and each sample kept as a list of small
+//! integer ids (4 bytes a label) until the end.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
@@ -107,13 +109,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         column: args.column.clone(),
         separator: args.sep.clone(),
     };
-    let mut reader = LabelReader::open(&source, Format::detect(&source, args.format), &layout)?;
+    let format = Format::detect(&source, args.format);
+    let mut reader = LabelReader::open(&source, format, &layout)?;
     let mut out = Output::stdout();
     match &args.classes {
         Some(ClassList(classes)) => {
             binarize_with_classes(&mut reader, classes, args.unknown, args.header, &mut out)?
         }
-        None => binarize_fitted(&mut reader, args.header, &mut out)?,
+        // A regular file can be read twice: once for the classes, once for
+        // the rows, in memory that does not grow with the rows.
+        None if is_regular_file(&source) => {
+            let classes = fit(&mut reader)?;
+            let mut reader = LabelReader::open(&source, format, &layout)?;
+            transform(&mut reader, &classes, args.header, &mut out)?
+        }
+        None => binarize_fitted_in_memory(&mut reader, args.header, &mut out)?,
     }
     out.finish()?;
     Ok(())
@@ -241,39 +251,128 @@ fn python_str_repr(s: &str) -> String {
     }
 }
 
-fn binarize_fitted(reader: &mut LabelReader, header: bool, out: &mut Output) -> anyhow::Result<()> {
-    let mut ids: HashMap<String, u32> = HashMap::new();
-    let mut names: Vec<String> = Vec::new();
+fn is_regular_file(source: &Source) -> bool {
+    match source {
+        Source::Path(path) => std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+        Source::Stdin => false,
+    }
+}
+
+/// Every distinct label, numbered in order of first appearance.
+#[derive(Debug, Default)]
+struct Vocabulary {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Vocabulary {
+    fn intern(&mut self, label: &str) -> anyhow::Result<u32> {
+        if let Some(&id) = self.ids.get(label) {
+            return Ok(id);
+        }
+        let id = u32::try_from(self.names.len()).context("more than 4 billion distinct labels")?;
+        self.ids.insert(label.to_owned(), id);
+        self.names.push(label.to_owned());
+        Ok(id)
+    }
+
+    /// The column of each label id, in scikit-learn's class order.
+    fn columns(&self) -> Vec<usize> {
+        let mut column_of = vec![0usize; self.names.len()];
+        for (column, &id) in class_order(&self.names).iter().enumerate() {
+            column_of[id] = column;
+        }
+        column_of
+    }
+
+    /// The class names in column order.
+    fn sorted_names(&self) -> Vec<String> {
+        class_order(&self.names)
+            .iter()
+            .map(|&id| self.names[id].clone())
+            .collect()
+    }
+}
+
+/// The classes of a whole input, and its number of samples.
+struct Fitted {
+    vocabulary: Vocabulary,
+    samples: u64,
+}
+
+/// First pass over a file: the classes.
+fn fit(reader: &mut LabelReader) -> anyhow::Result<Fitted> {
+    let mut vocabulary = Vocabulary::default();
+    let mut samples = 0;
+    let mut sample = Sample::default();
+    while reader.next_sample(&mut sample)? {
+        for (label, _) in sample.labels() {
+            vocabulary.intern(label)?;
+        }
+        samples += 1;
+    }
+    Ok(Fitted {
+        vocabulary,
+        samples,
+    })
+}
+
+/// Second pass over the same file: the rows.
+fn transform(
+    reader: &mut LabelReader,
+    fitted: &Fitted,
+    header: bool,
+    out: &mut Output,
+) -> anyhow::Result<()> {
+    let file = reader.file().to_owned();
+    let changed = || InputError::new(&file, "changed while being read (it is read twice)");
+    let vocabulary = &fitted.vocabulary;
+    let column_of = vocabulary.columns();
+    if header {
+        write_header(out, &vocabulary.sorted_names())?;
+    }
+    let mut row = RowWriter::new(vocabulary.names.len());
+    let mut columns = Vec::new();
+    let mut sample = Sample::default();
+    let mut samples = 0;
+    while reader.next_sample(&mut sample)? {
+        columns.clear();
+        for (label, _) in sample.labels() {
+            let id = *vocabulary.ids.get(label).ok_or_else(changed)?;
+            columns.push(column_of[id as usize]);
+        }
+        row.write(out, columns.iter().copied())?;
+        samples += 1;
+    }
+    if samples != fitted.samples {
+        return Err(changed().into());
+    }
+    Ok(())
+}
+
+/// Stdin or a pipe, which can be read only once: each sample is kept as its
+/// label ids (4 bytes a label) until the classes are known.
+fn binarize_fitted_in_memory(
+    reader: &mut LabelReader,
+    header: bool,
+    out: &mut Output,
+) -> anyhow::Result<()> {
+    let mut vocabulary = Vocabulary::default();
     // Every sample's label ids back to back; `ends[i]` is where sample i ends.
     let mut labels: Vec<u32> = Vec::new();
     let mut ends: Vec<usize> = Vec::new();
     let mut sample = Sample::default();
     while reader.next_sample(&mut sample)? {
         for (label, _) in sample.labels() {
-            let id = match ids.get(label) {
-                Some(&id) => id,
-                None => {
-                    let id = u32::try_from(names.len())
-                        .context("more than 4 billion distinct labels")?;
-                    ids.insert(label.to_owned(), id);
-                    names.push(label.to_owned());
-                    id
-                }
-            };
-            labels.push(id);
+            labels.push(vocabulary.intern(label)?);
         }
         ends.push(labels.len());
     }
-    let order = class_order(&names);
-    let mut column_of = vec![0usize; names.len()];
-    for (column, &id) in order.iter().enumerate() {
-        column_of[id] = column;
-    }
+    let column_of = vocabulary.columns();
     if header {
-        let sorted: Vec<String> = order.iter().map(|&id| names[id].clone()).collect();
-        write_header(out, &sorted)?;
+        write_header(out, &vocabulary.sorted_names())?;
     }
-    let mut row = RowWriter::new(names.len());
+    let mut row = RowWriter::new(vocabulary.names.len());
     let mut start = 0;
     for &end in &ends {
         row.write(

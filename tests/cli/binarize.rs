@@ -171,3 +171,22 @@ fn format_comes_from_the_extension_or_the_flag() {
     let stdin = dir.run_with_stdin(&["binarize", "--format", "tsv", "-"], b"a\tb\n");
     assert_eq!(success(&stdin), "1,1\n");
 }
+
+/// A file is read twice (classes, then rows) and stdin once (rows kept as
+/// ids): both must give the same matrix.
+#[test]
+fn file_and_stdin_give_the_same_matrix() {
+    let dir = Workdir::new();
+    let mut text = String::new();
+    for i in 0..5000 {
+        let labels: Vec<String> = (0..i % 4)
+            .map(|j| format!("c{}", (i * 7 + j * 13) % 37))
+            .collect();
+        text.push_str(&(labels.join(",") + "\n"));
+    }
+    dir.write("labels.csv", &text);
+    let from_file = success(&dir.run(&["binarize", "--header", "labels.csv"]));
+    let from_stdin = success(&dir.run_with_stdin(&["binarize", "--header", "-"], text.as_bytes()));
+    assert_eq!(from_file, from_stdin);
+    assert_eq!(from_file.lines().count(), 5001);
+}
