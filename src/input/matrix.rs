@@ -32,6 +32,8 @@ pub struct RowChunk {
     text: Vec<u8>,
     /// A JSON document: the rows' values, parsed when the document was read.
     values: Vec<f64>,
+    /// CSV/TSV/JSONL: where each row ends in `text`, found while cutting.
+    row_ends: Vec<usize>,
     rows: usize,
     first_line: u64,
     first_row: u64,
@@ -50,6 +52,7 @@ impl RowChunk {
     fn clear(&mut self) {
         self.text.clear();
         self.values.clear();
+        self.row_ends.clear();
         self.rows = 0;
     }
 
@@ -63,6 +66,7 @@ impl RowChunk {
             info,
             cols,
             position: 0,
+            row: 0,
             line: self.first_line,
             values: Vec::with_capacity(cols.unwrap_or(0)),
             records: quoted.then(|| {
@@ -82,9 +86,10 @@ pub struct Rows<'a> {
     chunk: &'a RowChunk,
     info: &'a MatrixInfo,
     cols: Option<usize>,
-    /// Where the next row starts: a byte offset into the text, or a row
-    /// index into a JSON document's values.
+    /// Where the next row starts in the text.
     position: usize,
+    /// The index of the next row in the chunk.
+    row: usize,
     /// The line of the next row.
     line: u64,
     values: Vec<f64>,
@@ -103,11 +108,11 @@ impl Rows<'_> {
             match info.format {
                 Format::Json => {
                     let width = info.json_cols;
-                    if self.position >= self.chunk.rows {
+                    if self.row >= self.chunk.rows {
                         return Ok(None);
                     }
-                    let row = self.position;
-                    self.position += 1;
+                    let row = self.row;
+                    self.row += 1;
                     return Ok(Some((
                         &self.chunk.values[row * width..(row + 1) * width],
                         0,
@@ -130,15 +135,14 @@ impl Rows<'_> {
                     records.line()
                 }
                 _ => {
-                    let text = &self.chunk.text[self.position..];
-                    if text.is_empty() {
+                    let Some(&end) = self.chunk.row_ends.get(self.row) else {
                         return Ok(None);
-                    }
-                    let end = memchr::memchr(b'\n', text).map_or(text.len(), |i| i + 1);
-                    self.position += end;
+                    };
+                    let record = &self.chunk.text[self.position..end];
+                    self.position = end;
+                    self.row += 1;
                     let line = self.line;
                     self.line += 1;
-                    let record = &text[..end];
                     if info.format == Format::Jsonl {
                         let record = record.trim_ascii();
                         if record.is_empty() {
@@ -406,6 +410,7 @@ impl MatrixReader {
             }
             if let Some(row_end) = scanner.next_row_end(text) {
                 (rows, end) = (rows + 1, row_end);
+                chunk.row_ends.push(row_end);
                 continue;
             }
             // Read about what the limit still needs, so that little is left over.
@@ -429,6 +434,7 @@ impl MatrixReader {
                         .at(line, None));
                     }
                     (rows, end) = (rows + 1, text.len());
+                    chunk.row_ends.push(end);
                 }
                 break;
             }
