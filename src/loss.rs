@@ -65,9 +65,9 @@ fn log1p_exp_neg_polynomial<const FMA: bool>(a: f64) -> f64 {
     // Adding 1.5·2^52 rounds to an integer, which then sits in the low bits.
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
     let x = -a;
-    let shifted = x * LOG2_E + SHIFTER;
+    let shifted = mul_add(x, LOG2_E, SHIFTER);
     let k = shifted - SHIFTER;
-    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let r = mul_add(-k, LN2_LO, mul_add(-k, LN2_HI, x));
     let mut e = 1.0 / 6_227_020_800.0; // 1/13!
     for c in [
         1.0 / 479_001_600.0,
@@ -89,17 +89,16 @@ fn log1p_exp_neg_polynomial<const FMA: bool>(a: f64) -> f64 {
     // 2^k from the low bits of `shifted`: (k + 1023) in the exponent field.
     let two_to_k = f64::from_bits(shifted.to_bits().wrapping_add(1023) << 52);
     let t = e * two_to_k;
-    // log1p(t) = 2·atanh(s) with s = t/(2 + t) <= 1/3, by its series in
-    // z = s² <= 1/9 up to z^16/33 (the rest is below 2e-18 relative).
-    let s = t / (2.0 + t);
+    // log1p(t) = 2·atanh(s) with s = u/(2 + u), by its series in z = s².
+    // For t >= 1/2, log1p(t) = ln 2 + log1p(u) with u = (t - 1)/2 (exact),
+    // which keeps |s| <= 1/5 and z <= 1/25: the series to z^11/23 then
+    // leaves less than 2e-17 relative.
+    let upper = t >= 0.5;
+    let u = if upper { (t - 1.0) * 0.5 } else { t };
+    let s = u / (2.0 + u);
     let z = s * s;
-    let mut q = 1.0 / 33.0;
+    let mut q = 1.0 / 23.0;
     for c in [
-        1.0 / 31.0,
-        1.0 / 29.0,
-        1.0 / 27.0,
-        1.0 / 25.0,
-        1.0 / 23.0,
         1.0 / 21.0,
         1.0 / 19.0,
         1.0 / 17.0,
@@ -114,7 +113,9 @@ fn log1p_exp_neg_polynomial<const FMA: bool>(a: f64) -> f64 {
         q = mul_add(q, z, c);
     }
     let two_s = s + s;
-    two_s + two_s * (z * q)
+    let log1p_u = mul_add(two_s, z * q, two_s);
+    let (ln2_hi, ln2_lo) = if upper { (LN2_HI, LN2_LO) } else { (0.0, 0.0) };
+    ln2_hi + (log1p_u + ln2_lo)
 }
 
 /// `out[j] = log1p(exp(-|x[j]|))` for a whole row; vectorises.
