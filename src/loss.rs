@@ -485,10 +485,6 @@ impl Accumulator {
         }
     }
 
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
     /// PyTorch's `sum`.
     pub fn sum(&self) -> f64 {
         self.total.value()
