@@ -25,8 +25,8 @@ fn row(text: &[u8], domain: Domain) -> Vec<f64> {
 /// The bce element losses of the benchmark row.
 fn bce_losses() -> Vec<f64> {
     let (x, y) = (
-        row(LOGITS, Domain::Finite),
-        row(TARGETS, Domain::UnitInterval),
+        row(LOGITS, Domain::FINITE),
+        row(TARGETS, Domain::UNIT_INTERVAL),
     );
     let mut losses = vec![0.0; x.len()];
     Loss::new(Kind::Bce, None, None).element_losses(&x, &y, &mut losses);
@@ -38,7 +38,7 @@ fn parse_logits_row(bencher: Bencher) {
     let mut out = Vec::with_capacity(64);
     bencher.bench_local(|| {
         out.clear();
-        parse_plain_record(black_box(LOGITS), b',', Domain::Finite, &mut out)
+        parse_plain_record(black_box(LOGITS), b',', Domain::FINITE, &mut out)
     });
 }
 
@@ -47,15 +47,15 @@ fn parse_targets_row(bencher: Bencher) {
     let mut out = Vec::with_capacity(64);
     bencher.bench_local(|| {
         out.clear();
-        parse_plain_record(black_box(TARGETS), b',', Domain::UnitInterval, &mut out)
+        parse_plain_record(black_box(TARGETS), b',', Domain::UNIT_INTERVAL, &mut out)
     });
 }
 
 #[divan::bench(args = [Kind::Bce, Kind::MultiLabelSoftMargin])]
 fn element_losses_row(bencher: Bencher, kind: Kind) {
     let (x, y) = (
-        row(LOGITS, Domain::Finite),
-        row(TARGETS, Domain::UnitInterval),
+        row(LOGITS, Domain::FINITE),
+        row(TARGETS, Domain::UNIT_INTERVAL),
     );
     let loss = Loss::new(kind, None, None);
     let mut out = vec![0.0; x.len()];
@@ -71,7 +71,7 @@ fn accumulate_row(bencher: Bencher) {
 
 #[divan::bench]
 fn row_sum(bencher: Bencher) {
-    let x = row(LOGITS, Domain::Finite);
+    let x = row(LOGITS, Domain::FINITE);
     bencher.bench_local(|| compensated_sum(black_box(&x)));
 }
 
@@ -154,7 +154,7 @@ fn parse_varied_logits_1000_rows(bencher: Bencher) {
     bencher.bench_local(|| {
         for row in black_box(&rows) {
             out.clear();
-            parse_plain_record(row, b',', Domain::Finite, &mut out).unwrap();
+            parse_plain_record(row, b',', Domain::FINITE, &mut out).unwrap();
         }
     });
 }

@@ -118,19 +118,71 @@ fn log1p_exp_neg_polynomial<const FMA: bool>(a: f64) -> f64 {
     ln2_hi + (log1p_u + ln2_lo)
 }
 
-/// `out[j] = log1p(exp(-|x[j]|))` for a whole row; vectorises.
+/// `out[j] = log1p(exp(-|x[j]|))` for a whole row; vectorises. Returns
+/// whether some `|x[j]|` was beyond the polynomial's range (or NaN).
 #[inline(always)]
-fn log1p_exp_neg_abs_row<const FMA: bool>(logits: &[f64], out: &mut [f64]) {
+fn log1p_exp_neg_abs_row<const FMA: bool>(logits: &[f64], out: &mut [f64]) -> bool {
     let mut beyond = false;
     for (o, &x) in out.iter_mut().zip(logits) {
         let a = x.abs();
-        beyond |= a > POLYNOMIAL_LIMIT;
+        beyond |= (a > POLYNOMIAL_LIMIT) | a.is_nan();
         *o = log1p_exp_neg_polynomial::<FMA>(a.min(POLYNOMIAL_LIMIT));
     }
     if beyond {
         for (o, &x) in out.iter_mut().zip(logits) {
             *o = log1p_exp_neg(x.abs());
         }
+    }
+    beyond
+}
+
+/// One element's loss (times its weight) when the logit `x` is NaN or
+/// ±infinity: PyTorch's formula evaluated in IEEE arithmetic, except where
+/// that gives NaN although the loss has a limit as x → ±∞ (PyTorch issues
+/// 49844 and 102894): then the limit. The loss grows like `slope · |x|`,
+/// so the limit is ±∞ by the sign of `slope · weight`, or 0 when either is
+/// 0 (the remaining term, a multiple of `log1p(exp(-|x|))`, tends to 0).
+/// NaN anywhere in the inputs stays NaN.
+pub fn element_loss_nonfinite_logit(
+    kind: Kind,
+    x: f64,
+    y: f64,
+    pos_weight: Option<f64>,
+    weight: f64,
+) -> f64 {
+    // min(x, 0) - log1p(exp(-|x|)) at x = ±∞ and NaN (Rust's `min` would drop a NaN).
+    let log_sigmoid = |x: f64| {
+        if x.is_nan() {
+            f64::NAN
+        } else if x > 0.0 {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        }
+    };
+    let pytorch = match kind {
+        Kind::Bce => match pos_weight {
+            Some(p) => (1.0 - y) * x - log_sigmoid(x) * ((p - 1.0) * y + 1.0),
+            None => (1.0 - y) * x - log_sigmoid(x),
+        },
+        Kind::MultiLabelSoftMargin => -(y * log_sigmoid(x) + (1.0 - y) * log_sigmoid(-x)),
+    } * weight;
+    let p = pos_weight.unwrap_or(1.0);
+    if !pytorch.is_nan() || x.is_nan() || !(y.is_finite() && p.is_finite() && weight.is_finite()) {
+        return pytorch;
+    }
+    let slope = match (kind, x > 0.0) {
+        // bce and mlsm: (1 - y)·x
+        (_, true) => 1.0 - y,
+        // bce: (1 - y)·x - log_weight·x = -p·y·x
+        (Kind::Bce, false) => p * y,
+        // mlsm: -y·x
+        (Kind::MultiLabelSoftMargin, false) => y,
+    };
+    if slope == 0.0 || weight == 0.0 {
+        0.0
+    } else {
+        f64::INFINITY * slope.signum() * weight.signum()
     }
 }
 
@@ -193,7 +245,7 @@ impl Loss {
         out: &mut [f64],
     ) {
         // First `out` holds log1p(exp(-|x|)), so that log σ(x) = min(x, 0) - out.
-        log1p_exp_neg_abs_row::<FMA>(logits, out);
+        let beyond = log1p_exp_neg_abs_row::<FMA>(logits, out);
         match self.kind {
             Kind::Bce => match &self.pos_weight {
                 // loss = (1 - y)·x - ((p - 1)·y + 1)·log σ(x)
@@ -225,6 +277,23 @@ impl Loss {
         if let Some(weight) = &self.weight {
             for (o, &w) in out.iter_mut().zip(weight) {
                 *o *= w;
+            }
+        }
+        if beyond {
+            self.fix_nonfinite_logits(logits, targets, out);
+        }
+    }
+
+    /// Recomputes the elements whose logit is NaN or ±infinity, which the
+    /// row formulas above do not handle (see [`element_loss_nonfinite_logit`]).
+    #[cold]
+    #[inline(never)]
+    fn fix_nonfinite_logits(&self, logits: &[f64], targets: &[f64], out: &mut [f64]) {
+        for (j, (&x, &y)) in logits.iter().zip(targets).enumerate() {
+            if !x.is_finite() {
+                let pos_weight = self.pos_weight.as_ref().map(|p| p[j]);
+                let weight = self.weight.as_ref().map_or(1.0, |w| w[j]);
+                out[j] = element_loss_nonfinite_logit(self.kind, x, y, pos_weight, weight);
             }
         }
     }
@@ -273,7 +342,15 @@ pub fn compensated_sum(values: &[f64]) -> f64 {
     for lane_sum in sums {
         two_sum(&mut sum, &mut compensation, lane_sum);
     }
-    sum + compensation
+    let total = sum + compensation;
+    if total.is_finite() {
+        total
+    } else {
+        // An infinity or NaN among the values, or a sum beyond f64's range:
+        // two-sum's error terms are then NaN, the plain sum is what IEEE
+        // arithmetic (and PyTorch) gives.
+        values.iter().sum()
+    }
 }
 
 /// The loss of one sample as mlsm `none` and the `row` reduction define it:
@@ -614,6 +691,69 @@ mod tests {
         plain.element_losses(&[0.7], &[1.0], &mut a);
         weighted.element_losses(&[0.7], &[1.0], &mut b);
         assert!((b[0] - 3.0 * a[0]).abs() < 1e-15);
+    }
+
+    /// Every (x, y) with x = ±∞ or NaN through the whole-row kernel, for
+    /// both kinds, against the rule: PyTorch's IEEE value, or the limit
+    /// where that value is NaN and the limit exists.
+    #[test]
+    fn nonfinite_logits_give_pytorch_values_or_limits() {
+        let (inf, nan) = (f64::INFINITY, f64::NAN);
+        let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+        // (kind, x, y, pos_weight, expected). Rows: PyTorch gives NaN and
+        // the limit is 0 or ∞; PyTorch's value already is the limit; NaN in.
+        let cases = [
+            (Kind::Bce, inf, 1.0, None, 0.0),
+            (Kind::Bce, -inf, 0.0, None, 0.0),
+            (Kind::Bce, -inf, 1.0, None, inf),
+            (Kind::Bce, -inf, 0.3, None, inf),
+            (Kind::Bce, -inf, 0.3, Some(0.0), 0.0),
+            (Kind::Bce, -inf, 1.0, Some(2.0), inf),
+            (Kind::Bce, inf, 0.0, None, inf),
+            (Kind::Bce, inf, 0.3, Some(2.0), inf),
+            (Kind::Bce, nan, 1.0, None, nan),
+            (Kind::Bce, inf, nan, None, nan),
+            (Kind::MultiLabelSoftMargin, inf, 1.0, None, 0.0),
+            (Kind::MultiLabelSoftMargin, -inf, 0.0, None, 0.0),
+            (Kind::MultiLabelSoftMargin, inf, 0.3, None, inf),
+            (Kind::MultiLabelSoftMargin, -inf, 0.3, None, inf),
+            (Kind::MultiLabelSoftMargin, nan, 0.0, None, nan),
+        ];
+        for (kind, x, y, pos_weight, expected) in cases {
+            let loss = Loss::new(kind, None, pos_weight.map(|p| vec![p; 3]));
+            // The non-finite element between two finite ones.
+            let mut out = [0.0; 3];
+            loss.element_losses(&[0.5, x, -2.0], &[1.0, y, 0.0], &mut out);
+            assert!(
+                same(out[1], expected),
+                "{kind:?} x = {x} y = {y} pos_weight = {pos_weight:?}: {} instead of {expected}",
+                out[1]
+            );
+            let mut finite = [0.0; 2];
+            loss.element_losses(&[0.5, -2.0], &[1.0, 0.0], &mut finite);
+            assert_eq!([out[0], out[2]], finite, "{kind:?}: neighbours changed");
+        }
+        // A weight scales the limit; a zero weight makes it 0.
+        let weighted =
+            |w: f64| element_loss_nonfinite_logit(Kind::Bce, -f64::INFINITY, 1.0, None, w);
+        assert_eq!(weighted(-2.0), -f64::INFINITY);
+        assert_eq!(weighted(0.0), 0.0);
+        assert!(weighted(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn sums_with_infinities_follow_ieee() {
+        let inf = f64::INFINITY;
+        assert_eq!(compensated_sum(&[1.0, inf, 2.0, 3.0, 4.0]), inf);
+        assert!(compensated_sum(&[1.0, inf, -inf]).is_nan());
+        assert_eq!(compensated_sum(&[f64::MAX, f64::MAX, 1.0, 1.0]), inf);
+        let mut total = ExactSum::default();
+        for v in [1.0, inf, 2.0] {
+            total.add(v);
+        }
+        assert_eq!(total.value(), inf);
+        total.add(-inf);
+        assert!(total.value().is_nan());
     }
 
     #[test]

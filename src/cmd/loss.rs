@@ -64,6 +64,10 @@ pub struct Args {
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
 
+    /// What to do with NaN and ±infinity in the inputs and weights.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = Nonfinite::Error)]
+    pub nonfinite: Nonfinite,
+
     /// Threads that parse and compute (default: one per core). Results do not depend on it.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
@@ -93,6 +97,15 @@ impl From<KindArg> for Kind {
             KindArg::MultilabelSoftMargin => Kind::MultiLabelSoftMargin,
         }
     }
+}
+
+/// What to do with NaN and ±infinity in the inputs and weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Nonfinite {
+    /// Stop with an error naming the value's place.
+    Error,
+    /// Compute as PyTorch does, but give the limit where PyTorch gives NaN for one (README).
+    Allow,
 }
 
 /// How element losses are combined.
@@ -130,11 +143,8 @@ fn parse_number_list(text: &str) -> Result<NumberList, String> {
     text.split(',')
         .map(|item| {
             let item = item.trim();
-            match item.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
-                Ok(_) => Err(format!("{item:?} is not a finite number")),
-                Err(_) => Err(format!("{item:?} is not a number")),
-            }
+            item.parse::<f64>()
+                .map_err(|_| format!("{item:?} is not a number"))
         })
         .collect::<Result<_, _>>()
         .map(NumberList)
@@ -162,6 +172,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .into(),
         ));
     }
+    let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
+    for (option, list) in [
+        ("--weight", &args.weight),
+        ("--pos-weight", &args.pos_weight),
+    ] {
+        let values = list.as_ref().map_or(&[][..], |NumberList(v)| v);
+        if let Some(v) = values
+            .iter()
+            .find(|v| !v.is_finite())
+            .filter(|_| !allow_nonfinite)
+        {
+            return Err(usage_error(format!(
+                "{option} has {v}, which is not a finite number (--nonfinite allow accepts it)"
+            )));
+        }
+    }
     let logits_source = Source::from_arg(&args.logits);
     let targets_source = Source::from_arg(&args.targets);
     if logits_source.is_stdin() && targets_source.is_stdin() {
@@ -172,12 +198,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut logits = MatrixReader::open(
         &logits_source,
         Format::detect(&logits_source, args.format),
-        Domain::Finite,
+        Domain::FINITE.with_nonfinite(allow_nonfinite),
     )?;
     let mut targets = MatrixReader::open(
         &targets_source,
         Format::detect(&targets_source, args.format),
-        Domain::UnitInterval,
+        Domain::UNIT_INTERVAL.with_nonfinite(allow_nonfinite),
     )?;
     let threads = args
         .threads

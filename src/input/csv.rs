@@ -273,7 +273,7 @@ pub(crate) fn is_header<R: BufRead>(records: &RecordReader<R>) -> bool {
         if cell.is_empty() {
             continue;
         }
-        if parse_cell(cell, Domain::Finite) != Err("not a number") {
+        if parse_cell(cell, Domain::FINITE) != Err("not a number") {
             return false;
         }
         has_text = true;
@@ -309,7 +309,7 @@ fn parse_digit_record(
     }
     let start = out.len();
     out.extend(record.iter().step_by(2).map(|&d| f64::from(d - b'0')));
-    if domain == Domain::UnitInterval
+    if domain.unit_interval
         && let Some(field) = out[start..].iter().position(|&v| v > 1.0)
     {
         return Some(Err((field, "target outside [0, 1]")));
@@ -441,61 +441,79 @@ mod tests {
     fn plain_records_fall_back_for_anything_unusual() {
         let mut out = Vec::new();
         assert_eq!(
-            parse_plain_record(b"1, 2 ,1e400x,", b',', Domain::Finite, &mut out),
+            parse_plain_record(b"1, 2 ,1e400x,", b',', Domain::FINITE, &mut out),
             Err((2, "not a number"))
         );
         out.clear();
         assert_eq!(
-            parse_plain_record(b"1, 2 ,1e23", b',', Domain::Finite, &mut out),
+            parse_plain_record(b"1, 2 ,1e23", b',', Domain::FINITE, &mut out),
             Ok(3)
         );
         assert_eq!(out, [1.0, 2.0, 1e23]);
         out.clear();
         assert_eq!(
-            parse_plain_record(b"1,", b',', Domain::Finite, &mut out),
+            parse_plain_record(b"1,", b',', Domain::FINITE, &mut out),
             Err((1, "empty cell"))
         );
         assert_eq!(
-            parse_plain_record(b"0,2", b',', Domain::UnitInterval, &mut out),
+            parse_plain_record(b"0,2", b',', Domain::UNIT_INTERVAL, &mut out),
             Err((1, "target outside [0, 1]"))
         );
         assert_eq!(
-            parse_plain_record(b"nan", b',', Domain::Finite, &mut out),
+            parse_plain_record(b"nan", b',', Domain::FINITE, &mut out),
             Err((0, "not a finite number"))
         );
         out.clear();
         assert_eq!(
-            parse_plain_record(b"0,1,1,0", b',', Domain::UnitInterval, &mut out),
+            parse_plain_record(b"0,1,1,0", b',', Domain::UNIT_INTERVAL, &mut out),
             Ok(4)
         );
         assert_eq!(out, [0.0, 1.0, 1.0, 0.0]);
         assert_eq!(
-            parse_plain_record(b"0,1,2,0", b',', Domain::UnitInterval, &mut out),
+            parse_plain_record(b"0,1,2,0", b',', Domain::UNIT_INTERVAL, &mut out),
             Err((2, "target outside [0, 1]"))
         );
         assert_eq!(
-            parse_plain_record(b"1,0x10", b',', Domain::Finite, &mut out),
+            parse_plain_record(b"1,0x10", b',', Domain::FINITE, &mut out),
             Err((1, "not a number"))
         );
     }
 
     #[test]
     fn parse_cell_rules() {
-        assert_eq!(parse_cell(b" 1.5 ", Domain::Finite), Ok(1.5));
-        assert_eq!(parse_cell(b"", Domain::Finite), Err("empty cell"));
-        assert_eq!(parse_cell(b"x", Domain::Finite), Err("not a number"));
+        assert_eq!(parse_cell(b" 1.5 ", Domain::FINITE), Ok(1.5));
+        assert_eq!(parse_cell(b"", Domain::FINITE), Err("empty cell"));
+        assert_eq!(parse_cell(b"x", Domain::FINITE), Err("not a number"));
         assert_eq!(
-            parse_cell(b"nan", Domain::Finite),
+            parse_cell(b"nan", Domain::FINITE),
             Err("not a finite number")
         );
         assert_eq!(
-            parse_cell(b"1e400", Domain::Finite),
+            parse_cell(b"1e400", Domain::FINITE),
             Err("not a finite number")
         );
         assert_eq!(
-            parse_cell(b"1.5", Domain::UnitInterval),
+            parse_cell(b"1.5", Domain::UNIT_INTERVAL),
             Err("target outside [0, 1]")
         );
-        assert_eq!(parse_cell(b"\xff", Domain::Finite), Err("invalid UTF-8"));
+        assert_eq!(parse_cell(b"\xff", Domain::FINITE), Err("invalid UTF-8"));
+    }
+
+    #[test]
+    fn nonfinite_values_pass_only_when_allowed() {
+        let logits = Domain::FINITE.with_nonfinite(true);
+        let targets = Domain::UNIT_INTERVAL.with_nonfinite(true);
+        assert!(parse_cell(b"nan", logits).unwrap().is_nan());
+        assert_eq!(parse_cell(b"-Infinity", logits), Ok(f64::NEG_INFINITY));
+        assert_eq!(parse_cell(b"1e400", logits), Ok(f64::INFINITY));
+        assert_eq!(parse_cell(b"inf", targets), Ok(f64::INFINITY));
+        // Finite targets must still lie in [0, 1].
+        assert_eq!(parse_cell(b"2", targets), Err("target outside [0, 1]"));
+        let mut out = Vec::new();
+        assert_eq!(
+            parse_plain_record(b"1,nan,-inf", b',', logits, &mut out),
+            Ok(3)
+        );
+        assert!(out[1].is_nan() && out[2] == f64::NEG_INFINITY);
     }
 }

@@ -182,20 +182,37 @@ pub(crate) fn read_all(reader: &mut dyn Read, file: &str) -> Result<Vec<u8>, Inp
 /// What values a numeric matrix may hold; checked as each value is read so
 /// that the error can say where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Domain {
-    /// Any finite number (logits).
-    Finite,
-    /// A number in [0, 1] (targets, hard or soft).
-    UnitInterval,
+pub struct Domain {
+    /// Finite values must lie in [0, 1] (targets, hard or soft).
+    pub unit_interval: bool,
+    /// NaN and ±infinity are accepted (`--nonfinite allow`).
+    pub nonfinite: bool,
 }
 
 impl Domain {
+    /// Any finite number (logits).
+    pub const FINITE: Domain = Domain {
+        unit_interval: false,
+        nonfinite: false,
+    };
+    /// A number in [0, 1] (targets).
+    pub const UNIT_INTERVAL: Domain = Domain {
+        unit_interval: true,
+        nonfinite: false,
+    };
+
+    /// The same domain, with NaN and ±infinity accepted or not.
+    pub fn with_nonfinite(self, nonfinite: bool) -> Domain {
+        Domain { nonfinite, ..self }
+    }
+
     /// `None` when `value` belongs, else what is wrong with it.
+    #[inline]
     pub fn check(self, value: f64) -> Option<&'static str> {
         if !value.is_finite() {
-            return Some("not a finite number");
+            return (!self.nonfinite).then_some("not a finite number");
         }
-        if self == Domain::UnitInterval && !(0.0..=1.0).contains(&value) {
+        if self.unit_interval && !(0.0..=1.0).contains(&value) {
             return Some("target outside [0, 1]");
         }
         None

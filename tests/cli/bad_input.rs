@@ -159,7 +159,7 @@ const CASES: &[Case] = &[
         args: &["loss", "--pos-weight", "1,inf", "x.csv", "y.csv"],
         stdin: b"",
         code: 2,
-        message: &["--pos-weight", "\"inf\" is not a finite number"],
+        message: &["--pos-weight has inf, which is not a finite number"],
     },
     Case {
         name: "--pos-weight with mlsm",

@@ -1,6 +1,6 @@
 //! `mlloss loss`: options, reductions, layouts and streaming behaviour.
 
-use crate::harness::{Workdir, assert_close, numbers, success};
+use crate::harness::{Workdir, assert_close, fixture, numbers, success};
 
 const LOGITS: &str = "0.5,-1.5,2\n-3,0,1\n";
 const TARGETS: &str = "1,0,1\n0,0.25,1\n";
@@ -333,4 +333,111 @@ fn large_inputs_agree_across_formats_and_stdin() {
         let piped = dir.run_with_stdin(&["loss", "-r", reduction, "-", "y.csv"], csv.as_bytes());
         assert_eq!(success(&piped), want, "{reduction} stdin");
     }
+}
+
+/// `--nonfinite allow` against PyTorch's own values for NaN and infinite
+/// logits and targets (fixtures/nonfinite): equal wherever PyTorch's value
+/// is not NaN, and the documented limit where PyTorch gives NaN although
+/// the loss tends to one (x = +inf with y = 1 and x = -inf with y = 0: 0;
+/// x = -inf with y > 0 in bce: +inf).
+#[test]
+fn nonfinite_values_match_pytorch_or_its_limits() {
+    let text = std::fs::read_to_string(fixture("nonfinite/torch-nonfinite.json")).unwrap();
+    let cases: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let parse = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    let dir = Workdir::new();
+    let mut limits = 0;
+    for case in cases["cases"].as_array().unwrap() {
+        let (x, y, torch) = (parse(&case["x"]), parse(&case["y"]), parse(&case["torch"]));
+        let kind = case["kind"].as_str().unwrap();
+        dir.write("x.csv", format!("{x:?},0.5\n"))
+            .write("y.csv", format!("{y:?},1\n"));
+        let mut args = vec!["loss", "--nonfinite", "allow", "-r", "none", "-k", kind];
+        let pos_weight = case["pos_weight"].as_f64().map(|p| p.to_string());
+        if let Some(p) = &pos_weight {
+            args.extend(["--pos-weight", p]);
+        }
+        args.extend(["x.csv", "y.csv"]);
+        let got = numbers(&success(&dir.run(&args)));
+        // bce prints both elements; mlsm their mean, so take it apart again.
+        let got = if kind == "bce" {
+            got[0][0]
+        } else {
+            2.0 * got[0][0] - (-0.5f64).exp().ln_1p()
+        };
+        let context = format!("{kind} x = {x} y = {y} pos_weight = {pos_weight:?}");
+        if torch.is_nan() {
+            let limit = match (kind, x) {
+                (_, f64::INFINITY) if y == 1.0 => Some(0.0),
+                (_, f64::NEG_INFINITY) if y == 0.0 => Some(0.0),
+                ("bce", f64::NEG_INFINITY) if y > 0.0 && y.is_finite() => Some(f64::INFINITY),
+                _ => None,
+            };
+            match limit {
+                Some(limit) => {
+                    limits += 1;
+                    assert_eq!(got, limit, "{context}");
+                }
+                None => assert!(got.is_nan(), "{context}: {got} instead of NaN"),
+            }
+        } else if torch.is_infinite() {
+            assert_eq!(got, torch, "{context}");
+        } else {
+            assert!(
+                (got - torch).abs() <= 1e-12 * torch.abs(),
+                "{context}: {got} vs {torch}"
+            );
+        }
+    }
+    assert_eq!(limits, 10, "the fixture covers every limit case");
+}
+
+#[test]
+fn nonfinite_values_are_errors_by_default_and_reduce_like_ieee_when_allowed() {
+    let dir = Workdir::new();
+    dir.write("x.csv", "0.5,inf\n1,2\n")
+        .write("y.csv", "1,0\n0,1\n");
+    let out = dir.run(&["loss", "x.csv", "y.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("x.csv:1:2: not a finite number (\"inf\")")
+    );
+    for reduction in ["mean", "sum"] {
+        let out = dir.run(&[
+            "loss",
+            "--nonfinite",
+            "allow",
+            "-r",
+            reduction,
+            "x.csv",
+            "y.csv",
+        ]);
+        assert_eq!(success(&out), "inf\n", "{reduction}");
+    }
+    let rows = run_numbers(
+        &dir,
+        &[
+            "loss",
+            "--nonfinite",
+            "allow",
+            "-r",
+            "row",
+            "x.csv",
+            "y.csv",
+        ],
+    );
+    assert_eq!(rows[0], [f64::INFINITY]);
+    let second = (element(1.0, 0.0) + element(2.0, 1.0)) / 2.0;
+    assert_close(&rows[1..], &[vec![second]], 1e-14, "finite row");
+    dir.write("y.csv", "nan,0\n0,1\n");
+    let out = dir.run(&[
+        "loss",
+        "--nonfinite",
+        "allow",
+        "-r",
+        "class",
+        "x.csv",
+        "y.csv",
+    ]);
+    assert_eq!(success(&out), "nan,inf\n");
 }
