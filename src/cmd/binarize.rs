@@ -46,6 +46,10 @@ pub struct Args {
     #[arg(long, value_name = "S")]
     pub sep: Option<String>,
 
+    /// Write to FILE instead of stdout; FILE is replaced only if the command succeeds.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
     /// Print the class names as a first line.
     #[arg(long)]
     pub header: bool,
@@ -111,14 +115,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let format = Format::detect(&source, args.format);
     let mut reader = LabelReader::open(&source, format, &layout)?;
-    let mut out = Output::stdout();
+    let mut out = Output::to(args.output.as_deref())?;
     match &args.classes {
         Some(ClassList(classes)) => {
             binarize_with_classes(&mut reader, classes, args.unknown, args.header, &mut out)?
         }
         // A regular file can be read twice: once for the classes, once for
         // the rows, in memory that does not grow with the rows.
-        None if is_regular_file(&source) => {
+        None if source.is_regular_file() => {
             let classes = fit(&mut reader)?;
             let mut reader = LabelReader::open(&source, format, &layout)?;
             transform(&mut reader, &classes, args.header, &mut out)?
@@ -248,13 +252,6 @@ fn python_str_repr(s: &str) -> String {
         format!("\"{s}\"")
     } else {
         format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-    }
-}
-
-fn is_regular_file(source: &Source) -> bool {
-    match source {
-        Source::Path(path) => std::fs::metadata(path).is_ok_and(|m| m.is_file()),
-        Source::Stdin => false,
     }
 }
 

@@ -64,6 +64,10 @@ pub struct Args {
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
 
+    /// Write to FILE instead of stdout; FILE is replaced only if the command succeeds.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
     /// What to do with NaN and ±infinity in the inputs and weights.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = Nonfinite::Error)]
     pub nonfinite: Nonfinite,
@@ -251,7 +255,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         x_info: logits.info().clone(),
         y_info: targets.info().clone(),
     };
-    let mut out = Output::stdout();
+    let mut out = Output::to(args.output.as_deref())?;
     let mut main_worker = Worker::new(&kernel);
     let mut text = Vec::new();
     main_worker.run(&first, &mut text)?;

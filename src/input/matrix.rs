@@ -210,6 +210,9 @@ pub struct MatrixReader {
     /// Bytes read past the end of the last chunk: the start of the next rows.
     leftover: Vec<u8>,
     eof: bool,
+    /// A pipe or terminal: reads return what has arrived instead of
+    /// waiting for a full buffer, so that rows stream through promptly.
+    is_stream: bool,
     next_line: u64,
     rows_cut: u64,
     /// Bytes per row so far, to size reads when cutting by rows.
@@ -281,6 +284,7 @@ impl MatrixReader {
             reader: source.open_unbuffered()?,
             leftover: Vec::new(),
             eof: false,
+            is_stream: !source.is_regular_file(),
             next_line: 1,
             rows_cut: 0,
             bytes_cut: 0,
@@ -328,10 +332,23 @@ impl MatrixReader {
         if self.eof {
             return Ok(false);
         }
-        let n = (&mut self.reader)
-            .take(bytes as u64)
-            .read_to_end(text)
-            .map_err(|e| read_error(&self.info.file, &e))?;
+        let n = if self.is_stream {
+            // One read: whatever the pipe holds, at least a byte.
+            let start = text.len();
+            text.resize(start + bytes, 0);
+            let n = loop {
+                match self.reader.read(&mut text[start..]) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    result => break result,
+                }
+            };
+            text.truncate(start + *n.as_ref().unwrap_or(&0));
+            n
+        } else {
+            // A file: fill the request (no zeroing, few calls).
+            (&mut self.reader).take(bytes as u64).read_to_end(text)
+        }
+        .map_err(|e| read_error(&self.info.file, &e))?;
         self.eof = n == 0;
         Ok(n > 0)
     }

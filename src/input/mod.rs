@@ -54,6 +54,15 @@ impl Source {
         matches!(self, Source::Stdin)
     }
 
+    /// A regular file, which can be read to the end without waiting (and
+    /// read twice); stdin, pipes and devices are not.
+    pub fn is_regular_file(&self) -> bool {
+        match self {
+            Source::Stdin => false,
+            Source::Path(path) => std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+        }
+    }
+
     /// Opens the input for reading through a buffer.
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>, InputError> {
         Ok(Box::new(BufReader::with_capacity(

@@ -5,4 +5,5 @@ mod binarize;
 mod golden;
 mod harness;
 mod loss;
+mod output;
 mod properties;
