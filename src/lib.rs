@@ -10,6 +10,8 @@ pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod loss;
 pub mod output;

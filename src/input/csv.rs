@@ -87,9 +87,11 @@ impl<R: BufRead> RecordReader<R> {
         }
         if self.record.last() == Some(&b'\n') {
             self.record.pop();
-            if self.record.last() == Some(&b'\r') {
-                self.record.pop();
-            }
+        }
+        // `\r\n`, or a `\r` that ends the input: either way a line ending,
+        // as the quote-free path reads it.
+        if self.record.last() == Some(&b'\r') {
+            self.record.pop();
         }
         if self.line == 1 && self.record.starts_with(b"\xEF\xBB\xBF") {
             self.record.drain(..3);

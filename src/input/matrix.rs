@@ -213,6 +213,8 @@ pub struct MatrixReader {
     /// A pipe or terminal: reads return what has arrived instead of
     /// waiting for a full buffer, so that rows stream through promptly.
     is_stream: bool,
+    /// An error found while cutting, reported after the rows before it.
+    pending_error: Option<InputError>,
     next_line: u64,
     rows_cut: u64,
     /// Bytes per row so far, to size reads when cutting by rows.
@@ -285,6 +287,7 @@ impl MatrixReader {
             leftover: Vec::new(),
             eof: false,
             is_stream: !source.is_regular_file(),
+            pending_error: None,
             next_line: 1,
             rows_cut: 0,
             bytes_cut: 0,
@@ -394,6 +397,9 @@ impl MatrixReader {
         chunk: &mut RowChunk,
     ) -> Result<(), InputError> {
         chunk.clear();
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
         chunk.first_row = self.rows_cut;
         chunk.first_line = self.next_line;
         if self.info.format == Format::Json {
@@ -444,11 +450,16 @@ impl MatrixReader {
                     if scanner.quotes.inside {
                         let line = self.next_line
                             + memchr::memchr_iter(b'\n', &text[..end]).count() as u64;
-                        return Err(InputError::new(
-                            &self.info.file,
-                            "quoted field is never closed",
-                        )
-                        .at(line, None));
+                        let error =
+                            InputError::new(&self.info.file, "quoted field is never closed")
+                                .at(line, None);
+                        // The rows before it come first, so that an error
+                        // in one of them is the one reported.
+                        if rows == 0 {
+                            return Err(error);
+                        }
+                        self.pending_error = Some(error);
+                        break;
                     }
                     (rows, end) = (rows + 1, text.len());
                     chunk.row_ends.push(end);

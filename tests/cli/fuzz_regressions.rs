@@ -1,0 +1,41 @@
+//! Every input the fuzzers once failed on (`fuzz/regressions/<target>/`)
+//! and every seed (`fuzz/seeds/<target>/`), through the same entry points
+//! the fuzz targets call (`mlloss::fuzzing`), which panic on a bug.
+
+use std::path::Path;
+
+use mlloss::fuzzing;
+use mlloss::input::Format;
+
+fn target(name: &str) -> fn(&[u8]) {
+    match name {
+        "read_csv" => |d| fuzzing::matrix(Format::Csv, d),
+        "read_tsv" => |d| fuzzing::matrix(Format::Tsv, d),
+        "read_json" => |d| fuzzing::matrix(Format::Json, d),
+        "read_jsonl" => |d| fuzzing::matrix(Format::Jsonl, d),
+        "read_labels" => fuzzing::labels,
+        "loss" => fuzzing::loss,
+        "binarize" => fuzzing::binarize,
+        other => panic!("no fuzz target named {other}"),
+    }
+}
+
+#[test]
+fn fuzz_regressions_and_seeds_pass() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut inputs = 0;
+    for folder in ["regressions", "seeds"] {
+        for dir in std::fs::read_dir(root.join(folder)).unwrap() {
+            let dir = dir.unwrap().path();
+            let run = target(dir.file_name().unwrap().to_str().unwrap());
+            for file in std::fs::read_dir(&dir).unwrap() {
+                let file = file.unwrap().path();
+                let data = std::fs::read(&file).unwrap();
+                let outcome = std::panic::catch_unwind(|| run(&data));
+                assert!(outcome.is_ok(), "{} failed", file.display());
+                inputs += 1;
+            }
+        }
+    }
+    assert!(inputs >= 20, "only {inputs} inputs found");
+}
