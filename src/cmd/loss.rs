@@ -222,8 +222,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ChunkLimit::Rows(FIRST_JOB_ROWS),
         &mut first,
     )?;
-    if first.x.row_count() == 0 && first.y.row_count() == 0 {
-        return Err(InputError::new(logits.file(), "no data rows").into());
+    // An empty input (or a header alone) is named as such, rather than as
+    // the other input's rows having no partner.
+    for (chunk, reader) in [(&first.x, &logits), (&first.y, &targets)] {
+        if chunk.row_count() == 0 {
+            return Err(InputError::new(reader.file(), "no data rows").into());
+        }
     }
     // Each input's first row: its width and line. (The worker parses this
     // one row again with the rest of the first job.)

@@ -237,6 +237,9 @@ struct RowScanner {
     quote_free_until: usize,
     /// Whether any row so far contained a quote (then lines != rows).
     saw_quotes: bool,
+    /// The text up to here has no newline after `position`: a long row
+    /// read in pieces is searched once, not again with every piece.
+    searched_until: usize,
 }
 
 impl RowScanner {
@@ -248,13 +251,19 @@ impl RowScanner {
             position: 0,
             quote_free_until: 0,
             saw_quotes: false,
+            searched_until: 0,
         }
     }
 
     /// The end (one past the newline) of the next row in `text`, if whole.
     fn next_row_end(&mut self, text: &[u8]) -> Option<usize> {
         loop {
-            let newline = self.position + memchr::memchr(b'\n', &text[self.position..])?;
+            let from = self.position.max(self.searched_until);
+            let Some(offset) = memchr::memchr(b'\n', &text[from..]) else {
+                self.searched_until = text.len();
+                return None;
+            };
+            let newline = from + offset;
             if self.quoted && newline >= self.quote_free_until {
                 // One search finds the next quote for many rows to come.
                 self.quote_free_until = memchr::memchr(b'"', &text[self.position..])
@@ -436,14 +445,17 @@ impl MatrixReader {
                 chunk.row_ends.push(row_end);
                 continue;
             }
-            // Read about what the limit still needs, so that little is left over.
+            // Read about what the limit still needs, so that little is left
+            // over; but at least as much as the unfinished row so far, so
+            // that a very long row takes few reads.
             let want = match limit {
                 ChunkLimit::Bytes(b) => b.saturating_sub(text.len()) + (1 << 14),
                 ChunkLimit::Rows(r) => {
                     let per_row = (self.bytes_cut / self.rows_cut.max(1)).max(16) as usize;
                     (r - rows) * per_row + (1 << 12)
                 }
-            };
+            }
+            .max(text.len() - end);
             if !self.read_more(text, want)? {
                 // The last row may lack its newline.
                 if text.len() > end {

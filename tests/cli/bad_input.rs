@@ -350,6 +350,151 @@ const CASES: &[Case] = &[
         code: 1,
         message: &["bad.csv:2: ragged row: 2 values, but the header has 3"],
     },
+    Case {
+        name: "NUL bytes",
+        files: &[("bad.csv", b"0.5,\0\n-2,3\n"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:1:2: not a number (\"\\0\")"],
+    },
+    Case {
+        name: "a lone carriage return (not a line break)",
+        files: &[("bad.csv", b"0.5,1\r-2,3\n"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:1:2: not a number (\"1\\r-2\")"],
+    },
+    Case {
+        name: "a header only",
+        files: &[("bad.csv", b"a,b\n"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv: no data rows"],
+    },
+    Case {
+        name: "zero columns: empty lines only",
+        files: &[("bad.csv", b"\n\n"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:1: empty line in a numeric matrix"],
+    },
+    Case {
+        name: "zero columns in JSON",
+        files: &[("bad.json", b"[[],[]]"), Y],
+        args: &["loss", "bad.json", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.json:1:4: row 1 has no values"],
+    },
+    Case {
+        name: "a hexadecimal number",
+        files: &[("bad.csv", b"0x10,1\n-2,3\n"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:1:1: not a number (\"0x10\")"],
+    },
+    Case {
+        name: "digits grouped with underscores",
+        files: &[("bad.csv", b"1_000,1\n-2,3\n"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:1:1: not a number (\"1_000\")"],
+    },
+    Case {
+        name: "Infinity spelled out",
+        files: &[("bad.csv", b"0.5,1\nInfinity,3\n"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:2:1: not a finite number (\"Infinity\")"],
+    },
+    Case {
+        name: "a JSON number too large for f64",
+        files: &[("bad.json", b"[[1e400,1],[1,2]]"), Y],
+        args: &["loss", "bad.json", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.json:1:7: number out of range"],
+    },
+    Case {
+        name: "NaN in JSON (not JSON), even with --nonfinite allow",
+        files: &[("bad.json", b"[[NaN,1],[1,2]]"), Y],
+        args: &["loss", "--nonfinite", "allow", "bad.json", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.json:1:3: expected value"],
+    },
+    Case {
+        name: "deeply nested JSON",
+        files: &[
+            (
+                "bad.json",
+                b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1",
+            ),
+            Y,
+        ],
+        args: &["loss", "bad.json", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.json:1:2: invalid type: sequence, expected a number"],
+    },
+    Case {
+        name: "deeply nested JSON labels",
+        files: &[("labels.json", b"[[[[[[[[[[[[\"a\"]]]]]]]]]]]]")],
+        args: &["binarize", "labels.json"],
+        stdin: b"",
+        code: 1,
+        message: &["labels.json: row 1: label 1 is not a string or a number"],
+    },
+    Case {
+        name: "trailing text after a JSON document",
+        files: &[("bad.json", b"[[1,2],[3,4]] [[5,6]]"), Y],
+        args: &["loss", "bad.json", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.json:1:15: trailing characters"],
+    },
+    Case {
+        name: "a blank line in JSON Lines",
+        files: &[("bad.jsonl", b"[1,2]\n\n[3,4]\n"), Y],
+        args: &["loss", "bad.jsonl", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.jsonl:2: "],
+    },
+    Case {
+        name: "a UTF-16 file",
+        files: &[("bad.csv", b"\xff\xfe0\x00.\x005\x00,\x001\x00\n\x00"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:1:1: invalid UTF-8"],
+    },
+    Case {
+        name: "an unclosed quote after a bad row",
+        files: &[
+            ("bad.csv", b"0.5,1\n-2,x\n\"3,4\n"),
+            ("y3.csv", b"1,0\n0,1\n1,1\n"),
+        ],
+        args: &["loss", "bad.csv", "y3.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:2:2: not a number (\"x\")"],
+    },
+    Case {
+        name: "a target that is infinite, even with --nonfinite allow off",
+        files: &[X, ("bad.csv", b"1,0\ninf,1\n")],
+        args: &["loss", "x.csv", "bad.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:2:1: not a finite number (\"inf\")"],
+    },
 ];
 
 #[test]
@@ -462,4 +607,218 @@ fn a_full_disk_is_an_error() {
         stderr.starts_with("mlloss: error: cannot write to stdout: No space left on device"),
         "{stderr}"
     );
+}
+
+/// Hostile-looking input that is valid: it must give exactly the output of
+/// its plain form (`plain`, run with the same arguments), or `stdout` when
+/// given, with nothing on stderr.
+struct Accepted {
+    name: &'static str,
+    files: &'static [(&'static str, &'static [u8])],
+    plain: &'static [(&'static str, &'static [u8])],
+    args: &'static [&'static str],
+    stdout: Option<&'static str>,
+}
+
+const ACCEPTED: &[Accepted] = &[
+    Accepted {
+        name: "a UTF-8 byte order mark",
+        files: &[("x.csv", b"\xEF\xBB\xBF0.5,1\n-2,3\n"), Y],
+        plain: &[X, Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "CRLF line ends",
+        files: &[
+            ("x.csv", b"0.5,1\r\n-2,3\r\n"),
+            ("y.csv", b"1,0\r\n0,1\r\n"),
+        ],
+        plain: &[X, Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "a missing final newline",
+        files: &[("x.csv", b"0.5,1\n-2,3"), ("y.csv", b"1,0\n0,1")],
+        plain: &[X, Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "a BOM, a header and CRLF together",
+        files: &[("x.csv", b"\xEF\xBB\xBFa,b\r\n0.5,1\r\n-2,3"), Y],
+        plain: &[X, Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "-0, .5, 5. and +3",
+        files: &[("x.csv", b"-0,.5\n5.,+3\n"), Y],
+        plain: &[("x.csv", b"0,0.5\n5,3\n"), Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "spaces and tabs around numbers",
+        files: &[
+            ("x.csv", b" 0.5 ,\t1\n-2\t, 3 \n"),
+            ("y.csv", b"1 , 0\n0,1\n"),
+        ],
+        plain: &[X, Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "quoted numbers, one with a line break inside",
+        files: &[("x.csv", b"\"0.5\n\",\"1\"\n-2,3\n"), Y],
+        plain: &[X, Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "exponents and many digits",
+        files: &[
+            ("x.csv", b"5e-1,1.0000000000000000000000001\n-2E0,3e+0\n"),
+            Y,
+        ],
+        plain: &[X, Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "nan, inf, -Infinity and 1e400 with --nonfinite allow",
+        files: &[
+            ("x.csv", b"nan,inf\n-Infinity,1e400\n"),
+            ("y.csv", b"1,1\n0,0\n"),
+        ],
+        plain: &[],
+        args: &[
+            "loss",
+            "--nonfinite",
+            "allow",
+            "-r",
+            "none",
+            "x.csv",
+            "y.csv",
+        ],
+        stdout: Some("nan,0.0\n0.0,inf\n"),
+    },
+    Accepted {
+        name: "mixed label types (numbers and strings) in JSON",
+        files: &[("labels.json", b"[[\"a\", 1], [2, \"b\"], [1.5]]")],
+        plain: &[],
+        args: &["binarize", "--header", "labels.json"],
+        stdout: Some("1,1.5,2,a,b\n1,0,0,1,0\n0,0,1,0,1\n0,1,0,0,0\n"),
+    },
+    Accepted {
+        name: "a quoted label with a line break and a comma",
+        files: &[("labels.csv", b"\"a\nb\",c\n\"x,y\"\n")],
+        plain: &[],
+        args: &["binarize", "--header", "labels.csv"],
+        stdout: Some("\"a\nb\",c,\"x,y\"\n1,1,0\n0,0,1\n"),
+    },
+    Accepted {
+        name: "labels with a BOM, CRLF and empty lines",
+        files: &[("labels.csv", b"\xEF\xBB\xBFa,b\r\n\r\nb\r\n")],
+        plain: &[("labels.csv", b"a,b\n\nb\n")],
+        args: &["binarize", "labels.csv"],
+        stdout: None,
+    },
+];
+
+#[test]
+fn hostile_but_valid_inputs_work_as_documented() {
+    for case in ACCEPTED {
+        let name = case.name;
+        let dir = Workdir::new();
+        for (file, contents) in case.files {
+            dir.write(file, contents);
+        }
+        let output = dir.run(case.args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{name}: {stderr}");
+        assert!(stderr.is_empty(), "{name}: {stderr}");
+        let got = String::from_utf8(output.stdout).unwrap();
+        let want = match case.stdout {
+            Some(want) => want.to_owned(),
+            None => {
+                let plain = Workdir::new();
+                for (file, contents) in case.plain {
+                    plain.write(file, contents);
+                }
+                crate::harness::success(&plain.run(case.args))
+            }
+        };
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+/// The bad-input suite: at least 40 malformed or hostile inputs.
+#[test]
+fn the_suite_covers_forty_inputs() {
+    assert!(CASES.len() + ACCEPTED.len() + 3 >= 40);
+}
+
+/// Inputs too large to write out: a 100 MB line, a million columns, and
+/// JSON nested two million deep. Each works or fails cleanly, in time and
+/// memory that grow linearly (a quadratic rescan of the long line took
+/// minutes before it was fixed).
+#[test]
+fn huge_lines_wide_rows_and_deep_nesting() {
+    let dir = Workdir::new();
+    // 100 MB in one line: 25,000,001 values.
+    let mut long = "0.5,".repeat(25_000_000);
+    long.push_str("1\n");
+    let mut long_targets = "1,".repeat(25_000_000);
+    long_targets.push_str("0\n");
+    dir.write("long.csv", long)
+        .write("long_y.csv", long_targets);
+    let mean = crate::harness::numbers(&crate::harness::success(&dir.run(&[
+        "loss",
+        "long.csv",
+        "long_y.csv",
+    ])))[0][0];
+    let term = |x: f64, y: f64| (1.0 - y) * x + (-x).exp().ln_1p();
+    let want = (25_000_000.0 * term(0.5, 1.0) + term(1.0, 0.0)) / 25_000_001.0;
+    assert!((mean - want).abs() <= 1e-12 * want, "{mean} vs {want}");
+
+    // A million columns, and a ragged row after it.
+    let wide: String = (0..1_000_000)
+        .map(|j| if j == 0 { "0.25" } else { ",0.25" })
+        .collect();
+    let wide_y: String = (0..1_000_000)
+        .map(|j| if j == 0 { "1" } else { ",1" })
+        .collect();
+    dir.write("wide.csv", format!("{wide}\n{wide}\n"))
+        .write("wide_y.csv", format!("{wide_y}\n{wide_y},1\n"));
+    let output = dir.run(&["loss", "wide.csv", "wide_y.csv"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("wide_y.csv:2: ragged row: 1000001 values, but earlier rows have 1000000"),
+        "{stderr}"
+    );
+    dir.write("wide_y.csv", format!("{wide_y}\n{wide_y}\n"));
+    let row = dir.run(&["loss", "-r", "row", "wide.csv", "wide_y.csv"]);
+    let want = term(0.25, 1.0);
+    for value in crate::harness::numbers(&crate::harness::success(&row)) {
+        assert!((value[0] - want).abs() <= 1e-12 * want);
+    }
+
+    // Nesting beyond serde_json's recursion limit, in labels and matrices.
+    dir.write("deep.json", "[".repeat(2_000_000));
+    for args in [
+        &["binarize", "deep.json"][..],
+        &["loss", "deep.json", "wide.csv"],
+    ] {
+        let output = dir.run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with("mlloss: error: deep.json:1:"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1);
+    }
 }
