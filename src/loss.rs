@@ -320,6 +320,24 @@ pub fn broadcast(values: &[f64], classes: usize) -> Option<Vec<f64>> {
 /// CPU and at every vector width.
 #[inline]
 pub fn compensated_sum(values: &[f64]) -> f64 {
+    let (sum, compensation) = compensated_sum_parts(values);
+    let total = sum + compensation;
+    if total.is_finite() {
+        total
+    } else {
+        // An infinity or NaN among the values, or a sum beyond f64's range:
+        // two-sum's error terms are then NaN, the plain sum is what IEEE
+        // arithmetic (and PyTorch) gives.
+        values.iter().sum()
+    }
+}
+
+/// The compensated sum as two parts, `sum + compensation`, whose exact
+/// total is within about n·ε² of the values' magnitude of the true sum:
+/// adding both parts exactly (as [`Accumulator`] does) keeps a total
+/// correctly rounded even when rows cancel each other.
+#[inline]
+fn compensated_sum_parts(values: &[f64]) -> (f64, f64) {
     #[inline(always)]
     fn two_sum(sum: &mut f64, compensation: &mut f64, x: f64) {
         let t = *sum + x;
@@ -342,15 +360,7 @@ pub fn compensated_sum(values: &[f64]) -> f64 {
     for lane_sum in sums {
         two_sum(&mut sum, &mut compensation, lane_sum);
     }
-    let total = sum + compensation;
-    if total.is_finite() {
-        total
-    } else {
-        // An infinity or NaN among the values, or a sum beyond f64's range:
-        // two-sum's error terms are then NaN, the plain sum is what IEEE
-        // arithmetic (and PyTorch) gives.
-        values.iter().sum()
-    }
+    (sum, compensation)
 }
 
 /// The loss of one sample as mlsm `none` and the `row` reduction define it:
@@ -543,11 +553,21 @@ impl Accumulator {
     #[inline]
     pub fn add_row(&mut self, element_losses: &[f64]) {
         self.rows += 1;
-        let row_sum = compensated_sum(element_losses);
-        self.total.add(match self.kind {
-            Kind::Bce => row_sum,
-            Kind::MultiLabelSoftMargin => row_sum / element_losses.len() as f64,
-        });
+        match self.kind {
+            // The row sum's two parts, added exactly: a row's rounding does
+            // not survive into the total when rows cancel each other.
+            Kind::Bce => {
+                let (sum, compensation) = compensated_sum_parts(element_losses);
+                if (sum + compensation).is_finite() {
+                    self.total.add(sum);
+                    self.total.add(compensation);
+                } else {
+                    self.total.add(compensated_sum(element_losses));
+                }
+            }
+            // PyTorch's mlsm sums the per-sample losses, each rounded.
+            Kind::MultiLabelSoftMargin => self.total.add(row_mean(element_losses)),
+        }
         for (sum, &l) in self.per_class.iter_mut().zip(element_losses) {
             sum.add(l);
         }
@@ -754,6 +774,16 @@ mod tests {
         assert_eq!(total.value(), inf);
         total.add(-inf);
         assert!(total.value().is_nan());
+    }
+
+    /// Rows that cancel each other: the second row's sum, -1e16 + 0.5,
+    /// is not an f64 (it rounds to -1e16), but the total 2.5 is.
+    #[test]
+    fn totals_keep_what_a_rounded_row_sum_would_lose() {
+        let mut total = Accumulator::new(Kind::Bce, 0);
+        total.add_row(&[1e16, 1.0, 1.0]);
+        total.add_row(&[-1e16, 0.5]);
+        assert_eq!(total.sum(), 2.5);
     }
 
     #[test]

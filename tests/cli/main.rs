@@ -8,3 +8,4 @@ mod harness;
 mod loss;
 mod output;
 mod properties;
+mod sums;
