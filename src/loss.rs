@@ -536,6 +536,10 @@ pub struct Accumulator {
     total: ExactSum,
     /// The sum of each class's element losses; empty unless asked for.
     per_class: Vec<ExactSum>,
+    /// C for the `class` reduction, else 0. `per_class` is allocated by the
+    /// first row (about 0.6 KB a class), so that a thread that gets no rows
+    /// costs nothing.
+    classes: usize,
 }
 
 impl Accumulator {
@@ -545,7 +549,8 @@ impl Accumulator {
             kind,
             rows: 0,
             total: ExactSum::default(),
-            per_class: vec![ExactSum::default(); per_class],
+            per_class: Vec::new(),
+            classes: per_class,
         }
     }
 
@@ -568,6 +573,9 @@ impl Accumulator {
             // PyTorch's mlsm sums the per-sample losses, each rounded.
             Kind::MultiLabelSoftMargin => self.total.add(row_mean(element_losses)),
         }
+        if self.per_class.len() < self.classes {
+            self.per_class.resize(self.classes, ExactSum::default());
+        }
         for (sum, &l) in self.per_class.iter_mut().zip(element_losses) {
             sum.add(l);
         }
@@ -577,6 +585,10 @@ impl Accumulator {
     pub fn merge(&mut self, other: &Accumulator) {
         self.rows += other.rows;
         self.total.merge(&other.total);
+        if self.per_class.len() < other.per_class.len() {
+            self.per_class
+                .resize(other.per_class.len(), ExactSum::default());
+        }
         for (a, b) in self.per_class.iter_mut().zip(&other.per_class) {
             a.merge(b);
         }

@@ -264,14 +264,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut text = Vec::new();
     main_worker.run(&first, &mut text)?;
     out.write_bytes(&text)?;
-    let accumulator = if first.is_last {
-        main_worker.accumulator
-    } else {
-        let rest = run_parallel(&kernel, threads, &mut logits, &mut targets, &mut out)?;
-        let mut total = main_worker.accumulator;
-        total.merge(&rest);
-        total
-    };
+    let mut accumulator = main_worker.accumulator;
+    if !first.is_last {
+        run_parallel(
+            &kernel,
+            threads,
+            &mut logits,
+            &mut targets,
+            &mut out,
+            &mut accumulator,
+        )?;
+    }
     match reduction {
         Reduction::Mean => out.write_values(&[accumulator.mean(cols)])?,
         Reduction::Sum => out.write_values(&[accumulator.sum()])?,
@@ -407,7 +410,7 @@ fn unpaired_row(longer: &MatrixInfo, line: u64, shorter: &MatrixInfo, rows: u64)
 }
 
 /// Runs the remaining jobs on `threads` workers, writing their output in
-/// input order; returns the merged partial sums.
+/// input order and merging their partial sums into `total`.
 ///
 /// Each worker cuts its own job from the inputs (one at a time, under a
 /// lock) and so reads the bytes it is about to parse: they arrive in its
@@ -419,7 +422,8 @@ fn run_parallel(
     logits: &mut MatrixReader,
     targets: &mut MatrixReader,
     out: &mut Output,
-) -> anyhow::Result<Accumulator> {
+    total: &mut Accumulator,
+) -> anyhow::Result<()> {
     /// A job back from a worker, with its printed rows.
     struct Done {
         job: Job,
@@ -524,21 +528,13 @@ fn run_parallel(
         lock().stop = true;
         room.notify_all();
         drop(done_rx);
-        let mut total = Accumulator::new(
-            kernel.kind,
-            if kernel.reduction == Reduction::Class {
-                kernel.cols
-            } else {
-                0
-            },
-        );
         for worker in workers {
             let partial = worker
                 .join()
                 .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
             total.merge(&partial);
         }
-        outcome.map(|()| total)
+        outcome
     })
 }
 
