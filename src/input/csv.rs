@@ -31,14 +31,20 @@ pub struct RecordReader<R> {
     line: u64,
     /// Line on which the next record starts.
     next_line: u64,
+    /// The input's start is here, so a byte order mark is to be skipped.
+    at_input_start: bool,
 }
 
 impl<R: BufRead> RecordReader<R> {
     pub fn new(reader: R, file: &str, delimiter: u8) -> Self {
-        Self::starting_at(reader, file, delimiter, 1)
+        RecordReader {
+            at_input_start: true,
+            ..Self::starting_at(reader, file, delimiter, 1)
+        }
     }
 
-    /// A reader whose first record is on line `first_line` of the file.
+    /// A reader of text taken from line `first_line` of the file, after
+    /// any byte order mark.
     pub fn starting_at(reader: R, file: &str, delimiter: u8, first_line: u64) -> Self {
         RecordReader {
             reader,
@@ -50,6 +56,7 @@ impl<R: BufRead> RecordReader<R> {
             fields: Vec::new(),
             line: 0,
             next_line: first_line,
+            at_input_start: false,
         }
     }
 
@@ -93,7 +100,7 @@ impl<R: BufRead> RecordReader<R> {
         if self.record.last() == Some(&b'\r') {
             self.record.pop();
         }
-        if self.line == 1 && self.record.starts_with(b"\xEF\xBB\xBF") {
+        if self.at_input_start && self.line == 1 && self.record.starts_with(b"\xEF\xBB\xBF") {
             self.record.drain(..3);
         }
         self.split_fields()?;

@@ -381,10 +381,12 @@ impl MatrixReader {
         } else {
             0
         };
-        let mut records = RecordReader::new(
+        // Past the byte order mark: a second one would be data.
+        let mut records = RecordReader::starting_at(
             &text[start..end],
             &self.info.file,
             self.info.format.delimiter(),
+            1,
         );
         let header = records.next_record()? && is_header(&records);
         let skip = if header {
