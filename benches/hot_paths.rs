@@ -65,8 +65,9 @@ fn element_losses_row(bencher: Bencher, kind: Kind) {
 #[divan::bench]
 fn accumulate_row(bencher: Bencher) {
     let losses = bce_losses();
-    let mut accumulator = Accumulator::new(Kind::Bce, 0);
-    bencher.bench_local(|| accumulator.add_row(black_box(&losses)));
+    let targets = vec![0.0; losses.len()];
+    let mut accumulator = Accumulator::new(&Loss::new(Kind::Bce, None, None), 0);
+    bencher.bench_local(|| accumulator.add_row(black_box(&losses), &targets));
 }
 
 #[divan::bench]

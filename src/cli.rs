@@ -22,7 +22,7 @@ pub struct Cli {
 pub enum Command {
     /// Turn label lists into a 0/1 matrix (MultiLabelBinarizer.fit_transform).
     Binarize(cmd::binarize::Args),
-    /// Compute BCEWithLogitsLoss or MultiLabelSoftMarginLoss from logits and targets.
+    /// Compute a multi-label loss (BCEWithLogitsLoss, MultiLabelSoftMarginLoss, focal, …) from files.
     Loss(cmd::loss::Args),
 }
 

@@ -10,6 +10,22 @@ pub enum Kind {
     Bce,
     /// `torch.nn.MultiLabelSoftMarginLoss`.
     MultiLabelSoftMargin,
+    /// `torch.nn.BCELoss`, on probabilities.
+    BceProbs,
+    /// `torchvision.ops.sigmoid_focal_loss`.
+    Focal,
+    /// Asymmetric Loss (Ridnik et al., 2021), as its reference implementation.
+    Asymmetric,
+    /// `torch.nn.MultiLabelMarginLoss`, the 0/1 target row as the set of targets.
+    MultiLabelMargin,
+}
+
+impl Kind {
+    /// A loss per sample (the mean of its element terms over the classes)
+    /// rather than per element: what `none` prints and what `mean` averages.
+    pub fn per_sample(self) -> bool {
+        matches!(self, Kind::MultiLabelSoftMargin | Kind::MultiLabelMargin)
+    }
 }
 
 /// How element losses are combined.
@@ -166,6 +182,9 @@ pub fn element_loss_nonfinite_logit(
             None => (1.0 - y) * x - log_sigmoid(x),
         },
         Kind::MultiLabelSoftMargin => -(y * log_sigmoid(x) + (1.0 - y) * log_sigmoid(-x)),
+        // The other kinds do not call this with their own formulas: focal
+        // uses bce's element, the rest are computed in IEEE arithmetic.
+        _ => (1.0 - y) * x - log_sigmoid(x),
     } * weight;
     let p = pos_weight.unwrap_or(1.0);
     if !pytorch.is_nan() || x.is_nan() || !(y.is_finite() && p.is_finite() && weight.is_finite()) {
@@ -174,10 +193,10 @@ pub fn element_loss_nonfinite_logit(
     let slope = match (kind, x > 0.0) {
         // bce and mlsm: (1 - y)·x
         (_, true) => 1.0 - y,
-        // bce: (1 - y)·x - log_weight·x = -p·y·x
-        (Kind::Bce, false) => p * y,
         // mlsm: -y·x
         (Kind::MultiLabelSoftMargin, false) => y,
+        // bce: (1 - y)·x - log_weight·x = -p·y·x
+        (_, false) => p * y,
     };
     if slope == 0.0 || weight == 0.0 {
         0.0
@@ -185,6 +204,48 @@ pub fn element_loss_nonfinite_logit(
         f64::INFINITY * slope.signum() * weight.signum()
     }
 }
+
+/// Parameters of `focal` (torchvision's `sigmoid_focal_loss`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Focal {
+    /// Weight of positives, 1 − alpha of negatives; negative: no weighting.
+    pub alpha: f64,
+    pub gamma: f64,
+}
+
+impl Default for Focal {
+    fn default() -> Self {
+        Focal {
+            alpha: 0.25,
+            gamma: 2.0,
+        }
+    }
+}
+
+/// Parameters of `asl` (Asymmetric Loss, Ridnik et al. 2021).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Asymmetric {
+    pub gamma_neg: f64,
+    pub gamma_pos: f64,
+    /// Probability margin added to 1 − p for negatives; 0: no shifting.
+    pub clip: f64,
+}
+
+impl Default for Asymmetric {
+    fn default() -> Self {
+        Asymmetric {
+            gamma_neg: 4.0,
+            gamma_pos: 1.0,
+            clip: 0.05,
+        }
+    }
+}
+
+/// The reference implementation's floor for probabilities inside `log`.
+const ASYMMETRIC_EPS: f64 = 1e-8;
+
+/// torch.nn.BCELoss's floor for each log term.
+const BCE_LOG_FLOOR: f64 = -100.0;
 
 /// A loss with its per-class parameters, ready to apply to rows of C values.
 #[derive(Debug, Clone)]
@@ -194,6 +255,23 @@ pub struct Loss {
     weight: Option<Vec<f64>>,
     /// Per-class weight of positive targets (`pos_weight=`, bce only), C values.
     pos_weight: Option<Vec<f64>>,
+    focal: Focal,
+    asymmetric: Asymmetric,
+    /// Targets become y·(1 − ε) + ε/2; 0 leaves them alone.
+    label_smoothing: f64,
+    /// Targets equal to this value are missing (`--ignore-value`).
+    ignore: Option<Missing>,
+}
+
+/// The target value that marks an element as missing; NaN marks NaN.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Missing(pub f64);
+
+impl Missing {
+    #[inline]
+    pub fn is(self, y: f64) -> bool {
+        y == self.0 || (y.is_nan() && self.0.is_nan())
+    }
 }
 
 impl Loss {
@@ -205,25 +283,160 @@ impl Loss {
             kind,
             weight,
             pos_weight,
+            focal: Focal::default(),
+            asymmetric: Asymmetric::default(),
+            label_smoothing: 0.0,
+            ignore: None,
         }
+    }
+
+    pub fn with_focal(self, focal: Focal) -> Self {
+        Loss { focal, ..self }
+    }
+
+    pub fn with_asymmetric(self, asymmetric: Asymmetric) -> Self {
+        Loss { asymmetric, ..self }
+    }
+
+    pub fn with_label_smoothing(self, label_smoothing: f64) -> Self {
+        Loss {
+            label_smoothing,
+            ..self
+        }
+    }
+
+    pub fn with_ignore(self, ignore: Option<Missing>) -> Self {
+        Loss { ignore, ..self }
     }
 
     pub fn kind(&self) -> Kind {
         self.kind
     }
 
-    /// Writes the (weighted) loss of each element of one sample into `out`.
-    ///
-    /// All three slices have one value per class.
+    pub fn ignore(&self) -> Option<Missing> {
+        self.ignore
+    }
+
+    /// [`Loss::element_losses_weighted`] with the loss's own weights.
     pub fn element_losses(&self, logits: &[f64], targets: &[f64], out: &mut [f64]) {
+        let mut scratch = Vec::new();
+        self.element_losses_weighted(logits, targets, RowWeights::default(), &mut scratch, out);
+    }
+
+    /// Writes the (weighted) loss of each element of one sample into `out`;
+    /// a missing element (`--ignore-value`) gets 0. For mlsm and
+    /// multilabel-margin these are the terms whose mean over the observed
+    /// classes is the sample's loss ([`Loss::sample_loss`]).
+    ///
+    /// All slices have one value per class. `weight` and `pos_weight`, when
+    /// given, replace the loss's own for this row (weights from a file).
+    pub fn element_losses_weighted(
+        &self,
+        logits: &[f64],
+        targets: &[f64],
+        row_weights: RowWeights<'_>,
+        scratch: &mut Vec<f64>,
+        out: &mut [f64],
+    ) {
         debug_assert!(logits.len() == targets.len() && logits.len() == out.len());
-        #[cfg(target_arch = "x86_64")]
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has AVX2 and FMA, checked just above.
-            unsafe { self.element_losses_avx2_fma(logits, targets, out) };
-            return;
+        let weight = row_weights.weight.or(self.weight.as_deref());
+        let pos_weight = row_weights.pos_weight.or(self.pos_weight.as_deref());
+        // Whether a target is missing is decided on the value read.
+        let raw_targets = targets;
+        // Smoothed targets, in `scratch`, when asked for.
+        let targets = if self.label_smoothing != 0.0 {
+            let eps = self.label_smoothing;
+            scratch.clear();
+            scratch.extend(targets.iter().map(|&y| y * (1.0 - eps) + eps / 2.0));
+            &scratch[..]
+        } else {
+            targets
+        };
+        match self.kind {
+            Kind::Bce | Kind::MultiLabelSoftMargin => {
+                #[cfg(target_arch = "x86_64")]
+                if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has AVX2 and FMA, checked just above.
+                    unsafe { self.logit_losses_avx2_fma(logits, targets, weight, pos_weight, out) };
+                } else {
+                    self.logit_losses::<false>(logits, targets, weight, pos_weight, out);
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                self.logit_losses::<false>(logits, targets, weight, pos_weight, out);
+            }
+            Kind::BceProbs => {
+                for ((o, &p), &y) in out.iter_mut().zip(logits).zip(targets) {
+                    *o =
+                        (y - 1.0) * (-p).ln_1p().max(BCE_LOG_FLOOR) - y * p.ln().max(BCE_LOG_FLOOR);
+                }
+                apply_weight(out, weight);
+            }
+            Kind::Focal => {
+                let Focal { alpha, gamma } = self.focal;
+                for ((o, &x), &y) in out.iter_mut().zip(logits).zip(targets) {
+                    let ce = bce_element(x, y);
+                    let p = sigmoid(x);
+                    let p_t = p * y + (1.0 - p) * (1.0 - y);
+                    let mut loss = ce * torch_pow(1.0 - p_t, gamma);
+                    if alpha >= 0.0 {
+                        loss *= alpha * y + (1.0 - alpha) * (1.0 - y);
+                    }
+                    *o = loss;
+                }
+                apply_weight(out, weight);
+            }
+            Kind::Asymmetric => {
+                let Asymmetric {
+                    gamma_neg,
+                    gamma_pos,
+                    clip,
+                } = self.asymmetric;
+                for ((o, &x), &y) in out.iter_mut().zip(logits).zip(targets) {
+                    let xs_pos = sigmoid(x);
+                    let mut xs_neg = 1.0 - xs_pos;
+                    if clip > 0.0 {
+                        xs_neg = (xs_neg + clip).min(1.0);
+                    }
+                    let los_pos = y * xs_pos.max(ASYMMETRIC_EPS).ln();
+                    let los_neg = (1.0 - y) * xs_neg.max(ASYMMETRIC_EPS).ln();
+                    let mut loss = los_pos + los_neg;
+                    if gamma_neg > 0.0 || gamma_pos > 0.0 {
+                        let pt = xs_pos * y + xs_neg * (1.0 - y);
+                        let one_sided_gamma = gamma_pos * y + gamma_neg * (1.0 - y);
+                        loss *= (1.0 - pt).powf(one_sided_gamma);
+                    }
+                    *o = -loss;
+                }
+                apply_weight(out, weight);
+            }
+            Kind::MultiLabelMargin => {
+                // Each target class j collects its hinge terms against every
+                // non-target class k: max(0, 1 − (x_j − x_k)), summed in
+                // PyTorch's order (k ascending).
+                for j in 0..logits.len() {
+                    out[j] = 0.0;
+                    if targets[j] != 0.0 {
+                        let mut sum = 0.0;
+                        for (k, &x_k) in logits.iter().enumerate() {
+                            if targets[k] == 0.0 {
+                                let z = 1.0 - logits[j] + x_k;
+                                if z > 0.0 {
+                                    sum += z;
+                                }
+                            }
+                        }
+                        out[j] = sum;
+                    }
+                }
+            }
         }
-        self.element_losses_with::<false>(logits, targets, out);
+        if let Some(missing) = self.ignore {
+            for (o, &y) in out.iter_mut().zip(raw_targets) {
+                if missing.is(y) {
+                    *o = 0.0;
+                }
+            }
+        }
     }
 
     /// The same code compiled for 4-wide vectors, with the polynomials'
@@ -233,40 +446,46 @@ impl Loss {
     /// the same for any number of threads.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn element_losses_avx2_fma(&self, logits: &[f64], targets: &[f64], out: &mut [f64]) {
-        self.element_losses_with::<true>(logits, targets, out);
-    }
-
-    #[inline(always)]
-    fn element_losses_with<const FMA: bool>(
+    fn logit_losses_avx2_fma(
         &self,
         logits: &[f64],
         targets: &[f64],
+        weight: Option<&[f64]>,
+        pos_weight: Option<&[f64]>,
+        out: &mut [f64],
+    ) {
+        self.logit_losses::<true>(logits, targets, weight, pos_weight, out);
+    }
+
+    /// bce and mlsm, whole rows at a time.
+    #[inline(always)]
+    fn logit_losses<const FMA: bool>(
+        &self,
+        logits: &[f64],
+        targets: &[f64],
+        weight: Option<&[f64]>,
+        pos_weight: Option<&[f64]>,
         out: &mut [f64],
     ) {
         // First `out` holds log1p(exp(-|x|)), so that log σ(x) = min(x, 0) - out.
         let beyond = log1p_exp_neg_abs_row::<FMA>(logits, out);
-        match self.kind {
-            Kind::Bce => match &self.pos_weight {
-                // loss = (1 - y)·x - ((p - 1)·y + 1)·log σ(x)
-                Some(pos_weight) => {
-                    for (((o, &x), &y), &p) in
-                        out.iter_mut().zip(logits).zip(targets).zip(pos_weight)
-                    {
-                        let log_sigmoid = x.min(0.0) - *o;
-                        let log_weight = (p - 1.0) * y + 1.0;
-                        *o = (1.0 - y) * x - log_sigmoid * log_weight;
-                    }
+        match (self.kind, pos_weight) {
+            // loss = (1 - y)·x - ((p - 1)·y + 1)·log σ(x)
+            (Kind::Bce, Some(pos_weight)) => {
+                for (((o, &x), &y), &p) in out.iter_mut().zip(logits).zip(targets).zip(pos_weight) {
+                    let log_sigmoid = x.min(0.0) - *o;
+                    let log_weight = (p - 1.0) * y + 1.0;
+                    *o = (1.0 - y) * x - log_sigmoid * log_weight;
                 }
-                None => {
-                    for ((o, &x), &y) in out.iter_mut().zip(logits).zip(targets) {
-                        let log_sigmoid = x.min(0.0) - *o;
-                        *o = (1.0 - y) * x - log_sigmoid;
-                    }
+            }
+            (Kind::Bce, None) => {
+                for ((o, &x), &y) in out.iter_mut().zip(logits).zip(targets) {
+                    let log_sigmoid = x.min(0.0) - *o;
+                    *o = (1.0 - y) * x - log_sigmoid;
                 }
-            },
+            }
             // loss = -(y·log σ(x) + (1 - y)·log σ(-x)); both share log1p(exp(-|x|)).
-            Kind::MultiLabelSoftMargin => {
+            _ => {
                 for ((o, &x), &y) in out.iter_mut().zip(logits).zip(targets) {
                     let log_sigmoid = x.min(0.0) - *o;
                     let log_sigmoid_neg = (-x).min(0.0) - *o;
@@ -274,13 +493,9 @@ impl Loss {
                 }
             }
         }
-        if let Some(weight) = &self.weight {
-            for (o, &w) in out.iter_mut().zip(weight) {
-                *o *= w;
-            }
-        }
+        apply_weight(out, weight);
         if beyond {
-            self.fix_nonfinite_logits(logits, targets, out);
+            self.fix_nonfinite_logits(logits, targets, weight, pos_weight, out);
         }
     }
 
@@ -288,14 +503,84 @@ impl Loss {
     /// row formulas above do not handle (see [`element_loss_nonfinite_logit`]).
     #[cold]
     #[inline(never)]
-    fn fix_nonfinite_logits(&self, logits: &[f64], targets: &[f64], out: &mut [f64]) {
+    fn fix_nonfinite_logits(
+        &self,
+        logits: &[f64],
+        targets: &[f64],
+        weight: Option<&[f64]>,
+        pos_weight: Option<&[f64]>,
+        out: &mut [f64],
+    ) {
         for (j, (&x, &y)) in logits.iter().zip(targets).enumerate() {
             if !x.is_finite() {
-                let pos_weight = self.pos_weight.as_ref().map(|p| p[j]);
-                let weight = self.weight.as_ref().map_or(1.0, |w| w[j]);
+                let pos_weight = pos_weight.map(|p| p[j]);
+                let weight = weight.map_or(1.0, |w| w[j]);
                 out[j] = element_loss_nonfinite_logit(self.kind, x, y, pos_weight, weight);
             }
         }
+    }
+
+    /// One sample's loss as `row` (and mlsm's and multilabel-margin's
+    /// `none`) defines it: the mean of its element losses over the observed
+    /// classes; NaN when none is observed.
+    #[inline]
+    pub fn sample_loss(&self, element_losses: &[f64], targets: &[f64]) -> f64 {
+        match self.ignore {
+            None => row_mean(element_losses),
+            Some(missing) => {
+                let observed = targets.iter().filter(|&&y| !missing.is(y)).count();
+                compensated_sum(element_losses) / observed as f64
+            }
+        }
+    }
+}
+
+/// Weights of one row read from `--weight-file`/`--pos-weight-file`, C
+/// values each, or `None` to use the loss's own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowWeights<'a> {
+    pub weight: Option<&'a [f64]>,
+    pub pos_weight: Option<&'a [f64]>,
+}
+
+#[inline]
+fn apply_weight(out: &mut [f64], weight: Option<&[f64]>) {
+    if let Some(weight) = weight {
+        for (o, &w) in out.iter_mut().zip(weight) {
+            *o *= w;
+        }
+    }
+}
+
+/// torch.sigmoid in float64: 1 / (1 + exp(−x)).
+#[inline]
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// BCEWithLogitsLoss of one element (no weights), the limits of
+/// [`element_loss_nonfinite_logit`] for non-finite logits included.
+#[inline]
+fn bce_element(x: f64, y: f64) -> f64 {
+    if !x.is_finite() {
+        return element_loss_nonfinite_logit(Kind::Bce, x, y, None, 1.0);
+    }
+    (1.0 - y) * x - log_sigmoid(x)
+}
+
+/// `base ** exponent` as PyTorch computes a tensor to a scalar power: the
+/// common exponents by multiplication or square root, others by `pow`.
+#[inline]
+fn torch_pow(base: f64, exponent: f64) -> f64 {
+    match exponent {
+        0.5 => base.sqrt(),
+        1.0 => base,
+        2.0 => base * base,
+        3.0 => base * base * base,
+        -0.5 => 1.0 / base.sqrt(),
+        -1.0 => 1.0 / base,
+        -2.0 => 1.0 / (base * base),
+        _ => base.powf(exponent),
     }
 }
 
@@ -530,12 +815,19 @@ fn scale_by_power_of_two(mut x: f64, mut exponent: i32) -> f64 {
 /// the rows merge into exactly the state of the whole.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Accumulator {
-    kind: Kind,
+    per_sample: bool,
+    ignore: Option<Missing>,
+    /// Samples counted: per-sample kinds skip one with nothing observed.
     rows: u64,
-    /// bce: the sum of the row sums; mlsm: the sum of the per-sample means.
+    /// Elements observed (not missing).
+    observed: u64,
+    /// Per-element kinds: the sum of the element losses (each row entering
+    /// as its compensated sum); per-sample kinds: the sum of the samples' losses.
     total: ExactSum,
     /// The sum of each class's element losses; empty unless asked for.
     per_class: Vec<ExactSum>,
+    /// Observed elements of each class (kept only with `--ignore-value`).
+    per_class_observed: Vec<u64>,
     /// C for the `class` reduction, else 0. `per_class` is allocated by the
     /// first row (about 0.6 KB a class), so that a thread that gets no rows
     /// costs nothing.
@@ -544,46 +836,70 @@ pub struct Accumulator {
 
 impl Accumulator {
     /// `per_class` is C when the `class` reduction is wanted, 0 otherwise.
-    pub fn new(kind: Kind, per_class: usize) -> Self {
+    pub fn new(loss: &Loss, per_class: usize) -> Self {
         Accumulator {
-            kind,
+            per_sample: loss.kind().per_sample(),
+            ignore: loss.ignore(),
             rows: 0,
+            observed: 0,
             total: ExactSum::default(),
             per_class: Vec::new(),
+            per_class_observed: Vec::new(),
             classes: per_class,
         }
     }
 
-    /// Adds one sample's element losses (from [`Loss::element_losses`]).
+    /// Adds one sample's element losses (from [`Loss::element_losses`]);
+    /// `targets` are the row's targets as read, to tell the missing ones.
     #[inline]
-    pub fn add_row(&mut self, element_losses: &[f64]) {
-        self.rows += 1;
-        match self.kind {
+    pub fn add_row(&mut self, element_losses: &[f64], targets: &[f64]) {
+        let observed = match self.ignore {
+            None => element_losses.len(),
+            Some(missing) => targets.iter().filter(|&&y| !missing.is(y)).count(),
+        };
+        if self.per_sample {
+            // The mean over the observed classes; a sample with none adds nothing.
+            if observed > 0 {
+                self.rows += 1;
+                self.observed += observed as u64;
+                self.total
+                    .add(compensated_sum(element_losses) / observed as f64);
+            }
+        } else {
+            self.rows += 1;
+            self.observed += observed as u64;
             // The row sum's two parts, added exactly: a row's rounding does
             // not survive into the total when rows cancel each other.
-            Kind::Bce => {
-                let (sum, compensation) = compensated_sum_parts(element_losses);
-                if (sum + compensation).is_finite() {
-                    self.total.add(sum);
-                    self.total.add(compensation);
-                } else {
-                    self.total.add(compensated_sum(element_losses));
+            let (sum, compensation) = compensated_sum_parts(element_losses);
+            if (sum + compensation).is_finite() {
+                self.total.add(sum);
+                self.total.add(compensation);
+            } else {
+                self.total.add(compensated_sum(element_losses));
+            }
+        }
+        if self.classes > 0 {
+            if self.per_class.len() < self.classes {
+                self.per_class.resize(self.classes, ExactSum::default());
+                if self.ignore.is_some() {
+                    self.per_class_observed.resize(self.classes, 0);
                 }
             }
-            // PyTorch's mlsm sums the per-sample losses, each rounded.
-            Kind::MultiLabelSoftMargin => self.total.add(row_mean(element_losses)),
-        }
-        if self.per_class.len() < self.classes {
-            self.per_class.resize(self.classes, ExactSum::default());
-        }
-        for (sum, &l) in self.per_class.iter_mut().zip(element_losses) {
-            sum.add(l);
+            for (sum, &l) in self.per_class.iter_mut().zip(element_losses) {
+                sum.add(l);
+            }
+            if let Some(missing) = self.ignore {
+                for (n, &y) in self.per_class_observed.iter_mut().zip(targets) {
+                    *n += u64::from(!missing.is(y));
+                }
+            }
         }
     }
 
     /// Adds the state of other rows.
     pub fn merge(&mut self, other: &Accumulator) {
         self.rows += other.rows;
+        self.observed += other.observed;
         self.total.merge(&other.total);
         if self.per_class.len() < other.per_class.len() {
             self.per_class
@@ -592,6 +908,17 @@ impl Accumulator {
         for (a, b) in self.per_class.iter_mut().zip(&other.per_class) {
             a.merge(b);
         }
+        if self.per_class_observed.len() < other.per_class_observed.len() {
+            self.per_class_observed
+                .resize(other.per_class_observed.len(), 0);
+        }
+        for (a, b) in self
+            .per_class_observed
+            .iter_mut()
+            .zip(&other.per_class_observed)
+        {
+            *a += b;
+        }
     }
 
     /// PyTorch's `sum`.
@@ -599,19 +926,30 @@ impl Accumulator {
         self.total.value()
     }
 
-    /// PyTorch's `mean`; `classes` is C.
-    pub fn mean(&self, classes: usize) -> f64 {
-        match self.kind {
-            Kind::Bce => self.total.value() / (self.rows as f64 * classes as f64),
-            Kind::MultiLabelSoftMargin => self.total.value() / self.rows as f64,
-        }
+    /// PyTorch's `mean`: over the observed elements, or for per-sample
+    /// kinds over the samples (with at least one observed element).
+    pub fn mean(&self) -> f64 {
+        let count = if self.per_sample {
+            self.rows
+        } else {
+            self.observed
+        };
+        self.total.value() / count as f64
     }
 
-    /// The `class` reduction: each class's mean over the samples.
+    /// The `class` reduction: each class's mean over the samples in which
+    /// it is observed (NaN if it never is).
     pub fn class_means(&self) -> Vec<f64> {
         self.per_class
             .iter()
-            .map(|s| s.value() / self.rows as f64)
+            .enumerate()
+            .map(|(j, s)| {
+                let count = match self.ignore {
+                    None => self.rows,
+                    Some(_) => self.per_class_observed[j],
+                };
+                s.value() / count as f64
+            })
             .collect()
     }
 }
@@ -670,7 +1008,8 @@ mod tests {
         ] {
             let (mut dispatched, mut portable) = (vec![0.0; 4096], vec![0.0; 4096]);
             loss.element_losses(&logits, &targets, &mut dispatched);
-            loss.element_losses_with::<false>(&logits, &targets, &mut portable);
+            let (weight, pos_weight) = (loss.weight.as_deref(), loss.pos_weight.as_deref());
+            loss.logit_losses::<false>(&logits, &targets, weight, pos_weight, &mut portable);
             for (a, b) in dispatched.iter().zip(&portable) {
                 assert!(
                     (a - b).abs() <= 1e-14 * b.abs(),
@@ -792,9 +1131,9 @@ mod tests {
     /// is not an f64 (it rounds to -1e16), but the total 2.5 is.
     #[test]
     fn totals_keep_what_a_rounded_row_sum_would_lose() {
-        let mut total = Accumulator::new(Kind::Bce, 0);
-        total.add_row(&[1e16, 1.0, 1.0]);
-        total.add_row(&[-1e16, 0.5]);
+        let mut total = Accumulator::new(&Loss::new(Kind::Bce, None, None), 0);
+        total.add_row(&[1e16, 1.0, 1.0], &[0.0; 3]);
+        total.add_row(&[-1e16, 0.5], &[0.0; 2]);
         assert_eq!(total.sum(), 2.5);
     }
 

@@ -21,8 +21,12 @@ use clap::error::ErrorKind;
 
 use crate::error::InputError;
 use crate::format::write_f64;
-use crate::input::{ChunkLimit, Domain, Format, MatrixInfo, MatrixReader, RowChunk, Source, count};
-use crate::loss::{self, Accumulator, Kind, Loss, Reduction};
+use crate::input::{
+    ChunkLimit, Domain, Format, MatrixInfo, MatrixReader, RowChunk, Rows, Source, count,
+};
+use crate::loss::{
+    self, Accumulator, Asymmetric, ExactSum, Focal, Kind, Loss, Missing, Reduction, RowWeights,
+};
 use crate::output::Output;
 
 /// Bytes of LOGITS per job: large enough to make handing a job over cheap,
@@ -36,7 +40,7 @@ const FIRST_JOB_ROWS: usize = 64;
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Model outputs (logits): an N×C numeric matrix, or - for stdin.
+    /// Model outputs (logits; probabilities for bce-probs): an N×C numeric matrix, or - for stdin.
     #[arg(value_name = "LOGITS")]
     pub logits: PathBuf,
 
@@ -56,11 +60,48 @@ pub struct Args {
     #[arg(long, value_name = "W1,…,WC", value_parser = parse_number_list, allow_hyphen_values = true)]
     pub weight: Option<NumberList>,
 
-    /// Per-class weights of positive targets p1,…,pC (PyTorch's `pos_weight`; bce only).
-    #[arg(long, value_name = "P1,…,PC", value_parser = parse_number_list, allow_hyphen_values = true)]
-    pub pos_weight: Option<NumberList>,
+    /// Weights from a file: one row of C values, N rows of one value, or N×C.
+    #[arg(long, value_name = "FILE", conflicts_with = "weight")]
+    pub weight_file: Option<PathBuf>,
 
-    /// Input format of both inputs, instead of guessing from the extension (stdin: csv).
+    /// Per-class weights of positive targets p1,…,pC (PyTorch's `pos_weight`; bce only), or
+    /// `auto`: negatives / positives of each class in TARGETS.
+    #[arg(long, value_name = "P1,…,PC|auto", value_parser = parse_pos_weight, allow_hyphen_values = true)]
+    pub pos_weight: Option<PosWeight>,
+
+    /// pos_weight from a file: one row of C values, N rows of one value, or N×C (bce only).
+    #[arg(long, value_name = "FILE", conflicts_with = "pos_weight")]
+    pub pos_weight_file: Option<PathBuf>,
+
+    /// focal: weight of positives (1 − alpha for negatives); negative turns it off [default: 0.25].
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    pub alpha: Option<f64>,
+
+    /// focal: the focusing exponent [default: 2].
+    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    pub gamma: Option<f64>,
+
+    /// asl: the focusing exponent of negatives [default: 4].
+    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    pub gamma_neg: Option<f64>,
+
+    /// asl: the focusing exponent of positives [default: 1].
+    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    pub gamma_pos: Option<f64>,
+
+    /// asl: probability margin for negatives; 0 turns shifting off [default: 0.05].
+    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    pub clip: Option<f64>,
+
+    /// Targets become y·(1 − EPS) + EPS/2 (Keras' convention).
+    #[arg(long, value_name = "EPS", allow_hyphen_values = true)]
+    pub label_smoothing: Option<f64>,
+
+    /// Target elements equal to V are missing: they count for nothing (e.g. -1, or nan).
+    #[arg(long, value_name = "V", allow_hyphen_values = true)]
+    pub ignore_value: Option<f64>,
+
+    /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
 
@@ -82,6 +123,9 @@ Examples:
   mlloss loss logits.csv targets.csv
   mlloss loss --kind bce --reduction none logits.csv targets.csv
   mlloss loss --kind mlsm --weight 1,2,1,1,1,1,1 logits.csv targets.csv
+  mlloss loss --kind focal --alpha 0.5 --gamma 1 logits.csv targets.csv
+  mlloss loss --ignore-value -1 --reduction class logits.csv chexpert-labels.csv
+  mlloss loss --pos-weight auto --label-smoothing 0.1 logits.csv targets.csv
   mlloss binarize --classes a,b,c labels.csv | mlloss loss --kind mlsm logits.csv -";
 
 /// The loss to compute.
@@ -92,6 +136,15 @@ pub enum KindArg {
     /// torch.nn.MultiLabelSoftMarginLoss (alias: mlsm).
     #[value(alias = "mlsm")]
     MultilabelSoftMargin,
+    /// torch.nn.BCELoss, on probabilities (each log term clamped at -100).
+    BceProbs,
+    /// torchvision.ops.sigmoid_focal_loss (--alpha, --gamma).
+    Focal,
+    /// Asymmetric Loss, Ridnik et al. 2021 (--gamma-neg, --gamma-pos, --clip).
+    Asl,
+    /// torch.nn.MultiLabelMarginLoss, with 0/1 target rows (alias: margin).
+    #[value(alias = "margin")]
+    MultilabelMargin,
 }
 
 impl From<KindArg> for Kind {
@@ -99,6 +152,10 @@ impl From<KindArg> for Kind {
         match kind {
             KindArg::Bce => Kind::Bce,
             KindArg::MultilabelSoftMargin => Kind::MultiLabelSoftMargin,
+            KindArg::BceProbs => Kind::BceProbs,
+            KindArg::Focal => Kind::Focal,
+            KindArg::Asl => Kind::Asymmetric,
+            KindArg::MultilabelMargin => Kind::MultiLabelMargin,
         }
     }
 }
@@ -115,7 +172,7 @@ pub enum Nonfinite {
 /// How element losses are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReductionArg {
-    /// No reduction: bce prints the N×C matrix, mlsm one value per sample.
+    /// No reduction: the N×C matrix; for mlsm and multilabel-margin one value per sample.
     None,
     /// PyTorch's mean: one number.
     Mean,
@@ -154,6 +211,21 @@ fn parse_number_list(text: &str) -> Result<NumberList, String> {
         .map(NumberList)
 }
 
+/// `--pos-weight`: numbers, or `auto`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PosWeight {
+    Values(NumberList),
+    Auto,
+}
+
+fn parse_pos_weight(text: &str) -> Result<PosWeight, String> {
+    if text.trim().eq_ignore_ascii_case("auto") {
+        Ok(PosWeight::Auto)
+    } else {
+        parse_number_list(text).map(PosWeight::Values)
+    }
+}
+
 fn usage_error(message: String) -> anyhow::Error {
     use clap::CommandFactory;
     let mut command = crate::cli::Cli::command();
@@ -170,18 +242,257 @@ fn usage_error(message: String) -> anyhow::Error {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let kind = Kind::from(args.kind);
     let reduction = Reduction::from(args.reduction);
-    if kind != Kind::Bce && args.pos_weight.is_some() {
+    check_options(kind, &args)?;
+    let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
+    let logits_source = Source::from_arg(&args.logits);
+    let targets_source = Source::from_arg(&args.targets);
+    let weight_sources =
+        [&args.weight_file, &args.pos_weight_file].map(|f| f.as_deref().map(Source::from_arg));
+    let from_stdin = [Some(&logits_source), Some(&targets_source)]
+        .into_iter()
+        .chain(weight_sources.iter().map(Option::as_ref))
+        .flatten()
+        .filter(|s| s.is_stdin())
+        .count();
+    if from_stdin > 1 {
+        return Err(usage_error("only one input can be stdin (-)".into()));
+    }
+    if args.pos_weight == Some(PosWeight::Auto) && !targets_source.is_regular_file() {
         return Err(usage_error(
-            "--pos-weight applies to --kind bce only (MultiLabelSoftMarginLoss has no pos_weight)"
+            "--pos-weight auto reads TARGETS twice: give TARGETS as a file, not a pipe or stdin"
                 .into(),
         ));
     }
-    let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
-    for (option, list) in [
-        ("--weight", &args.weight),
-        ("--pos-weight", &args.pos_weight),
+    let logits_domain = if kind == Kind::BceProbs {
+        Domain::PROBABILITY
+    } else {
+        Domain::FINITE
+    };
+    let targets_domain = if kind == Kind::MultiLabelMargin {
+        Domain::BINARY
+    } else {
+        Domain::UNIT_INTERVAL
+    }
+    .with_nonfinite(allow_nonfinite)
+    .with_missing(args.ignore_value);
+    let weight_domain = Domain::FINITE.with_nonfinite(allow_nonfinite);
+    let mut readers = Readers {
+        logits: MatrixReader::open(
+            &logits_source,
+            Format::detect(&logits_source, args.format),
+            logits_domain.with_nonfinite(allow_nonfinite),
+        )?,
+        targets: MatrixReader::open(
+            &targets_source,
+            Format::detect(&targets_source, args.format),
+            targets_domain,
+        )?,
+        weights: [None, None],
+    };
+    let threads = args
+        .threads
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get);
+
+    // The first rows fix the width C, which the weights and the workers need.
+    let mut first = Job::default();
+    cut_job(&mut readers, ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
+    // An empty input (or a header alone) is named as such, rather than as
+    // the other input's rows having no partner.
+    for (chunk, reader) in [(&first.x, &readers.logits), (&first.y, &readers.targets)] {
+        if chunk.row_count() == 0 {
+            return Err(InputError::new(reader.file(), "no data rows").into());
+        }
+    }
+    // Each input's first row: its width and line. (The worker parses this
+    // one row again with the rest of the first job.)
+    let first_row = |chunk: &RowChunk, reader: &MatrixReader| -> Result<_, InputError> {
+        Ok(chunk
+            .rows(reader.info(), None)
+            .next_row()?
+            .map(|(v, line)| (v.len(), line)))
+    };
+    let x = first_row(&first.x, &readers.logits)?;
+    let y = first_row(&first.y, &readers.targets)?;
+    let cols = x.or(y).map_or(0, |(width, _)| width);
+    check_header(&readers.logits, x, cols)?;
+    if let (Some(_), Some((y_cols, y_line))) = (x, y) {
+        if y_cols != cols {
+            let what = format!("{y_cols} columns, but {} has {cols}", readers.logits.file());
+            let error = InputError::new(readers.targets.file(), what).at_line_if_known(y_line);
+            return Err(error.into());
+        }
+        check_header(&readers.targets, y, cols)?;
+    }
+
+    // Weights: from the command line, from TARGETS (auto), or from files,
+    // whose rows then join the jobs.
+    let logits_file = readers.logits.file().to_owned();
+    let expand = |values: &[f64], option: &str| -> anyhow::Result<Vec<f64>> {
+        loss::broadcast(values, cols).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{option} has {} values, but {logits_file} has {cols} columns (give {cols} values, or one for all)",
+                values.len()
+            )
+        })
+    };
+    let mut per_class = [
+        args.weight
+            .as_ref()
+            .map(|NumberList(v)| expand(v, "--weight"))
+            .transpose()?,
+        match &args.pos_weight {
+            Some(PosWeight::Values(NumberList(v))) => Some(expand(v, "--pos-weight")?),
+            Some(PosWeight::Auto) => Some(auto_pos_weight(
+                &targets_source,
+                Format::detect(&targets_source, args.format),
+                targets_domain,
+                cols,
+            )?),
+            None => None,
+        },
+    ];
+    let mut weight_infos: [Option<(MatrixInfo, usize)>; 2] = [None, None];
+    for (i, source) in weight_sources.iter().enumerate() {
+        let Some(source) = source else { continue };
+        let format = Format::detect(source, args.format);
+        match open_weight_file(source, format, weight_domain, cols, &logits_file)? {
+            WeightFile::PerClass(values) => per_class[i] = Some(values),
+            WeightFile::PerRow(reader, width) => {
+                weight_infos[i] = Some((reader.info().clone(), width));
+                readers.weights[i] = Some(*reader);
+            }
+        }
+    }
+    if readers.weights.iter().any(Option::is_some) {
+        // The first job was cut before the weight files were open.
+        let limit = ChunkLimit::Rows(first.x.row_count());
+        cut_weights(&mut readers, limit, &mut first)?;
+    }
+    let [weight, pos_weight] = per_class;
+    let loss = Loss::new(kind, weight, pos_weight)
+        .with_focal(Focal {
+            alpha: args.alpha.unwrap_or(Focal::default().alpha),
+            gamma: args.gamma.unwrap_or(Focal::default().gamma),
+        })
+        .with_asymmetric(Asymmetric {
+            gamma_neg: args.gamma_neg.unwrap_or(Asymmetric::default().gamma_neg),
+            gamma_pos: args.gamma_pos.unwrap_or(Asymmetric::default().gamma_pos),
+            clip: args.clip.unwrap_or(Asymmetric::default().clip),
+        })
+        .with_label_smoothing(args.label_smoothing.unwrap_or(0.0))
+        .with_ignore(args.ignore_value.map(Missing));
+    let kernel = Kernel {
+        loss,
+        reduction,
+        cols,
+        x_info: readers.logits.info().clone(),
+        y_info: readers.targets.info().clone(),
+        weight_infos,
+    };
+    let mut out = Output::to(args.output.as_deref())?;
+    let mut main_worker = Worker::new(&kernel);
+    let mut text = Vec::new();
+    main_worker.run(&first, &mut text)?;
+    out.write_bytes(&text)?;
+    let mut accumulator = main_worker.accumulator;
+    if !first.is_last {
+        run_parallel(&kernel, threads, &mut readers, &mut out, &mut accumulator)?;
+    }
+    match reduction {
+        Reduction::Mean => out.write_values(&[accumulator.mean()])?,
+        Reduction::Sum => out.write_values(&[accumulator.sum()])?,
+        Reduction::Class => out.write_values(&accumulator.class_means())?,
+        Reduction::None | Reduction::Row => {}
+    }
+    out.finish()?;
+    Ok(())
+}
+
+/// The usage errors that the command line alone shows: options of other
+/// kinds, and numbers out of their range.
+fn check_options(kind: Kind, args: &Args) -> anyhow::Result<()> {
+    let name = args
+        .kind
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_owned());
+    let only_for = |given: bool, option: &str, kinds: &[Kind], which: &str| {
+        if given && !kinds.contains(&kind) {
+            Err(usage_error(format!(
+                "{option} applies to --kind {which} only, not {name}"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let pos_weight = args.pos_weight.is_some() || args.pos_weight_file.is_some();
+    only_for(pos_weight, "--pos-weight", &[Kind::Bce], "bce")?;
+    only_for(args.alpha.is_some(), "--alpha", &[Kind::Focal], "focal")?;
+    only_for(args.gamma.is_some(), "--gamma", &[Kind::Focal], "focal")?;
+    for (given, option) in [
+        (args.gamma_neg.is_some(), "--gamma-neg"),
+        (args.gamma_pos.is_some(), "--gamma-pos"),
+        (args.clip.is_some(), "--clip"),
     ] {
-        let values = list.as_ref().map_or(&[][..], |NumberList(v)| v);
+        only_for(given, option, &[Kind::Asymmetric], "asl")?;
+    }
+    let not_margin = [
+        Kind::Bce,
+        Kind::MultiLabelSoftMargin,
+        Kind::BceProbs,
+        Kind::Focal,
+        Kind::Asymmetric,
+    ];
+    let which = "bce, multilabel-soft-margin, bce-probs, focal and asl";
+    let weight = args.weight.is_some() || args.weight_file.is_some();
+    only_for(weight, "--weight", &not_margin, which)?;
+    only_for(
+        args.label_smoothing.is_some(),
+        "--label-smoothing",
+        &not_margin,
+        which,
+    )?;
+    only_for(
+        args.ignore_value.is_some(),
+        "--ignore-value",
+        &not_margin,
+        which,
+    )?;
+    if let Some(eps) = args.label_smoothing
+        && !(0.0..=1.0).contains(&eps)
+    {
+        return Err(usage_error(format!(
+            "--label-smoothing must lie in [0, 1], not {eps}"
+        )));
+    }
+    for (value, option) in [
+        (args.alpha, "--alpha"),
+        (args.gamma, "--gamma"),
+        (args.gamma_neg, "--gamma-neg"),
+        (args.gamma_pos, "--gamma-pos"),
+        (args.clip, "--clip"),
+    ] {
+        if let Some(v) = value.filter(|v| !v.is_finite()) {
+            return Err(usage_error(format!(
+                "{option} must be a finite number, not {v}"
+            )));
+        }
+    }
+    if let Some(clip) = args.clip.filter(|&c| c < 0.0) {
+        return Err(usage_error(format!(
+            "--clip must not be negative, not {clip}"
+        )));
+    }
+    let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
+    let pos_weight_values = match &args.pos_weight {
+        Some(PosWeight::Values(list)) => Some(list),
+        _ => None,
+    };
+    for (option, list) in [
+        ("--weight", args.weight.as_ref()),
+        ("--pos-weight", pos_weight_values),
+    ] {
+        let values = list.map_or(&[][..], |NumberList(v)| v);
         if let Some(v) = values
             .iter()
             .find(|v| !v.is_finite())
@@ -192,140 +503,182 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             )));
         }
     }
-    let logits_source = Source::from_arg(&args.logits);
-    let targets_source = Source::from_arg(&args.targets);
-    if logits_source.is_stdin() && targets_source.is_stdin() {
-        return Err(usage_error(
-            "LOGITS and TARGETS cannot both be stdin (-)".into(),
-        ));
-    }
-    let mut logits = MatrixReader::open(
-        &logits_source,
-        Format::detect(&logits_source, args.format),
-        Domain::FINITE.with_nonfinite(allow_nonfinite),
-    )?;
-    let mut targets = MatrixReader::open(
-        &targets_source,
-        Format::detect(&targets_source, args.format),
-        Domain::UNIT_INTERVAL.with_nonfinite(allow_nonfinite),
-    )?;
-    let threads = args
-        .threads
-        .or_else(|| std::thread::available_parallelism().ok())
-        .map_or(1, NonZeroUsize::get);
-
-    // The first job fixes the width C, which the weights and the workers need.
-    let mut first = Job::default();
-    cut_job(
-        &mut logits,
-        &mut targets,
-        ChunkLimit::Rows(FIRST_JOB_ROWS),
-        &mut first,
-    )?;
-    // An empty input (or a header alone) is named as such, rather than as
-    // the other input's rows having no partner.
-    for (chunk, reader) in [(&first.x, &logits), (&first.y, &targets)] {
-        if chunk.row_count() == 0 {
-            return Err(InputError::new(reader.file(), "no data rows").into());
-        }
-    }
-    // Each input's first row: its width and line. (The worker parses this
-    // one row again with the rest of the first job.)
-    let x = first
-        .x
-        .rows(logits.info(), None)
-        .next_row()?
-        .map(|(v, line)| (v.len(), line));
-    let y = first
-        .y
-        .rows(targets.info(), None)
-        .next_row()?
-        .map(|(v, line)| (v.len(), line));
-    let cols = x.or(y).map_or(0, |(width, _)| width);
-    check_header(&logits, x, cols)?;
-    if let (Some(_), Some((y_cols, y_line))) = (x, y) {
-        if y_cols != cols {
-            let what = format!("{y_cols} columns, but {} has {cols}", logits.file());
-            let error = InputError::new(targets.file(), what).at_line_if_known(y_line);
-            return Err(error.into());
-        }
-        check_header(&targets, y, cols)?;
-    }
-    let kernel = Kernel {
-        loss: build_loss(kind, &args, cols, logits.file())?,
-        kind,
-        reduction,
-        cols,
-        x_info: logits.info().clone(),
-        y_info: targets.info().clone(),
-    };
-    let mut out = Output::to(args.output.as_deref())?;
-    let mut main_worker = Worker::new(&kernel);
-    let mut text = Vec::new();
-    main_worker.run(&first, &mut text)?;
-    out.write_bytes(&text)?;
-    let mut accumulator = main_worker.accumulator;
-    if !first.is_last {
-        run_parallel(
-            &kernel,
-            threads,
-            &mut logits,
-            &mut targets,
-            &mut out,
-            &mut accumulator,
-        )?;
-    }
-    match reduction {
-        Reduction::Mean => out.write_values(&[accumulator.mean(cols)])?,
-        Reduction::Sum => out.write_values(&[accumulator.sum()])?,
-        Reduction::Class => out.write_values(&accumulator.class_means())?,
-        Reduction::None | Reduction::Row => {}
-    }
-    out.finish()?;
     Ok(())
 }
 
-/// One pair of chunks: rows of LOGITS and the same rows of TARGETS.
+/// Where `--weight-file` and `--pos-weight-file` put their weights.
+enum WeightFile {
+    /// One row: C values (or one) for every sample.
+    PerClass(Vec<f64>),
+    /// N rows of C values or of one: read along with the other inputs.
+    PerRow(Box<MatrixReader>, usize),
+}
+
+/// Reads a weight file's first rows to tell its layout. A file of one row
+/// applies to every sample; otherwise it is read again, row by row, so it
+/// must be a file rather than a pipe.
+fn open_weight_file(
+    source: &Source,
+    format: Format,
+    domain: Domain,
+    cols: usize,
+    logits_file: &str,
+) -> anyhow::Result<WeightFile> {
+    let mut reader = MatrixReader::open(source, format, domain)?;
+    let mut chunk = RowChunk::default();
+    reader.next_chunk(ChunkLimit::Rows(2), &mut chunk)?;
+    let mut rows = chunk.rows(reader.info(), None);
+    let Some((values, line)) = rows.next_row()? else {
+        return Err(InputError::new(reader.file(), "no data rows").into());
+    };
+    let (values, width) = (values.to_vec(), values.len());
+    if width != 1 && width != cols {
+        let what = format!(
+            "{}, but {logits_file} has {cols} columns (give {cols} values a row, or one)",
+            count(width, "value")
+        );
+        return Err(InputError::new(reader.file(), what)
+            .at_line_if_known(line)
+            .into());
+    }
+    if chunk.row_count() == 1 {
+        return Ok(WeightFile::PerClass(
+            loss::broadcast(&values, cols).expect("width is 1 or C"),
+        ));
+    }
+    if !source.is_regular_file() {
+        let what = "a weight file of several rows is read along with the inputs and must be a file, not a pipe";
+        return Err(InputError::new(reader.file(), what).into());
+    }
+    let reader = MatrixReader::open(source, format, domain)?;
+    Ok(WeightFile::PerRow(Box::new(reader), width))
+}
+
+/// `--pos-weight auto`: for each class, the negatives divided by the
+/// positives in TARGETS (soft targets count y as positive and 1 − y as
+/// negative; missing elements count for neither), from a first pass over
+/// the file. Reported on stderr.
+fn auto_pos_weight(
+    source: &Source,
+    format: Format,
+    domain: Domain,
+    cols: usize,
+) -> anyhow::Result<Vec<f64>> {
+    let mut reader = MatrixReader::open(source, format, domain)?;
+    let missing = domain.missing.map(Missing);
+    let mut positives = vec![ExactSum::default(); cols];
+    let mut negatives = vec![ExactSum::default(); cols];
+    let mut chunk = RowChunk::default();
+    loop {
+        reader.next_chunk(ChunkLimit::Bytes(JOB_BYTES), &mut chunk)?;
+        if chunk.row_count() == 0 {
+            break;
+        }
+        let mut rows = chunk.rows(reader.info(), Some(cols));
+        while let Some((targets, _)) = rows.next_row()? {
+            for (j, &y) in targets.iter().enumerate() {
+                if !missing.is_some_and(|m| m.is(y)) {
+                    positives[j].add(y);
+                    negatives[j].add(1.0 - y);
+                }
+            }
+        }
+    }
+    let mut pos_weight = Vec::with_capacity(cols);
+    for (j, (p, n)) in positives.iter().zip(&negatives).enumerate() {
+        let p = p.value();
+        if p <= 0.0 {
+            let what = format!(
+                "--pos-weight auto: class {} (column {}) has no positive targets",
+                j,
+                j + 1
+            );
+            return Err(InputError::new(reader.file(), what).into());
+        }
+        pos_weight.push(n.value() / p);
+    }
+    let mut line = b"mlloss: --pos-weight auto: ".to_vec();
+    for (j, &p) in pos_weight.iter().enumerate() {
+        if j > 0 {
+            line.push(b',');
+        }
+        write_f64(&mut line, p);
+    }
+    line.push(b'\n');
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), &line);
+    Ok(pos_weight)
+}
+
+/// Every input, cut at the same rows.
+struct Readers {
+    logits: MatrixReader,
+    targets: MatrixReader,
+    /// `--weight-file` and `--pos-weight-file` when they have a row per sample.
+    weights: [Option<MatrixReader>; 2],
+}
+
+/// One set of chunks: rows of LOGITS and the same rows of TARGETS (and of
+/// the weight files read row by row).
 #[derive(Debug, Default)]
 struct Job {
     seq: u64,
     x: RowChunk,
     y: RowChunk,
+    weights: [RowChunk; 2],
     /// No job follows: the inputs ended, or one of them did before the other.
     is_last: bool,
     /// The buffer its printed rows go into, reused from job to job.
     text: Vec<u8>,
 }
 
-/// Cuts the next job: LOGITS by `limit`, TARGETS by the same row count.
-fn cut_job(
-    logits: &mut MatrixReader,
-    targets: &mut MatrixReader,
-    limit: ChunkLimit,
-    job: &mut Job,
-) -> Result<(), InputError> {
-    logits.next_chunk(limit, &mut job.x)?;
-    // When LOGITS has ended, one more TARGETS row tells whether it has too.
-    let rows = job.x.row_count().max(1);
-    targets.next_chunk(ChunkLimit::Rows(rows), &mut job.y)?;
+impl Job {
+    /// No rows in any input: the inputs have ended together.
+    fn is_empty(&self) -> bool {
+        self.x.row_count() == 0
+            && self.y.row_count() == 0
+            && self.weights.iter().all(|w| w.row_count() == 0)
+    }
+}
+
+/// Cuts the next job: LOGITS by `limit`, the others by the same row count.
+fn cut_job(readers: &mut Readers, limit: ChunkLimit, job: &mut Job) -> Result<(), InputError> {
+    readers.logits.next_chunk(limit, &mut job.x)?;
+    // When LOGITS has ended, one more row of the others tells whether they have too.
+    let rows = ChunkLimit::Rows(job.x.row_count().max(1));
+    readers.targets.next_chunk(rows, &mut job.y)?;
     job.is_last = job.x.row_count() == 0 || job.y.row_count() < job.x.row_count();
+    cut_weights(readers, rows, job)
+}
+
+fn cut_weights(readers: &mut Readers, rows: ChunkLimit, job: &mut Job) -> Result<(), InputError> {
+    for (reader, chunk) in readers.weights.iter_mut().zip(&mut job.weights) {
+        if let Some(reader) = reader {
+            reader.next_chunk(rows, chunk)?;
+            job.is_last |= chunk.row_count() < job.x.row_count();
+        }
+    }
     Ok(())
 }
 
 /// What every thread shares: the loss, the shape, and how to parse.
 struct Kernel {
     loss: Loss,
-    kind: Kind,
     reduction: Reduction,
     cols: usize,
     x_info: MatrixInfo,
     y_info: MatrixInfo,
+    /// The weight files read row by row, with their width (1 or C).
+    weight_infos: [Option<(MatrixInfo, usize)>; 2],
 }
 
 /// A thread's own buffers and partial sums.
 struct Worker<'k> {
     kernel: &'k Kernel,
     element_losses: Vec<f64>,
+    /// Smoothed targets.
+    scratch: Vec<f64>,
+    /// A row of each weight file, widened to C values.
+    row_weights: [Vec<f64>; 2],
     accumulator: Accumulator,
 }
 
@@ -339,7 +692,9 @@ impl<'k> Worker<'k> {
         Worker {
             kernel,
             element_losses: vec![0.0; kernel.cols],
-            accumulator: Accumulator::new(kernel.kind, per_class),
+            scratch: Vec::new(),
+            row_weights: [Vec::new(), Vec::new()],
+            accumulator: Accumulator::new(&kernel.loss, per_class),
         }
     }
 
@@ -349,11 +704,30 @@ impl<'k> Worker<'k> {
         let k = self.kernel;
         let mut xs = job.x.rows(&k.x_info, Some(k.cols));
         let mut ys = job.y.rows(&k.y_info, Some(k.cols));
+        let mut weight_rows: [Option<(Rows<'_>, &MatrixInfo)>; 2] = [None, None];
+        for (i, info) in k.weight_infos.iter().enumerate() {
+            if let Some((info, width)) = info {
+                weight_rows[i] = Some((job.weights[i].rows(info, Some(*width)), info));
+            }
+        }
         let mut paired = 0u64;
         loop {
-            let (x, y) = match (xs.next_row()?, ys.next_row()?) {
-                (Some((x, _)), Some((y, _))) => (x, y),
-                (None, None) => return Ok(()),
+            let (x, x_line, y) = match (xs.next_row()?, ys.next_row()?) {
+                (Some((x, x_line)), Some((y, _))) => (x, x_line, y),
+                (None, None) => {
+                    // The weight files must end here too.
+                    for (rows, info) in weight_rows.iter_mut().flatten() {
+                        if let Some((_, line)) = rows.next_row()? {
+                            return Err(unpaired_row(
+                                info,
+                                line,
+                                &k.x_info,
+                                job.x.first_row() + paired,
+                            ));
+                        }
+                    }
+                    return Ok(());
+                }
                 (Some((_, line)), None) => {
                     return Err(unpaired_row(
                         &k.x_info,
@@ -371,11 +745,30 @@ impl<'k> Worker<'k> {
                     ));
                 }
             };
+            for (i, slot) in weight_rows.iter_mut().enumerate() {
+                let Some((rows, info)) = slot else { continue };
+                let Some((w, _)) = rows.next_row()? else {
+                    let rows = job.weights[i].first_row() + paired;
+                    return Err(unpaired_row(&k.x_info, x_line, info, rows));
+                };
+                let buffer = &mut self.row_weights[i];
+                buffer.clear();
+                if w.len() == 1 {
+                    buffer.resize(k.cols, w[0]);
+                } else {
+                    buffer.extend_from_slice(w);
+                }
+            }
             paired += 1;
+            let row_weights = RowWeights {
+                weight: weight_rows[0].as_ref().map(|_| &self.row_weights[0][..]),
+                pos_weight: weight_rows[1].as_ref().map(|_| &self.row_weights[1][..]),
+            };
             let losses = &mut self.element_losses;
-            k.loss.element_losses(x, y, losses);
+            k.loss
+                .element_losses_weighted(x, y, row_weights, &mut self.scratch, losses);
             match k.reduction {
-                Reduction::None if k.kind == Kind::Bce => {
+                Reduction::None if !k.loss.kind().per_sample() => {
                     for (j, &l) in losses.iter().enumerate() {
                         if j > 0 {
                             text.push(b',');
@@ -385,11 +778,11 @@ impl<'k> Worker<'k> {
                     text.push(b'\n');
                 }
                 Reduction::None | Reduction::Row => {
-                    write_f64(text, loss::row_mean(losses));
+                    write_f64(text, k.loss.sample_loss(losses, y));
                     text.push(b'\n');
                 }
                 Reduction::Mean | Reduction::Sum | Reduction::Class => {
-                    self.accumulator.add_row(losses)
+                    self.accumulator.add_row(losses, y)
                 }
             }
         }
@@ -419,8 +812,7 @@ fn unpaired_row(longer: &MatrixInfo, line: u64, shorter: &MatrixInfo, rows: u64)
 fn run_parallel(
     kernel: &Kernel,
     threads: usize,
-    logits: &mut MatrixReader,
-    targets: &mut MatrixReader,
+    readers: &mut Readers,
     out: &mut Output,
     total: &mut Accumulator,
 ) -> anyhow::Result<()> {
@@ -432,8 +824,7 @@ fn run_parallel(
     }
     /// What the workers share.
     struct Feed<'r> {
-        logits: &'r mut MatrixReader,
-        targets: &'r mut MatrixReader,
+        readers: &'r mut Readers,
         /// The number of the next job to cut (jobs are numbered from 1).
         next_seq: u64,
         /// Jobs written so far.
@@ -445,8 +836,7 @@ fn run_parallel(
     }
     let max_in_flight = 2 * threads as u64 + 1;
     let feed = Mutex::new(Feed {
-        logits,
-        targets,
+        readers,
         next_seq: 1,
         written: 0,
         stop: false,
@@ -472,14 +862,9 @@ fn run_parallel(
                         }
                         let mut job = state.spare.pop().unwrap_or_default();
                         job.seq = state.next_seq;
-                        let cut = {
-                            let Feed {
-                                logits, targets, ..
-                            } = &mut *state;
-                            cut_job(logits, targets, ChunkLimit::Bytes(JOB_BYTES), &mut job)
-                        };
+                        let cut = cut_job(state.readers, ChunkLimit::Bytes(JOB_BYTES), &mut job);
                         let result = match cut {
-                            Ok(()) if job.x.row_count() == 0 && job.y.row_count() == 0 => {
+                            Ok(()) if job.is_empty() => {
                                 state.stop = true;
                                 room.notify_all();
                                 break;
@@ -555,23 +940,4 @@ fn check_header(
         }
         _ => Ok(()),
     }
-}
-
-fn build_loss(kind: Kind, args: &Args, classes: usize, file: &str) -> anyhow::Result<Loss> {
-    let expand = |list: &Option<NumberList>, option: &str| -> anyhow::Result<Option<Vec<f64>>> {
-        let Some(NumberList(values)) = list else {
-            return Ok(None);
-        };
-        loss::broadcast(values, classes).map(Some).ok_or_else(|| {
-            anyhow::anyhow!(
-                "{option} has {} values, but {file} has {classes} columns (give {classes} values, or one for all)",
-                values.len()
-            )
-        })
-    };
-    Ok(Loss::new(
-        kind,
-        expand(&args.weight, "--weight")?,
-        expand(&args.pos_weight, "--pos-weight")?,
-    ))
 }

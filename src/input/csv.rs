@@ -318,10 +318,13 @@ fn parse_digit_record(
     }
     let start = out.len();
     out.extend(record.iter().step_by(2).map(|&d| f64::from(d - b'0')));
-    if domain.unit_interval
-        && let Some(field) = out[start..].iter().position(|&v| v > 1.0)
+    if domain.range != super::Range::Any
+        && let Some((field, what)) = out[start..]
+            .iter()
+            .enumerate()
+            .find_map(|(i, &v)| domain.check(v).map(|what| (i, what)))
     {
-        return Some(Err((field, "target outside [0, 1]")));
+        return Some(Err((field, what)));
     }
     Some(Ok(fields))
 }

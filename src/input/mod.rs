@@ -190,24 +190,48 @@ pub(crate) fn read_all(reader: &mut dyn Read, file: &str) -> Result<Vec<u8>, Inp
 
 /// What values a numeric matrix may hold; checked as each value is read so
 /// that the error can say where.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Domain {
-    /// Finite values must lie in [0, 1] (targets, hard or soft).
-    pub unit_interval: bool,
+    pub range: Range,
     /// NaN and ±infinity are accepted (`--nonfinite allow`).
     pub nonfinite: bool,
+    /// This value marks a missing element and is accepted as it is
+    /// (`--ignore-value`; NaN marks NaN).
+    pub missing: Option<f64>,
+}
+
+/// The finite values a matrix may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// Any finite number (logits, weights).
+    Any,
+    /// [0, 1], with what to say about a value outside it.
+    UnitInterval(&'static str),
+    /// 0 or 1.
+    Binary,
 }
 
 impl Domain {
     /// Any finite number (logits).
     pub const FINITE: Domain = Domain {
-        unit_interval: false,
+        range: Range::Any,
         nonfinite: false,
+        missing: None,
     };
     /// A number in [0, 1] (targets).
     pub const UNIT_INTERVAL: Domain = Domain {
-        unit_interval: true,
-        nonfinite: false,
+        range: Range::UnitInterval("target outside [0, 1]"),
+        ..Domain::FINITE
+    };
+    /// A probability (bce-probs' input).
+    pub const PROBABILITY: Domain = Domain {
+        range: Range::UnitInterval("probability outside [0, 1]"),
+        ..Domain::FINITE
+    };
+    /// 0 or 1 (multilabel-margin's targets).
+    pub const BINARY: Domain = Domain {
+        range: Range::Binary,
+        ..Domain::FINITE
     };
 
     /// The same domain, with NaN and ±infinity accepted or not.
@@ -215,16 +239,27 @@ impl Domain {
         Domain { nonfinite, ..self }
     }
 
+    /// The same domain, accepting `missing` as a marker.
+    pub fn with_missing(self, missing: Option<f64>) -> Domain {
+        Domain { missing, ..self }
+    }
+
     /// `None` when `value` belongs, else what is wrong with it.
     #[inline]
     pub fn check(self, value: f64) -> Option<&'static str> {
+        if let Some(m) = self.missing
+            && (value == m || (value.is_nan() && m.is_nan()))
+        {
+            return None;
+        }
         if !value.is_finite() {
             return (!self.nonfinite).then_some("not a finite number");
         }
-        if self.unit_interval && !(0.0..=1.0).contains(&value) {
-            return Some("target outside [0, 1]");
+        match self.range {
+            Range::Any => None,
+            Range::UnitInterval(what) => (!(0.0..=1.0).contains(&value)).then_some(what),
+            Range::Binary => (value != 0.0 && value != 1.0).then_some("target is not 0 or 1"),
         }
-        None
     }
 }
 

@@ -277,7 +277,7 @@ const CASES: &[Case] = &[
         args: &["loss", "-", "-"],
         stdin: b"1\n",
         code: 2,
-        message: &["LOGITS and TARGETS cannot both be stdin"],
+        message: &["only one input can be stdin (-)"],
     },
     Case {
         name: "duplicate --classes",

@@ -44,7 +44,11 @@ fn number_list(value: &Value) -> Option<String> {
 }
 
 fn torch_cases() -> Vec<Value> {
-    let text = std::fs::read_to_string(fixture("reference/torch-losses.json")).expect("fixture");
+    reference_cases("reference/torch-losses.json")
+}
+
+fn reference_cases(file: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(fixture(file)).expect("fixture");
     let doc: Value = serde_json::from_str(&text).expect("fixture JSON");
     doc["cases"].as_array().expect("cases").clone()
 }
@@ -63,6 +67,12 @@ fn loss_args(case: &Value) -> Vec<String> {
     if let Some(p) = number_list(&case["pos_weight"]) {
         args.push(format!("--pos-weight={p}"));
     }
+    // The extended cases' options, as `--alpha=-1`.
+    if let Some(options) = case["options"].as_object() {
+        for (name, value) in options {
+            args.push(format!("--{name}={value}"));
+        }
+    }
     args
 }
 
@@ -74,6 +84,26 @@ fn torch_reference_cases_through_the_cli() {
         "the reference file has {} cases",
         cases.len()
     );
+    let dir = Workdir::new();
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        dir.write("logits.csv", csv(&matrix(&case["logits"])));
+        dir.write("targets.csv", csv(&matrix(&case["targets"])));
+        let mut args = loss_args(case);
+        args.extend(["logits.csv".into(), "targets.csv".into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let got = numbers(&success(&dir.run(&args)));
+        assert_close(&got, &expected_lines(&case["expected"]), RTOL, name);
+    }
+}
+
+/// The loss family beyond PyTorch's two (bce-probs, focal, asl,
+/// multilabel-margin, label smoothing, missing targets), against the
+/// reference answers computed with PyTorch 2.15 in float64.
+#[test]
+fn extended_reference_cases_through_the_cli() {
+    let cases = reference_cases("reference/torch-losses-extended.json");
+    assert!(cases.len() >= 100, "the file has {} cases", cases.len());
     let dir = Workdir::new();
     for case in &cases {
         let name = case["name"].as_str().unwrap();
