@@ -128,27 +128,39 @@ fn run(args: &[&str]) {
     let _ = cli.run();
 }
 
-/// `mlloss loss` on two inputs (first byte: bit 0 the kind, bits 1-3 the
-/// reduction, bits 4-5 the format, bit 6 `--nonfinite allow`, bit 7 two
-/// threads). The rest is LOGITS, then TARGETS after the first 0xFF byte
-/// (never valid UTF-8, so it cannot occur inside a valid input).
+/// `mlloss loss` on two inputs. The first two bytes choose the options:
+/// byte 0 bits 0-2 the kind, bits 3-5 the reduction, bits 6-7 the format;
+/// byte 1 bit 0 `--nonfinite allow`, bit 1 two threads, bit 2
+/// `--ignore-value -1`, bit 3 `--label-smoothing 0.1`, bit 4 `--weight 2`,
+/// bit 5 `--pos-weight auto`. Options that do not fit the kind make a usage
+/// error, which is a fine outcome too. The rest is LOGITS, then TARGETS
+/// after the first 0xFF byte (never valid UTF-8, so it cannot occur inside
+/// a valid input).
 pub fn loss(data: &[u8]) {
-    let (options, input) = split_options(data);
+    let (kinds, rest) = split_options(data);
+    let (flags, input) = split_options(rest);
     let (logits, targets) = match input.iter().position(|&b| b == 0xFF) {
         Some(i) => (&input[..i], &input[i + 1..]),
         None => (input, &b""[..]),
     };
-    let kind = ["bce", "mlsm"][usize::from(options & 1)];
+    let kind = [
+        "bce",
+        "mlsm",
+        "bce-probs",
+        "focal",
+        "asl",
+        "multilabel-margin",
+        "bce",
+        "focal",
+    ][usize::from(kinds & 7)];
     let reduction = ["none", "mean", "sum", "row", "class", "mean", "sum", "none"]
-        [usize::from((options >> 1) & 7)];
-    let format = ["csv", "tsv", "json", "jsonl"][usize::from((options >> 4) & 3)];
-    let nonfinite = ["error", "allow"][usize::from((options >> 6) & 1)];
-    let threads = ["1", "2"][usize::from(options >> 7)];
+        [usize::from((kinds >> 3) & 7)];
+    let format = ["csv", "tsv", "json", "jsonl"][usize::from(kinds >> 6)];
     let scratch = Scratch::new();
     let x = scratch.file("logits", logits);
     let y = scratch.file("targets", targets);
     let (x, y) = (x.to_string_lossy(), y.to_string_lossy());
-    run(&[
+    let mut args = vec![
         "mlloss",
         "loss",
         "-k",
@@ -157,15 +169,28 @@ pub fn loss(data: &[u8]) {
         reduction,
         "-f",
         format,
-        "--nonfinite",
-        nonfinite,
-        "-j",
-        threads,
         "-o",
         "/dev/null",
-        &x,
-        &y,
-    ]);
+    ];
+    let flag = |bit: u8| flags & (1 << bit) != 0;
+    args.extend(["--nonfinite", if flag(0) { "allow" } else { "error" }]);
+    args.extend(["-j", if flag(1) { "2" } else { "1" }]);
+    if flag(2) {
+        args.push("--ignore-value=-1");
+    }
+    if flag(3) {
+        args.push("--label-smoothing=0.1");
+    }
+    if flag(4) {
+        args.push("--weight=2");
+    }
+    if flag(5) {
+        args.push("--pos-weight=auto");
+    }
+    args.extend([&*x, &*y]);
+    let cli = <Cli as clap::Parser>::try_parse_from(&args).expect("valid arguments");
+    // An error (input or usage) is a fine outcome; a panic is not.
+    let _ = cli.run();
 }
 
 /// `mlloss binarize` (first byte: bits 0-1 the format, bit 2 `--classes
