@@ -24,6 +24,10 @@ pub enum Command {
     Binarize(cmd::binarize::Args),
     /// Compute a multi-label loss (BCEWithLogitsLoss, MultiLabelSoftMarginLoss, focal, …) from files.
     Loss(cmd::loss::Args),
+    /// Write a shell completion script to stdout.
+    Completions(cmd::completions::CompletionsArgs),
+    /// Write the manual page (roff) to stdout.
+    Man(cmd::completions::ManArgs),
 }
 
 impl Cli {
@@ -31,6 +35,8 @@ impl Cli {
         match self.command {
             Command::Binarize(args) => cmd::binarize::run(args),
             Command::Loss(args) => cmd::loss::run(args),
+            Command::Completions(args) => cmd::completions::completions(args),
+            Command::Man(args) => cmd::completions::man(args),
         }
     }
 }
@@ -43,6 +49,21 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_help_ends_with_examples() {
+        for sub in Cli::command().get_subcommands() {
+            let after = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                after.starts_with("Examples:\n  mlloss "),
+                "{}",
+                sub.get_name()
+            );
+        }
     }
 
     #[test]

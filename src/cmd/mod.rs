@@ -1,4 +1,5 @@
 //! One module per subcommand, each with its own `Args` and `run`.
 
 pub mod binarize;
+pub mod completions;
 pub mod loss;

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod binarize;
+mod completions;
 mod extended;
 mod fuzz_regressions;
 mod golden;
