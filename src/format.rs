@@ -65,6 +65,83 @@ pub fn write_f64(out: &mut Vec<u8>, value: f64) {
     }
 }
 
+/// Appends `value` with `digits` significant digits, as Python's
+/// `format(value, f".{digits}g")` (C's `%.*g`) writes it: fixed notation when
+/// the decimal exponent X of the rounded value is in -4 <= X < digits,
+/// scientific otherwise (`1.5e-05`), trailing zeros removed. The rounding
+/// is correct (Rust's exact formatting, round half to even on the exact
+/// binary value).
+pub fn write_f64_digits(out: &mut Vec<u8>, value: f64, digits: usize) {
+    use std::io::Write;
+    if !value.is_finite() || value == 0.0 {
+        // 0.0 and -0.0 print as `0` and `-0` under %g.
+        if value == 0.0 {
+            out.extend_from_slice(if value.is_sign_negative() {
+                b"-0"
+            } else {
+                b"0"
+            });
+        } else {
+            write_f64(out, value);
+        }
+        return;
+    }
+    let digits = digits.max(1);
+    let mut scientific = Vec::with_capacity(32);
+    let _ = write!(scientific, "{:.*e}", digits - 1, value);
+    let e = memchr::memchr(b'e', &scientific).expect("scientific notation");
+    let exponent: i32 = std::str::from_utf8(&scientific[e + 1..])
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .expect("an exponent");
+    let (negative, mantissa) = match scientific[..e].split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, &scientific[..e]),
+    };
+    // The significant digits, without the point.
+    let significant: Vec<u8> = mantissa.iter().copied().filter(|&b| b != b'.').collect();
+    if negative {
+        out.push(b'-');
+    }
+    if (-4..digits as i32).contains(&exponent) {
+        // Fixed: the point goes after exponent + 1 digits.
+        let mut text = Vec::with_capacity(digits + 8);
+        if exponent < 0 {
+            text.extend_from_slice(b"0.");
+            text.extend(std::iter::repeat_n(b'0', (-exponent - 1) as usize));
+            text.extend_from_slice(&significant);
+        } else {
+            let point = exponent as usize + 1;
+            text.extend_from_slice(&significant[..point]);
+            text.push(b'.');
+            text.extend_from_slice(&significant[point..]);
+        }
+        while text.last() == Some(&b'0') && text.contains(&b'.') {
+            text.pop();
+        }
+        if text.last() == Some(&b'.') {
+            text.pop();
+        }
+        out.extend_from_slice(&text);
+    } else {
+        let mut mantissa = significant.clone();
+        while mantissa.len() > 1 && mantissa.last() == Some(&b'0') {
+            mantissa.pop();
+        }
+        out.push(mantissa[0]);
+        if mantissa.len() > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&mantissa[1..]);
+        }
+        let _ = write!(
+            out,
+            "e{}{:02}",
+            if exponent < 0 { '-' } else { '+' },
+            exponent.abs()
+        );
+    }
+}
+
 /// Formats one value into a fresh string; for tests and messages.
 pub fn f64_to_string(value: f64) -> String {
     let mut out = Vec::new();
@@ -75,6 +152,34 @@ pub fn f64_to_string(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Against C's printf `%.*g` (what Python's format(x, ".Ng") gives).
+    #[test]
+    fn significant_digits_like_printf_g() {
+        let cases: [(f64, usize, &str); 16] = [
+            (std::f64::consts::LN_2, 6, "0.693147"),
+            (2.64738984737478, 3, "2.65"),
+            (1.0, 6, "1"),
+            (100.0, 2, "1e+02"),
+            (123456.0, 6, "123456"),
+            (1234567.0, 6, "1.23457e+06"),
+            (0.0001234, 3, "0.000123"),
+            (0.00001234, 3, "1.23e-05"),
+            (-2.5, 1, "-2"),
+            (3.5, 1, "4"),
+            (0.5, 3, "0.5"),
+            (1e-300, 4, "1e-300"),
+            (1.7976931348623157e308, 17, "1.7976931348623157e+308"),
+            (0.1, 17, "0.10000000000000001"),
+            (-0.0, 5, "-0"),
+            (9.9999, 3, "10"),
+        ];
+        for (value, digits, want) in cases {
+            let mut out = Vec::new();
+            write_f64_digits(&mut out, value, digits);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{value} .{digits}g");
+        }
+    }
 
     #[test]
     fn matches_python_repr() {

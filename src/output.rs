@@ -22,14 +22,160 @@ const WRITE_BUFFER_BYTES: usize = 1 << 16;
 /// Exit code after a termination signal while writing `-o FILE` (128 + SIGINT).
 const SIGNAL_EXIT_CODE: i32 = 130;
 
+/// How results are laid out (`--output-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Comma-separated values.
+    #[default]
+    Csv,
+    /// Tab-separated values.
+    Tsv,
+    /// One JSON value: a number, an array, or an array of arrays.
+    Json,
+    /// JSON Lines: one number or array per line.
+    Jsonl,
+}
+
+/// The output format and the digits of each number.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    pub format: OutputFormat,
+    /// Significant digits; `None`: the shortest round-trip form.
+    pub precision: Option<usize>,
+}
+
+impl Layout {
+    /// One number. JSON has no NaN or infinity: they are written as
+    /// Python's `json` module writes them (`NaN`, `Infinity`).
+    #[inline]
+    pub fn number(&self, out: &mut Vec<u8>, value: f64) {
+        let json = matches!(self.format, OutputFormat::Json | OutputFormat::Jsonl);
+        if json && !value.is_finite() {
+            out.extend_from_slice(if value.is_nan() {
+                b"NaN"
+            } else if value > 0.0 {
+                b"Infinity"
+            } else {
+                b"-Infinity"
+            });
+            return;
+        }
+        match self.precision {
+            None => write_f64(out, value),
+            Some(digits) => crate::format::write_f64_digits(out, value, digits),
+        }
+    }
+
+    fn separator(&self) -> u8 {
+        if self.format == OutputFormat::Tsv {
+            b'\t'
+        } else {
+            b','
+        }
+    }
+
+    fn is_json(&self) -> bool {
+        matches!(self.format, OutputFormat::Json | OutputFormat::Jsonl)
+    }
+
+    /// Before row `index` (0-based) of a many-row output: a JSON document
+    /// opens its array, or separates the rows.
+    pub fn row_prefix(&self, out: &mut Vec<u8>, index: u64) {
+        if self.format == OutputFormat::Json {
+            out.extend_from_slice(if index == 0 { b"[" } else { b",\n" });
+        }
+    }
+
+    /// After the last row of a many-row output.
+    pub fn rows_end(&self) -> &'static [u8] {
+        if self.format == OutputFormat::Json {
+            b"]\n"
+        } else {
+            b""
+        }
+    }
+
+    fn line_end(&self, out: &mut Vec<u8>) {
+        if self.format != OutputFormat::Json {
+            out.push(b'\n');
+        }
+    }
+
+    /// Row `index` of a matrix: `a,b,c` (CSV), `[a,b,c]` (JSON).
+    #[inline]
+    pub fn matrix_row(&self, out: &mut Vec<u8>, values: &[f64], index: u64) {
+        self.row_prefix(out, index);
+        self.array(out, values);
+        self.line_end(out);
+    }
+
+    /// Row `index` of a column of numbers (one per sample).
+    #[inline]
+    pub fn column_row(&self, out: &mut Vec<u8>, value: f64, index: u64) {
+        self.row_prefix(out, index);
+        self.number(out, value);
+        self.line_end(out);
+    }
+
+    /// Values as one array (CSV: one line of them), without a line end.
+    pub fn array(&self, out: &mut Vec<u8>, values: &[f64]) {
+        if self.is_json() {
+            out.push(b'[');
+        }
+        for (j, &v) in values.iter().enumerate() {
+            if j > 0 {
+                out.push(self.separator());
+            }
+            self.number(out, v);
+        }
+        if self.is_json() {
+            out.push(b']');
+        }
+    }
+
+    /// A whole output of one line: a number or an array.
+    pub fn single_line(&self, values: &[f64], as_array: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        if as_array {
+            self.array(&mut out, values);
+        } else {
+            self.number(&mut out, values[0]);
+        }
+        out.push(b'\n');
+        out
+    }
+
+    /// A template of one 0/1 row of `columns` zeros, and where column j's
+    /// digit is in it (`offset + 2·j`): binarize writes its rows by
+    /// flipping digits.
+    pub fn binary_row_template(&self, columns: usize) -> (Vec<u8>, usize) {
+        let mut line = Vec::with_capacity(2 * columns + 3);
+        if self.is_json() {
+            line.push(b'[');
+        }
+        let offset = line.len();
+        for i in 0..columns {
+            if i > 0 {
+                line.push(self.separator());
+            }
+            line.push(b'0');
+        }
+        if self.is_json() {
+            line.push(b']');
+        }
+        self.line_end(&mut line);
+        (line, offset)
+    }
+}
+
 pub struct Output {
     writer: BufWriter<Box<dyn Write>>,
     /// Named in write errors: `stdout` or the file.
     name: String,
     /// `-o FILE` on a regular file: the temporary file to rename into place.
     replacement: Option<Replacement>,
-    /// One line being assembled, reused across lines.
-    line: Vec<u8>,
+    /// Rows written with [`Output::write_row`].
+    rows: u64,
 }
 
 impl Output {
@@ -64,22 +210,26 @@ impl Output {
             writer: BufWriter::with_capacity(WRITE_BUFFER_BYTES, sink),
             name,
             replacement,
-            line: Vec::with_capacity(1024),
+            rows: 0,
         }
     }
 
-    /// Writes values separated by commas, then a newline.
-    pub fn write_values(&mut self, values: &[f64]) -> io::Result<()> {
-        self.line.clear();
-        for (i, &v) in values.iter().enumerate() {
-            if i > 0 {
-                self.line.push(b',');
-            }
-            write_f64(&mut self.line, v);
+    /// Writes one row of a many-row output that `template` lays out whole
+    /// (binarize's 0/1 rows), after `layout`'s row prefix.
+    pub fn write_row(&mut self, layout: &Layout, row: &[u8]) -> io::Result<()> {
+        let mut prefix = Vec::new();
+        layout.row_prefix(&mut prefix, self.rows);
+        self.rows += 1;
+        self.write_bytes(&prefix)?;
+        self.write_bytes(row)
+    }
+
+    /// Ends a many-row output written with [`Output::write_row`].
+    pub fn end_rows(&mut self, layout: &Layout) -> io::Result<()> {
+        if self.rows == 0 && layout.format == OutputFormat::Json {
+            return self.write_bytes(b"[]\n");
         }
-        self.line.push(b'\n');
-        let result = self.writer.write_all(&self.line);
-        result.map_err(|e| self.write_error(e))
+        self.write_bytes(layout.rows_end())
     }
 
     /// Writes bytes as they are (the caller supplies the newline).

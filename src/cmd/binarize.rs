@@ -17,7 +17,7 @@ use clap::error::ErrorKind;
 
 use crate::error::InputError;
 use crate::input::{Format, LabelLayout, LabelReader, Sample, Source};
-use crate::output::Output;
+use crate::output::{Layout, Output, OutputFormat};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -49,6 +49,10 @@ pub struct Args {
     /// Write to FILE instead of stdout; FILE is replaced only if the command succeeds.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Layout of the output: csv, tsv, json (an array of arrays) or jsonl.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Csv)]
+    pub output_format: OutputFormat,
 
     /// Print the class names as a first line.
     #[arg(long)]
@@ -92,22 +96,34 @@ fn parse_classes(text: &str) -> Result<ClassList, String> {
     Ok(ClassList(classes))
 }
 
+/// A usage error (exit 2) in clap's words, as for `mlloss binarize`.
+fn usage_error(kind: ErrorKind, message: &str) -> anyhow::Error {
+    use clap::CommandFactory;
+    let mut command = crate::cli::Cli::command();
+    let sub = command
+        .find_subcommand_mut("binarize")
+        .expect("binarize is a subcommand")
+        .clone();
+    sub.bin_name("mlloss binarize").error(kind, message).into()
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.unknown != Unknown::Warn && args.classes.is_none() {
-        use clap::CommandFactory;
-        let mut command = crate::cli::Cli::command();
-        let sub = command
-            .find_subcommand_mut("binarize")
-            .expect("binarize is a subcommand")
-            .clone();
-        return Err(sub
-            .bin_name("mlloss binarize")
-            .error(
-                ErrorKind::MissingRequiredArgument,
-                "--unknown needs --classes: without it every label is a class",
-            )
-            .into());
+        return Err(usage_error(
+            ErrorKind::MissingRequiredArgument,
+            "--unknown needs --classes: without it every label is a class",
+        ));
     }
+    if args.header && matches!(args.output_format, OutputFormat::Json | OutputFormat::Jsonl) {
+        return Err(usage_error(
+            ErrorKind::ArgumentConflict,
+            "--header applies to csv and tsv output (JSON rows are numbers only)",
+        ));
+    }
+    let output_layout = Layout {
+        format: args.output_format,
+        precision: None,
+    };
     let source = Source::from_arg(&args.file);
     let layout = LabelLayout {
         column: args.column.clone(),
@@ -117,37 +133,45 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut reader = LabelReader::open(&source, format, &layout)?;
     let mut out = Output::to(args.output.as_deref())?;
     match &args.classes {
-        Some(ClassList(classes)) => {
-            binarize_with_classes(&mut reader, classes, args.unknown, args.header, &mut out)?
-        }
+        Some(ClassList(classes)) => binarize_with_classes(
+            &mut reader,
+            classes,
+            args.unknown,
+            args.header,
+            output_layout,
+            &mut out,
+        )?,
         // A regular file can be read twice: once for the classes, once for
         // the rows, in memory that does not grow with the rows.
         None if source.is_regular_file() => {
             let classes = fit(&mut reader)?;
             let mut reader = LabelReader::open(&source, format, &layout)?;
-            transform(&mut reader, &classes, args.header, &mut out)?
+            transform(&mut reader, &classes, args.header, output_layout, &mut out)?
         }
-        None => binarize_fitted_in_memory(&mut reader, args.header, &mut out)?,
+        None => binarize_fitted_in_memory(&mut reader, args.header, output_layout, &mut out)?,
     }
+    out.end_rows(&output_layout)?;
     out.finish()?;
     Ok(())
 }
 
 /// One output line per sample: `0`/`1` separated by commas.
 struct RowWriter {
+    layout: Layout,
+    /// A row of zeros in the output's layout; column j's digit is at
+    /// `offset + 2·j`.
     line: Vec<u8>,
+    offset: usize,
     set: Vec<usize>,
 }
 
 impl RowWriter {
-    fn new(classes: usize) -> Self {
-        let mut line = Vec::with_capacity(2 * classes + 1);
-        for i in 0..classes {
-            line.extend_from_slice(if i > 0 { b",0" } else { b"0" });
-        }
-        line.push(b'\n');
+    fn new(classes: usize, layout: Layout) -> Self {
+        let (line, offset) = layout.binary_row_template(classes);
         RowWriter {
+            layout,
             line,
+            offset,
             set: Vec::new(),
         }
     }
@@ -159,12 +183,12 @@ impl RowWriter {
         columns: impl Iterator<Item = usize>,
     ) -> std::io::Result<()> {
         for column in columns {
-            self.line[2 * column] = b'1';
+            self.line[self.offset + 2 * column] = b'1';
             self.set.push(column);
         }
-        let result = out.write_bytes(&self.line);
+        let result = out.write_row(&self.layout, &self.line);
         for column in self.set.drain(..) {
-            self.line[2 * column] = b'0';
+            self.line[self.offset + 2 * column] = b'0';
         }
         result
     }
@@ -198,6 +222,7 @@ fn binarize_with_classes(
     classes: &[String],
     unknown: Unknown,
     header: bool,
+    layout: Layout,
     out: &mut Output,
 ) -> anyhow::Result<()> {
     let index: HashMap<&str, usize> = classes
@@ -206,7 +231,7 @@ fn binarize_with_classes(
         .map(|(i, c)| (c.as_str(), i))
         .collect();
     let mut unknown_labels = BTreeSet::new();
-    let mut row = RowWriter::new(classes.len());
+    let mut row = RowWriter::new(classes.len(), layout);
     let mut sample = Sample::default();
     let mut columns = Vec::new();
     if header {
@@ -319,6 +344,7 @@ fn transform(
     reader: &mut LabelReader,
     fitted: &Fitted,
     header: bool,
+    layout: Layout,
     out: &mut Output,
 ) -> anyhow::Result<()> {
     let file = reader.file().to_owned();
@@ -328,7 +354,7 @@ fn transform(
     if header {
         write_header(out, &vocabulary.sorted_names())?;
     }
-    let mut row = RowWriter::new(vocabulary.names.len());
+    let mut row = RowWriter::new(vocabulary.names.len(), layout);
     let mut columns = Vec::new();
     let mut sample = Sample::default();
     let mut samples = 0;
@@ -352,6 +378,7 @@ fn transform(
 fn binarize_fitted_in_memory(
     reader: &mut LabelReader,
     header: bool,
+    layout: Layout,
     out: &mut Output,
 ) -> anyhow::Result<()> {
     let mut vocabulary = Vocabulary::default();
@@ -369,7 +396,7 @@ fn binarize_fitted_in_memory(
     if header {
         write_header(out, &vocabulary.sorted_names())?;
     }
-    let mut row = RowWriter::new(vocabulary.names.len());
+    let mut row = RowWriter::new(vocabulary.names.len(), layout);
     let mut start = 0;
     for &end in &ends {
         row.write(

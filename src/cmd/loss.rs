@@ -27,7 +27,7 @@ use crate::input::{
 use crate::loss::{
     self, Accumulator, Asymmetric, ExactSum, Focal, Kind, Loss, Missing, Reduction, RowWeights,
 };
-use crate::output::Output;
+use crate::output::{Layout, Output, OutputFormat};
 
 /// Bytes of LOGITS per job: large enough to make handing a job over cheap,
 /// small enough to keep memory flat.
@@ -104,6 +104,14 @@ pub struct Args {
     /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
+
+    /// Layout of the output: csv, tsv, json (a number, array or array of arrays) or jsonl.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Csv)]
+    pub output_format: OutputFormat,
+
+    /// Print N significant digits (like printf's %.Ng) instead of the shortest round-trip form.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
+    pub precision: Option<u8>,
 
     /// Write to FILE instead of stdout; FILE is replaced only if the command succeeds.
     #[arg(short, long, value_name = "FILE")]
@@ -382,8 +390,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         })
         .with_label_smoothing(args.label_smoothing.unwrap_or(0.0))
         .with_ignore(args.ignore_value.map(Missing));
+    let layout = Layout {
+        format: args.output_format,
+        precision: args.precision.map(usize::from),
+    };
     let kernel = Kernel {
         loss,
+        layout,
         reduction,
         cols,
         x_info: readers.logits.info().clone(),
@@ -400,10 +413,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         run_parallel(&kernel, threads, &mut readers, &mut out, &mut accumulator)?;
     }
     match reduction {
-        Reduction::Mean => out.write_values(&[accumulator.mean()])?,
-        Reduction::Sum => out.write_values(&[accumulator.sum()])?,
-        Reduction::Class => out.write_values(&accumulator.class_means())?,
-        Reduction::None | Reduction::Row => {}
+        Reduction::Mean => out.write_bytes(&layout.single_line(&[accumulator.mean()], false))?,
+        Reduction::Sum => out.write_bytes(&layout.single_line(&[accumulator.sum()], false))?,
+        Reduction::Class => {
+            out.write_bytes(&layout.single_line(&accumulator.class_means(), true))?
+        }
+        Reduction::None | Reduction::Row => out.write_bytes(layout.rows_end())?,
     }
     out.finish()?;
     Ok(())
@@ -663,6 +678,7 @@ fn cut_weights(readers: &mut Readers, rows: ChunkLimit, job: &mut Job) -> Result
 /// What every thread shares: the loss, the shape, and how to parse.
 struct Kernel {
     loss: Loss,
+    layout: Layout,
     reduction: Reduction,
     cols: usize,
     x_info: MatrixInfo,
@@ -767,19 +783,15 @@ impl<'k> Worker<'k> {
             let losses = &mut self.element_losses;
             k.loss
                 .element_losses_weighted(x, y, row_weights, &mut self.scratch, losses);
+            // The row's index in the output (JSON separates rows).
+            let index = job.x.first_row() + paired - 1;
             match k.reduction {
                 Reduction::None if !k.loss.kind().per_sample() => {
-                    for (j, &l) in losses.iter().enumerate() {
-                        if j > 0 {
-                            text.push(b',');
-                        }
-                        write_f64(text, l);
-                    }
-                    text.push(b'\n');
+                    k.layout.matrix_row(text, losses, index)
                 }
                 Reduction::None | Reduction::Row => {
-                    write_f64(text, k.loss.sample_loss(losses, y));
-                    text.push(b'\n');
+                    k.layout
+                        .column_row(text, k.loss.sample_loss(losses, y), index)
                 }
                 Reduction::Mean | Reduction::Sum | Reduction::Class => {
                     self.accumulator.add_row(losses, y)

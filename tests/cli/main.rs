@@ -4,6 +4,7 @@ mod bad_input;
 mod binarize;
 mod completions;
 mod extended;
+mod formats;
 mod fuzz_regressions;
 mod golden;
 mod harness;
