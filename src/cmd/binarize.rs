@@ -16,7 +16,9 @@ use clap::ValueEnum;
 use clap::error::ErrorKind;
 
 use crate::error::InputError;
-use crate::input::{Format, LabelLayout, LabelReader, Sample, Source};
+use crate::input::{
+    ChunkLimit, Domain, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
+};
 use crate::output::{Layout, Output, OutputFormat};
 
 #[derive(Debug, clap::Args)]
@@ -33,6 +35,14 @@ pub struct Args {
     /// Fix the columns and their order, like scikit-learn's `classes=` (comma-separated).
     #[arg(long, value_name = "A,B,…", value_parser = parse_classes)]
     pub classes: Option<ClassList>,
+
+    /// Like --classes, from a file of one class per line (e.g. written by --save-classes).
+    #[arg(long, value_name = "FILE", conflicts_with = "classes")]
+    pub classes_file: Option<PathBuf>,
+
+    /// Also write the classes, one per line in column order, to FILE (for --classes-file).
+    #[arg(long, value_name = "FILE")]
+    pub save_classes: Option<PathBuf>,
 
     /// What to do with a label that is not in --classes.
     #[arg(long, value_enum, default_value_t = Unknown::Warn)]
@@ -57,6 +67,23 @@ pub struct Args {
     /// Print the class names as a first line.
     #[arg(long)]
     pub header: bool,
+
+    /// The other way (inverse_transform): read a 0/1 matrix, print each sample's labels.
+    #[arg(long, conflicts_with_all = ["unknown", "column", "header"])]
+    pub inverse: bool,
+
+    /// With --inverse: values >= T count as 1 (probabilities), instead of requiring 0 or 1.
+    #[arg(
+        long,
+        value_name = "T",
+        requires = "inverse",
+        allow_hyphen_values = true
+    )]
+    pub threshold: Option<f64>,
+
+    /// With --inverse --threshold: the matrix holds logits; a sigmoid is applied first.
+    #[arg(long, requires = "threshold")]
+    pub logits: bool,
 }
 
 const EXAMPLES: &str = "\
@@ -64,6 +91,9 @@ Examples:
   mlloss binarize labels.csv
   mlloss binarize --classes cat,dog,bird --unknown error labels.csv
   mlloss binarize --column genres --sep '|' movies.csv
+  mlloss binarize --save-classes classes.txt train.csv > train-targets.csv
+  mlloss binarize --classes-file classes.txt --unknown ignore test.csv > test-targets.csv
+  mlloss binarize --inverse --classes a,b,c --threshold 0.5 probabilities.csv
   mlloss binarize --classes a,b,c labels.csv | mlloss loss --kind mlsm logits.csv -";
 
 /// What to do with a label that is not in --classes.
@@ -108,7 +138,7 @@ fn usage_error(kind: ErrorKind, message: &str) -> anyhow::Error {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if args.unknown != Unknown::Warn && args.classes.is_none() {
+    if args.unknown != Unknown::Warn && args.classes.is_none() && args.classes_file.is_none() {
         return Err(usage_error(
             ErrorKind::MissingRequiredArgument,
             "--unknown needs --classes: without it every label is a class",
@@ -119,6 +149,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ErrorKind::ArgumentConflict,
             "--header applies to csv and tsv output (JSON rows are numbers only)",
         ));
+    }
+    if args.inverse {
+        return run_inverse(&args);
     }
     let output_layout = Layout {
         format: args.output_format,
@@ -131,16 +164,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let format = Format::detect(&source, args.format);
     let mut reader = LabelReader::open(&source, format, &layout)?;
+    let given = match (&args.classes, &args.classes_file) {
+        (Some(ClassList(classes)), _) => Some(classes.clone()),
+        (None, Some(path)) => Some(read_classes_file(path)?),
+        (None, None) => None,
+    };
     let mut out = Output::to(args.output.as_deref())?;
-    match &args.classes {
-        Some(ClassList(classes)) => binarize_with_classes(
-            &mut reader,
-            classes,
-            args.unknown,
-            args.header,
-            output_layout,
-            &mut out,
-        )?,
+    let classes = match given {
+        Some(classes) => {
+            binarize_with_classes(
+                &mut reader,
+                &classes,
+                args.unknown,
+                args.header,
+                output_layout,
+                &mut out,
+            )?;
+            classes
+        }
         // A regular file can be read twice: once for the classes, once for
         // the rows, in memory that does not grow with the rows.
         None if source.is_regular_file() => {
@@ -149,9 +190,198 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             transform(&mut reader, &classes, args.header, output_layout, &mut out)?
         }
         None => binarize_fitted_in_memory(&mut reader, args.header, output_layout, &mut out)?,
-    }
+    };
     out.end_rows(&output_layout)?;
+    if let Some(path) = &args.save_classes {
+        save_classes(path, &classes)?;
+    }
     out.finish()?;
+    Ok(())
+}
+
+/// `--inverse`: scikit-learn's `inverse_transform`. Each row of the 0/1
+/// matrix (or of probabilities with `--threshold`, or logits with
+/// `--logits`) becomes the sample's labels in class order: one CSV line of
+/// them (empty for none), or one field joined by `--sep`. Class names come
+/// from `--classes`/`--classes-file`, else from the matrix's header row.
+fn run_inverse(args: &Args) -> anyhow::Result<()> {
+    let source = Source::from_arg(&args.file);
+    let domain = match args.threshold {
+        None => Domain::INDICATOR,
+        Some(_) => Domain::FINITE,
+    };
+    let mut reader = MatrixReader::open(&source, Format::detect(&source, args.format), domain)?;
+    let classes = match (&args.classes, &args.classes_file) {
+        (Some(ClassList(classes)), _) => classes.clone(),
+        (None, Some(path)) => read_classes_file(path)?,
+        (None, None) => match reader.header_names() {
+            Some(names) => names.to_vec(),
+            None => {
+                return Err(usage_error(
+                    ErrorKind::MissingRequiredArgument,
+                    "--inverse needs the class names: --classes, --classes-file, or a header row in FILE",
+                ));
+            }
+        },
+    };
+    let is_one = |v: f64| match args.threshold {
+        None => v == 1.0,
+        Some(t) if args.logits => 1.0 / (1.0 + (-v).exp()) >= t,
+        Some(t) => v >= t,
+    };
+    let format = args.output_format;
+    let mut out = Output::to(args.output.as_deref())?;
+    let mut chunk = RowChunk::default();
+    let mut labels: Vec<&str> = Vec::new();
+    let mut line = Vec::new();
+    let mut index = 0u64;
+    loop {
+        reader.next_chunk(ChunkLimit::Bytes(1 << 20), &mut chunk)?;
+        if chunk.row_count() == 0 {
+            break;
+        }
+        // The first row is checked against the classes below, with its own message.
+        let mut rows = chunk.rows(reader.info(), (index > 0).then_some(classes.len()));
+        while let Some((values, row_line)) = rows.next_row()? {
+            if index == 0 && values.len() != classes.len() {
+                let what = format!(
+                    "{}, but there are {}",
+                    crate::input::count(values.len(), "column"),
+                    if classes.len() == 1 {
+                        "1 class".to_owned()
+                    } else {
+                        format!("{} classes", classes.len())
+                    }
+                );
+                return Err(InputError::new(reader.file(), what)
+                    .at_line_if_known(row_line)
+                    .into());
+            }
+            labels.clear();
+            labels.extend(
+                values
+                    .iter()
+                    .zip(&classes)
+                    .filter(|&(&v, _)| is_one(v))
+                    .map(|(_, c)| c.as_str()),
+            );
+            line.clear();
+            write_labels(&mut line, &labels, args.sep.as_deref(), format, index);
+            out.write_bytes(&line)?;
+            index += 1;
+        }
+    }
+    if format == OutputFormat::Json {
+        out.write_bytes(if index == 0 { b"[]\n" } else { b"]\n" })?;
+    }
+    if let Some(path) = &args.save_classes {
+        save_classes(path, &classes)?;
+    }
+    out.finish()?;
+    Ok(())
+}
+
+/// One sample's labels: CSV/TSV fields (quoted where needed), or one field
+/// joined by `sep`; JSON: an array of strings (of one string with `sep`).
+fn write_labels(
+    line: &mut Vec<u8>,
+    labels: &[&str],
+    sep: Option<&str>,
+    format: OutputFormat,
+    index: u64,
+) {
+    let joined;
+    let fields: &[&str] = match sep {
+        Some(sep) if !labels.is_empty() => {
+            joined = [labels.join(sep)];
+            &[joined[0].as_str()]
+        }
+        _ => labels,
+    };
+    match format {
+        OutputFormat::Csv | OutputFormat::Tsv => {
+            let delimiter = if format == OutputFormat::Tsv {
+                '\t'
+            } else {
+                ','
+            };
+            for (i, field) in fields.iter().enumerate() {
+                if i > 0 {
+                    line.push(delimiter as u8);
+                }
+                write_field(line, field, delimiter);
+            }
+            line.push(b'\n');
+        }
+        OutputFormat::Json | OutputFormat::Jsonl => {
+            if format == OutputFormat::Json {
+                line.extend_from_slice(if index == 0 { b"[" } else { b",\n" });
+            }
+            let array = serde_json::to_string(fields).expect("strings serialise");
+            line.extend_from_slice(array.as_bytes());
+            if format == OutputFormat::Jsonl {
+                line.push(b'\n');
+            }
+        }
+    }
+}
+
+/// A CSV/TSV field, quoted when it holds the delimiter, a quote or a line break.
+fn write_field(line: &mut Vec<u8>, field: &str, delimiter: char) {
+    if field.contains([delimiter, '"', '\n', '\r']) {
+        line.push(b'"');
+        line.extend_from_slice(field.replace('"', "\"\"").as_bytes());
+        line.push(b'"');
+    } else {
+        line.extend_from_slice(field.as_bytes());
+    }
+}
+
+/// `--classes-file`: one class per line (a `\r\n` line end is fine);
+/// surrounding spaces are trimmed as in --classes; an empty line or a
+/// class named twice is an error at its line.
+pub fn read_classes_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let source = Source::from_arg(path);
+    let name = source.name();
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut *source.open()?, &mut text)
+        .map_err(|e| crate::input::read_error(&name, &e))?;
+    let text = std::str::from_utf8(&text)
+        .map_err(|_| InputError::new(&name, "invalid UTF-8 in a class name"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut seen = BTreeSet::new();
+    let mut classes = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let class = line.trim();
+        let at = |what: &str| InputError::new(&name, what).at(i as u64 + 1, None);
+        if class.is_empty() {
+            return Err(at("empty class name").into());
+        }
+        if !seen.insert(class) {
+            return Err(at("class named twice").text(class.as_bytes()).into());
+        }
+        classes.push(class.to_owned());
+    }
+    if classes.is_empty() {
+        return Err(InputError::new(&name, "no classes").into());
+    }
+    Ok(classes)
+}
+
+/// `--save-classes`: the classes one per line, replacing FILE atomically.
+fn save_classes(path: &std::path::Path, classes: &[String]) -> anyhow::Result<()> {
+    if let Some(bad) = classes.iter().find(|c| c.contains(['\n', '\r'])) {
+        anyhow::bail!(
+            "--save-classes: class {} holds a line break and cannot be written one per line",
+            python_str_repr(bad)
+        );
+    }
+    let mut file = Output::to(Some(path))?;
+    for class in classes {
+        file.write_bytes(class.as_bytes())?;
+        file.write_bytes(b"\n")?;
+    }
+    file.finish()?;
     Ok(())
 }
 
@@ -346,7 +576,7 @@ fn transform(
     header: bool,
     layout: Layout,
     out: &mut Output,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     let file = reader.file().to_owned();
     let changed = || InputError::new(&file, "changed while being read (it is read twice)");
     let vocabulary = &fitted.vocabulary;
@@ -370,7 +600,7 @@ fn transform(
     if samples != fitted.samples {
         return Err(changed().into());
     }
-    Ok(())
+    Ok(vocabulary.sorted_names())
 }
 
 /// Stdin or a pipe, which can be read only once: each sample is kept as its
@@ -380,7 +610,7 @@ fn binarize_fitted_in_memory(
     header: bool,
     layout: Layout,
     out: &mut Output,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     let mut vocabulary = Vocabulary::default();
     // Every sample's label ids back to back; `ends[i]` is where sample i ends.
     let mut labels: Vec<u32> = Vec::new();
@@ -405,7 +635,7 @@ fn binarize_fitted_in_memory(
         )?;
         start = end;
     }
-    Ok(())
+    Ok(vocabulary.sorted_names())
 }
 
 /// The column order scikit-learn gives: numeric when every label is a number

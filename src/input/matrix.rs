@@ -220,6 +220,8 @@ pub struct MatrixReader {
     /// Bytes per row so far, to size reads when cutting by rows.
     bytes_cut: u64,
     header_width: Option<usize>,
+    /// The header's fields (CSV/TSV), unquoted.
+    header_names: Vec<String>,
     /// A JSON document's values.
     json_values: Vec<f64>,
 }
@@ -301,6 +303,7 @@ impl MatrixReader {
             rows_cut: 0,
             bytes_cut: 0,
             header_width: None,
+            header_names: Vec::new(),
             json_values: Vec::new(),
         };
         match format {
@@ -322,6 +325,11 @@ impl MatrixReader {
     /// The number of fields of the header line, if the input has one.
     pub fn header_width(&self) -> Option<usize> {
         self.header_width
+    }
+
+    /// The header line's names, if the input has one.
+    pub fn header_names(&self) -> Option<&[String]> {
+        self.header_width.map(|_| &self.header_names[..])
     }
 
     fn read_json(&mut self) -> Result<(), InputError> {
@@ -391,6 +399,9 @@ impl MatrixReader {
         let header = records.next_record()? && is_header(&records);
         let skip = if header {
             self.header_width = Some(records.field_count());
+            self.header_names = (0..records.field_count())
+                .map(|i| String::from_utf8_lossy(records.field(i).trim_ascii()).into_owned())
+                .collect();
             self.next_line += memchr::memchr_iter(b'\n', &text[..end]).count() as u64;
             end
         } else {

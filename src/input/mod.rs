@@ -207,8 +207,8 @@ pub enum Range {
     Any,
     /// [0, 1], with what to say about a value outside it.
     UnitInterval(&'static str),
-    /// 0 or 1.
-    Binary,
+    /// 0 or 1, with what to say about another value.
+    Binary(&'static str),
 }
 
 impl Domain {
@@ -228,9 +228,14 @@ impl Domain {
         range: Range::UnitInterval("probability outside [0, 1]"),
         ..Domain::FINITE
     };
+    /// 0 or 1 (binarize --inverse's matrix).
+    pub const INDICATOR: Domain = Domain {
+        range: Range::Binary("not 0 or 1 (--threshold T reads probabilities)"),
+        ..Domain::FINITE
+    };
     /// 0 or 1 (multilabel-margin's targets).
     pub const BINARY: Domain = Domain {
-        range: Range::Binary,
+        range: Range::Binary("target is not 0 or 1"),
         ..Domain::FINITE
     };
 
@@ -258,7 +263,7 @@ impl Domain {
         match self.range {
             Range::Any => None,
             Range::UnitInterval(what) => (!(0.0..=1.0).contains(&value)).then_some(what),
-            Range::Binary => (value != 0.0 && value != 1.0).then_some("target is not 0 or 1"),
+            Range::Binary(what) => (value != 0.0 && value != 1.0).then_some(what),
         }
     }
 }

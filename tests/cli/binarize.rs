@@ -190,3 +190,153 @@ fn file_and_stdin_give_the_same_matrix() {
     assert_eq!(from_file, from_stdin);
     assert_eq!(from_file.lines().count(), 5001);
 }
+
+/// Train and test files share columns through a saved vocabulary.
+#[test]
+fn saved_classes_give_test_files_the_training_columns() {
+    let dir = Workdir::new();
+    dir.write("train.csv", "b,a\nc\n")
+        .write("test.csv", "a,d\nc\n");
+    let train = dir.run(&["binarize", "--save-classes", "classes.txt", "train.csv"]);
+    assert_eq!(crate::harness::success(&train), "1,1,0\n0,0,1\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path("classes.txt")).unwrap(),
+        "a\nb\nc\n"
+    );
+    let test = dir.run(&[
+        "binarize",
+        "--classes-file",
+        "classes.txt",
+        "--unknown",
+        "ignore",
+        "test.csv",
+    ]);
+    assert_eq!(crate::harness::success(&test), "1,0,0\n0,0,1\n");
+    // The same as --classes, and --save-classes with --classes writes them as given.
+    let given = dir.run(&[
+        "binarize",
+        "--classes",
+        "c,a",
+        "--save-classes",
+        "given.txt",
+        "test.csv",
+    ]);
+    assert_eq!(crate::harness::success(&given), "0,1\n1,0\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path("given.txt")).unwrap(),
+        "c\na\n"
+    );
+    // Bad vocabulary files name the line.
+    for (text, message) in [
+        ("a\n\nb\n", "bad.txt:2: empty class name"),
+        ("a\nb\na\n", "bad.txt:3: class named twice (\"a\")"),
+        ("", "bad.txt: no classes"),
+    ] {
+        dir.write("bad.txt", text);
+        let out = dir.run(&["binarize", "--classes-file", "bad.txt", "test.csv"]);
+        assert_eq!(out.status.code(), Some(1), "{text:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(message),
+            "{text:?}"
+        );
+    }
+    let both = dir.run(&[
+        "binarize",
+        "--classes",
+        "a",
+        "--classes-file",
+        "classes.txt",
+        "test.csv",
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+}
+
+/// `--inverse` undoes binarize (scikit-learn's inverse_transform): labels in
+/// class order, an empty line for a sample without labels.
+#[test]
+fn inverse_undoes_binarize() {
+    let dir = Workdir::new();
+    dir.write("labels.csv", "dog,cat\n\nbird\ncat,bird,dog\n");
+    let matrix = crate::harness::success(&dir.run(&["binarize", "--header", "labels.csv"]));
+    dir.write("matrix.csv", &matrix);
+    let back = crate::harness::success(&dir.run(&["binarize", "--inverse", "matrix.csv"]));
+    assert_eq!(back, "cat,dog\n\nbird\nbird,cat,dog\n");
+    // Names from --classes instead of a header; --sep joins them into one field.
+    dir.write("plain.csv", "1,0,1\n0,0,0\n");
+    let joined = dir.run(&[
+        "binarize",
+        "--inverse",
+        "--classes",
+        "a,b,c",
+        "--sep",
+        "|",
+        "plain.csv",
+    ]);
+    assert_eq!(crate::harness::success(&joined), "a|c\n\n");
+    let jsonl = dir.run(&[
+        "binarize",
+        "--inverse",
+        "--classes",
+        "a,b,c",
+        "--output-format",
+        "jsonl",
+        "plain.csv",
+    ]);
+    assert_eq!(crate::harness::success(&jsonl), "[\"a\",\"c\"]\n[]\n");
+    // A name with a comma is quoted, so that the line reads back as its labels.
+    dir.write("quoted.csv", "\"x,1\",y\n1,1\n");
+    let quoted = dir.run(&["binarize", "--inverse", "quoted.csv"]);
+    assert_eq!(crate::harness::success(&quoted), "\"x,1\",y\n");
+}
+
+#[test]
+fn inverse_thresholds_probabilities_and_logits() {
+    let dir = Workdir::new();
+    dir.write("p.csv", "0.9,0.2,0.5\n0.1,0.7,0.49\n");
+    let args = [
+        "binarize",
+        "--inverse",
+        "--classes",
+        "x,y,z",
+        "--threshold",
+        "0.5",
+        "p.csv",
+    ];
+    assert_eq!(crate::harness::success(&dir.run(&args)), "x,z\ny\n");
+    dir.write("l.csv", "2,-1,0\n");
+    let args = [
+        "binarize",
+        "--inverse",
+        "--classes",
+        "x,y,z",
+        "--threshold",
+        "0.5",
+        "--logits",
+        "l.csv",
+    ];
+    assert_eq!(crate::harness::success(&dir.run(&args)), "x,z\n");
+    // Without --threshold, anything but 0 and 1 is an error at its place.
+    let out = dir.run(&["binarize", "--inverse", "--classes", "x,y,z", "p.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("p.csv:1:1: not 0 or 1 (--threshold T reads probabilities) (\"0.9\")"),
+        "{stderr}"
+    );
+    // Class names are needed, and must match the width.
+    dir.write("m.csv", "1,0\n");
+    assert_eq!(
+        dir.run(&["binarize", "--inverse", "m.csv"]).status.code(),
+        Some(2)
+    );
+    let out = dir.run(&["binarize", "--inverse", "--classes", "a,b,c", "m.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("m.csv:1: 2 columns, but there are 3 classes")
+    );
+    assert_eq!(
+        dir.run(&["binarize", "--logits", "m.csv"]).status.code(),
+        Some(2)
+    );
+}
