@@ -210,7 +210,10 @@ fn run_inverse(args: &Args) -> anyhow::Result<()> {
         None => Domain::INDICATOR,
         Some(_) => Domain::FINITE,
     };
-    let mut reader = MatrixReader::open(&source, Format::detect(&source, args.format), domain)?;
+    // Without --classes the names must be in the first line, numbers or not.
+    let names_in_file = args.classes.is_none() && args.classes_file.is_none();
+    let format = Format::detect(&source, args.format);
+    let mut reader = MatrixReader::open_with_header(&source, format, domain, names_in_file)?;
     let classes = match (&args.classes, &args.classes_file) {
         (Some(ClassList(classes)), _) => classes.clone(),
         (None, Some(path)) => read_classes_file(path)?,

@@ -287,6 +287,17 @@ impl RowScanner {
 
 impl MatrixReader {
     pub fn open(source: &Source, format: Format, domain: Domain) -> Result<Self, InputError> {
+        Self::open_with_header(source, format, domain, false)
+    }
+
+    /// `open`, but with `header` the first CSV/TSV line is a header
+    /// whatever it holds (class names that are numbers, say).
+    pub fn open_with_header(
+        source: &Source,
+        format: Format,
+        domain: Domain,
+        header: bool,
+    ) -> Result<Self, InputError> {
         let mut reader = MatrixReader {
             info: MatrixInfo {
                 file: source.name().into(),
@@ -308,7 +319,7 @@ impl MatrixReader {
         };
         match format {
             Format::Json => reader.read_json()?,
-            Format::Csv | Format::Tsv => reader.skip_bom_and_header()?,
+            Format::Csv | Format::Tsv => reader.skip_bom_and_header(header)?,
             Format::Jsonl => {}
         }
         Ok(reader)
@@ -373,7 +384,7 @@ impl MatrixReader {
         Ok(n > 0)
     }
 
-    fn skip_bom_and_header(&mut self) -> Result<(), InputError> {
+    fn skip_bom_and_header(&mut self, force: bool) -> Result<(), InputError> {
         let mut text = std::mem::take(&mut self.leftover);
         let mut scanner = RowScanner::new(&self.info);
         let end = loop {
@@ -396,7 +407,7 @@ impl MatrixReader {
             self.info.format.delimiter(),
             1,
         );
-        let header = records.next_record()? && is_header(&records);
+        let header = records.next_record()? && (force || is_header(&records));
         let skip = if header {
             self.header_width = Some(records.field_count());
             self.header_names = (0..records.field_count())

@@ -261,6 +261,12 @@ fn inverse_undoes_binarize() {
     dir.write("matrix.csv", &matrix);
     let back = crate::harness::success(&dir.run(&["binarize", "--inverse", "matrix.csv"]));
     assert_eq!(back, "cat,dog\n\nbird\nbird,cat,dog\n");
+    // Without --classes the first line holds the names, even numbers.
+    dir.write("numbers.csv", "1,2\n3\n1,3\n");
+    let matrix = crate::harness::success(&dir.run(&["binarize", "--header", "numbers.csv"]));
+    dir.write("matrix.csv", &matrix);
+    let back = crate::harness::success(&dir.run(&["binarize", "--inverse", "matrix.csv"]));
+    assert_eq!(back, "1,2\n3\n1,3\n");
     // Names from --classes instead of a header; --sep joins them into one field.
     dir.write("plain.csv", "1,0,1\n0,0,0\n");
     let joined = dir.run(&[
@@ -324,9 +330,9 @@ fn inverse_thresholds_probabilities_and_logits() {
         "{stderr}"
     );
     // Class names are needed, and must match the width.
-    dir.write("m.csv", "1,0\n");
+    dir.write("m.csv", "1,0\n").write("m.json", "[[1,0]]");
     assert_eq!(
-        dir.run(&["binarize", "--inverse", "m.csv"]).status.code(),
+        dir.run(&["binarize", "--inverse", "m.json"]).status.code(),
         Some(2)
     );
     let out = dir.run(&["binarize", "--inverse", "--classes", "a,b,c", "m.csv"]);
