@@ -24,6 +24,8 @@ pub enum Command {
     Binarize(cmd::binarize::Args),
     /// Compute a multi-label loss (BCEWithLogitsLoss, MultiLabelSoftMarginLoss, focal, …) from files.
     Loss(cmd::loss::Args),
+    /// Combine the `loss --partial` states of sharded runs into the unsharded result.
+    Merge(cmd::merge::Args),
     /// Write a shell completion script to stdout.
     Completions(cmd::completions::CompletionsArgs),
     /// Write the manual page (roff) to stdout.
@@ -35,6 +37,7 @@ impl Cli {
         match self.command {
             Command::Binarize(args) => cmd::binarize::run(args),
             Command::Loss(args) => cmd::loss::run(args),
+            Command::Merge(args) => cmd::merge::run(args),
             Command::Completions(args) => cmd::completions::completions(args),
             Command::Man(args) => cmd::completions::man(args),
         }

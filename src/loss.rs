@@ -787,6 +787,56 @@ impl ExactSum {
     }
 }
 
+impl ExactSum {
+    /// The sum as exact f64 terms: each carried 32-bit digit times its
+    /// power of two (32 bits fit a double exactly), the largest first.
+    pub fn to_terms(&self) -> Terms {
+        let special = self.special.map(|v| {
+            if v.is_nan() {
+                "nan".to_owned()
+            } else if v > 0.0 {
+                "inf".to_owned()
+            } else {
+                "-inf".to_owned()
+            }
+        });
+        let mut limbs = self.limbs.clone();
+        carry(&mut limbs);
+        // Carried, a negative sum is all digits below a -1 on top: take the
+        // magnitude's digits instead, and negate the terms.
+        let negative = limbs[LIMBS - 1] < 0;
+        if negative {
+            for limb in limbs.iter_mut() {
+                *limb = -*limb;
+            }
+            carry(&mut limbs);
+        }
+        let sign = if negative { -1.0 } else { 1.0 };
+        let terms = limbs
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|&(_, &l)| l != 0)
+            .map(|(i, &l)| sign * scale_by_power_of_two(l as f64, 32 * i as i32 - 1074))
+            .collect();
+        Terms { terms, special }
+    }
+
+    /// The sum of `terms`, exactly.
+    pub fn from_terms(terms: &Terms) -> ExactSum {
+        let mut sum = ExactSum::default();
+        for &t in &terms.terms {
+            sum.add(t);
+        }
+        sum.special = terms.special.as_deref().map(|s| match s {
+            "inf" => f64::INFINITY,
+            "-inf" => f64::NEG_INFINITY,
+            _ => f64::NAN,
+        });
+        sum
+    }
+}
+
 fn carry(limbs: &mut [i64; LIMBS]) {
     for i in 0..LIMBS - 1 {
         let c = limbs[i] >> 32;
@@ -944,14 +994,60 @@ impl Accumulator {
             .iter()
             .enumerate()
             .map(|(j, s)| {
-                let count = match self.ignore {
-                    None => self.rows,
-                    Some(_) => self.per_class_observed[j],
-                };
+                let count = self.per_class_observed.get(j).copied().unwrap_or(self.rows);
                 s.value() / count as f64
             })
             .collect()
     }
+
+    /// The whole state as plain numbers, for `--partial`: every exact sum
+    /// as its terms (f64 values whose exact sum it is), and the counts.
+    pub fn to_partial(&self) -> Partial {
+        let classes = self.per_class.len();
+        Partial {
+            rows: self.rows,
+            observed: self.observed,
+            total: self.total.to_terms(),
+            per_class: self.per_class.iter().map(ExactSum::to_terms).collect(),
+            per_class_observed: if self.per_class_observed.is_empty() {
+                vec![self.rows; classes]
+            } else {
+                self.per_class_observed.clone()
+            },
+        }
+    }
+
+    /// The state a [`Partial`] describes; `per_sample` as [`Kind::per_sample`].
+    pub fn from_partial(per_sample: bool, partial: &Partial) -> Self {
+        let classes = partial.per_class.len();
+        let mut accumulator = Accumulator::new(&Loss::new(Kind::Bce, None, None), classes);
+        accumulator.per_sample = per_sample;
+        accumulator.rows = partial.rows;
+        accumulator.observed = partial.observed;
+        accumulator.total = ExactSum::from_terms(&partial.total);
+        accumulator.per_class = partial.per_class.iter().map(ExactSum::from_terms).collect();
+        accumulator.per_class_observed = partial.per_class_observed.clone();
+        accumulator
+    }
+}
+
+/// An [`Accumulator`]'s state in plain numbers (`mlloss loss --partial`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Partial {
+    pub rows: u64,
+    pub observed: u64,
+    pub total: Terms,
+    pub per_class: Vec<Terms>,
+    pub per_class_observed: Vec<u64>,
+}
+
+/// An exact sum as f64 terms, largest first, whose exact sum it is; a NaN
+/// or infinite total as `special` (JSON has no such numbers).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Terms {
+    pub terms: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special: Option<String>,
 }
 
 #[cfg(test)]
@@ -1135,6 +1231,33 @@ mod tests {
         total.add_row(&[1e16, 1.0, 1.0], &[0.0; 3]);
         total.add_row(&[-1e16, 0.5], &[0.0; 2]);
         assert_eq!(total.sum(), 2.5);
+    }
+
+    /// A state written as terms and read back merges exactly as the
+    /// original does: `--partial` and `merge` lose nothing.
+    #[test]
+    fn partial_states_round_trip_exactly() {
+        let loss = Loss::new(Kind::Bce, None, None);
+        let mut whole = Accumulator::new(&loss, 3);
+        let mut parts = [Accumulator::new(&loss, 3), Accumulator::new(&loss, 3)];
+        let rows = [
+            [1e16, 1.0, 1e-300],
+            [-1e16, 0.5, 3.0],
+            [0.1, 0.2, 0.3],
+            [7e-5, 1e300, 2.0],
+        ];
+        for (i, row) in rows.iter().enumerate() {
+            whole.add_row(row, &[0.0; 3]);
+            parts[i % 2].add_row(row, &[0.0; 3]);
+        }
+        let mut merged = Accumulator::from_partial(false, &parts[0].to_partial());
+        merged.merge(&Accumulator::from_partial(false, &parts[1].to_partial()));
+        assert_eq!(merged.sum(), whole.sum());
+        assert_eq!(merged.mean(), whole.mean());
+        assert_eq!(merged.class_means(), whole.class_means());
+        let json = serde_json::to_string(&whole.to_partial()).unwrap();
+        let back: Partial = serde_json::from_str(&json).unwrap();
+        assert_eq!(Accumulator::from_partial(false, &back).sum(), whole.sum());
     }
 
     #[test]

@@ -113,6 +113,10 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
     pub precision: Option<u8>,
 
+    /// Print the running totals as JSON for `mlloss merge` instead of a result (sharded runs).
+    #[arg(long, conflicts_with_all = ["output_format", "precision"])]
+    pub partial: bool,
+
     /// Write to FILE instead of stdout; FILE is replaced only if the command succeeds.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -397,7 +401,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let kernel = Kernel {
         loss,
         layout,
-        reduction,
+        // A partial state keeps every total, per class too.
+        reduction: if args.partial {
+            Reduction::Class
+        } else {
+            reduction
+        },
         cols,
         x_info: readers.logits.info().clone(),
         y_info: readers.targets.info().clone(),
@@ -412,6 +421,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !first.is_last {
         run_parallel(&kernel, threads, &mut readers, &mut out, &mut accumulator)?;
     }
+    if args.partial {
+        let state = PartialFile {
+            mlloss_partial: PARTIAL_VERSION,
+            loss: format!("{:?}", kernel.loss),
+            per_sample: kernel.loss.kind().per_sample(),
+            classes: cols,
+            state: accumulator.to_partial(),
+        };
+        let mut json = serde_json::to_vec(&state)?;
+        json.push(b'\n');
+        out.write_bytes(&json)?;
+        out.finish()?;
+        return Ok(());
+    }
     match reduction {
         Reduction::Mean => out.write_bytes(&layout.single_line(&[accumulator.mean()], false))?,
         Reduction::Sum => out.write_bytes(&layout.single_line(&[accumulator.sum()], false))?,
@@ -422,6 +445,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     out.finish()?;
     Ok(())
+}
+
+/// The format of `--partial` files; `merge` refuses others.
+pub const PARTIAL_VERSION: u32 = 1;
+
+/// What `mlloss loss --partial` prints and `mlloss merge` reads.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct PartialFile {
+    /// Always [`PARTIAL_VERSION`]; names the format too.
+    pub mlloss_partial: u32,
+    /// The loss and every parameter that shapes its values: only states of
+    /// the same loss can be merged.
+    pub loss: String,
+    pub per_sample: bool,
+    pub classes: usize,
+    pub state: loss::Partial,
 }
 
 /// The usage errors that the command line alone shows: options of other

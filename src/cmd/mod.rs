@@ -3,3 +3,4 @@
 pub mod binarize;
 pub mod completions;
 pub mod loss;
+pub mod merge;

@@ -94,7 +94,7 @@ fn io_reason(e: &io::Error) -> String {
     }
 }
 
-pub(crate) fn read_error(file: &str, e: &io::Error) -> InputError {
+pub fn read_error(file: &str, e: &io::Error) -> InputError {
     InputError::new(file, format!("cannot read: {}", io_reason(e)))
 }
 
@@ -279,7 +279,7 @@ pub fn count(n: usize, noun: &str) -> String {
 
 /// Turns a serde_json error into an InputError at its line and column;
 /// `line_base` is the file line of the JSON text's first line.
-pub(crate) fn json_error(file: &str, e: &serde_json::Error, line_base: u64) -> InputError {
+pub fn json_error(file: &str, e: &serde_json::Error, line_base: u64) -> InputError {
     let text = e.to_string();
     let what = match text.rfind(" at line ") {
         Some(i) => text[..i].to_owned(),

@@ -9,6 +9,7 @@ mod fuzz_regressions;
 mod golden;
 mod harness;
 mod loss;
+mod merge;
 mod output;
 mod properties;
 mod sums;

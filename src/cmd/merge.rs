@@ -1,0 +1,110 @@
+//! `mlloss merge`: combines the `--partial` states of sharded `loss` runs
+//! into the number the unsharded run prints. The states hold exact sums
+//! (as f64 terms) and counts, so the merge is exact whatever the shards.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use crate::cmd::loss::{PARTIAL_VERSION, PartialFile};
+use crate::error::InputError;
+use crate::input::{Source, read_error};
+use crate::loss::Accumulator;
+use crate::output::{Layout, Output, OutputFormat};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  mlloss loss --partial logits-1.csv targets-1.csv > part-1.json
+  mlloss merge --reduction mean part-*.json
+  split -l 100000 logits.csv x- && split -l 100000 targets.csv y- && \\
+    ls x-* | sed 's/^x-//' | xargs -P 2 -I{} sh -c 'mlloss loss --partial x-{} y-{} > part-{}.json' && \\
+    mlloss merge part-*.json")]
+pub struct Args {
+    /// States written by `mlloss loss --partial` (- for stdin, once).
+    #[arg(value_name = "PARTIAL", required = true)]
+    pub partials: Vec<PathBuf>,
+
+    /// The result to print from the merged totals.
+    #[arg(short, long, value_enum, default_value_t = MergeReduction::Mean)]
+    pub reduction: MergeReduction,
+
+    /// Layout of the output: csv, tsv, json or jsonl.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Csv)]
+    pub output_format: OutputFormat,
+
+    /// Print N significant digits (like printf's %.Ng) instead of the shortest round-trip form.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
+    pub precision: Option<u8>,
+
+    /// Write to FILE instead of stdout; FILE is replaced only if the command succeeds.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The reductions that totals can give (`none` and `row` are per row:
+/// concatenate the shards' outputs instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MergeReduction {
+    /// PyTorch's mean: one number.
+    Mean,
+    /// PyTorch's sum: one number.
+    Sum,
+    /// Mean over the samples of each class: C values on one line.
+    Class,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut merged: Option<(PartialFile, Accumulator, String)> = None;
+    for path in &args.partials {
+        let source = Source::from_arg(path);
+        let name = source.name();
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut *source.open()?, &mut text)
+            .map_err(|e| read_error(&name, &e))?;
+        let file: PartialFile =
+            serde_json::from_slice(&text).map_err(|e| crate::input::json_error(&name, &e, 1))?;
+        if file.mlloss_partial != PARTIAL_VERSION {
+            let what = format!(
+                "a partial state of format {}, but this mlloss reads format {PARTIAL_VERSION}",
+                file.mlloss_partial
+            );
+            return Err(InputError::new(&name, what).into());
+        }
+        let consistent = file.state.per_class.len() == file.classes
+            && file.state.per_class_observed.len() == file.classes;
+        if !consistent {
+            return Err(
+                InputError::new(&name, "inconsistent partial state (per-class sums)").into(),
+            );
+        }
+        let accumulator = Accumulator::from_partial(file.per_sample, &file.state);
+        match &mut merged {
+            None => merged = Some((file, accumulator, name)),
+            Some((first, total, first_name)) => {
+                if file.loss != first.loss || file.classes != first.classes {
+                    let what = format!(
+                        "computed with another loss or shape than {first_name}: {} with {} classes, not {} with {}",
+                        file.loss, file.classes, first.loss, first.classes
+                    );
+                    return Err(InputError::new(&name, what).into());
+                }
+                total.merge(&accumulator);
+            }
+        }
+    }
+    let (_, total, _) = merged.expect("clap requires one PARTIAL");
+    let layout = Layout {
+        format: args.output_format,
+        precision: args.precision.map(usize::from),
+    };
+    let line = match args.reduction {
+        MergeReduction::Mean => layout.single_line(&[total.mean()], false),
+        MergeReduction::Sum => layout.single_line(&[total.sum()], false),
+        MergeReduction::Class => layout.single_line(&total.class_means(), true),
+    };
+    let mut out = Output::to(args.output.as_deref())?;
+    out.write_bytes(&line)?;
+    out.finish()?;
+    Ok(())
+}
