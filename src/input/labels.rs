@@ -72,6 +72,12 @@ enum LabelBody {
 impl LabelReader {
     pub fn open(source: &Source, format: Format, layout: &LabelLayout) -> Result<Self, InputError> {
         let file = source.name();
+        if format == Format::Npy {
+            return Err(InputError::new(
+                &file,
+                "a .npy file holds numbers, not label lists (binarize --inverse reads a 0/1 matrix)",
+            ));
+        }
         let mut reader = source.open()?;
         if layout.column.is_some() && !matches!(format, Format::Csv | Format::Tsv) {
             return Err(InputError::new(
@@ -88,7 +94,7 @@ impl LabelReader {
                 };
                 LabelBody::Delimited { records, column }
             }
-            Format::Jsonl => LabelBody::JsonLines(JsonLines::new(reader)),
+            Format::Jsonl | Format::Npy => LabelBody::JsonLines(JsonLines::new(reader)),
             Format::Json => {
                 let text = read_all(&mut reader, &file)?;
                 let rows: Vec<Vec<serde_json::Value>> =

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 
 use super::csv::{QuoteState, RecordReader, is_header, parse_cell, parse_plain_record};
+use super::npy::NpyMatrix;
 use super::{Domain, Format, Source, count, json_error, read_all, read_error};
 use crate::error::InputError;
 
@@ -106,7 +107,7 @@ impl Rows<'_> {
         self.values.clear();
         let line =
             match info.format {
-                Format::Json => {
+                Format::Json | Format::Npy => {
                     let width = info.json_cols;
                     if self.row >= self.chunk.rows {
                         return Ok(None);
@@ -224,6 +225,8 @@ pub struct MatrixReader {
     header_names: Vec<String>,
     /// A JSON document's values.
     json_values: Vec<f64>,
+    /// A `.npy` file, read a chunk of rows at a time.
+    npy: Option<NpyMatrix>,
 }
 
 /// Finds row ends in text that starts at a row boundary.
@@ -305,7 +308,12 @@ impl MatrixReader {
                 domain,
                 json_cols: 0,
             },
-            reader: source.open_unbuffered()?,
+            // A .npy file is mapped (or stdin read whole) by NpyMatrix.
+            reader: if format == Format::Npy {
+                Box::new(std::io::empty())
+            } else {
+                source.open_unbuffered()?
+            },
             leftover: Vec::new(),
             eof: false,
             is_stream: !source.is_regular_file(),
@@ -315,9 +323,15 @@ impl MatrixReader {
             bytes_cut: 0,
             header_width: None,
             header_names: Vec::new(),
+            npy: None,
             json_values: Vec::new(),
         };
         match format {
+            Format::Npy => {
+                let npy = NpyMatrix::open(source)?;
+                reader.info.json_cols = npy.cols();
+                reader.npy = Some(npy);
+            }
             Format::Json => reader.read_json()?,
             Format::Csv | Format::Tsv => reader.skip_bom_and_header(header)?,
             Format::Jsonl => {}
@@ -435,6 +449,25 @@ impl MatrixReader {
         }
         chunk.first_row = self.rows_cut;
         chunk.first_line = self.next_line;
+        if let Some(npy) = &mut self.npy {
+            let first = self.rows_cut as usize;
+            let rows = match limit {
+                ChunkLimit::Rows(r) => r,
+                ChunkLimit::Bytes(b) => b.div_ceil(8 * npy.cols().max(1)),
+            }
+            .min(npy.rows() - first);
+            npy.fill_rows(
+                first,
+                rows,
+                self.info.domain,
+                &self.info.file,
+                &mut chunk.values,
+            )?;
+            chunk.rows = rows;
+            chunk.first_line = 0;
+            self.rows_cut += rows as u64;
+            return Ok(());
+        }
         if self.info.format == Format::Json {
             let cols = self.info.json_cols.max(1);
             let first = self.rows_cut as usize;

@@ -19,6 +19,7 @@ use crate::error::InputError;
 pub mod csv;
 pub mod labels;
 pub mod matrix;
+pub mod npy;
 
 pub use labels::{LabelLayout, LabelReader, Sample};
 pub use matrix::{ChunkLimit, MatrixInfo, MatrixReader, RowChunk, Rows};
@@ -110,6 +111,8 @@ pub enum Format {
     /// JSON Lines: one array per line.
     #[value(alias = "ndjson")]
     Jsonl,
+    /// NumPy's .npy (np.save): numbers or bools, 1-D or 2-D (numeric matrices only).
+    Npy,
 }
 
 impl Format {
@@ -130,6 +133,7 @@ impl Format {
             Some("tsv") | Some("tab") => Format::Tsv,
             Some("json") => Format::Json,
             Some("jsonl") | Some("ndjson") => Format::Jsonl,
+            Some("npy") => Format::Npy,
             _ => Format::Csv,
         }
     }

@@ -10,6 +10,7 @@ mod golden;
 mod harness;
 mod loss;
 mod merge;
+mod npy;
 mod output;
 mod properties;
 mod sums;

@@ -1,0 +1,341 @@
+//! NumPy `.npy` files, as `np.save` writes a model's outputs: float64,
+//! float32, signed and unsigned integer and bool dtypes, C or Fortran order,
+//! 1-D (one column) or 2-D.
+//!
+//! A file in the machine's byte order is memory-mapped and checked by
+//! ndarray-npy (`ViewNpyExt`: header, dtype, shape, order, length, and for
+//! bool every byte), then rows are converted to f64 from the mapped bytes
+//! as they are cut, so a large file is never read into memory. Other byte
+//! orders, and stdin, are read whole with `ReadNpyExt`.
+
+use std::fs::File;
+use std::io::Read;
+
+use memmap2::Mmap;
+use ndarray::{ArrayD, ArrayViewD};
+use ndarray_npy::{ReadNpyExt, ViewNpyExt};
+
+use super::{Domain, Source, count, read_error};
+use crate::error::InputError;
+use crate::format::f64_to_string;
+
+/// The element types mlloss reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dtype {
+    F64,
+    F32,
+    I64,
+    I32,
+    I16,
+    I8,
+    U64,
+    U32,
+    U16,
+    U8,
+    Bool,
+}
+
+impl Dtype {
+    fn size(self) -> usize {
+        match self {
+            Dtype::F64 | Dtype::I64 | Dtype::U64 => 8,
+            Dtype::F32 | Dtype::I32 | Dtype::U32 => 4,
+            Dtype::I16 | Dtype::U16 => 2,
+            Dtype::I8 | Dtype::U8 | Dtype::Bool => 1,
+        }
+    }
+
+    /// The element at the start of `b`, in the machine's byte order.
+    #[inline]
+    fn read(self, b: &[u8]) -> f64 {
+        let array = |n: usize| -> [u8; 8] {
+            let mut a = [0u8; 8];
+            a[..n].copy_from_slice(&b[..n]);
+            a
+        };
+        match self {
+            Dtype::F64 => f64::from_ne_bytes(array(8)),
+            Dtype::F32 => f64::from(f32::from_ne_bytes(array(4)[..4].try_into().unwrap())),
+            Dtype::I64 => i64::from_ne_bytes(array(8)) as f64,
+            Dtype::I32 => f64::from(i32::from_ne_bytes(array(4)[..4].try_into().unwrap())),
+            Dtype::I16 => f64::from(i16::from_ne_bytes([b[0], b[1]])),
+            Dtype::I8 => f64::from(b[0] as i8),
+            Dtype::U64 => u64::from_ne_bytes(array(8)) as f64,
+            Dtype::U32 => f64::from(u32::from_ne_bytes(array(4)[..4].try_into().unwrap())),
+            Dtype::U16 => f64::from(u16::from_ne_bytes([b[0], b[1]])),
+            Dtype::U8 | Dtype::Bool => f64::from(b[0]),
+        }
+    }
+}
+
+/// Where the numbers are.
+enum Storage {
+    /// The mapped file; the data are its last `rows × cols × size` bytes.
+    /// `released[s]` is how far stream `s` (the data for C order, each
+    /// column for Fortran order) has been handed back to the OS.
+    Mapped {
+        map: Mmap,
+        dtype: Dtype,
+        released: Vec<usize>,
+    },
+    /// Read whole and converted, in row-major order.
+    Owned(Vec<f64>),
+}
+
+/// A `.npy` matrix, read row by row.
+pub struct NpyMatrix {
+    storage: Storage,
+    rows: usize,
+    cols: usize,
+    /// Column-major data (`order='F'`).
+    fortran: bool,
+}
+
+/// Tries `$body` for each dtype until one fits.
+macro_rules! for_each_dtype {
+    ($body:ident) => {
+        $body!(f64, Dtype::F64);
+        $body!(f32, Dtype::F32);
+        $body!(i64, Dtype::I64);
+        $body!(i32, Dtype::I32);
+        $body!(i16, Dtype::I16);
+        $body!(i8, Dtype::I8);
+        $body!(u64, Dtype::U64);
+        $body!(u32, Dtype::U32);
+        $body!(u16, Dtype::U16);
+        $body!(u8, Dtype::U8);
+        $body!(bool, Dtype::Bool);
+    };
+}
+
+impl NpyMatrix {
+    pub fn open(source: &Source) -> Result<NpyMatrix, InputError> {
+        let name = source.name();
+        if let Source::Path(path) = source {
+            let file = File::open(path).map_err(|e| {
+                InputError::new(&name, format!("cannot open: {}", super::io_reason(&e)))
+            })?;
+            // SAFETY: the map is only read; mlloss does not write the file,
+            // and a file truncated by another process while mapped is the
+            // documented risk of every memory-mapped reader.
+            if let Ok(map) = unsafe { Mmap::map(&file) }
+                && let Some(matrix) = Self::view(map, &name)?
+            {
+                return Ok(matrix);
+            }
+            let mut bytes = Vec::new();
+            File::open(path)
+                .and_then(|mut f| f.read_to_end(&mut bytes))
+                .map_err(|e| read_error(&name, &e))?;
+            return Self::read_whole(&bytes, &name);
+        }
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| read_error(&name, &e))?;
+        Self::read_whole(&bytes, &name)
+    }
+
+    /// The mapped file, if it holds a supported dtype in the machine's byte
+    /// order; `None` to fall back to reading it whole.
+    fn view(map: Mmap, name: &str) -> Result<Option<NpyMatrix>, InputError> {
+        macro_rules! try_view {
+            ($t:ty, $dtype:expr) => {
+                if let Ok(view) = ArrayViewD::<$t>::view_npy(&map) {
+                    let shape = view.shape().to_vec();
+                    let (rows, cols) = matrix_shape(&shape, name)?;
+                    // A 2-D view that is not row-major is column-major: the
+                    // file is contiguous one way or the other.
+                    let fortran = shape.len() == 2 && !view.is_standard_layout();
+                    let streams = if fortran { cols } else { 1 };
+                    drop(view);
+                    // Checking a bool file touched all of it: hand those pages
+                    // back (they are read again, in order, as rows are cut).
+                    // SAFETY: as in `release_before`; the view is gone.
+                    let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+                    // Rows are read in order: let the kernel read ahead.
+                    let _ = map.advise(memmap2::Advice::Sequential);
+                    return Ok(Some(NpyMatrix {
+                        storage: Storage::Mapped {
+                            map,
+                            dtype: $dtype,
+                            released: vec![0; streams],
+                        },
+                        rows,
+                        cols,
+                        fortran,
+                    }));
+                }
+            };
+        }
+        for_each_dtype!(try_view);
+        Ok(None)
+    }
+
+    /// Reads and converts a whole file (another byte order, or stdin).
+    fn read_whole(bytes: &[u8], name: &str) -> Result<NpyMatrix, InputError> {
+        let mut first_error = None;
+        macro_rules! try_read {
+            ($t:ty, $dtype:expr) => {
+                match ArrayD::<$t>::read_npy(bytes) {
+                    Ok(array) => {
+                        let (rows, cols) = matrix_shape(array.shape(), name)?;
+                        // `iter` walks in logical (row-major) order whatever the file's.
+                        let values = array.iter().map(|&v| to_f64(v)).collect();
+                        return Ok(NpyMatrix {
+                            storage: Storage::Owned(values),
+                            rows,
+                            cols,
+                            fortran: false,
+                        });
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e.to_string());
+                    }
+                }
+            };
+        }
+        for_each_dtype!(try_read);
+        let reason = first_error.unwrap_or_default();
+        Err(InputError::new(
+            name,
+            format!("not a .npy file of numbers or bools mlloss reads: {reason}"),
+        ))
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Appends rows `first..first + count` to `out` as f64, checking each
+    /// value against `domain`; an error names the row and column (1-based)
+    /// as line and column.
+    pub fn fill_rows(
+        &mut self,
+        first: usize,
+        count: usize,
+        domain: Domain,
+        file: &str,
+        out: &mut Vec<f64>,
+    ) -> Result<(), InputError> {
+        for i in first..first + count {
+            for j in 0..self.cols {
+                let index = if self.fortran {
+                    j * self.rows + i
+                } else {
+                    i * self.cols + j
+                };
+                let value = match &self.storage {
+                    Storage::Owned(values) => values[index],
+                    Storage::Mapped { map, dtype, .. } => {
+                        let data = map.len() - self.rows * self.cols * dtype.size();
+                        dtype.read(&map[data + index * dtype.size()..])
+                    }
+                };
+                if let Some(what) = domain.check(value) {
+                    return Err(InputError::new(file, what)
+                        .at(i as u64 + 1, Some(j as u64 + 1))
+                        .text(f64_to_string(value).as_bytes()));
+                }
+                out.push(value);
+            }
+        }
+        self.release_before(first + count);
+        Ok(())
+    }
+
+    /// Hands the mapped pages of rows before `row` back to the OS, so that
+    /// the process's resident memory does not grow with the file (the
+    /// pages stay in the page cache; rows are never read twice).
+    fn release_before(&mut self, row: usize) {
+        let (rows, cols, fortran) = (self.rows, self.cols, self.fortran);
+        let Storage::Mapped {
+            map,
+            dtype,
+            released,
+        } = &mut self.storage
+        else {
+            return;
+        };
+        const PAGE: usize = 4096;
+        // Release in steps (1 MiB in all), not page by page.
+        let step = ((1usize << 20) / released.len()).max(1 << 16);
+        let size = dtype.size();
+        let data = map.len() - rows * cols * size;
+        for (stream, done) in released.iter_mut().enumerate() {
+            let (start, end) = if fortran {
+                let column = data + stream * rows * size;
+                (column, column + row * size)
+            } else {
+                (data, data + row * cols * size)
+            };
+            let from = (start + *done).next_multiple_of(PAGE);
+            let to = end / PAGE * PAGE;
+            if to > from + step {
+                // SAFETY: the map is read-only and shared; no borrow of its
+                // bytes is alive here, and pages dropped from this process
+                // are read again from the file if ever touched.
+                let _ = unsafe {
+                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+                };
+
+                *done = to - start;
+            }
+        }
+    }
+}
+
+/// Rows and columns of a 1-D (one column) or 2-D array.
+fn matrix_shape(shape: &[usize], name: &str) -> Result<(usize, usize), InputError> {
+    match *shape {
+        [rows] => Ok((rows, 1)),
+        [rows, cols] => Ok((rows, cols)),
+        _ => Err(InputError::new(
+            name,
+            format!(
+                "a {}-dimensional array, but mlloss reads 1-D (one column) or 2-D arrays",
+                shape.len()
+            ),
+        )),
+    }
+    .and_then(|(rows, cols)| {
+        if cols == 0 && rows > 0 {
+            Err(InputError::new(
+                name,
+                format!("{} of no values", count(rows, "row")),
+            ))
+        } else {
+            Ok((rows, cols))
+        }
+    })
+}
+
+/// Every supported element as f64 (64-bit integers beyond 2^53 round).
+trait ToF64: Copy {
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! to_f64_as {
+    ($($t:ty),*) => {$(
+        impl ToF64 for $t {
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+to_f64_as!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8);
+
+impl ToF64 for bool {
+    fn to_f64(self) -> f64 {
+        f64::from(u8::from(self))
+    }
+}
+
+fn to_f64<T: ToF64>(value: T) -> f64 {
+    value.to_f64()
+}

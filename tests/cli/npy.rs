@@ -1,0 +1,125 @@
+//! NumPy `.npy` inputs (fixtures/npy, written by fixtures/npy/generate.py):
+//! every dtype, order and byte order gives exactly what the same values in
+//! CSV give.
+
+use crate::harness::{Workdir, fixture, success};
+
+fn npy(name: &str) -> String {
+    fixture(&format!("npy/{name}")).display().to_string()
+}
+
+#[test]
+fn npy_inputs_equal_their_csv_form() {
+    let dir = Workdir::new();
+    let logits = [
+        "logits-f64",
+        "logits-f32",
+        "logits-f64-fortran",
+        "logits-f64-bigendian",
+        "logits-i32",
+    ];
+    let targets = ["targets-bool", "targets-u8", "targets-i64-fortran"];
+    for x in logits {
+        for y in targets {
+            for reduction in ["none", "mean", "class"] {
+                let run = |ext: &str| {
+                    let (x, y) = (npy(&format!("{x}.{ext}")), npy(&format!("{y}.{ext}")));
+                    success(&dir.run(&["loss", "-r", reduction, "-j", "2", &x, &y]))
+                };
+                assert_eq!(run("npy"), run("csv"), "{x} {y} {reduction}");
+            }
+        }
+    }
+    // 1-D arrays are one column.
+    let run = |ext: &str| {
+        let (x, y) = (
+            npy(&format!("column-f64.{ext}")),
+            npy(&format!("column-targets.{ext}")),
+        );
+        success(&dir.run(&["loss", "-r", "none", &x, &y]))
+    };
+    assert_eq!(run("npy"), run("csv"));
+    assert_eq!(run("npy").lines().count(), 6);
+}
+
+#[test]
+fn npy_from_stdin_and_mixed_with_csv_files() {
+    let dir = Workdir::new();
+    let bytes = std::fs::read(npy("logits-f64.npy")).unwrap();
+    // --format applies to every input; without it the extension decides.
+    let out = dir.run_with_stdin(
+        &["loss", "-f", "npy", "-", &npy("targets-bool.npy")],
+        &bytes,
+    );
+    let want = success(&dir.run(&["loss", &npy("logits-f64.csv"), &npy("targets-bool.csv")]));
+    assert_eq!(success(&out), want);
+    let out = dir.run(&["loss", &npy("logits-f64.npy"), &npy("targets-bool.csv")]);
+    assert_eq!(success(&out), want);
+}
+
+#[test]
+fn npy_weight_files_and_inverse() {
+    let dir = Workdir::new();
+    // A (1, C) array is one row of per-class weights.
+    let weights = std::fs::read(npy("targets-u8.npy")).unwrap();
+    dir.write("w.npy", weights);
+    let (x, y) = (npy("logits-f64.npy"), npy("targets-bool.npy"));
+    let with_file = success(&dir.run(&["loss", "-r", "none", "--weight-file", "w.npy", &x, &y]));
+    let with_csv = success(&dir.run(&[
+        "loss",
+        "-r",
+        "none",
+        "--weight-file",
+        &npy("targets-u8.csv"),
+        &x,
+        &y,
+    ]));
+    assert_eq!(with_file, with_csv);
+    // binarize --inverse reads a bool matrix.
+    let back = dir.run(&[
+        "binarize",
+        "--inverse",
+        "--classes",
+        "a,b,c,d",
+        &npy("targets-bool.npy"),
+    ]);
+    let back_csv = dir.run(&[
+        "binarize",
+        "--inverse",
+        "--classes",
+        "a,b,c,d",
+        &npy("targets-bool.csv"),
+    ]);
+    assert_eq!(success(&back), success(&back_csv));
+}
+
+#[test]
+fn bad_npy_files_are_clear_errors() {
+    let dir = Workdir::new();
+    let y = npy("targets-bool.npy");
+    let cases = [
+        (
+            npy("three-d.npy"),
+            "a 3-dimensional array, but mlloss reads 1-D (one column) or 2-D arrays",
+        ),
+        (
+            npy("not-npy.npy"),
+            "not a .npy file of numbers or bools mlloss reads",
+        ),
+    ];
+    for (x, message) in cases {
+        let out = dir.run(&["loss", &x, &y]);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+    }
+    // A value out of range is named by row and column.
+    let out = dir.run(&["loss", &npy("logits-f64.npy"), &npy("logits-f64.npy")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("logits-f64.npy:1:1: target outside [0, 1]"),
+        "{stderr}"
+    );
+    let out = dir.run(&["binarize", &npy("logits-f64.npy")]);
+    assert_eq!(out.status.code(), Some(1));
+}
