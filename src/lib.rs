@@ -15,3 +15,4 @@ pub mod fuzzing;
 pub mod input;
 pub mod loss;
 pub mod output;
+pub mod progress;

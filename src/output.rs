@@ -176,6 +176,8 @@ pub struct Output {
     replacement: Option<Replacement>,
     /// Rows written with [`Output::write_row`].
     rows: u64,
+    /// A progress bar counting rows, when asked for.
+    progress: Option<crate::progress::Progress>,
 }
 
 impl Output {
@@ -211,6 +213,21 @@ impl Output {
             name,
             replacement,
             rows: 0,
+            progress: None,
+        }
+    }
+
+    /// Counts the rows written in a progress bar (shown on a terminal
+    /// after a moment; see [`crate::progress`]).
+    pub fn with_progress(mut self, quiet: bool, unit: &'static str) -> Self {
+        self.progress = Some(crate::progress::Progress::new(quiet, None, unit));
+        self
+    }
+
+    /// One more row written by the caller's own means.
+    pub fn advance(&mut self) {
+        if let Some(progress) = &mut self.progress {
+            progress.advance(1);
         }
     }
 
@@ -220,6 +237,7 @@ impl Output {
         let mut prefix = Vec::new();
         layout.row_prefix(&mut prefix, self.rows);
         self.rows += 1;
+        self.advance();
         self.write_bytes(&prefix)?;
         self.write_bytes(row)
     }
@@ -241,6 +259,9 @@ impl Output {
 
     /// Flushes, and with `-o FILE` puts the new content in place.
     pub fn finish(mut self) -> io::Result<()> {
+        if let Some(progress) = self.progress.take() {
+            progress.finish();
+        }
         self.writer.flush().map_err(|e| self.write_error(e))?;
         if let Some(replacement) = self.replacement.take() {
             replacement.commit().map_err(|e| self.write_error(e))?;

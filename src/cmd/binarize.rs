@@ -68,6 +68,10 @@ pub struct Args {
     #[arg(long)]
     pub header: bool,
 
+    /// No progress bar (shown on stderr when it is a terminal and a run takes a while).
+    #[arg(short, long)]
+    pub quiet: bool,
+
     /// The other way (inverse_transform): read a 0/1 matrix, print each sample's labels.
     #[arg(long, conflicts_with_all = ["unknown", "column", "header"])]
     pub inverse: bool,
@@ -169,7 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (None, Some(path)) => Some(read_classes_file(path)?),
         (None, None) => None,
     };
-    let mut out = Output::to(args.output.as_deref())?;
+    let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
     let classes = match given {
         Some(classes) => {
             binarize_with_classes(
@@ -233,7 +237,7 @@ fn run_inverse(args: &Args) -> anyhow::Result<()> {
         Some(t) => v >= t,
     };
     let format = args.output_format;
-    let mut out = Output::to(args.output.as_deref())?;
+    let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
     let mut chunk = RowChunk::default();
     let mut labels: Vec<&str> = Vec::new();
     let mut line = Vec::new();
@@ -271,6 +275,7 @@ fn run_inverse(args: &Args) -> anyhow::Result<()> {
             line.clear();
             write_labels(&mut line, &labels, args.sep.as_deref(), format, index);
             out.write_bytes(&line)?;
+            out.advance();
             index += 1;
         }
     }

@@ -28,6 +28,7 @@ use crate::loss::{
     self, Accumulator, Asymmetric, ExactSum, Focal, Kind, Loss, Missing, Reduction, RowWeights,
 };
 use crate::output::{Layout, Output, OutputFormat};
+use crate::progress::Progress;
 
 /// Bytes of LOGITS per job: large enough to make handing a job over cheap,
 /// small enough to keep memory flat.
@@ -116,6 +117,10 @@ pub struct Args {
     /// Print the running totals as JSON for `mlloss merge` instead of a result (sharded runs).
     #[arg(long, conflicts_with_all = ["output_format", "precision"])]
     pub partial: bool,
+
+    /// No progress bar (shown on stderr when it is a terminal and a run takes a while).
+    #[arg(short, long)]
+    pub quiet: bool,
 
     /// Write to FILE instead of stdout; FILE is replaced only if the command succeeds.
     #[arg(short, long, value_name = "FILE")]
@@ -413,14 +418,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         weight_infos,
     };
     let mut out = Output::to(args.output.as_deref())?;
+    let total_bytes = match &logits_source {
+        Source::Path(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+        Source::Stdin => None,
+    };
+    let mut progress = Progress::new(args.quiet, total_bytes, "bytes");
     let mut main_worker = Worker::new(&kernel);
     let mut text = Vec::new();
     main_worker.run(&first, &mut text)?;
     out.write_bytes(&text)?;
+    progress.advance(first.x.source_bytes() as u64);
     let mut accumulator = main_worker.accumulator;
     if !first.is_last {
-        run_parallel(&kernel, threads, &mut readers, &mut out, &mut accumulator)?;
+        run_parallel(
+            &kernel,
+            threads,
+            &mut readers,
+            &mut out,
+            &mut accumulator,
+            &mut progress,
+        )?;
     }
+    progress.finish();
     if args.partial {
         let state = PartialFile {
             mlloss_partial: PARTIAL_VERSION,
@@ -866,6 +885,7 @@ fn run_parallel(
     readers: &mut Readers,
     out: &mut Output,
     total: &mut Accumulator,
+    progress: &mut Progress,
 ) -> anyhow::Result<()> {
     /// A job back from a worker, with its printed rows.
     struct Done {
@@ -950,6 +970,7 @@ fn run_parallel(
                     next_to_write += 1;
                     done.result?;
                     out.write_bytes(&done.text)?;
+                    progress.advance(done.job.x.source_bytes() as u64);
                     let mut job = done.job;
                     job.text = done.text;
                     let mut state = lock();

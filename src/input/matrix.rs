@@ -38,11 +38,18 @@ pub struct RowChunk {
     rows: usize,
     first_line: u64,
     first_row: u64,
+    /// Bytes of the input these rows took (0 for a JSON document).
+    source_bytes: usize,
 }
 
 impl RowChunk {
     pub fn row_count(&self) -> usize {
         self.rows
+    }
+
+    /// Bytes of the input these rows took, for progress (0 for a JSON document).
+    pub fn source_bytes(&self) -> usize {
+        self.source_bytes
     }
 
     /// The 0-based index of the chunk's first row in its input.
@@ -55,6 +62,7 @@ impl RowChunk {
         self.values.clear();
         self.row_ends.clear();
         self.rows = 0;
+        self.source_bytes = 0;
     }
 
     /// The chunk's rows, parsed one at a time. Every row must have `cols`
@@ -463,6 +471,7 @@ impl MatrixReader {
                 &self.info.file,
                 &mut chunk.values,
             )?;
+            chunk.source_bytes = rows * npy.row_bytes();
             chunk.rows = rows;
             chunk.first_line = 0;
             self.rows_cut += rows as u64;
@@ -547,6 +556,7 @@ impl MatrixReader {
         };
         self.rows_cut += rows as u64;
         self.bytes_cut += end as u64;
+        chunk.source_bytes = end;
         Ok(())
     }
 }

@@ -211,6 +211,15 @@ impl NpyMatrix {
         self.cols
     }
 
+    /// Bytes of the file per row (for progress).
+    pub fn row_bytes(&self) -> usize {
+        let size = match &self.storage {
+            Storage::Mapped { dtype, .. } => dtype.size(),
+            Storage::Owned(_) => 8,
+        };
+        self.cols * size
+    }
+
     /// Appends rows `first..first + count` to `out` as f64, checking each
     /// value against `domain`; an error names the row and column (1-based)
     /// as line and column.

@@ -176,3 +176,46 @@ fn a_signal_leaves_the_output_file_untouched() {
         );
     }
 }
+
+/// The progress bar appears on a terminal (a pseudo-terminal from
+/// `script`), never on stdout, and not with --quiet; elsewhere stderr stays
+/// empty. MLLOSS_PROGRESS_DELAY_MS=0 shows it at once instead of after the
+/// usual moment.
+#[cfg(unix)]
+#[test]
+fn progress_goes_to_a_terminal_only() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("no script(1) here: skipped");
+        return;
+    }
+    let dir = Workdir::new();
+    big_inputs(&dir, 20_000);
+    let binary = env!("CARGO_BIN_EXE_mlloss");
+    let run_on_terminal = |extra: &str, out: &str| {
+        let command = format!("{binary} loss {extra} -r none x.csv y.csv > {out}");
+        Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(dir.path(""))
+            .env("MLLOSS_PROGRESS_DELAY_MS", "0")
+            .output()
+            .expect("run script")
+    };
+    let plain = dir.run(&["loss", "-r", "none", "x.csv", "y.csv"]);
+    assert!(plain.stderr.is_empty());
+    let shown = run_on_terminal("", "a.csv");
+    assert!(shown.status.success());
+    let terminal = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        terminal.contains("KiB"),
+        "no bar on the terminal: {terminal:?}"
+    );
+    assert_eq!(std::fs::read(dir.path("a.csv")).unwrap(), plain.stdout);
+    let quiet = run_on_terminal("--quiet", "b.csv");
+    assert!(quiet.status.success());
+    assert!(
+        quiet.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&quiet.stdout)
+    );
+    assert_eq!(std::fs::read(dir.path("b.csv")).unwrap(), plain.stdout);
+}
