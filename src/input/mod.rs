@@ -253,9 +253,24 @@ impl Domain {
         Domain { missing, ..self }
     }
 
-    /// `None` when `value` belongs, else what is wrong with it.
+    /// `None` when `value` belongs, else what is wrong with it. Called for
+    /// every value read, so the common case is decided first.
     #[inline]
     pub fn check(self, value: f64) -> Option<&'static str> {
+        let plainly_fine = match self.range {
+            Range::Any => value.is_finite(),
+            Range::UnitInterval(_) => (0.0..=1.0).contains(&value),
+            Range::Binary(_) => value == 0.0 || value == 1.0,
+        };
+        if plainly_fine {
+            None
+        } else {
+            self.check_rest(value)
+        }
+    }
+
+    #[cold]
+    fn check_rest(self, value: f64) -> Option<&'static str> {
         if let Some(m) = self.missing
             && (value == m || (value.is_nan() && m.is_nan()))
         {
@@ -266,8 +281,7 @@ impl Domain {
         }
         match self.range {
             Range::Any => None,
-            Range::UnitInterval(what) => (!(0.0..=1.0).contains(&value)).then_some(what),
-            Range::Binary(what) => (value != 0.0 && value != 1.0).then_some(what),
+            Range::UnitInterval(what) | Range::Binary(what) => Some(what),
         }
     }
 }
