@@ -755,15 +755,7 @@ impl ExactSum {
         if let Some(special) = self.special {
             return special;
         }
-        let mut limbs = self.limbs.clone();
-        carry(&mut limbs);
-        let negative = limbs[LIMBS - 1] < 0;
-        if negative {
-            for limb in limbs.iter_mut() {
-                *limb = -*limb;
-            }
-            carry(&mut limbs);
-        }
+        let (negative, limbs) = self.sign_and_magnitude();
         let Some(top) = limbs.iter().rposition(|&l| l != 0) else {
             return 0.0;
         };
@@ -788,6 +780,22 @@ impl ExactSum {
 }
 
 impl ExactSum {
+    /// The sign, and the magnitude as carried digits, each in [0, 2^32).
+    /// (Carried, a negative sum is all digits below a -1 on top: negating
+    /// and carrying again gives the magnitude's digits.)
+    fn sign_and_magnitude(&self) -> (bool, Box<[i64; LIMBS]>) {
+        let mut limbs = self.limbs.clone();
+        carry(&mut limbs);
+        let negative = limbs[LIMBS - 1] < 0;
+        if negative {
+            for limb in limbs.iter_mut() {
+                *limb = -*limb;
+            }
+            carry(&mut limbs);
+        }
+        (negative, limbs)
+    }
+
     /// The sum as exact f64 terms: each carried 32-bit digit times its
     /// power of two (32 bits fit a double exactly), the largest first.
     pub fn to_terms(&self) -> Terms {
@@ -800,17 +808,7 @@ impl ExactSum {
                 "-inf".to_owned()
             }
         });
-        let mut limbs = self.limbs.clone();
-        carry(&mut limbs);
-        // Carried, a negative sum is all digits below a -1 on top: take the
-        // magnitude's digits instead, and negate the terms.
-        let negative = limbs[LIMBS - 1] < 0;
-        if negative {
-            for limb in limbs.iter_mut() {
-                *limb = -*limb;
-            }
-            carry(&mut limbs);
-        }
+        let (negative, limbs) = self.sign_and_magnitude();
         let sign = if negative { -1.0 } else { 1.0 };
         let terms = limbs
             .iter()
