@@ -40,6 +40,10 @@ pub struct RowChunk {
     first_row: u64,
     /// Bytes of the input these rows took (0 for a JSON document).
     source_bytes: usize,
+    /// A `.npy` value that failed its check: the row it is in (whose
+    /// values are padding) and the error, reported when that row is reached
+    /// so that the rows before it come first, as in the text formats.
+    row_error: Option<(usize, InputError)>,
 }
 
 impl RowChunk {
@@ -63,6 +67,7 @@ impl RowChunk {
         self.row_ends.clear();
         self.rows = 0;
         self.source_bytes = 0;
+        self.row_error = None;
     }
 
     /// The chunk's rows, parsed one at a time. Every row must have `cols`
@@ -122,6 +127,11 @@ impl Rows<'_> {
                     }
                     let row = self.row;
                     self.row += 1;
+                    if let Some((bad, error)) = &self.chunk.row_error
+                        && *bad == row
+                    {
+                        return Err(error.clone());
+                    }
                     return Ok(Some((
                         &self.chunk.values[row * width..(row + 1) * width],
                         0,
@@ -464,13 +474,22 @@ impl MatrixReader {
                 ChunkLimit::Bytes(b) => b.div_ceil(8 * npy.cols().max(1)),
             }
             .min(npy.rows() - first);
-            npy.fill_rows(
+            let (good, error) = npy.fill_rows(
                 first,
                 rows,
                 self.info.domain,
                 &self.info.file,
                 &mut chunk.values,
-            )?;
+            );
+            // A bad value ends the chunk; its row is reported when reached.
+            let rows = match error {
+                Some(error) => {
+                    chunk.values.resize((good + 1) * npy.cols(), 0.0);
+                    chunk.row_error = Some((good, error));
+                    good + 1
+                }
+                None => good,
+            };
             chunk.source_bytes = rows * npy.row_bytes();
             chunk.rows = rows;
             chunk.first_line = 0;

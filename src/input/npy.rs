@@ -70,12 +70,14 @@ impl Dtype {
 
 /// Where the numbers are.
 enum Storage {
-    /// The mapped file; the data are its last `rows × cols × size` bytes.
-    /// `released[s]` is how far stream `s` (the data for C order, each
+    /// The mapped file. `released[s]` is how far stream `s` (the data for C order, each
     /// column for Fortran order) has been handed back to the OS.
     Mapped {
         map: Mmap,
         dtype: Dtype,
+        /// Where the data start: after the header (ndarray-npy has checked
+        /// that they fill the rest of the file).
+        data_start: usize,
         released: Vec<usize>,
     },
     /// Read whole and converted, in row-major order.
@@ -148,6 +150,8 @@ impl NpyMatrix {
                     // file is contiguous one way or the other.
                     let fortran = shape.len() == 2 && !view.is_standard_layout();
                     let streams = if fortran { cols } else { 1 };
+                    // The view starts at the first element in memory, in either order.
+                    let data_start = view.as_ptr() as usize - map.as_ptr() as usize;
                     drop(view);
                     // Checking a bool file touched all of it: hand those pages
                     // back (they are read again, in order, as rows are cut).
@@ -159,6 +163,7 @@ impl NpyMatrix {
                         storage: Storage::Mapped {
                             map,
                             dtype: $dtype,
+                            data_start,
                             released: vec![0; streams],
                         },
                         rows,
@@ -221,8 +226,9 @@ impl NpyMatrix {
     }
 
     /// Appends rows `first..first + count` to `out` as f64, checking each
-    /// value against `domain`; an error names the row and column (1-based)
-    /// as line and column.
+    /// value against `domain`. Returns how many rows were appended and, if
+    /// a value was bad, the error for the row after them, which names the
+    /// row and column (1-based) as line and column.
     pub fn fill_rows(
         &mut self,
         first: usize,
@@ -230,8 +236,9 @@ impl NpyMatrix {
         domain: Domain,
         file: &str,
         out: &mut Vec<f64>,
-    ) -> Result<(), InputError> {
+    ) -> (usize, Option<InputError>) {
         for i in first..first + count {
+            let row_start = out.len();
             for j in 0..self.cols {
                 let index = if self.fortran {
                     j * self.rows + i
@@ -240,21 +247,26 @@ impl NpyMatrix {
                 };
                 let value = match &self.storage {
                     Storage::Owned(values) => values[index],
-                    Storage::Mapped { map, dtype, .. } => {
-                        let data = map.len() - self.rows * self.cols * dtype.size();
-                        dtype.read(&map[data + index * dtype.size()..])
-                    }
+                    Storage::Mapped {
+                        map,
+                        dtype,
+                        data_start,
+                        ..
+                    } => dtype.read(&map[data_start + index * dtype.size()..]),
                 };
                 if let Some(what) = domain.check(value) {
-                    return Err(InputError::new(file, what)
+                    out.truncate(row_start);
+                    self.release_before(i);
+                    let error = InputError::new(file, what)
                         .at(i as u64 + 1, Some(j as u64 + 1))
-                        .text(f64_to_string(value).as_bytes()));
+                        .text(f64_to_string(value).as_bytes());
+                    return (i - first, Some(error));
                 }
                 out.push(value);
             }
         }
         self.release_before(first + count);
-        Ok(())
+        (count, None)
     }
 
     /// Hands the mapped pages of rows before `row` back to the OS, so that
@@ -265,16 +277,17 @@ impl NpyMatrix {
         let Storage::Mapped {
             map,
             dtype,
+            data_start,
             released,
         } = &mut self.storage
         else {
             return;
         };
+        let data = *data_start;
         const PAGE: usize = 4096;
         // Release in steps (1 MiB in all), not page by page.
         let step = ((1usize << 20) / released.len()).max(1 << 16);
         let size = dtype.size();
-        let data = map.len() - rows * cols * size;
         for (stream, done) in released.iter_mut().enumerate() {
             let (start, end) = if fortran {
                 let column = data + stream * rows * size;

@@ -123,3 +123,44 @@ fn bad_npy_files_are_clear_errors() {
     let out = dir.run(&["binarize", &npy("logits-f64.npy")]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Bytes after the data are refused (ndarray-npy checks the length); rows
+/// before a bad value are printed before its error, as for CSV.
+#[test]
+fn npy_trailing_bytes_and_late_errors() {
+    let dir = Workdir::new();
+    let mut bytes = std::fs::read(npy("logits-f64.npy")).unwrap();
+    bytes.extend_from_slice(b"trailing junk that is not data");
+    dir.write("x.npy", &bytes);
+    let out = dir.run(&["loss", "x.npy", &npy("targets-bool.npy")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "x.npy: not a .npy file of numbers or bools mlloss reads: file had 30 extra bytes"
+        ),
+        "{stderr}"
+    );
+    // Logits as targets: row 1 is bad at once; a bool matrix with a 2 in row 4 later.
+    let mut targets = std::fs::read(npy("targets-u8.npy")).unwrap();
+    let data = targets.len() - 24;
+    targets[data + 3 * 4 + 2] = 2;
+    dir.write("y.npy", &targets);
+    let out = dir.run(&["loss", "-r", "none", &npy("logits-f64.npy"), "y.npy"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("y.npy:4:3: target outside [0, 1] (\"2.0\")"),
+        "{stderr}"
+    );
+    // The same bad value in CSV: the same output before the same error.
+    let csv = std::fs::read_to_string(npy("targets-u8.csv")).unwrap();
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    let mut cells: Vec<&str> = lines[3].split(',').collect();
+    cells[2] = "2.0";
+    lines[3] = cells.join(",");
+    dir.write("y.csv", lines.join("\n") + "\n");
+    let from_csv = dir.run(&["loss", "-r", "none", &npy("logits-f64.csv"), "y.csv"]);
+    assert_eq!(out.stdout, from_csv.stdout);
+    assert!(String::from_utf8_lossy(&from_csv.stderr).contains("y.csv:4:3: target outside [0, 1]"));
+}
