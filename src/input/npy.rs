@@ -121,7 +121,8 @@ impl NpyMatrix {
             // and a file truncated by another process while mapped is the
             // documented risk of every memory-mapped reader.
             if let Ok(map) = unsafe { Mmap::map(&file) }
-                && let Some(matrix) = Self::view(map, &name)?
+                && let Some(matrix) =
+                    check_sizes(&map, &name).and_then(|()| Self::view(map, &name))?
             {
                 return Ok(matrix);
             }
@@ -179,6 +180,7 @@ impl NpyMatrix {
 
     /// Reads and converts a whole file (another byte order, or stdin).
     fn read_whole(bytes: &[u8], name: &str) -> Result<NpyMatrix, InputError> {
+        check_sizes(bytes, name)?;
         let mut first_error = None;
         macro_rules! try_read {
             ($t:ty, $dtype:expr) => {
@@ -308,6 +310,47 @@ impl NpyMatrix {
                 *done = to - start;
             }
         }
+    }
+}
+
+/// Refuses a header whose sizes exceed the file, before ndarray-npy sees
+/// it: it allocates the header's length, and when reading (not viewing) the
+/// shape's element count, before reading, so that a 45-byte file claiming
+/// a 3 GB header or a 10¹² × 10¹² array would exhaust memory. (Found by the
+/// read_npy fuzz target.)
+fn check_sizes(bytes: &[u8], name: &str) -> Result<(), InputError> {
+    let bad = |what: &str| {
+        Err(InputError::new(
+            name,
+            format!("not a .npy file mlloss reads: {what}"),
+        ))
+    };
+    // Magic string (6 bytes), version (2), then the header's length: 2
+    // bytes little-endian in version 1, 4 in versions 2 and 3.
+    if bytes.len() < 10 || !bytes.starts_with(b"\x93NUMPY") {
+        return bad("no .npy magic string");
+    }
+    let (prefix, header_len) = match bytes[6] {
+        1 => (10, usize::from(u16::from_le_bytes([bytes[8], bytes[9]]))),
+        _ if bytes.len() >= 12 => (
+            12,
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+        ),
+        _ => return bad("truncated header"),
+    };
+    if prefix + header_len > bytes.len() {
+        return bad("the header is longer than the file");
+    }
+    let header = ndarray_npy::npy::header::Header::from_reader(&mut &bytes[..])
+        .map_err(|e| InputError::new(name, format!("not a .npy file mlloss reads: {e}")))?;
+    let elements = header
+        .shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d));
+    // Every element takes at least a byte.
+    match elements {
+        Some(n) if n <= bytes.len() - prefix - header_len => Ok(()),
+        _ => bad("the shape holds more values than the file has bytes"),
     }
 }
 

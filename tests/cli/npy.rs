@@ -104,7 +104,7 @@ fn bad_npy_files_are_clear_errors() {
         ),
         (
             npy("not-npy.npy"),
-            "not a .npy file of numbers or bools mlloss reads",
+            "not a .npy file mlloss reads: no .npy magic string",
         ),
     ];
     for (x, message) in cases {
@@ -163,4 +163,42 @@ fn npy_trailing_bytes_and_late_errors() {
     let from_csv = dir.run(&["loss", "-r", "none", &npy("logits-f64.csv"), "y.csv"]);
     assert_eq!(out.stdout, from_csv.stdout);
     assert!(String::from_utf8_lossy(&from_csv.stderr).contains("y.csv:4:3: target outside [0, 1]"));
+}
+
+/// Headers that claim more than the file holds are refused before any
+/// allocation of that size (a 3 GB header, a 10^12 × 10^12 array).
+#[test]
+fn npy_headers_larger_than_the_file_are_refused() {
+    let dir = Workdir::new();
+    let mut huge_header = b"\x93NUMPY\x03\x00".to_vec();
+    huge_header.extend_from_slice(&0xbfea_548au32.to_le_bytes());
+    huge_header.extend_from_slice(b"{'descr': '<f8'");
+    dir.write("a.npy", &huge_header);
+    let header =
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 1000000000000), }";
+    let mut huge_shape = b"\x93NUMPY\x01\x00".to_vec();
+    huge_shape.extend_from_slice(&(header.len() as u16 + 1).to_le_bytes());
+    huge_shape.extend_from_slice(header.as_bytes());
+    huge_shape.push(b'\n');
+    huge_shape.extend_from_slice(&[0; 64]);
+    dir.write("b.npy", &huge_shape);
+    for (file, message) in [
+        ("a.npy", "the header is longer than the file"),
+        (
+            "b.npy",
+            "the shape holds more values than the file has bytes",
+        ),
+    ] {
+        let bytes = std::fs::read(dir.path(file)).unwrap();
+        // From a file (mapped) and from stdin (read whole).
+        let outs = [
+            dir.run(&["loss", file, file]),
+            dir.run_with_stdin(&["loss", "-f", "npy", "-", file], &bytes),
+        ];
+        for out in outs {
+            assert_eq!(out.status.code(), Some(1), "{file}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains(message), "{file}: {stderr}");
+        }
+    }
 }
