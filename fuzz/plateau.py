@@ -6,7 +6,8 @@ coverage, and when the coverage last grew, to show the plateau.
 import re
 import sys
 
-LINE = re.compile(r"^#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+)")
+# "#123\tNEW    cov: …" in one process, "#123: cov: …" with -fork.
+LINE = re.compile(r"^#(\d+):?\s+(?:\w+\s+)?cov: (\d+) ft: (\d+)")
 
 print("| target | executions | edges (cov) at 50% / 100% of the run | features (ft) at 50% / 100% | cov last grew at |")
 print("|---|---:|---:|---:|---:|")

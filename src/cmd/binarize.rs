@@ -8,7 +8,6 @@
 //! integer ids (4 bytes a label) until the end.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -432,27 +431,22 @@ impl RowWriter {
     }
 }
 
-fn write_header(out: &mut Output, classes: &[String]) -> std::io::Result<()> {
+/// The class names as a first line, in the rows' delimiter.
+fn write_header(out: &mut Output, classes: &[String], layout: Layout) -> std::io::Result<()> {
+    let delimiter = if layout.format == OutputFormat::Tsv {
+        '\t'
+    } else {
+        ','
+    };
     let mut line = Vec::new();
     for (i, name) in classes.iter().enumerate() {
         if i > 0 {
-            line.push(b',');
+            line.push(delimiter as u8);
         }
-        write_csv_field(&mut line, name);
+        write_field(&mut line, name, delimiter);
     }
     line.push(b'\n');
     out.write_bytes(&line)
-}
-
-/// Quotes a class name when it holds a comma, a quote or a line break.
-fn write_csv_field(line: &mut Vec<u8>, name: &str) {
-    if name.contains([',', '"', '\n', '\r']) {
-        line.push(b'"');
-        line.extend_from_slice(name.replace('"', "\"\"").as_bytes());
-        line.push(b'"');
-    } else {
-        let _ = line.write_all(name.as_bytes());
-    }
 }
 
 fn binarize_with_classes(
@@ -473,7 +467,7 @@ fn binarize_with_classes(
     let mut sample = Sample::default();
     let mut columns = Vec::new();
     if header {
-        write_header(out, classes)?;
+        write_header(out, classes, layout)?;
     }
     while reader.next_sample(&mut sample)? {
         columns.clear();
@@ -590,7 +584,7 @@ fn transform(
     let vocabulary = &fitted.vocabulary;
     let column_of = vocabulary.columns();
     if header {
-        write_header(out, &vocabulary.sorted_names())?;
+        write_header(out, &vocabulary.sorted_names(), layout)?;
     }
     let mut row = RowWriter::new(vocabulary.names.len(), layout);
     let mut columns = Vec::new();
@@ -632,7 +626,7 @@ fn binarize_fitted_in_memory(
     }
     let column_of = vocabulary.columns();
     if header {
-        write_header(out, &vocabulary.sorted_names())?;
+        write_header(out, &vocabulary.sorted_names(), layout)?;
     }
     let mut row = RowWriter::new(vocabulary.names.len(), layout);
     let mut start = 0;

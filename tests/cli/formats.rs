@@ -71,6 +71,15 @@ fn binarize_layouts() {
     let run =
         |format: &str| success(&dir.run(&["binarize", "--output-format", format, "labels.csv"]));
     assert_eq!(run("tsv"), "1\t1\t0\n0\t0\t1\n1\t0\t1\n");
+    // The header takes the rows' delimiter.
+    let tsv = success(&dir.run(&[
+        "binarize",
+        "--header",
+        "--output-format",
+        "tsv",
+        "labels.csv",
+    ]));
+    assert_eq!(tsv.lines().next(), Some("1\t2\t3"));
     assert_eq!(run("jsonl"), "[1,1,0]\n[0,0,1]\n[1,0,1]\n");
     let json: Value = serde_json::from_str(&run("json")).unwrap();
     assert_eq!(json, serde_json::json!([[1, 1, 0], [0, 0, 1], [1, 0, 1]]));
