@@ -76,16 +76,11 @@ fn loss_args(case: &Value) -> Vec<String> {
     args
 }
 
-#[test]
-fn torch_reference_cases_through_the_cli() {
-    let cases = torch_cases();
-    assert!(
-        cases.len() > 100,
-        "the reference file has {} cases",
-        cases.len()
-    );
+/// Runs every case of a reference file through the binary, as a user
+/// would, and holds the output to the expected values at `RTOL`.
+fn run_reference_cases(cases: &[Value]) {
     let dir = Workdir::new();
-    for case in &cases {
+    for case in cases {
         let name = case["name"].as_str().unwrap();
         dir.write("logits.csv", csv(&matrix(&case["logits"])));
         dir.write("targets.csv", csv(&matrix(&case["targets"])));
@@ -97,6 +92,17 @@ fn torch_reference_cases_through_the_cli() {
     }
 }
 
+#[test]
+fn torch_reference_cases_through_the_cli() {
+    let cases = torch_cases();
+    assert!(
+        cases.len() > 100,
+        "the reference file has {} cases",
+        cases.len()
+    );
+    run_reference_cases(&cases);
+}
+
 /// The loss family beyond PyTorch's two (bce-probs, focal, asl,
 /// multilabel-margin, label smoothing, missing targets), against the
 /// reference answers computed with PyTorch 2.15 in float64.
@@ -104,17 +110,7 @@ fn torch_reference_cases_through_the_cli() {
 fn extended_reference_cases_through_the_cli() {
     let cases = reference_cases("reference/torch-losses-extended.json");
     assert!(cases.len() >= 100, "the file has {} cases", cases.len());
-    let dir = Workdir::new();
-    for case in &cases {
-        let name = case["name"].as_str().unwrap();
-        dir.write("logits.csv", csv(&matrix(&case["logits"])));
-        dir.write("targets.csv", csv(&matrix(&case["targets"])));
-        let mut args = loss_args(case);
-        args.extend(["logits.csv".into(), "targets.csv".into()]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let got = numbers(&success(&dir.run(&args)));
-        assert_close(&got, &expected_lines(&case["expected"]), RTOL, name);
-    }
+    run_reference_cases(&cases);
 }
 
 /// The same case must print the same text whatever the input format.
