@@ -107,3 +107,14 @@ pub fn assert_close(got: &[Vec<f64>], want: &[Vec<f64>], rtol: f64, context: &st
         }
     }
 }
+
+/// Seeded uniform numbers in [0, 1) (xorshift64), for generated inputs.
+pub fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

@@ -4,13 +4,7 @@
 use crate::harness::{Workdir, success};
 
 fn shards(dir: &Workdir, rows: usize, pieces: usize) {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = crate::harness::uniform(0x2545_F491_4F6C_DD1Du64);
     let mut logits = Vec::new();
     let mut targets = Vec::new();
     for _ in 0..rows {
