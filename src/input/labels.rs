@@ -72,37 +72,39 @@ enum LabelBody {
 impl LabelReader {
     pub fn open(source: &Source, format: Format, layout: &LabelLayout) -> Result<Self, InputError> {
         let file = source.name();
-        if format == Format::Npy {
-            return Err(InputError::new(
-                &file,
-                "a .npy file holds numbers, not label lists (binarize --inverse reads a 0/1 matrix)",
-            ));
-        }
-        let mut reader = source.open()?;
-        if layout.column.is_some() && !matches!(format, Format::Csv | Format::Tsv) {
+        let delimited = match format {
+            Format::Csv | Format::Tsv => true,
+            Format::Json | Format::Jsonl => false,
+            Format::Npy => {
+                return Err(InputError::new(
+                    &file,
+                    "a .npy file holds numbers, not label lists (binarize --inverse reads a 0/1 matrix)",
+                ));
+            }
+        };
+        if layout.column.is_some() && !delimited {
             return Err(InputError::new(
                 &file,
                 "--column needs a CSV or TSV input with a header row",
             ));
         }
-        let body = match format {
-            Format::Csv | Format::Tsv => {
-                let mut records = RecordReader::new(reader, &file, format.delimiter());
-                let column = match &layout.column {
-                    None => None,
-                    Some(name) => Some(find_column(&mut records, name)?),
-                };
-                LabelBody::Delimited { records, column }
-            }
-            Format::Jsonl | Format::Npy => LabelBody::JsonLines(JsonLines::new(reader)),
-            Format::Json => {
-                let text = read_all(&mut reader, &file)?;
-                let rows: Vec<Vec<serde_json::Value>> =
-                    serde_json::from_slice(&text).map_err(|e| json_error(&file, &e, 1))?;
-                LabelBody::Json {
-                    rows: rows.into_iter(),
-                    row: 0,
-                }
+        let mut reader = source.open()?;
+        let body = if delimited {
+            let mut records = RecordReader::new(reader, &file, format.delimiter());
+            let column = match &layout.column {
+                None => None,
+                Some(name) => Some(find_column(&mut records, name)?),
+            };
+            LabelBody::Delimited { records, column }
+        } else if format == Format::Jsonl {
+            LabelBody::JsonLines(JsonLines::new(reader))
+        } else {
+            let text = read_all(&mut reader, &file)?;
+            let rows: Vec<Vec<serde_json::Value>> =
+                serde_json::from_slice(&text).map_err(|e| json_error(&file, &e, 1))?;
+            LabelBody::Json {
+                rows: rows.into_iter(),
+                row: 0,
             }
         };
         Ok(LabelReader {

@@ -1,0 +1,61 @@
+//! Tells the tests what this machine lacks, so that a test whose
+//! prerequisite is missing is reported as ignored ("skipped: …") instead of
+//! passing without having run. libtest cannot skip at run time; a `cfg` set
+//! here lets a test say `#[cfg_attr(not(mlloss_has_script), ignore = "…")]`.
+//!
+//! The build script runs on the machine that builds the tests, which is the
+//! one that runs them (`cargo test`). It looks again when PATH or what it
+//! found changes; while something is missing it looks on every build.
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=PATH");
+    for name in [
+        "mlloss_has_script",
+        "mlloss_has_dev_full",
+        "mlloss_host_avx2_fma",
+    ] {
+        println!("cargo::rustc-check-cfg=cfg({name})");
+    }
+    // script(1) (util-linux) gives the progress test a terminal.
+    if present(&on_path("script")) {
+        println!("cargo::rustc-cfg=mlloss_has_script");
+    }
+    // /dev/full makes every write fail with "no space left on device".
+    if present(&[Path::new("/dev/full").to_owned()]) {
+        println!("cargo::rustc-cfg=mlloss_has_dev_full");
+    }
+    // Without AVX2 and FMA the dispatched loss kernel is the portable one,
+    // and comparing the two compares a function with itself.
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        println!("cargo::rustc-cfg=mlloss_host_avx2_fma");
+    }
+}
+
+/// Where `program` would be on PATH.
+fn on_path(program: &str) -> Vec<PathBuf> {
+    let paths = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .collect()
+}
+
+/// Whether one of `candidates` exists. Cargo reruns this script when a
+/// watched path changes, and on every build while one does not exist.
+fn present(candidates: &[PathBuf]) -> bool {
+    match candidates.iter().find(|path| path.exists()) {
+        Some(found) => {
+            println!("cargo::rerun-if-changed={}", found.display());
+            true
+        }
+        None => {
+            for path in candidates {
+                println!("cargo::rerun-if-changed={}", path.display());
+            }
+            false
+        }
+    }
+}
