@@ -1,8 +1,14 @@
-//! Number formatting: every float mlloss prints goes through [`write_f64`].
+//! Values written as Python writes them: every float mlloss prints goes
+//! through [`write_f64`], and strings quoted in messages that mimic
+//! scikit-learn's through [`python_str_repr`].
 //!
-//! The output is the shortest decimal that reads back as the same `f64`, laid
+//! A float is the shortest decimal that reads back as the same `f64`, laid
 //! out exactly as Python's `repr(float)` does, so that mlloss's output can be
 //! compared with PyTorch's printed values textually.
+
+use std::fmt::Write as _;
+
+use unicode_general_category::{GeneralCategory, get_general_category};
 
 /// Appends `value` to `out` as Python's `repr` would print it.
 ///
@@ -142,6 +148,66 @@ pub fn write_f64_digits(out: &mut Vec<u8>, value: f64, digits: usize) {
     }
 }
 
+/// Python's `repr()` of a str: in single quotes, or in double quotes when
+/// the text holds a single quote and no double quote; backslashes and the
+/// chosen quote escaped; `\t`, `\n`, `\r` and `\xhh` for the other ASCII
+/// controls; other characters as they are unless `str.isprintable` is false
+/// for them (separators, controls, format characters, private use and
+/// unassigned code points), which become `\xhh`, `\uhhhh` or `\Uhhhhhhhh`.
+/// Printability follows Unicode 16 (Python 3.14's); the strings tested
+/// against CPython 3.11 (Unicode 14) in `fixtures/format/` agree in both.
+pub fn python_str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if is_python_printable(c) => out.push(c),
+            c => {
+                let code = u32::from(c);
+                let _ = match code {
+                    0..=0xff => write!(out, "\\x{code:02x}"),
+                    0x100..=0xffff => write!(out, "\\u{code:04x}"),
+                    _ => write!(out, "\\U{code:08x}"),
+                };
+            }
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `str.isprintable` for one character: false for the general
+/// categories "Other" (Cc, Cf, Cs, Co, Cn) and "Separator" (Zl, Zp, Zs)
+/// except the ASCII space.
+fn is_python_printable(c: char) -> bool {
+    use GeneralCategory::*;
+    c == ' '
+        || !matches!(
+            get_general_category(c),
+            Control
+                | Format
+                | Surrogate
+                | PrivateUse
+                | Unassigned
+                | LineSeparator
+                | ParagraphSeparator
+                | SpaceSeparator
+        )
+}
+
 /// Formats one value into a fresh string; for tests and messages.
 pub fn f64_to_string(value: f64) -> String {
     let mut out = Vec::new();
@@ -240,6 +306,25 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 10_000);
+    }
+
+    /// Hard strings and CPython's repr() of each (written by
+    /// `fixtures/format/generate_str_repr.py`).
+    #[test]
+    fn str_repr_agrees_with_cpython() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/format/python-str-repr.json"
+        );
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let fixture: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let cases = fixture["cases"].as_array().expect("cases");
+        for case in cases {
+            let (string, want) = (case["string"].as_str(), case["repr"].as_str());
+            let (string, want) = (string.expect("a string"), want.expect("a repr"));
+            assert_eq!(python_str_repr(string), want, "{string:?}");
+        }
+        assert!(cases.len() >= 50, "only {} cases", cases.len());
     }
 
     #[test]

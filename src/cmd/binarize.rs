@@ -15,6 +15,7 @@ use clap::ValueEnum;
 use clap::error::ErrorKind;
 
 use crate::error::InputError;
+use crate::format::python_str_repr;
 use crate::input::{
     ChunkLimit, Domain, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
 };
@@ -503,15 +504,6 @@ fn binarize_with_classes(
     Ok(())
 }
 
-/// Python's repr() of a str, for scikit-learn's warning text.
-fn python_str_repr(s: &str) -> String {
-    if s.contains('\'') && !s.contains('"') {
-        format!("\"{s}\"")
-    } else {
-        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-    }
-}
-
 /// Every distinct label, numbered in order of first appearance.
 #[derive(Debug, Default)]
 struct Vocabulary {
@@ -699,11 +691,5 @@ mod tests {
             parse_classes("c, b").unwrap(),
             ClassList(vec!["c".into(), "b".into()])
         );
-    }
-
-    #[test]
-    fn python_repr_of_strings() {
-        assert_eq!(python_str_repr("q"), "'q'");
-        assert_eq!(python_str_repr("it's"), "\"it's\"");
     }
 }

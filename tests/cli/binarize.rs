@@ -81,6 +81,17 @@ fn unknown_labels_warn_by_default_once() {
         stderr,
         "mlloss: warning: unknown class(es) ['q', 'y'] will be ignored\n"
     );
+    // Each name as Python's repr() writes it (CPython 3.11 printed these).
+    let out = dir.run_with_stdin(
+        &["binarize", "--classes", "a", "-"],
+        "\"a\tb\",it's\\,x\u{ad}y\n".as_bytes(),
+    );
+    assert_eq!(success(&out), "0\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "mlloss: warning: unknown class(es) ['a\\tb', \"it's\\\\\", 'x\\xady'] will be ignored\n"
+    );
 }
 
 #[test]
