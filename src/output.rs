@@ -6,7 +6,7 @@
 //! cross file systems), which is synced and renamed over FILE only when
 //! the command succeeds. On an error the temporary file is removed as the
 //! error unwinds; on SIGINT, SIGTERM or SIGHUP a handler removes it and
-//! exits with 130. Either way FILE keeps its old content.
+//! re-raises the signal. Either way FILE keeps its old content.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -18,9 +18,6 @@ use tempfile::NamedTempFile;
 use crate::format::write_f64;
 
 const WRITE_BUFFER_BYTES: usize = 1 << 16;
-
-/// Exit code after a termination signal while writing `-o FILE` (128 + SIGINT).
-const SIGNAL_EXIT_CODE: i32 = 130;
 
 /// How results are laid out (`--output-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -378,20 +375,34 @@ fn lock_pending() -> std::sync::MutexGuard<'static, Option<PathBuf>> {
     PENDING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// On SIGINT, SIGTERM or SIGHUP: remove the temporary file, exit 130.
-/// Installed only when `-o FILE` is used, so that otherwise the signals
-/// keep their default action.
+/// On SIGINT, SIGTERM or SIGHUP: remove the temporary file, then die of
+/// the same signal, as the process would without a handler (the shell sees
+/// 128 + the signal's number: 130, 143, 129). Installed only when `-o FILE`
+/// is used, so that otherwise the signals keep their default action.
+#[cfg(unix)]
 fn install_signal_handler() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     HANDLER.call_once(|| {
-        let installed = ctrlc::set_handler(|| {
-            let pending = lock_pending();
-            if let Some(path) = pending.as_deref() {
-                let _ = fs::remove_file(path);
-            }
-            std::process::exit(SIGNAL_EXIT_CODE);
-        });
-        // Without a handler (one installed elsewhere) a signal still kills
+        // Without a handler (the registration failed) a signal still kills
         // the process, leaving the temporary file but never a partial FILE.
-        drop(installed);
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                // Held until the process ends: a commit cannot start meanwhile.
+                let pending = lock_pending();
+                if let Some(path) = pending.as_deref() {
+                    let _ = fs::remove_file(path);
+                }
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                // Only if the signal could not be raised again.
+                std::process::exit(128 + signal);
+            }
+        });
     });
 }
+
+/// Elsewhere a termination leaves the temporary file (never a partial FILE).
+#[cfg(not(unix))]
+fn install_signal_handler() {}
