@@ -1,8 +1,9 @@
 //! The command line, shared by the binary and the tests.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::cmd;
+use crate::error::UsageError;
 
 /// Multi-label classification losses exactly as PyTorch computes them, and
 /// scikit-learn's MultiLabelBinarizer, on CSV, TSV, JSON and JSONL files.
@@ -38,9 +39,22 @@ impl Cli {
             Command::Binarize(args) => cmd::binarize::run(args),
             Command::Loss(args) => cmd::loss::run(args),
             Command::Merge(args) => cmd::merge::run(args),
-            Command::Completions(args) => cmd::completions::completions(args),
-            Command::Man(args) => cmd::completions::man(args),
+            Command::Completions(args) => cmd::completions::completions(args, Cli::command()),
+            Command::Man(args) => cmd::completions::man(args, Cli::command()),
         }
+    }
+}
+
+impl UsageError {
+    /// The error as clap prints it: the message, then the subcommand's
+    /// usage line and a pointer to `--help`.
+    pub fn to_clap(&self) -> clap::Error {
+        let cli = Cli::command();
+        let mut command = match cli.find_subcommand(self.subcommand) {
+            Some(sub) => sub.clone().bin_name(format!("mlloss {}", self.subcommand)),
+            None => cli,
+        };
+        command.error(self.kind, &self.message)
     }
 }
 

@@ -1,11 +1,14 @@
-//! Errors that point at a place in an input file.
+//! The two kinds of error a user can fix.
 //!
 //! Every problem found in the data becomes an [`InputError`], whose one-line
-//! display is `<file>:<line>[:<column>]: <what> (<the text>)`. Everything else
-//! travels as `anyhow::Error`; `main` prints either as one line and maps it to
-//! an exit code.
+//! display is `<file>:<line>[:<column>]: <what> (<the text>)` (exit 1). A
+//! problem visible from the command line alone is a [`UsageError`] (exit 2),
+//! which `main` prints in clap's words with the subcommand's usage line.
+//! Everything else travels as `anyhow::Error` and is exit 1.
 
 use std::fmt;
+
+pub use clap::error::ErrorKind as UsageKind;
 
 /// Longest offending text quoted in a message; longer text is cut with `…`.
 const MAX_QUOTED_CHARS: usize = 40;
@@ -85,6 +88,44 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// Options that contradict each other or the inputs' kind (`--alpha` with
+/// bce, two inputs on stdin), found after clap has parsed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError {
+    /// The subcommand whose usage line goes with the message (`loss`).
+    pub subcommand: &'static str,
+    /// How clap classifies it.
+    pub kind: UsageKind,
+    pub message: String,
+}
+
+impl UsageError {
+    /// A conflict between options, the usual case.
+    pub fn new(subcommand: &'static str, message: impl Into<String>) -> Self {
+        UsageError {
+            subcommand,
+            kind: UsageKind::ArgumentConflict,
+            message: message.into(),
+        }
+    }
+
+    /// Something required is missing.
+    pub fn missing(subcommand: &'static str, message: impl Into<String>) -> Self {
+        UsageError {
+            kind: UsageKind::MissingRequiredArgument,
+            ..UsageError::new(subcommand, message)
+        }
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 #[cfg(test)]
 mod tests {

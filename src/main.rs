@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mlloss::cli::Cli;
+use mlloss::error::UsageError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,9 +26,9 @@ fn report(err: anyhow::Error) -> ExitCode {
     if broken_pipe {
         return ExitCode::SUCCESS;
     }
-    // Usage errors found after parsing are clap errors too: print and exit 2 as clap does.
-    if let Some(usage) = err.downcast_ref::<clap::Error>() {
-        let _ = usage.print();
+    // Usage errors found after parsing: print and exit 2 as clap does.
+    if let Some(usage) = err.downcast_ref::<UsageError>() {
+        let _ = usage.to_clap().print();
         return ExitCode::from(2);
     }
     let message = err

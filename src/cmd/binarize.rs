@@ -12,9 +12,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use clap::error::ErrorKind;
 
-use crate::error::InputError;
+use crate::error::{InputError, UsageError};
 use crate::format::python_str_repr;
 use crate::input::{
     ChunkLimit, Domain, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
@@ -130,29 +129,20 @@ fn parse_classes(text: &str) -> Result<ClassList, String> {
     Ok(ClassList(classes))
 }
 
-/// A usage error (exit 2) in clap's words, as for `mlloss binarize`.
-fn usage_error(kind: ErrorKind, message: &str) -> anyhow::Error {
-    use clap::CommandFactory;
-    let mut command = crate::cli::Cli::command();
-    let sub = command
-        .find_subcommand_mut("binarize")
-        .expect("binarize is a subcommand")
-        .clone();
-    sub.bin_name("mlloss binarize").error(kind, message).into()
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.unknown != Unknown::Warn && args.classes.is_none() && args.classes_file.is_none() {
-        return Err(usage_error(
-            ErrorKind::MissingRequiredArgument,
+        return Err(UsageError::missing(
+            "binarize",
             "--unknown needs --classes: without it every label is a class",
-        ));
+        )
+        .into());
     }
     if args.header && matches!(args.output_format, OutputFormat::Json | OutputFormat::Jsonl) {
-        return Err(usage_error(
-            ErrorKind::ArgumentConflict,
+        return Err(UsageError::new(
+            "binarize",
             "--header applies to csv and tsv output (JSON rows are numbers only)",
-        ));
+        )
+        .into());
     }
     if args.inverse {
         return run_inverse(&args);
@@ -224,10 +214,11 @@ fn run_inverse(args: &Args) -> anyhow::Result<()> {
         (None, None) => match reader.header_names() {
             Some(names) => names.to_vec(),
             None => {
-                return Err(usage_error(
-                    ErrorKind::MissingRequiredArgument,
+                return Err(UsageError::missing(
+                    "binarize",
                     "--inverse needs the class names: --classes, --classes-file, or a header row in FILE",
-                ));
+                )
+                .into());
             }
         },
     };

@@ -1,9 +1,7 @@
 //! `mlloss completions SHELL` and `mlloss man`: generated from the clap
 //! definition, so that they always match the options.
 
-use clap::CommandFactory;
-
-use crate::cli::Cli;
+use crate::error::UsageError;
 use crate::output::Output;
 
 #[derive(Debug, clap::Args)]
@@ -29,22 +27,24 @@ pub struct ManArgs {
     pub subcommand: Option<String>,
 }
 
-pub fn completions(args: CompletionsArgs) -> anyhow::Result<()> {
+/// `cli` is the whole command line's definition, which the script describes.
+pub fn completions(args: CompletionsArgs, mut cli: clap::Command) -> anyhow::Result<()> {
     let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "mlloss", &mut script);
+    clap_complete::generate(args.shell, &mut cli, "mlloss", &mut script);
     write_all(&script)
 }
 
-pub fn man(args: ManArgs) -> anyhow::Result<()> {
-    let cli = Cli::command();
+/// `cli` is the whole command line's definition, which the page describes.
+pub fn man(args: ManArgs, cli: clap::Command) -> anyhow::Result<()> {
     let command = match &args.subcommand {
         None => cli,
         Some(name) => {
             let Some(sub) = cli.find_subcommand(name) else {
-                return Err(anyhow::Error::new(cli.clone().error(
-                    clap::error::ErrorKind::InvalidValue,
-                    format!("no subcommand named {name:?}"),
-                )));
+                return Err(UsageError {
+                    kind: crate::error::UsageKind::InvalidValue,
+                    ..UsageError::new("man", format!("no subcommand named {name:?}"))
+                }
+                .into());
             };
             // The page is named as `man` looks it up: mlloss-loss(1).
             sub.clone().name(format!("mlloss-{name}"))

@@ -17,9 +17,8 @@ use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
 
 use clap::ValueEnum;
-use clap::error::ErrorKind;
 
-use crate::error::InputError;
+use crate::error::{InputError, UsageError};
 use crate::format::write_f64;
 use crate::input::{
     ChunkLimit, Domain, Format, MatrixInfo, MatrixReader, RowChunk, Rows, Source, count,
@@ -244,16 +243,7 @@ fn parse_pos_weight(text: &str) -> Result<PosWeight, String> {
 }
 
 fn usage_error(message: String) -> anyhow::Error {
-    use clap::CommandFactory;
-    let mut command = crate::cli::Cli::command();
-    let loss = command
-        .find_subcommand_mut("loss")
-        .expect("loss is a subcommand")
-        .clone();
-    anyhow::Error::new(
-        loss.bin_name("mlloss loss")
-            .error(ErrorKind::ArgumentConflict, message),
-    )
+    UsageError::new("loss", message).into()
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
