@@ -18,7 +18,7 @@ use crate::format::python_str_repr;
 use crate::input::{
     ChunkLimit, Domain, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
 };
-use crate::output::{Layout, Output, OutputFormat};
+use crate::output::{Digits, Exporter, IndicatorRow, Output, OutputFormat};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -137,7 +137,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
-    if args.header && matches!(args.output_format, OutputFormat::Json | OutputFormat::Jsonl) {
+    let exporter = args.output_format.exporter(Digits::Shortest);
+    if args.header && !exporter.has_header() {
         return Err(UsageError::new(
             "binarize",
             "--header applies to csv and tsv output (JSON rows are numbers only)",
@@ -145,12 +146,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .into());
     }
     if args.inverse {
-        return run_inverse(&args);
+        return run_inverse(&args, &*exporter);
     }
-    let output_layout = Layout {
-        format: args.output_format,
-        precision: None,
-    };
+    let mut rows = RowWriter::new(&*exporter, args.header);
     let source = Source::from_arg(&args.file);
     let layout = LabelLayout {
         column: args.column.clone(),
@@ -166,14 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
     let classes = match given {
         Some(classes) => {
-            binarize_with_classes(
-                &mut reader,
-                &classes,
-                args.unknown,
-                args.header,
-                output_layout,
-                &mut out,
-            )?;
+            binarize_with_classes(&mut reader, &classes, args.unknown, &mut rows, &mut out)?;
             classes
         }
         // A regular file can be read twice: once for the classes, once for
@@ -181,11 +172,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None if source.is_regular_file() => {
             let classes = fit(&mut reader)?;
             let mut reader = LabelReader::open(&source, format, &layout)?;
-            transform(&mut reader, &classes, args.header, output_layout, &mut out)?
+            transform(&mut reader, &classes, &mut rows, &mut out)?
         }
-        None => binarize_fitted_in_memory(&mut reader, args.header, output_layout, &mut out)?,
+        None => binarize_fitted_in_memory(&mut reader, &mut rows, &mut out)?,
     };
-    out.end_rows(&output_layout)?;
+    rows.end(&mut out)?;
     if let Some(path) = &args.save_classes {
         save_classes(path, &classes)?;
     }
@@ -198,7 +189,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 /// `--logits`) becomes the sample's labels in class order: one CSV line of
 /// them (empty for none), or one field joined by `--sep`. Class names come
 /// from `--classes`/`--classes-file`, else from the matrix's header row.
-fn run_inverse(args: &Args) -> anyhow::Result<()> {
+fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
     let source = Source::from_arg(&args.file);
     let domain = match args.threshold {
         None => Domain::INDICATOR,
@@ -227,7 +218,6 @@ fn run_inverse(args: &Args) -> anyhow::Result<()> {
         Some(t) if args.logits => 1.0 / (1.0 + (-v).exp()) >= t,
         Some(t) => v >= t,
     };
-    let format = args.output_format;
     let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
     let mut chunk = RowChunk::default();
     let mut labels: Vec<&str> = Vec::new();
@@ -264,15 +254,15 @@ fn run_inverse(args: &Args) -> anyhow::Result<()> {
                     .map(|(_, c)| c.as_str()),
             );
             line.clear();
-            write_labels(&mut line, &labels, args.sep.as_deref(), format, index);
+            write_labels(&mut line, &labels, args.sep.as_deref(), exporter, index);
             out.write_bytes(&line)?;
             out.advance();
             index += 1;
         }
     }
-    if format == OutputFormat::Json {
-        out.write_bytes(if index == 0 { b"[]\n" } else { b"]\n" })?;
-    }
+    line.clear();
+    exporter.end_rows(&mut line, index);
+    out.write_bytes(&line)?;
     if let Some(path) = &args.save_classes {
         save_classes(path, &classes)?;
     }
@@ -280,59 +270,20 @@ fn run_inverse(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One sample's labels: CSV/TSV fields (quoted where needed), or one field
-/// joined by `sep`; JSON: an array of strings (of one string with `sep`).
+/// One sample's labels as a row of text fields, or as one field joined
+/// by `sep`.
 fn write_labels(
     line: &mut Vec<u8>,
     labels: &[&str],
     sep: Option<&str>,
-    format: OutputFormat,
+    exporter: &dyn Exporter,
     index: u64,
 ) {
-    let joined;
-    let fields: &[&str] = match sep {
+    match sep {
         Some(sep) if !labels.is_empty() => {
-            joined = [labels.join(sep)];
-            &[joined[0].as_str()]
+            exporter.strings_row(line, &[labels.join(sep).as_str()], index)
         }
-        _ => labels,
-    };
-    match format {
-        OutputFormat::Csv | OutputFormat::Tsv => {
-            let delimiter = if format == OutputFormat::Tsv {
-                '\t'
-            } else {
-                ','
-            };
-            for (i, field) in fields.iter().enumerate() {
-                if i > 0 {
-                    line.push(delimiter as u8);
-                }
-                write_field(line, field, delimiter);
-            }
-            line.push(b'\n');
-        }
-        OutputFormat::Json | OutputFormat::Jsonl => {
-            if format == OutputFormat::Json {
-                line.extend_from_slice(if index == 0 { b"[" } else { b",\n" });
-            }
-            let array = serde_json::to_string(fields).expect("strings serialise");
-            line.extend_from_slice(array.as_bytes());
-            if format == OutputFormat::Jsonl {
-                line.push(b'\n');
-            }
-        }
-    }
-}
-
-/// A CSV/TSV field, quoted when it holds the delimiter, a quote or a line break.
-fn write_field(line: &mut Vec<u8>, field: &str, delimiter: char) {
-    if field.contains([delimiter, '"', '\n', '\r']) {
-        line.push(b'"');
-        line.extend_from_slice(field.replace('"', "\"\"").as_bytes());
-        line.push(b'"');
-    } else {
-        line.extend_from_slice(field.as_bytes());
+        _ => exporter.strings_row(line, labels, index),
     }
 }
 
@@ -384,25 +335,41 @@ fn save_classes(path: &std::path::Path, classes: &[String]) -> anyhow::Result<()
     Ok(())
 }
 
-/// One output line per sample: `0`/`1` separated by commas.
-struct RowWriter {
-    layout: Layout,
-    /// A row of zeros in the output's layout; column j's digit is at
-    /// `offset + 2·j`.
-    line: Vec<u8>,
-    offset: usize,
+/// Writes binarize's rows of 0/1, one per sample, after the header line
+/// when asked for.
+struct RowWriter<'e> {
+    exporter: &'e dyn Exporter,
+    header: bool,
+    /// The current row; all zeros between writes.
+    row: IndicatorRow,
+    /// The columns set in the current row.
     set: Vec<usize>,
+    line: Vec<u8>,
+    rows: u64,
 }
 
-impl RowWriter {
-    fn new(classes: usize, layout: Layout) -> Self {
-        let (line, offset) = layout.binary_row_template(classes);
+impl<'e> RowWriter<'e> {
+    fn new(exporter: &'e dyn Exporter, header: bool) -> Self {
         RowWriter {
-            layout,
-            line,
-            offset,
+            exporter,
+            header,
+            row: exporter.indicator_row(0),
             set: Vec::new(),
+            line: Vec::new(),
+            rows: 0,
         }
+    }
+
+    /// Once the classes are known: the header line, if asked for.
+    fn begin(&mut self, out: &mut Output, classes: &[String]) -> std::io::Result<()> {
+        self.row = self.exporter.indicator_row(classes.len());
+        if !self.header {
+            return Ok(());
+        }
+        let names: Vec<&str> = classes.iter().map(String::as_str).collect();
+        self.line.clear();
+        self.exporter.header(&mut self.line, &names);
+        out.write_bytes(&self.line)
     }
 
     /// Writes a row with a 1 in each of `columns` (repeats are harmless).
@@ -412,41 +379,33 @@ impl RowWriter {
         columns: impl Iterator<Item = usize>,
     ) -> std::io::Result<()> {
         for column in columns {
-            self.line[self.offset + 2 * column] = b'1';
+            self.row.set(column, true);
             self.set.push(column);
         }
-        let result = out.write_row(&self.layout, &self.line);
+        self.line.clear();
+        self.exporter
+            .write_indicator_row(&mut self.line, &self.row, self.rows);
         for column in self.set.drain(..) {
-            self.line[self.offset + 2 * column] = b'0';
+            self.row.set(column, false);
         }
-        result
+        self.rows += 1;
+        out.advance();
+        out.write_bytes(&self.line)
     }
-}
 
-/// The class names as a first line, in the rows' delimiter.
-fn write_header(out: &mut Output, classes: &[String], layout: Layout) -> std::io::Result<()> {
-    let delimiter = if layout.format == OutputFormat::Tsv {
-        '\t'
-    } else {
-        ','
-    };
-    let mut line = Vec::new();
-    for (i, name) in classes.iter().enumerate() {
-        if i > 0 {
-            line.push(delimiter as u8);
-        }
-        write_field(&mut line, name, delimiter);
+    /// After the last row.
+    fn end(&mut self, out: &mut Output) -> std::io::Result<()> {
+        self.line.clear();
+        self.exporter.end_rows(&mut self.line, self.rows);
+        out.write_bytes(&self.line)
     }
-    line.push(b'\n');
-    out.write_bytes(&line)
 }
 
 fn binarize_with_classes(
     reader: &mut LabelReader,
     classes: &[String],
     unknown: Unknown,
-    header: bool,
-    layout: Layout,
+    row: &mut RowWriter<'_>,
     out: &mut Output,
 ) -> anyhow::Result<()> {
     let index: HashMap<&str, usize> = classes
@@ -455,12 +414,9 @@ fn binarize_with_classes(
         .map(|(i, c)| (c.as_str(), i))
         .collect();
     let mut unknown_labels = BTreeSet::new();
-    let mut row = RowWriter::new(classes.len(), layout);
+    row.begin(out, classes)?;
     let mut sample = Sample::default();
     let mut columns = Vec::new();
-    if header {
-        write_header(out, classes, layout)?;
-    }
     while reader.next_sample(&mut sample)? {
         columns.clear();
         for (label, column) in sample.labels() {
@@ -558,18 +514,15 @@ fn fit(reader: &mut LabelReader) -> anyhow::Result<Fitted> {
 fn transform(
     reader: &mut LabelReader,
     fitted: &Fitted,
-    header: bool,
-    layout: Layout,
+    row: &mut RowWriter<'_>,
     out: &mut Output,
 ) -> anyhow::Result<Vec<String>> {
     let file = reader.file().to_owned();
     let changed = || InputError::new(&file, "changed while being read (it is read twice)");
     let vocabulary = &fitted.vocabulary;
     let column_of = vocabulary.columns();
-    if header {
-        write_header(out, &vocabulary.sorted_names(), layout)?;
-    }
-    let mut row = RowWriter::new(vocabulary.names.len(), layout);
+    let names = vocabulary.sorted_names();
+    row.begin(out, &names)?;
     let mut columns = Vec::new();
     let mut sample = Sample::default();
     let mut samples = 0;
@@ -585,15 +538,14 @@ fn transform(
     if samples != fitted.samples {
         return Err(changed().into());
     }
-    Ok(vocabulary.sorted_names())
+    Ok(names)
 }
 
 /// Stdin or a pipe, which can be read only once: each sample is kept as its
 /// label ids (4 bytes a label) until the classes are known.
 fn binarize_fitted_in_memory(
     reader: &mut LabelReader,
-    header: bool,
-    layout: Layout,
+    row: &mut RowWriter<'_>,
     out: &mut Output,
 ) -> anyhow::Result<Vec<String>> {
     let mut vocabulary = Vocabulary::default();
@@ -608,10 +560,8 @@ fn binarize_fitted_in_memory(
         ends.push(labels.len());
     }
     let column_of = vocabulary.columns();
-    if header {
-        write_header(out, &vocabulary.sorted_names(), layout)?;
-    }
-    let mut row = RowWriter::new(vocabulary.names.len(), layout);
+    let names = vocabulary.sorted_names();
+    row.begin(out, &names)?;
     let mut start = 0;
     for &end in &ends {
         row.write(
@@ -620,7 +570,7 @@ fn binarize_fitted_in_memory(
         )?;
         start = end;
     }
-    Ok(vocabulary.sorted_names())
+    Ok(names)
 }
 
 /// The column order scikit-learn gives: numeric when every label is a number

@@ -26,7 +26,7 @@ use crate::input::{
 use crate::loss::{
     self, Accumulator, Asymmetric, ExactSum, Focal, Kind, Loss, Missing, Reduction, RowWeights,
 };
-use crate::output::{Layout, Output, OutputFormat};
+use crate::output::{Digits, Exporter, Output, OutputFormat};
 use crate::progress::Progress;
 
 /// Bytes of LOGITS per job: large enough to make handing a job over cheap,
@@ -389,13 +389,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         })
         .with_label_smoothing(args.label_smoothing.unwrap_or(0.0))
         .with_ignore(args.ignore_value.map(Missing));
-    let layout = Layout {
-        format: args.output_format,
-        precision: args.precision.map(usize::from),
-    };
+    let exporter = args
+        .output_format
+        .exporter(Digits::from_precision(args.precision));
     let kernel = Kernel {
         loss,
-        layout,
+        exporter,
         // A partial state keeps every total, per class too.
         reduction: if args.partial {
             Reduction::Class
@@ -419,8 +418,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     out.write_bytes(&text)?;
     progress.advance(first.x.source_bytes() as u64);
     let mut accumulator = main_worker.accumulator;
+    let mut rows = first.x.row_count() as u64;
     if !first.is_last {
-        run_parallel(
+        rows += run_parallel(
             &kernel,
             threads,
             &mut readers,
@@ -444,14 +444,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         out.finish()?;
         return Ok(());
     }
+    let exporter = &kernel.exporter;
+    let mut text = Vec::new();
     match reduction {
-        Reduction::Mean => out.write_bytes(&layout.single_line(&[accumulator.mean()], false))?,
-        Reduction::Sum => out.write_bytes(&layout.single_line(&[accumulator.sum()], false))?,
-        Reduction::Class => {
-            out.write_bytes(&layout.single_line(&accumulator.class_means(), true))?
-        }
-        Reduction::None | Reduction::Row => out.write_bytes(layout.rows_end())?,
+        Reduction::Mean => exporter.scalar(&mut text, accumulator.mean()),
+        Reduction::Sum => exporter.scalar(&mut text, accumulator.sum()),
+        Reduction::Class => exporter.array(&mut text, &accumulator.class_means()),
+        Reduction::None | Reduction::Row => exporter.end_rows(&mut text, rows),
     }
+    out.write_bytes(&text)?;
     out.finish()?;
     Ok(())
 }
@@ -726,7 +727,7 @@ fn cut_weights(readers: &mut Readers, rows: ChunkLimit, job: &mut Job) -> Result
 /// What every thread shares: the loss, the shape, and how to parse.
 struct Kernel {
     loss: Loss,
-    layout: Layout,
+    exporter: Box<dyn Exporter>,
     reduction: Reduction,
     cols: usize,
     x_info: MatrixInfo,
@@ -835,11 +836,11 @@ impl<'k> Worker<'k> {
             let index = job.x.first_row() + paired - 1;
             match k.reduction {
                 Reduction::None if !k.loss.kind().per_sample() => {
-                    k.layout.matrix_row(text, losses, index)
+                    k.exporter.numbers_row(text, losses, index)
                 }
                 Reduction::None | Reduction::Row => {
-                    k.layout
-                        .column_row(text, k.loss.sample_loss(losses, y), index)
+                    k.exporter
+                        .number_row(text, k.loss.sample_loss(losses, y), index)
                 }
                 Reduction::Mean | Reduction::Sum | Reduction::Class => {
                     self.accumulator.add_row(losses, y)
@@ -863,7 +864,8 @@ fn unpaired_row(longer: &MatrixInfo, line: u64, shorter: &MatrixInfo, rows: u64)
 }
 
 /// Runs the remaining jobs on `threads` workers, writing their output in
-/// input order and merging their partial sums into `total`.
+/// input order and merging their partial sums into `total`; returns the
+/// number of rows.
 ///
 /// Each worker cuts its own job from the inputs (one at a time, under a
 /// lock) and so reads the bytes it is about to parse: they arrive in its
@@ -876,7 +878,7 @@ fn run_parallel(
     out: &mut Output,
     total: &mut Accumulator,
     progress: &mut Progress,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u64> {
     /// A job back from a worker, with its printed rows.
     struct Done {
         job: Job,
@@ -951,7 +953,8 @@ fn run_parallel(
             .collect();
         drop(done_tx);
 
-        let outcome = (|| -> anyhow::Result<()> {
+        let outcome = (|| -> anyhow::Result<u64> {
+            let mut rows = 0;
             let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
             let mut next_to_write = 1u64;
             for done in &done_rx {
@@ -960,6 +963,7 @@ fn run_parallel(
                     next_to_write += 1;
                     done.result?;
                     out.write_bytes(&done.text)?;
+                    rows += done.job.x.row_count() as u64;
                     progress.advance(done.job.x.source_bytes() as u64);
                     let mut job = done.job;
                     job.text = done.text;
@@ -969,7 +973,7 @@ fn run_parallel(
                     room.notify_all();
                 }
             }
-            Ok(())
+            Ok(rows)
         })();
         // On an error, stop the workers cutting; they finish what they hold.
         lock().stop = true;

@@ -10,7 +10,7 @@ use crate::cmd::loss::{PARTIAL_VERSION, PartialFile};
 use crate::error::InputError;
 use crate::input::{Source, read_error};
 use crate::loss::Accumulator;
-use crate::output::{Layout, Output, OutputFormat};
+use crate::output::{Digits, Output, OutputFormat};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -94,15 +94,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let (_, total, _) = merged.expect("clap requires one PARTIAL");
-    let layout = Layout {
-        format: args.output_format,
-        precision: args.precision.map(usize::from),
-    };
-    let line = match args.reduction {
-        MergeReduction::Mean => layout.single_line(&[total.mean()], false),
-        MergeReduction::Sum => layout.single_line(&[total.sum()], false),
-        MergeReduction::Class => layout.single_line(&total.class_means(), true),
-    };
+    let exporter = args
+        .output_format
+        .exporter(Digits::from_precision(args.precision));
+    let mut line = Vec::new();
+    match args.reduction {
+        MergeReduction::Mean => exporter.scalar(&mut line, total.mean()),
+        MergeReduction::Sum => exporter.scalar(&mut line, total.sum()),
+        MergeReduction::Class => exporter.array(&mut line, &total.class_means()),
+    }
     let mut out = Output::to(args.output.as_deref())?;
     out.write_bytes(&line)?;
     out.finish()?;

@@ -1,0 +1,130 @@
+//! `-o FILE` never leaves a half-written FILE: the output goes to a
+//! temporary file beside it (same directory, so the final rename cannot
+//! cross file systems), which is synced and renamed over FILE only when
+//! the command succeeds. On an error the temporary file is removed as the
+//! error unwinds; on SIGINT, SIGTERM or SIGHUP a handler removes it and
+//! raises the signal again. Either way FILE keeps its old content.
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once};
+
+use tempfile::NamedTempFile;
+
+/// A temporary file that becomes FILE on [`Replacement::commit`] and is
+/// removed otherwise (when dropped, or by the signal handler).
+pub(super) struct Replacement {
+    /// Taken by `commit`.
+    temp: Option<NamedTempFile>,
+    target: PathBuf,
+}
+
+/// The temporary file to remove if a termination signal arrives. The
+/// handler and `commit` both hold the lock while they act, so a signal
+/// either removes the file before the rename or finds nothing to remove.
+static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+static HANDLER: Once = Once::new();
+
+impl Replacement {
+    pub(super) fn beside(path: &Path, existing: Option<&fs::Metadata>) -> io::Result<Replacement> {
+        // Through a symlink, replace the file it points to, not the link.
+        let target = match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path)?,
+            _ => path.to_owned(),
+        };
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let file_name = target
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        install_signal_handler();
+        let mut pending = lock_pending();
+        let prefix = format!(".{file_name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".mlloss-tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // What a plain `> FILE` would give a new file (the umask applies).
+            builder.permissions(fs::Permissions::from_mode(0o666));
+        }
+        let temp = builder.tempfile_in(dir)?;
+        if let Some(existing) = existing {
+            // Keep the mode of the file being replaced.
+            fs::set_permissions(temp.path(), existing.permissions())?;
+        }
+        *pending = Some(temp.path().to_owned());
+        Ok(Replacement {
+            temp: Some(temp),
+            target,
+        })
+    }
+
+    pub(super) fn file(&self) -> &File {
+        self.temp.as_ref().expect("not committed").as_file()
+    }
+
+    pub(super) fn commit(mut self) -> io::Result<()> {
+        let temp = self.temp.take().expect("committed once");
+        // Held until the rename is done: a signal meanwhile waits, then
+        // finds nothing to remove.
+        let mut pending = lock_pending();
+        let result = temp.as_file().sync_all().and_then(|()| {
+            // On failure `persist` hands the file back; dropping it removes it.
+            temp.persist(&self.target).map(drop).map_err(|e| e.error)
+        });
+        *pending = None;
+        result
+    }
+}
+
+impl Drop for Replacement {
+    fn drop(&mut self) {
+        // The temporary file itself is removed by NamedTempFile's drop.
+        if let Some(temp) = &self.temp {
+            let mut pending = lock_pending();
+            if pending.as_deref() == Some(temp.path()) {
+                *pending = None;
+            }
+        }
+    }
+}
+
+fn lock_pending() -> std::sync::MutexGuard<'static, Option<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: remove the temporary file, then die of
+/// the same signal, as the process would without a handler (the shell sees
+/// 128 + the signal's number: 130, 143, 129). Installed only when `-o FILE`
+/// is used, so that otherwise the signals keep their default action.
+#[cfg(unix)]
+fn install_signal_handler() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    HANDLER.call_once(|| {
+        // Without a handler (the registration failed) a signal still kills
+        // the process, leaving the temporary file but never a partial FILE.
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                // Held until the process ends: a commit cannot start meanwhile.
+                let pending = lock_pending();
+                if let Some(path) = pending.as_deref() {
+                    let _ = fs::remove_file(path);
+                }
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                // Only if the signal could not be raised again.
+                std::process::exit(128 + signal);
+            }
+        });
+    });
+}
+
+/// Elsewhere a termination leaves the temporary file (never a partial FILE).
+#[cfg(not(unix))]
+fn install_signal_handler() {}

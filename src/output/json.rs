@@ -1,0 +1,123 @@
+//! JSON output: one document shaped like the result (a number, an array,
+//! or an array of rows), or JSON Lines (a number or an array per line).
+//! JSON has no NaN or infinity: they are written `NaN`, `Infinity` and
+//! `-Infinity`, as Python's `json` module writes them.
+
+use super::{Digits, Exporter, IndicatorRow};
+
+/// A JSON document, or JSON Lines.
+pub(super) struct Json {
+    /// JSON Lines: each row a line of its own, no enclosing array.
+    lines: bool,
+    digits: Digits,
+}
+
+impl Json {
+    pub(super) fn document(digits: Digits) -> Self {
+        Json {
+            lines: false,
+            digits,
+        }
+    }
+
+    pub(super) fn lines(digits: Digits) -> Self {
+        Json {
+            lines: true,
+            digits,
+        }
+    }
+
+    #[inline]
+    fn number(&self, out: &mut Vec<u8>, value: f64) {
+        if value.is_finite() {
+            self.digits.write(out, value);
+        } else if value.is_nan() {
+            out.extend_from_slice(b"NaN");
+        } else if value > 0.0 {
+            out.extend_from_slice(b"Infinity");
+        } else {
+            out.extend_from_slice(b"-Infinity");
+        }
+    }
+
+    fn numbers(&self, out: &mut Vec<u8>, values: &[f64]) {
+        out.push(b'[');
+        for (j, &value) in values.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            self.number(out, value);
+        }
+        out.push(b']');
+    }
+
+    /// Before row `index`: a document opens its array or separates rows.
+    #[inline]
+    fn row_start(&self, out: &mut Vec<u8>, index: u64) {
+        if !self.lines {
+            out.extend_from_slice(if index == 0 { b"[" } else { b",\n" });
+        }
+    }
+
+    #[inline]
+    fn row_end(&self, out: &mut Vec<u8>) {
+        if self.lines {
+            out.push(b'\n');
+        }
+    }
+}
+
+impl Exporter for Json {
+    #[inline]
+    fn numbers_row(&self, out: &mut Vec<u8>, values: &[f64], index: u64) {
+        self.row_start(out, index);
+        self.numbers(out, values);
+        self.row_end(out);
+    }
+
+    #[inline]
+    fn number_row(&self, out: &mut Vec<u8>, value: f64, index: u64) {
+        self.row_start(out, index);
+        self.number(out, value);
+        self.row_end(out);
+    }
+
+    fn strings_row(&self, out: &mut Vec<u8>, fields: &[&str], index: u64) {
+        self.row_start(out, index);
+        serde_json::to_writer(&mut *out, fields).expect("strings serialise to memory");
+        self.row_end(out);
+    }
+
+    fn indicator_row(&self, columns: usize) -> IndicatorRow {
+        let close: &[u8] = if self.lines { b"]\n" } else { b"]" };
+        IndicatorRow::new(columns, b',', b"[", close)
+    }
+
+    #[inline]
+    fn write_indicator_row(&self, out: &mut Vec<u8>, row: &IndicatorRow, index: u64) {
+        self.row_start(out, index);
+        out.extend_from_slice(row.text());
+    }
+
+    fn end_rows(&self, out: &mut Vec<u8>, rows: u64) {
+        if !self.lines {
+            out.extend_from_slice(if rows == 0 { b"[]\n" } else { b"]\n" });
+        }
+    }
+
+    fn scalar(&self, out: &mut Vec<u8>, value: f64) {
+        self.number(out, value);
+        out.push(b'\n');
+    }
+
+    fn array(&self, out: &mut Vec<u8>, values: &[f64]) {
+        self.numbers(out, values);
+        out.push(b'\n');
+    }
+
+    fn has_header(&self) -> bool {
+        false
+    }
+
+    fn header(&self, _out: &mut Vec<u8>, _names: &[&str]) {}
+}

@@ -1,0 +1,113 @@
+//! The sink every subcommand writes through: a large buffer over a locked
+//! stdout or over `-o FILE` (replaced only on success, see `atomic.rs`).
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use super::atomic::Replacement;
+
+const WRITE_BUFFER_BYTES: usize = 1 << 16;
+/// Where a command's output goes.
+pub struct Output {
+    writer: BufWriter<Box<dyn Write>>,
+    /// Named in write errors: `stdout` or the file.
+    name: String,
+    /// `-o FILE` on a regular file: the temporary file to rename into place.
+    replacement: Option<Replacement>,
+    /// A progress bar counting rows, when asked for.
+    progress: Option<crate::progress::Progress>,
+}
+
+impl Output {
+    pub fn stdout() -> Self {
+        Output::new(Box::new(io::stdout().lock()), "stdout".into(), None)
+    }
+
+    /// Where `-o` points, or stdout without it.
+    pub fn to(destination: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = destination.filter(|p| !is_stdout(p)) else {
+            return Ok(Output::stdout());
+        };
+        let name = path.display().to_string();
+        let cannot = |e: io::Error| anyhow::anyhow!("cannot write to {name}: {}", reason(&e));
+        // A device, FIFO or socket (`/dev/null`, `/dev/stderr`, `<(…)`) is
+        // written in place: renaming over it would replace the node, or the
+        // file behind a file descriptor. Appending keeps what a shell
+        // redirection behind `/dev/stderr` has written so far.
+        let existing = fs::metadata(path).ok();
+        let special = path.starts_with("/dev") || path.starts_with("/proc");
+        if special || existing.as_ref().is_some_and(|m| !m.is_file()) {
+            let file = File::options().append(true).open(path).map_err(cannot)?;
+            return Ok(Output::new(Box::new(file), name, None));
+        }
+        let replacement = Replacement::beside(path, existing.as_ref()).map_err(cannot)?;
+        let file = replacement.file().try_clone().map_err(cannot)?;
+        Ok(Output::new(Box::new(file), name, Some(replacement)))
+    }
+
+    fn new(sink: Box<dyn Write>, name: String, replacement: Option<Replacement>) -> Self {
+        Output {
+            writer: BufWriter::with_capacity(WRITE_BUFFER_BYTES, sink),
+            name,
+            replacement,
+            progress: None,
+        }
+    }
+
+    /// Counts the rows written in a progress bar (shown on a terminal
+    /// after a moment; see [`crate::progress`]).
+    pub fn with_progress(mut self, quiet: bool, unit: &'static str) -> Self {
+        self.progress = Some(crate::progress::Progress::new(quiet, None, unit));
+        self
+    }
+
+    /// One more row written by the caller's own means.
+    pub fn advance(&mut self) {
+        if let Some(progress) = &mut self.progress {
+            progress.advance(1);
+        }
+    }
+
+    /// Writes bytes as they are (the caller supplies the newline).
+    pub fn write_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.writer
+            .write_all(bytes)
+            .map_err(|e| self.write_error(e))
+    }
+
+    /// Flushes, and with `-o FILE` puts the new content in place.
+    pub fn finish(mut self) -> io::Result<()> {
+        if let Some(progress) = self.progress.take() {
+            progress.finish();
+        }
+        self.writer.flush().map_err(|e| self.write_error(e))?;
+        if let Some(replacement) = self.replacement.take() {
+            replacement.commit().map_err(|e| self.write_error(e))?;
+        }
+        Ok(())
+    }
+
+    /// Says what failed while keeping the kind, so that `main` still
+    /// recognises a broken pipe.
+    fn write_error(&self, e: io::Error) -> io::Error {
+        io::Error::new(
+            e.kind(),
+            format!("cannot write to {}: {}", self.name, reason(&e)),
+        )
+    }
+}
+
+/// `-o -` and `-o /dev/stdout` mean stdout itself.
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-" || path == Path::new("/dev/stdout")
+}
+
+/// The OS's reason without Rust's " (os error N)" suffix.
+pub(super) fn reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    text.split(" (os error")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
