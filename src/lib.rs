@@ -15,4 +15,5 @@ pub mod fuzzing;
 pub mod input;
 pub mod loss;
 pub mod output;
+pub mod parallel;
 pub mod progress;

@@ -10,11 +10,8 @@
 //! exactly, so the result does not depend on the number of threads or on
 //! where the chunks were cut.
 
-use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
-use std::sync::mpsc;
-use std::sync::{Condvar, Mutex};
 
 use clap::ValueEnum;
 
@@ -27,6 +24,7 @@ use crate::loss::{
     self, Accumulator, Asymmetric, ExactSum, Focal, Kind, Loss, Missing, Reduction, RowWeights,
 };
 use crate::output::{Digits, Exporter, Output, OutputFormat};
+use crate::parallel::{self, Cut, Feed};
 use crate::progress::Progress;
 
 /// Bytes of LOGITS per job: large enough to make handing a job over cheap,
@@ -681,11 +679,26 @@ struct Readers {
     weights: [Option<MatrixReader>; 2],
 }
 
+impl Feed for Readers {
+    type Job = Job;
+    type Error = anyhow::Error;
+
+    fn cut(&mut self, job: &mut Job) -> anyhow::Result<Cut> {
+        cut_job(self, ChunkLimit::Bytes(JOB_BYTES), job)?;
+        Ok(if job.is_empty() {
+            Cut::End
+        } else if job.is_last {
+            Cut::Last
+        } else {
+            Cut::More
+        })
+    }
+}
+
 /// One set of chunks: rows of LOGITS and the same rows of TARGETS (and of
 /// the weight files read row by row).
 #[derive(Debug, Default)]
 struct Job {
-    seq: u64,
     x: RowChunk,
     y: RowChunk,
     weights: [RowChunk; 2],
@@ -863,14 +876,9 @@ fn unpaired_row(longer: &MatrixInfo, line: u64, shorter: &MatrixInfo, rows: u64)
     InputError::new(&longer.file, what).at_line_if_known(line)
 }
 
-/// Runs the remaining jobs on `threads` workers, writing their output in
-/// input order and merging their partial sums into `total`; returns the
-/// number of rows.
-///
-/// Each worker cuts its own job from the inputs (one at a time, under a
-/// lock) and so reads the bytes it is about to parse: they arrive in its
-/// own cache. At most `2 × threads + 1` jobs are cut and not yet written,
-/// which bounds memory whatever the speed of the output.
+/// Runs the remaining jobs on `threads` workers (see [`parallel`]),
+/// writing their output in input order and merging their partial sums into
+/// `total`; returns the number of rows.
 fn run_parallel(
     kernel: &Kernel,
     threads: usize,
@@ -879,114 +887,29 @@ fn run_parallel(
     total: &mut Accumulator,
     progress: &mut Progress,
 ) -> anyhow::Result<u64> {
-    /// A job back from a worker, with its printed rows.
-    struct Done {
-        job: Job,
-        text: Vec<u8>,
-        result: Result<(), InputError>,
-    }
-    /// What the workers share.
-    struct Feed<'r> {
-        readers: &'r mut Readers,
-        /// The number of the next job to cut (jobs are numbered from 1).
-        next_seq: u64,
-        /// Jobs written so far.
-        written: u64,
-        /// No more jobs: the inputs ended, one of them failed, or the output did.
-        stop: bool,
-        /// Buffers of written jobs, to cut the next ones into.
-        spare: Vec<Job>,
-    }
-    let max_in_flight = 2 * threads as u64 + 1;
-    let feed = Mutex::new(Feed {
+    let mut rows = 0;
+    let workers = parallel::run(
+        threads,
         readers,
-        next_seq: 1,
-        written: 0,
-        stop: false,
-        spare: Vec::new(),
-    });
-    let room = Condvar::new();
-    let lock = || feed.lock().unwrap_or_else(|e| e.into_inner());
-    let (done_tx, done_rx) = mpsc::channel::<Done>();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let done_tx = done_tx.clone();
-                let (feed, room) = (&feed, &room);
-                scope.spawn(move || {
-                    let mut worker = Worker::new(kernel);
-                    loop {
-                        let mut state = feed.lock().unwrap_or_else(|e| e.into_inner());
-                        while !state.stop && state.next_seq - state.written > max_in_flight {
-                            state = room.wait(state).unwrap_or_else(|e| e.into_inner());
-                        }
-                        if state.stop {
-                            break;
-                        }
-                        let mut job = state.spare.pop().unwrap_or_default();
-                        job.seq = state.next_seq;
-                        let cut = cut_job(state.readers, ChunkLimit::Bytes(JOB_BYTES), &mut job);
-                        let result = match cut {
-                            Ok(()) if job.is_empty() => {
-                                state.stop = true;
-                                room.notify_all();
-                                break;
-                            }
-                            Ok(()) => Ok(()),
-                            // A cutting error comes after every row already handed out.
-                            Err(error) => Err(error),
-                        };
-                        state.next_seq += 1;
-                        state.stop |= job.is_last || result.is_err();
-                        drop(state);
-                        let mut text = std::mem::take(&mut job.text);
-                        text.clear();
-                        let result = result.and_then(|()| worker.run(&job, &mut text));
-                        if done_tx.send(Done { job, text, result }).is_err() {
-                            break;
-                        }
-                    }
-                    room.notify_all();
-                    worker.accumulator
-                })
-            })
-            .collect();
-        drop(done_tx);
-
-        let outcome = (|| -> anyhow::Result<u64> {
-            let mut rows = 0;
-            let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
-            let mut next_to_write = 1u64;
-            for done in &done_rx {
-                pending.insert(done.job.seq, done);
-                while let Some(done) = pending.remove(&next_to_write) {
-                    next_to_write += 1;
-                    done.result?;
-                    out.write_bytes(&done.text)?;
-                    rows += done.job.x.row_count() as u64;
-                    progress.advance(done.job.x.source_bytes() as u64);
-                    let mut job = done.job;
-                    job.text = done.text;
-                    let mut state = lock();
-                    state.written += 1;
-                    state.spare.push(job);
-                    room.notify_all();
-                }
-            }
-            Ok(rows)
-        })();
-        // On an error, stop the workers cutting; they finish what they hold.
-        lock().stop = true;
-        room.notify_all();
-        drop(done_rx);
-        for worker in workers {
-            let partial = worker
-                .join()
-                .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
-            total.merge(&partial);
-        }
-        outcome
-    })
+        || Worker::new(kernel),
+        |worker, job| {
+            let mut text = std::mem::take(&mut job.text);
+            text.clear();
+            let result = worker.run(job, &mut text);
+            job.text = text;
+            Ok(result?)
+        },
+        |job| {
+            out.write_bytes(&job.text)?;
+            rows += job.x.row_count() as u64;
+            progress.advance(job.x.source_bytes() as u64);
+            Ok(())
+        },
+    )?;
+    for worker in workers {
+        total.merge(&worker.accumulator);
+    }
+    Ok(rows)
 }
 
 /// A header line must be as wide as the rows under it; `first` is the width
