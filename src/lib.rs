@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod domain;
 pub mod error;
 pub mod format;
 #[doc(hidden)]

@@ -21,7 +21,8 @@ use crate::input::{
     ChunkLimit, Domain, Format, MatrixInfo, MatrixReader, RowChunk, Rows, Source, count,
 };
 use crate::loss::{
-    self, Accumulator, Asymmetric, ExactSum, Focal, Kind, Loss, Missing, Reduction, RowWeights,
+    self, Accumulator, Asymmetric, Bce, BceProbs, ExactSum, Focal, Kind, Loss, Missing,
+    MultiLabelMargin, MultiLabelSoftMargin, Outcome, PartialState, PerRow, Reduction, RowWeights,
 };
 use crate::output::{Digits, Exporter, Output, OutputFormat};
 use crate::parallel::{self, Cut, Feed};
@@ -161,16 +162,36 @@ pub enum KindArg {
     MultilabelMargin,
 }
 
-impl From<KindArg> for Kind {
-    fn from(kind: KindArg) -> Kind {
-        match kind {
-            KindArg::Bce => Kind::Bce,
-            KindArg::MultilabelSoftMargin => Kind::MultiLabelSoftMargin,
-            KindArg::BceProbs => Kind::BceProbs,
-            KindArg::Focal => Kind::Focal,
-            KindArg::Asl => Kind::Asymmetric,
-            KindArg::MultilabelMargin => Kind::MultiLabelMargin,
+impl KindArg {
+    /// The kind with its parameters from the options, or their defaults.
+    /// (bce's `pos_weight` needs the number of classes: it is set later.)
+    fn kind(self, args: &Args) -> Kind {
+        match self {
+            KindArg::Bce => Kind::Bce(Bce::default()),
+            KindArg::MultilabelSoftMargin => Kind::MultiLabelSoftMargin(MultiLabelSoftMargin {}),
+            KindArg::BceProbs => Kind::BceProbs(BceProbs {}),
+            KindArg::Focal => {
+                let d = Focal::default();
+                Kind::Focal(Focal {
+                    alpha: args.alpha.unwrap_or(d.alpha),
+                    gamma: args.gamma.unwrap_or(d.gamma),
+                })
+            }
+            KindArg::Asl => {
+                let d = Asymmetric::default();
+                Kind::Asymmetric(Asymmetric {
+                    gamma_neg: args.gamma_neg.unwrap_or(d.gamma_neg),
+                    gamma_pos: args.gamma_pos.unwrap_or(d.gamma_pos),
+                    clip: args.clip.unwrap_or(d.clip),
+                })
+            }
+            KindArg::MultilabelMargin => Kind::MultiLabelMargin(MultiLabelMargin {}),
         }
+    }
+
+    fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_owned())
     }
 }
 
@@ -245,9 +266,9 @@ fn usage_error(message: String) -> anyhow::Error {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let kind = Kind::from(args.kind);
+    let mut kind = args.kind.kind(&args);
     let reduction = Reduction::from(args.reduction);
-    check_options(kind, &args)?;
+    check_options(&kind, &args)?;
     let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
     let logits_source = Source::from_arg(&args.logits);
     let targets_source = Source::from_arg(&args.targets);
@@ -268,18 +289,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .into(),
         ));
     }
-    let logits_domain = if kind == Kind::BceProbs {
-        Domain::PROBABILITY
-    } else {
-        Domain::FINITE
-    };
-    let targets_domain = if kind == Kind::MultiLabelMargin {
-        Domain::BINARY
-    } else {
-        Domain::UNIT_INTERVAL
-    }
-    .with_nonfinite(allow_nonfinite)
-    .with_missing(args.ignore_value);
+    let logits_domain = kind.logits_domain();
+    let targets_domain = kind
+        .targets_domain()
+        .with_nonfinite(allow_nonfinite)
+        .with_missing(args.ignore_value);
     let weight_domain = Domain::FINITE.with_nonfinite(allow_nonfinite);
     let mut readers = Readers {
         logits: MatrixReader::open(
@@ -375,30 +389,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         cut_weights(&mut readers, limit, &mut first)?;
     }
     let [weight, pos_weight] = per_class;
-    let loss = Loss::new(kind, weight, pos_weight)
-        .with_focal(Focal {
-            alpha: args.alpha.unwrap_or(Focal::default().alpha),
-            gamma: args.gamma.unwrap_or(Focal::default().gamma),
-        })
-        .with_asymmetric(Asymmetric {
-            gamma_neg: args.gamma_neg.unwrap_or(Asymmetric::default().gamma_neg),
-            gamma_pos: args.gamma_pos.unwrap_or(Asymmetric::default().gamma_pos),
-            clip: args.clip.unwrap_or(Asymmetric::default().clip),
-        })
-        .with_label_smoothing(args.label_smoothing.unwrap_or(0.0))
-        .with_ignore(args.ignore_value.map(Missing));
+    if let Kind::Bce(bce) = &mut kind {
+        bce.pos_weight = pos_weight;
+    }
+    let loss = Loss {
+        kind,
+        weight,
+        label_smoothing: args.label_smoothing.unwrap_or(0.0),
+        missing: args.ignore_value.map(Missing),
+    };
     let exporter = args
         .output_format
         .exporter(Digits::from_precision(args.precision));
+    // A partial state keeps every total, per class too.
+    let rows_reduction = if args.partial {
+        Reduction::Class
+    } else {
+        reduction
+    };
     let kernel = Kernel {
+        per_row: rows_reduction.per_row(loss.kind.shape()),
+        reduction: rows_reduction,
         loss,
         exporter,
-        // A partial state keeps every total, per class too.
-        reduction: if args.partial {
-            Reduction::Class
-        } else {
-            reduction
-        },
         cols,
         x_info: readers.logits.info().clone(),
         y_info: readers.targets.info().clone(),
@@ -429,13 +442,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     progress.finish();
     if args.partial {
-        let state = PartialFile {
-            mlloss_partial: PARTIAL_VERSION,
-            loss: format!("{:?}", kernel.loss),
-            per_sample: kernel.loss.kind().per_sample(),
-            classes: cols,
-            state: accumulator.to_partial(),
-        };
+        let state = PartialState::new(&kernel.loss, cols, &accumulator);
         let mut json = serde_json::to_vec(&state)?;
         json.push(b'\n');
         out.write_bytes(&json)?;
@@ -444,82 +451,61 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let exporter = &kernel.exporter;
     let mut text = Vec::new();
-    match reduction {
-        Reduction::Mean => exporter.scalar(&mut text, accumulator.mean()),
-        Reduction::Sum => exporter.scalar(&mut text, accumulator.sum()),
-        Reduction::Class => exporter.array(&mut text, &accumulator.class_means()),
-        Reduction::None | Reduction::Row => exporter.end_rows(&mut text, rows),
+    match reduction.outcome(&accumulator) {
+        Outcome::Scalar(value) => exporter.scalar(&mut text, value),
+        Outcome::PerClass(values) => exporter.array(&mut text, &values),
+        Outcome::Rows => exporter.end_rows(&mut text, rows),
     }
     out.write_bytes(&text)?;
     out.finish()?;
     Ok(())
 }
 
-/// The format of `--partial` files; `merge` refuses others.
-pub const PARTIAL_VERSION: u32 = 1;
-
-/// What `mlloss loss --partial` prints and `mlloss merge` reads.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct PartialFile {
-    /// Always [`PARTIAL_VERSION`]; names the format too.
-    pub mlloss_partial: u32,
-    /// The loss and every parameter that shapes its values: only states of
-    /// the same loss can be merged.
-    pub loss: String,
-    pub per_sample: bool,
-    pub classes: usize,
-    pub state: loss::Partial,
-}
-
 /// The usage errors that the command line alone shows: options of other
 /// kinds, and numbers out of their range.
-fn check_options(kind: Kind, args: &Args) -> anyhow::Result<()> {
-    let name = args
-        .kind
-        .to_possible_value()
-        .map_or_else(String::new, |v| v.get_name().to_owned());
-    let only_for = |given: bool, option: &str, kinds: &[Kind], which: &str| {
-        if given && !kinds.contains(&kind) {
-            Err(usage_error(format!(
-                "{option} applies to --kind {which} only, not {name}"
-            )))
-        } else {
-            Ok(())
-        }
-    };
+fn check_options(kind: &Kind, args: &Args) -> anyhow::Result<()> {
+    let name = args.kind.name();
+    // The options of one kind's parameters.
     let pos_weight = args.pos_weight.is_some() || args.pos_weight_file.is_some();
-    only_for(pos_weight, "--pos-weight", &[Kind::Bce], "bce")?;
-    only_for(args.alpha.is_some(), "--alpha", &[Kind::Focal], "focal")?;
-    only_for(args.gamma.is_some(), "--gamma", &[Kind::Focal], "focal")?;
-    for (given, option) in [
-        (args.gamma_neg.is_some(), "--gamma-neg"),
-        (args.gamma_pos.is_some(), "--gamma-pos"),
-        (args.clip.is_some(), "--clip"),
-    ] {
-        only_for(given, option, &[Kind::Asymmetric], "asl")?;
-    }
-    let not_margin = [
-        Kind::Bce,
-        Kind::MultiLabelSoftMargin,
-        Kind::BceProbs,
-        Kind::Focal,
-        Kind::Asymmetric,
+    let kind_options = [
+        (pos_weight, "--pos-weight", KindArg::Bce),
+        (args.alpha.is_some(), "--alpha", KindArg::Focal),
+        (args.gamma.is_some(), "--gamma", KindArg::Focal),
+        (args.gamma_neg.is_some(), "--gamma-neg", KindArg::Asl),
+        (args.gamma_pos.is_some(), "--gamma-pos", KindArg::Asl),
+        (args.clip.is_some(), "--clip", KindArg::Asl),
     ];
-    let which = "bce, multilabel-soft-margin, bce-probs, focal and asl";
-    let weight = args.weight.is_some() || args.weight_file.is_some();
-    only_for(weight, "--weight", &not_margin, which)?;
-    only_for(
-        args.label_smoothing.is_some(),
-        "--label-smoothing",
-        &not_margin,
-        which,
-    )?;
-    only_for(
-        args.ignore_value.is_some(),
-        "--ignore-value",
-        &not_margin,
-        which,
-    )?;
+    for (given, option, owner) in kind_options {
+        if given && args.kind != owner {
+            return Err(usage_error(format!(
+                "{option} applies to --kind {} only, not {name}",
+                owner.name()
+            )));
+        }
+    }
+    // What applies to every kind that takes it.
+    let modifiers = [
+        (
+            args.weight.is_some() || args.weight_file.is_some(),
+            "--weight",
+        ),
+        (args.label_smoothing.is_some(), "--label-smoothing"),
+        (args.ignore_value.is_some(), "--ignore-value"),
+    ];
+    if let Some((_, option)) = modifiers.iter().find(|(given, _)| *given)
+        && !kind.takes_modifiers()
+    {
+        let takers: Vec<&str> = Kind::all()
+            .iter()
+            .filter(|k| k.takes_modifiers())
+            .map(Kind::name)
+            .collect();
+        let (last, rest) = takers.split_last().expect("some kinds take them");
+        return Err(usage_error(format!(
+            "{option} applies to --kind {} and {last} only, not {name}",
+            rest.join(", ")
+        )));
+    }
     if let Some(eps) = args.label_smoothing
         && !(0.0..=1.0).contains(&eps)
     {
@@ -527,22 +513,10 @@ fn check_options(kind: Kind, args: &Args) -> anyhow::Result<()> {
             "--label-smoothing must lie in [0, 1], not {eps}"
         )));
     }
-    for (value, option) in [
-        (args.alpha, "--alpha"),
-        (args.gamma, "--gamma"),
-        (args.gamma_neg, "--gamma-neg"),
-        (args.gamma_pos, "--gamma-pos"),
-        (args.clip, "--clip"),
-    ] {
-        if let Some(v) = value.filter(|v| !v.is_finite()) {
-            return Err(usage_error(format!(
-                "{option} must be a finite number, not {v}"
-            )));
-        }
-    }
-    if let Some(clip) = args.clip.filter(|&c| c < 0.0) {
+    if let Err(bad) = kind.check() {
         return Err(usage_error(format!(
-            "--clip must not be negative, not {clip}"
+            "--{} {}, not {}",
+            bad.param, bad.problem, bad.value
         )));
     }
     let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
@@ -741,7 +715,9 @@ fn cut_weights(readers: &mut Readers, rows: ChunkLimit, job: &mut Job) -> Result
 struct Kernel {
     loss: Loss,
     exporter: Box<dyn Exporter>,
+    /// What the rows give: the reduction's rule for this loss.
     reduction: Reduction,
+    per_row: PerRow,
     cols: usize,
     x_info: MatrixInfo,
     y_info: MatrixInfo,
@@ -762,17 +738,18 @@ struct Worker<'k> {
 
 impl<'k> Worker<'k> {
     fn new(kernel: &'k Kernel) -> Self {
-        let per_class = if kernel.reduction == Reduction::Class {
+        let per_class = if kernel.reduction.per_class() {
             kernel.cols
         } else {
             0
         };
+        let loss = &kernel.loss;
         Worker {
             kernel,
             element_losses: vec![0.0; kernel.cols],
             scratch: Vec::new(),
             row_weights: [Vec::new(), Vec::new()],
-            accumulator: Accumulator::new(&kernel.loss, per_class),
+            accumulator: Accumulator::new(loss.kind.shape(), loss.missing, per_class),
         }
     }
 
@@ -844,20 +821,16 @@ impl<'k> Worker<'k> {
             };
             let losses = &mut self.element_losses;
             k.loss
-                .element_losses_weighted(x, y, row_weights, &mut self.scratch, losses);
+                .element_losses(x, y, row_weights, &mut self.scratch, losses);
             // The row's index in the output (JSON separates rows).
             let index = job.x.first_row() + paired - 1;
-            match k.reduction {
-                Reduction::None if !k.loss.kind().per_sample() => {
-                    k.exporter.numbers_row(text, losses, index)
-                }
-                Reduction::None | Reduction::Row => {
+            match k.per_row {
+                PerRow::Elements => k.exporter.numbers_row(text, losses, index),
+                PerRow::SampleLoss => {
                     k.exporter
                         .number_row(text, k.loss.sample_loss(losses, y), index)
                 }
-                Reduction::Mean | Reduction::Sum | Reduction::Class => {
-                    self.accumulator.add_row(losses, y)
-                }
+                PerRow::Totals => self.accumulator.add_row(losses, y),
             }
         }
     }

@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use crate::cmd::loss::{PARTIAL_VERSION, PartialFile};
 use crate::error::InputError;
 use crate::input::{Source, read_error};
-use crate::loss::Accumulator;
+use crate::loss::{Accumulator, Mismatch, Outcome, PARTIAL_VERSION, PartialState, Reduction};
 use crate::output::{Digits, Output, OutputFormat};
 
 #[derive(Debug, clap::Args)]
@@ -54,39 +53,28 @@ pub enum MergeReduction {
     Class,
 }
 
+impl From<MergeReduction> for Reduction {
+    fn from(reduction: MergeReduction) -> Reduction {
+        match reduction {
+            MergeReduction::Mean => Reduction::Mean,
+            MergeReduction::Sum => Reduction::Sum,
+            MergeReduction::Class => Reduction::Class,
+        }
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut merged: Option<(PartialFile, Accumulator, String)> = None;
+    let mut merged: Option<(PartialState, Accumulator, String)> = None;
     for path in &args.partials {
         let source = Source::from_arg(path);
         let name = source.name();
-        let mut text = Vec::new();
-        std::io::Read::read_to_end(&mut *source.open()?, &mut text)
-            .map_err(|e| read_error(&name, &e))?;
-        let file: PartialFile =
-            serde_json::from_slice(&text).map_err(|e| crate::input::json_error(&name, &e, 1))?;
-        if file.mlloss_partial != PARTIAL_VERSION {
-            let what = format!(
-                "a partial state of format {}, but this mlloss reads format {PARTIAL_VERSION}",
-                file.mlloss_partial
-            );
-            return Err(InputError::new(&name, what).into());
-        }
-        let consistent = file.state.per_class.len() == file.classes
-            && file.state.per_class_observed.len() == file.classes;
-        if !consistent {
-            return Err(
-                InputError::new(&name, "inconsistent partial state (per-class sums)").into(),
-            );
-        }
-        let accumulator = Accumulator::from_partial(file.per_sample, &file.state);
+        let state = read_state(&source)?;
+        let accumulator = state.accumulator();
         match &mut merged {
-            None => merged = Some((file, accumulator, name)),
+            None => merged = Some((state, accumulator, name)),
             Some((first, total, first_name)) => {
-                if file.loss != first.loss || file.classes != first.classes {
-                    let what = format!(
-                        "computed with another loss or shape than {first_name}: {} with {} classes, not {} with {}",
-                        file.loss, file.classes, first.loss, first.classes
-                    );
+                if let Some(Mismatch { what, detail }) = first.mismatch(&state) {
+                    let what = format!("computed with another {what} than {first_name} ({detail})");
                     return Err(InputError::new(&name, what).into());
                 }
                 total.merge(&accumulator);
@@ -98,13 +86,42 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .output_format
         .exporter(Digits::from_precision(args.precision));
     let mut line = Vec::new();
-    match args.reduction {
-        MergeReduction::Mean => exporter.scalar(&mut line, total.mean()),
-        MergeReduction::Sum => exporter.scalar(&mut line, total.sum()),
-        MergeReduction::Class => exporter.array(&mut line, &total.class_means()),
+    match Reduction::from(args.reduction).outcome(&total) {
+        Outcome::Scalar(value) => exporter.scalar(&mut line, value),
+        Outcome::PerClass(values) => exporter.array(&mut line, &values),
+        Outcome::Rows => unreachable!("merge reductions are totals"),
     }
     let mut out = Output::to(args.output.as_deref())?;
     out.write_bytes(&line)?;
     out.finish()?;
     Ok(())
+}
+
+/// Reads one state, refusing other formats and inconsistent totals.
+fn read_state(source: &Source) -> anyhow::Result<PartialState> {
+    let name = source.name();
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut *source.open()?, &mut text)
+        .map_err(|e| read_error(&name, &e))?;
+    let state: PartialState = serde_json::from_slice(&text).map_err(|e| {
+        /// The version alone, to tell an older mlloss's state from a bad file.
+        #[derive(serde::Deserialize)]
+        struct Version {
+            mlloss_partial: u32,
+        }
+        match serde_json::from_slice::<Version>(&text) {
+            Ok(Version { mlloss_partial: v }) if v < PARTIAL_VERSION => InputError::new(
+                &name,
+                format!(
+                    "a partial state of format {v} (an older mlloss), but this mlloss reads \
+                     format {PARTIAL_VERSION}: run loss --partial again"
+                ),
+            ),
+            _ => crate::input::json_error(&name, &e, 1),
+        }
+    })?;
+    if let Some(problem) = state.problem() {
+        return Err(InputError::new(&name, problem).into());
+    }
+    Ok(state)
 }

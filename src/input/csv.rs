@@ -318,7 +318,7 @@ fn parse_digit_record(
     }
     let start = out.len();
     out.extend(record.iter().step_by(2).map(|&d| f64::from(d - b'0')));
-    if domain.range != super::Range::Any
+    if domain.range != crate::domain::Range::Any
         && let Some((field, what)) = out[start..]
             .iter()
             .enumerate()

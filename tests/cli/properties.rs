@@ -1,7 +1,9 @@
 //! Properties that must hold for any input: the loss module directly (many
 //! cases, fast) and the CLI (fewer cases, each a process).
 
-use mlloss::loss::{Accumulator, Kind, Loss, log_sigmoid, row_mean};
+use mlloss::loss::{
+    Accumulator, Bce, Kind, Loss, MultiLabelSoftMargin, RowWeights, log_sigmoid, row_mean,
+};
 use proptest::prelude::*;
 
 use crate::harness::{Workdir, csv, numbers, success};
@@ -61,10 +63,25 @@ fn problem() -> impl Strategy<Value = Problem> {
     })
 }
 
-fn element_losses(kind: Kind, weight: &Option<Vec<f64>>, x: &[f64], y: &[f64]) -> Vec<f64> {
+fn bce_kind() -> Kind {
+    Kind::Bce(Bce::default())
+}
+
+fn mlsm_kind() -> Kind {
+    Kind::MultiLabelSoftMargin(MultiLabelSoftMargin {})
+}
+
+/// The element losses of one row, the loss's own weights applying.
+fn losses_of(loss: &Loss, x: &[f64], y: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; x.len()];
-    Loss::new(kind, weight.clone(), None).element_losses(x, y, &mut out);
+    loss.element_losses(x, y, RowWeights::default(), &mut Vec::new(), &mut out);
     out
+}
+
+fn element_losses(kind: Kind, weight: &Option<Vec<f64>>, x: &[f64], y: &[f64]) -> Vec<f64> {
+    let mut loss = Loss::new(kind);
+    loss.weight = weight.clone();
+    losses_of(&loss, x, y)
 }
 
 fn accumulate(
@@ -73,9 +90,9 @@ fn accumulate(
     xs: &[Vec<f64>],
     ys: &[Vec<f64>],
 ) -> Accumulator {
-    let mut acc = Accumulator::new(&Loss::new(kind, None, None), xs[0].len());
+    let mut acc = Accumulator::new(kind.shape(), None, xs[0].len());
     for (x, y) in xs.iter().zip(ys) {
-        acc.add_row(&element_losses(kind, weight, x, y), y);
+        acc.add_row(&element_losses(kind.clone(), weight, x, y), y);
     }
     acc
 }
@@ -84,16 +101,16 @@ proptest! {
     #[test]
     fn mlsm_none_equals_bce_row((xs, ys, weight) in problem()) {
         for (x, y) in xs.iter().zip(&ys) {
-            let bce = row_mean(&element_losses(Kind::Bce, &weight, x, y));
-            let mlsm = row_mean(&element_losses(Kind::MultiLabelSoftMargin, &weight, x, y));
+            let bce = row_mean(&element_losses(bce_kind(), &weight, x, y));
+            let mlsm = row_mean(&element_losses(mlsm_kind(), &weight, x, y));
             prop_assert!(close_given_terms(bce, mlsm, term_scale(x, &weight)), "bce row {bce:e} vs mlsm none {mlsm:e}");
         }
     }
 
     #[test]
     fn bce_mean_equals_mlsm_mean((xs, ys, weight) in problem()) {
-        let bce = accumulate(Kind::Bce, &weight, &xs, &ys).mean();
-        let mlsm = accumulate(Kind::MultiLabelSoftMargin, &weight, &xs, &ys).mean();
+        let bce = accumulate(bce_kind(), &weight, &xs, &ys).mean();
+        let mlsm = accumulate(mlsm_kind(), &weight, &xs, &ys).mean();
         let scale = xs.iter().map(|x| term_scale(x, &weight)).sum::<f64>() / xs.len() as f64;
         prop_assert!(close_given_terms(bce, mlsm, scale), "{bce:e} vs {mlsm:e}");
     }
@@ -101,10 +118,10 @@ proptest! {
     #[test]
     fn sum_is_mean_times_n_times_c((xs, ys, weight) in problem()) {
         let (n, c) = (xs.len() as f64, xs[0].len());
-        let bce = accumulate(Kind::Bce, &weight, &xs, &ys);
+        let bce = accumulate(bce_kind(), &weight, &xs, &ys);
         prop_assert!(close(bce.sum(), bce.mean() * n * c as f64));
         // mlsm's sum adds per-sample means, so it is its mean × N.
-        let mlsm = accumulate(Kind::MultiLabelSoftMargin, &weight, &xs, &ys);
+        let mlsm = accumulate(mlsm_kind(), &weight, &xs, &ys);
         prop_assert!(close(mlsm.sum(), mlsm.mean() * n));
     }
 
@@ -113,10 +130,10 @@ proptest! {
         x in any::<f64>().prop_filter("finite", |v| v.is_finite()),
         y in target(),
     ) {
-        for kind in [Kind::Bce, Kind::MultiLabelSoftMargin] {
-            let mut out = [0.0];
-            Loss::new(kind, None, None).element_losses(&[x], &[y], &mut out);
-            prop_assert!(out[0].is_finite() && out[0] >= 0.0, "{kind:?} x={x:e} y={y} → {}", out[0]);
+        for kind in [bce_kind(), mlsm_kind()] {
+            let name = kind.name();
+            let out = losses_of(&Loss::new(kind), &[x], &[y]);
+            prop_assert!(out[0].is_finite() && out[0] >= 0.0, "{name} x={x:e} y={y} → {}", out[0]);
         }
     }
 
@@ -129,14 +146,15 @@ proptest! {
         pos_weight in 0.0..10.0f64,
         weight in 0.0..10.0f64,
     ) {
-        let mut out = [0.0];
-        Loss::new(Kind::Bce, Some(vec![weight]), Some(vec![pos_weight])).element_losses(&[x], &[y], &mut out);
+        let mut loss = Loss::new(Kind::Bce(Bce { pos_weight: Some(vec![pos_weight]) }));
+        loss.weight = Some(vec![weight]);
+        let out = losses_of(&loss, &[x], &[y]);
         prop_assert!(out[0].is_finite() && out[0] >= 0.0, "x={x:e} y={y} → {}", out[0]);
     }
 
     #[test]
     fn reductions_are_finite_for_extreme_logits((xs, ys, weight) in problem()) {
-        for kind in [Kind::Bce, Kind::MultiLabelSoftMargin] {
+        for kind in [bce_kind(), mlsm_kind()] {
             let acc = accumulate(kind, &weight, &xs, &ys);
             prop_assert!(acc.mean().is_finite() && acc.sum().is_finite());
             prop_assert!(acc.class_means().iter().all(|v| v.is_finite()));

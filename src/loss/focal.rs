@@ -1,0 +1,57 @@
+//! `focal`: torchvision's `sigmoid_focal_loss`.
+//!
+//! ```text
+//! ℓ(x, y) = w · a(y) · bce(x, y) · (1 − pₜ)^γ,   pₜ = σ(x)·y + (1 − σ(x))·(1 − y),
+//! a(y) = α·y + (1 − α)·(1 − y) if α ≥ 0, else 1
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use super::kernel::{sigmoid, torch_pow};
+use super::logit::bce_element;
+use super::{Formula, ParamError, RowWeights, Shape, apply_weight};
+
+/// torchvision's `sigmoid_focal_loss`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Focal {
+    /// Weight of positives, 1 − alpha of negatives; negative: no weighting.
+    pub alpha: f64,
+    /// The focusing exponent.
+    pub gamma: f64,
+}
+
+impl Default for Focal {
+    /// torchvision's defaults.
+    fn default() -> Self {
+        Focal {
+            alpha: 0.25,
+            gamma: 2.0,
+        }
+    }
+}
+
+impl Formula for Focal {
+    fn shape(&self) -> Shape {
+        Shape::Elements
+    }
+
+    fn check(&self) -> Result<(), ParamError> {
+        ParamError::finite("alpha", self.alpha)?;
+        ParamError::finite("gamma", self.gamma)
+    }
+
+    fn element_losses(&self, x: &[f64], y: &[f64], weights: RowWeights<'_>, out: &mut [f64]) {
+        let Focal { alpha, gamma } = *self;
+        for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
+            let ce = bce_element(x, y);
+            let p = sigmoid(x);
+            let p_t = p * y + (1.0 - p) * (1.0 - y);
+            let mut loss = ce * torch_pow(1.0 - p_t, gamma);
+            if alpha >= 0.0 {
+                loss *= alpha * y + (1.0 - alpha) * (1.0 - y);
+            }
+            *o = loss;
+        }
+        apply_weight(out, weights.weight);
+    }
+}

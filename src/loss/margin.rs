@@ -1,0 +1,54 @@
+//! `multilabel-margin`: `torch.nn.MultiLabelMarginLoss`, each 0/1 target
+//! row being the set T of target classes (no −1 padding).
+//!
+//! ```text
+//! ℓⱼ(x, T) = Σ_{k ∉ T} max(0, 1 − (xⱼ − xₖ)) for each target class j ∈ T, 0 for j ∉ T;
+//! the sample's loss is (1/C) Σⱼ ℓⱼ.
+//! ```
+//!
+//! It has no weights, and its targets are sets: `--weight`,
+//! `--label-smoothing` and `--ignore-value` do not apply.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Formula, RowWeights, Shape};
+use crate::domain::Domain;
+
+/// `torch.nn.MultiLabelMarginLoss`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MultiLabelMargin {}
+
+impl Formula for MultiLabelMargin {
+    fn shape(&self) -> Shape {
+        Shape::Samples
+    }
+
+    fn targets_domain(&self) -> Domain {
+        Domain::BINARY
+    }
+
+    fn takes_modifiers(&self) -> bool {
+        false
+    }
+
+    fn element_losses(&self, x: &[f64], y: &[f64], _: RowWeights<'_>, out: &mut [f64]) {
+        // Each target class j collects its hinge terms against every
+        // non-target class k: max(0, 1 − (x_j − x_k)), summed in PyTorch's
+        // order (k ascending).
+        for j in 0..x.len() {
+            out[j] = 0.0;
+            if y[j] != 0.0 {
+                let mut sum = 0.0;
+                for (k, &x_k) in x.iter().enumerate() {
+                    if y[k] == 0.0 {
+                        let z = 1.0 - x[j] + x_k;
+                        if z > 0.0 {
+                            sum += z;
+                        }
+                    }
+                }
+                out[j] = sum;
+            }
+        }
+    }
+}

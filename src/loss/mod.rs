@@ -1,0 +1,366 @@
+//! The loss maths: numbers in, numbers out, no I/O.
+//!
+//! Formulas follow PyTorch's float64 CPU kernels term by term (README,
+//! "Formulas"), so that results agree with PyTorch to about 1e-15 relative.
+//!
+//! - A [`Loss`] is a [`Kind`] with its parameters, plus what applies to
+//!   every kind: class weights, label smoothing, missing targets.
+//! - Each kind is a module holding its parameters, formula and domains
+//!   (what LOGITS and TARGETS may hold), by implementing [`Formula`]:
+//!   `logit.rs` (bce, multilabel-soft-margin), `probs.rs` (bce-probs),
+//!   `focal.rs`, `asymmetric.rs` (asl), `margin.rs` (multilabel-margin).
+//! - `kernel.rs`: log σ and the softplus polynomial every kind builds on;
+//!   `sum.rs`: compensated and exact sums; `reduce.rs`: reductions and the
+//!   running totals; `partial.rs`: the totals of a sharded run.
+//!
+//! Adding a kind is its module and one line in `register_kinds!` below.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Domain;
+
+mod asymmetric;
+mod focal;
+mod json_f64;
+mod kernel;
+mod logit;
+mod margin;
+mod partial;
+mod probs;
+mod reduce;
+mod sum;
+
+pub use asymmetric::Asymmetric;
+pub use focal::Focal;
+pub use kernel::{log_sigmoid, log1p_exp_neg};
+pub use logit::{Bce, MultiLabelSoftMargin};
+pub use margin::MultiLabelMargin;
+pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
+pub use probs::BceProbs;
+pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
+pub use sum::{ExactSum, Terms, compensated_sum, row_mean};
+
+/// What a loss kind defines. Each kind's module implements it for the
+/// struct of the kind's parameters.
+pub trait Formula {
+    /// Whether the kind's losses are per element or per sample.
+    fn shape(&self) -> Shape;
+
+    /// What LOGITS may hold.
+    fn logits_domain(&self) -> Domain {
+        Domain::FINITE
+    }
+
+    /// What TARGETS may hold (before `--ignore-value` and `--nonfinite`).
+    fn targets_domain(&self) -> Domain {
+        Domain::UNIT_INTERVAL
+    }
+
+    /// Whether class weights, label smoothing and missing targets apply.
+    fn takes_modifiers(&self) -> bool {
+        true
+    }
+
+    /// The first parameter outside its domain, if any.
+    fn check(&self) -> Result<(), ParamError> {
+        Ok(())
+    }
+
+    /// Writes into `out` the loss of each element of one sample, each times
+    /// its weight in `weights` (for [`Shape::Samples`] kinds: the terms
+    /// whose mean over the classes is the sample's loss). All slices have
+    /// one value per class.
+    fn element_losses(
+        &self,
+        logits: &[f64],
+        targets: &[f64],
+        weights: RowWeights<'_>,
+        out: &mut [f64],
+    );
+}
+
+/// Declares [`Kind`], one variant per kind holding its parameters, and
+/// dispatches [`Formula`] to them. `Variant(module::Type) = "name"`, where
+/// the name is the kind's name in messages and partial states.
+macro_rules! register_kinds {
+    ($($(#[$doc:meta])* $variant:ident($ty:ty) = $name:literal,)*) => {
+        /// A loss kind with its parameters.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(tag = "kind")]
+        pub enum Kind {
+            $($(#[$doc])* #[serde(rename = $name)] $variant($ty),)*
+        }
+
+        impl Kind {
+            /// The kind's name in messages and partial states.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Kind::$variant(_) => $name,)*
+                }
+            }
+
+            /// Every kind, with its default parameters.
+            pub fn all() -> Vec<Kind> {
+                vec![$(Kind::$variant(<$ty>::default()),)*]
+            }
+
+            fn formula(&self) -> &dyn Formula {
+                match self {
+                    $(Kind::$variant(kind) => kind,)*
+                }
+            }
+        }
+    };
+}
+
+register_kinds! {
+    /// `torch.nn.BCEWithLogitsLoss`.
+    Bce(Bce) = "bce",
+    /// `torch.nn.MultiLabelSoftMarginLoss`.
+    MultiLabelSoftMargin(MultiLabelSoftMargin) = "multilabel-soft-margin",
+    /// `torch.nn.BCELoss`, on probabilities.
+    BceProbs(BceProbs) = "bce-probs",
+    /// `torchvision.ops.sigmoid_focal_loss`.
+    Focal(Focal) = "focal",
+    /// Asymmetric Loss (Ridnik et al., 2021), as its reference implementation.
+    Asymmetric(Asymmetric) = "asl",
+    /// `torch.nn.MultiLabelMarginLoss`, the 0/1 target row as the set of targets.
+    MultiLabelMargin(MultiLabelMargin) = "multilabel-margin",
+}
+
+impl Kind {
+    pub fn shape(&self) -> Shape {
+        self.formula().shape()
+    }
+
+    pub fn logits_domain(&self) -> Domain {
+        self.formula().logits_domain()
+    }
+
+    pub fn targets_domain(&self) -> Domain {
+        self.formula().targets_domain()
+    }
+
+    pub fn takes_modifiers(&self) -> bool {
+        self.formula().takes_modifiers()
+    }
+
+    pub fn check(&self) -> Result<(), ParamError> {
+        self.formula().check()
+    }
+
+    fn element_losses(&self, x: &[f64], y: &[f64], weights: RowWeights<'_>, out: &mut [f64]) {
+        self.formula().element_losses(x, y, weights, out);
+    }
+}
+
+/// Whether a kind's losses are per element or per sample: what `none`
+/// prints and what `mean` averages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A loss per element (bce): `none` is the N×C matrix.
+    Elements,
+    /// A loss per sample, the mean of its element terms over the classes
+    /// (mlsm): `none` is one value per sample.
+    Samples,
+}
+
+/// A kind's parameter outside its domain (`--clip -0.1`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamError {
+    /// The parameter's name, as its option spells it (`gamma-neg`).
+    pub param: &'static str,
+    pub value: f64,
+    /// What it must be (`must not be negative`).
+    pub problem: &'static str,
+}
+
+impl ParamError {
+    /// Ok if `value` is finite.
+    pub fn finite(param: &'static str, value: f64) -> Result<(), ParamError> {
+        if value.is_finite() {
+            Ok(())
+        } else {
+            Err(ParamError {
+                param,
+                value,
+                problem: "must be a finite number",
+            })
+        }
+    }
+}
+
+/// A loss ready to apply to rows of C values.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Loss {
+    #[serde(flatten)]
+    pub kind: Kind,
+    /// Per-class rescaling weight (`weight=`), C values.
+    #[serde(with = "json_f64::option_vec")]
+    pub weight: Option<Vec<f64>>,
+    /// Targets become y·(1 − ε) + ε/2; 0 leaves them alone.
+    pub label_smoothing: f64,
+    /// Targets equal to this value are missing (`--ignore-value`).
+    pub missing: Option<Missing>,
+}
+
+/// The target value that marks an element as missing; NaN marks NaN.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Missing(#[serde(with = "json_f64::value")] pub f64);
+
+impl Missing {
+    #[inline]
+    pub fn is(self, y: f64) -> bool {
+        y == self.0 || (y.is_nan() && self.0.is_nan())
+    }
+}
+
+/// Weights of one row read from `--weight-file`/`--pos-weight-file`, C
+/// values each, or `None` to use the loss's own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowWeights<'a> {
+    pub weight: Option<&'a [f64]>,
+    pub pos_weight: Option<&'a [f64]>,
+}
+
+impl Loss {
+    /// `kind` without weights, smoothing or missing targets.
+    pub fn new(kind: Kind) -> Self {
+        Loss {
+            kind,
+            weight: None,
+            label_smoothing: 0.0,
+            missing: None,
+        }
+    }
+
+    /// Writes the (weighted) loss of each element of one sample into `out`
+    /// (see [`Formula::element_losses`]); a missing element gets 0.
+    /// `row_weights`, when given, replace the loss's own for this row
+    /// (weights from a file); `scratch` holds the smoothed targets.
+    #[inline]
+    pub fn element_losses(
+        &self,
+        logits: &[f64],
+        targets: &[f64],
+        row_weights: RowWeights<'_>,
+        scratch: &mut Vec<f64>,
+        out: &mut [f64],
+    ) {
+        debug_assert!(logits.len() == targets.len() && logits.len() == out.len());
+        let weights = RowWeights {
+            weight: row_weights.weight.or(self.weight.as_deref()),
+            pos_weight: row_weights.pos_weight,
+        };
+        // Whether a target is missing is decided on the value read.
+        let raw_targets = targets;
+        let targets = if self.label_smoothing != 0.0 {
+            let eps = self.label_smoothing;
+            scratch.clear();
+            scratch.extend(targets.iter().map(|&y| y * (1.0 - eps) + eps / 2.0));
+            &scratch[..]
+        } else {
+            targets
+        };
+        self.kind.element_losses(logits, targets, weights, out);
+        if let Some(missing) = self.missing {
+            for (o, &y) in out.iter_mut().zip(raw_targets) {
+                if missing.is(y) {
+                    *o = 0.0;
+                }
+            }
+        }
+    }
+
+    /// One sample's loss as `row` (and the per-sample kinds' `none`)
+    /// defines it: the mean of its element losses over the observed
+    /// classes; NaN when none is observed.
+    #[inline]
+    pub fn sample_loss(&self, element_losses: &[f64], targets: &[f64]) -> f64 {
+        match self.missing {
+            None => row_mean(element_losses),
+            Some(missing) => {
+                let observed = targets.iter().filter(|&&y| !missing.is(y)).count();
+                compensated_sum(element_losses) / observed as f64
+            }
+        }
+    }
+}
+
+#[inline]
+fn apply_weight(out: &mut [f64], weight: Option<&[f64]>) {
+    if let Some(weight) = weight {
+        for (o, &w) in out.iter_mut().zip(weight) {
+            *o *= w;
+        }
+    }
+}
+
+/// Expands per-class values given on the command line to `classes` values:
+/// a single value broadcasts, as a one-element tensor does in PyTorch.
+/// Returns `None` when the count fits neither.
+pub fn broadcast(values: &[f64], classes: usize) -> Option<Vec<f64>> {
+    match values.len() {
+        1 => Some(vec![values[0]; classes]),
+        n if n == classes => Some(values.to_vec()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcast_rules() {
+        assert_eq!(broadcast(&[2.0], 3), Some(vec![2.0; 3]));
+        assert_eq!(broadcast(&[1.0, 2.0], 2), Some(vec![1.0, 2.0]));
+        assert_eq!(broadcast(&[1.0, 2.0], 3), None);
+    }
+
+    #[test]
+    fn kinds_have_distinct_names_and_sound_defaults() {
+        let kinds = Kind::all();
+        let names: std::collections::BTreeSet<_> = kinds.iter().map(Kind::name).collect();
+        assert_eq!(names.len(), kinds.len());
+        for kind in &kinds {
+            assert_eq!(kind.check(), Ok(()), "{}", kind.name());
+            // A loss of this kind reads back from its JSON as the same kind.
+            let json = serde_json::to_string(&Loss::new(kind.clone())).unwrap();
+            let back: Loss = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.kind.name(), kind.name(), "{json}");
+        }
+    }
+
+    /// Smoothing moves the targets, a missing target gives 0, and row
+    /// weights replace the loss's own.
+    #[test]
+    fn modifiers_apply_to_every_kind_that_takes_them() {
+        let (x, y) = ([0.5, -1.0, 2.0], [1.0, 0.0, -1.0]);
+        for kind in Kind::all().into_iter().filter(Kind::takes_modifiers) {
+            let mut loss = Loss::new(kind);
+            loss.missing = Some(Missing(-1.0));
+            let (mut scratch, mut out) = (Vec::new(), [0.0; 3]);
+            let one = |loss: &Loss, w: RowWeights<'_>, scratch: &mut Vec<f64>| {
+                let mut out = [0.0; 3];
+                loss.element_losses(&x, &[1.0, 0.0, 0.5], w, scratch, &mut out);
+                out
+            };
+            loss.element_losses(&x, &y, RowWeights::default(), &mut scratch, &mut out);
+            assert_eq!(out[2], 0.0, "{}", loss.kind.name());
+            let plain = one(&loss, RowWeights::default(), &mut scratch);
+            let double = [2.0; 3];
+            let weighted = RowWeights {
+                weight: Some(&double),
+                pos_weight: None,
+            };
+            let twice = one(&loss, weighted, &mut scratch);
+            for (a, b) in plain.iter().zip(twice) {
+                assert_eq!(2.0 * a, b, "{}", loss.kind.name());
+            }
+            loss.label_smoothing = 0.2;
+            let smoothed = one(&loss, RowWeights::default(), &mut scratch);
+            assert_ne!(smoothed, plain, "{}", loss.kind.name());
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The state a sharded run's `loss --partial` prints and `merge` reads:
+//! the loss with every parameter that shapes its values, the number of
+//! classes, and the exact totals. Serde data, versioned; two states merge
+//! only if their losses agree field by field.
+
+use serde::{Deserialize, Serialize};
+
+use super::Loss;
+use super::reduce::{Accumulator, Totals};
+
+/// The format of partial states; `merge` refuses others. Format 1 (before
+/// this one) held the loss as a formatted string.
+pub const VERSION: u32 = 2;
+
+/// One shard's state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartialState {
+    /// Always [`VERSION`]; the field's name says what the file is.
+    pub mlloss_partial: u32,
+    pub loss: Loss,
+    pub classes: usize,
+    pub totals: Totals,
+}
+
+impl PartialState {
+    pub fn new(loss: &Loss, classes: usize, totals: &Accumulator) -> Self {
+        PartialState {
+            mlloss_partial: VERSION,
+            loss: loss.clone(),
+            classes,
+            totals: totals.to_totals(),
+        }
+    }
+
+    /// What is wrong with a state read from a file, if anything: another
+    /// format, or totals that do not fit its classes.
+    pub fn problem(&self) -> Option<String> {
+        if self.mlloss_partial != VERSION {
+            return Some(format!(
+                "a partial state of format {}, but this mlloss reads format {VERSION}",
+                self.mlloss_partial
+            ));
+        }
+        let t = &self.totals;
+        let fits = t.per_class.len() == self.classes && t.per_class_observed.len() == self.classes;
+        (!fits).then(|| "inconsistent partial state (per-class sums)".to_owned())
+    }
+
+    /// Why `other` cannot be merged into this state, if it cannot: the
+    /// first field of the loss in which they differ, or the classes.
+    pub fn mismatch(&self, other: &PartialState) -> Option<Mismatch> {
+        let (mine, theirs) = (to_value(&self.loss), to_value(&other.loss));
+        if let Some(detail) = first_difference("", &mine, &theirs) {
+            return Some(Mismatch {
+                what: "loss",
+                detail,
+            });
+        }
+        (self.classes != other.classes).then(|| Mismatch {
+            what: "shape",
+            detail: format!("{} classes, not {}", other.classes, self.classes),
+        })
+    }
+
+    /// The totals, ready to merge.
+    pub fn accumulator(&self) -> Accumulator {
+        Accumulator::from_totals(self.loss.kind.shape(), &self.totals)
+    }
+}
+
+/// How two states differ: in their `loss` or their `shape`, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub what: &'static str,
+    pub detail: String,
+}
+
+fn to_value(loss: &Loss) -> serde_json::Value {
+    serde_json::to_value(loss).expect("a loss is plain data")
+}
+
+/// The first place where `b` differs from `a`, as `field is B, not A`.
+fn first_difference(path: &str, a: &serde_json::Value, b: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    if let (Value::Object(a), Value::Object(b)) = (a, b) {
+        let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        return keys.into_iter().find_map(|key| {
+            let path = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            let (a, b) = (a.get(key), b.get(key));
+            let null = Value::Null;
+            first_difference(&path, a.unwrap_or(&null), b.unwrap_or(&null))
+        });
+    }
+    (a != b).then(|| format!("{path} is {b}, not {a}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loss::{Kind, Missing, Shape};
+
+    fn state(loss: Loss, classes: usize) -> PartialState {
+        let totals = Accumulator::new(loss.kind.shape(), loss.missing, classes);
+        PartialState::new(&loss, classes, &totals)
+    }
+
+    #[test]
+    fn states_round_trip_through_json() {
+        let mut loss = Loss::new(Kind::Focal(Default::default()));
+        loss.weight = Some(vec![1.0, f64::NAN]);
+        loss.missing = Some(Missing(f64::NAN));
+        let json = serde_json::to_string(&state(loss, 2)).unwrap();
+        let back: PartialState = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.problem(), None);
+        assert_eq!(state(back.loss.clone(), 2).mismatch(&back), None, "{json}");
+        assert_eq!(back.accumulator().class_means().len(), 2);
+        assert_eq!(back.loss.kind.shape(), Shape::Elements);
+    }
+
+    #[test]
+    fn a_mismatch_names_the_first_field_that_differs() {
+        let bce = Loss::new(Kind::Bce(Default::default()));
+        let mlsm = Loss::new(Kind::MultiLabelSoftMargin(Default::default()));
+        let detail = |a: Loss, b: Loss, classes: [usize; 2]| {
+            let mismatch = state(a, classes[0]).mismatch(&state(b, classes[1]));
+            mismatch.map(|m| format!("{}: {}", m.what, m.detail))
+        };
+        assert_eq!(
+            detail(bce.clone(), mlsm, [3, 3]).as_deref(),
+            Some("loss: kind is \"multilabel-soft-margin\", not \"bce\"")
+        );
+        let mut weighted = bce.clone();
+        weighted.weight = Some(vec![2.0; 3]);
+        assert_eq!(
+            detail(bce.clone(), weighted, [3, 3]).as_deref(),
+            Some("loss: weight is [2.0,2.0,2.0], not null")
+        );
+        let mut nan = bce.clone();
+        nan.missing = Some(Missing(f64::NAN));
+        assert_eq!(detail(nan.clone(), nan, [3, 3]), None);
+        assert_eq!(
+            detail(bce.clone(), bce, [3, 4]).as_deref(),
+            Some("shape: 4 classes, not 3")
+        );
+    }
+}
