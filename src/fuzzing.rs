@@ -8,8 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::Cli;
+use crate::domain::Domain;
 use crate::input::{
-    ChunkLimit, Domain, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
+    ChunkLimit, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
 };
 
 /// A scratch file holding one input; removed when dropped.

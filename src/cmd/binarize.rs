@@ -13,10 +13,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::ValueEnum;
 
+use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::format::python_str_repr;
 use crate::input::{
-    ChunkLimit, Domain, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
+    ChunkLimit, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
 };
 use crate::output::{Digits, Exporter, IndicatorRow, Output, OutputFormat};
 

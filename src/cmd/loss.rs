@@ -15,11 +15,10 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::format::write_f64;
-use crate::input::{
-    ChunkLimit, Domain, Format, MatrixInfo, MatrixReader, RowChunk, Rows, Source, count,
-};
+use crate::input::{ChunkLimit, Format, MatrixInfo, MatrixReader, RowChunk, Rows, Source, count};
 use crate::loss::{
     self, Accumulator, Asymmetric, Bce, BceProbs, ExactSum, Focal, Kind, Loss, Missing,
     MultiLabelMargin, MultiLabelSoftMargin, Outcome, PartialState, PerRow, Reduction, RowWeights,

@@ -1,4 +1,5 @@
-//! CSV and TSV: records and fields (RFC 4180 quoting), and numbers in them.
+//! CSV and TSV: records and fields (RFC 4180 quoting), numbers in them,
+//! and numeric matrices written this way ([`CsvSource`]).
 //!
 //! CSV is split here rather than by the `csv` crate: the `csv` crate skips
 //! blank lines, but a blank line is a sample without labels (binarize) or a
@@ -6,9 +7,129 @@
 //! byte slices with no allocation per field.
 
 use std::io::BufRead;
+use std::sync::Arc;
 
-use super::{Domain, read_error};
+use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, Syntax, TextRows};
+use super::text::TextCutter;
+use super::{Domain, Source, read_error};
 use crate::error::InputError;
+
+/// A numeric matrix in CSV or TSV: a UTF-8 byte order mark is skipped, and
+/// a first line of text with no number in it is a header.
+pub(super) struct CsvSource {
+    text: TextCutter,
+    header: Option<Vec<String>>,
+}
+
+impl CsvSource {
+    /// With `force_header` the first line is a header whatever it holds
+    /// (class names that are numbers, say).
+    pub(super) fn open(
+        source: &Source,
+        delimiter: u8,
+        info: &MatrixInfo,
+        force_header: bool,
+    ) -> Result<CsvSource, InputError> {
+        let mut text = TextCutter::open(source, info.file.clone(), Syntax::Delimited(delimiter))?;
+        let first = text.first_row()?;
+        let start = if first.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        // Past the byte order mark: a second one would be data.
+        let mut records = RecordReader::starting_at(&first[start..], &info.file, delimiter, 1);
+        let header = (records.next_record()? && (force_header || is_header(&records))).then(|| {
+            (0..records.field_count())
+                .map(|i| String::from_utf8_lossy(records.field(i).trim_ascii()).into_owned())
+                .collect()
+        });
+        let skip = if header.is_some() { first.len() } else { start };
+        text.skip(skip);
+        Ok(CsvSource { text, header })
+    }
+}
+
+impl MatrixSource for CsvSource {
+    fn next_chunk(&mut self, limit: ChunkLimit, chunk: &mut RowChunk) -> Result<(), InputError> {
+        self.text.next_chunk(limit, chunk)
+    }
+
+    fn header(&self) -> Option<&[String]> {
+        self.header.as_deref()
+    }
+}
+
+/// A record splitter over a chunk of CSV/TSV rows with quotes in them
+/// (whose rows may span lines); `None` for rows without quotes, which are
+/// split by the faster [`decode_row`].
+pub(super) fn quoted_records<'a>(
+    text: &'a TextRows,
+    file: &Arc<str>,
+    first_line: u64,
+) -> Option<RecordReader<&'a [u8]>> {
+    let Syntax::Delimited(delimiter) = text.syntax else {
+        return None;
+    };
+    memchr::memchr(b'"', &text.text)?;
+    Some(RecordReader::starting_at(
+        &text.text[..],
+        file,
+        delimiter,
+        first_line,
+    ))
+}
+
+/// Parses the next record of `records` into `out`; its line, or `None`
+/// at the end.
+pub(super) fn decode_record(
+    records: &mut RecordReader<&[u8]>,
+    domain: Domain,
+    out: &mut Vec<f64>,
+) -> Result<Option<u64>, InputError> {
+    if !records.next_record()? {
+        return Ok(None);
+    }
+    for i in 0..records.field_count() {
+        let value =
+            parse_cell(records.field(i), domain).map_err(|what| records.error_at(i, what))?;
+        out.push(value);
+    }
+    if records.field_count() == 0 {
+        return Err(
+            InputError::new(records.file(), "empty line in a numeric matrix")
+                .at(records.line(), None),
+        );
+    }
+    Ok(Some(records.line()))
+}
+
+/// Parses one quote-free row (with its line end, if any) at `line` into `out`.
+#[inline]
+pub(super) fn decode_row(
+    record: &[u8],
+    delimiter: u8,
+    domain: Domain,
+    file: &str,
+    line: u64,
+    out: &mut Vec<f64>,
+) -> Result<(), InputError> {
+    let record = record.strip_suffix(b"\n").unwrap_or(record);
+    let record = record.strip_suffix(b"\r").unwrap_or(record);
+    if record.is_empty() {
+        return Err(InputError::new(file, "empty line in a numeric matrix").at(line, None));
+    }
+    parse_plain_record(record, delimiter, domain, out).map_err(|(field, what)| {
+        let cell = record
+            .split(|&b| b == delimiter)
+            .nth(field)
+            .unwrap_or_default();
+        InputError::new(file, what)
+            .at(line, Some(field as u64 + 1))
+            .text(cell)
+    })?;
+    Ok(())
+}
 
 /// Splits CSV/TSV text into records and fields.
 ///

@@ -3,7 +3,8 @@
 use std::io::BufRead;
 
 use super::csv::RecordReader;
-use super::{Format, JsonLines, Source, json_error, read_all};
+use super::jsonl::LineReader;
+use super::{Format, Source, json_error, read_all};
 use crate::error::InputError;
 
 /// How label lists are laid out.
@@ -62,7 +63,7 @@ enum LabelBody {
         /// The field holding the labels when `--column` is given.
         column: Option<usize>,
     },
-    JsonLines(JsonLines),
+    JsonLines(LineReader),
     Json {
         rows: std::vec::IntoIter<Vec<serde_json::Value>>,
         row: u64,
@@ -97,7 +98,7 @@ impl LabelReader {
             };
             LabelBody::Delimited { records, column }
         } else if format == Format::Jsonl {
-            LabelBody::JsonLines(JsonLines::new(reader))
+            LabelBody::JsonLines(LineReader::new(reader))
         } else {
             let text = read_all(&mut reader, &file)?;
             let rows: Vec<Vec<serde_json::Value>> =

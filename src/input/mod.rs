@@ -1,26 +1,35 @@
-//! The reading layer: files and stdin (`-`), CSV/TSV/JSON/JSONL, numeric
+//! The reading layer: files and stdin (`-`), the input formats, numeric
 //! matrices for `loss` and label lists for `binarize`.
 //!
 //! Every problem in the data becomes an [`InputError`] naming the file, the
 //! 1-based line and, where it applies, the column (the field number in
 //! CSV/TSV, the character column in JSON) and the offending text.
 //!
-//! - [`csv`]: records and fields of CSV/TSV text, and numbers in them;
-//! - [`matrix`]: numeric matrices, cut into chunks of whole rows that any
-//!   thread can parse;
+//! - [`matrix`]: numeric matrices in any format ([`MatrixReader`]), cut into
+//!   chunks of whole rows that any thread can parse; each format is a
+//!   `MatrixSource`: `csv.rs` (CSV, TSV; also records and numbers), `jsonl.rs`,
+//!   `json.rs`, `npy.rs`; `text.rs` cuts the text formats into rows;
 //! - [`labels`]: label lists, one sample at a time.
+//!
+//! The format of an input is decided once, when it is opened: from
+//! `--format`, else from the extension ([`Format::detect`]). Adding a
+//! format is its module and one arm in [`Format::matrix_source`] (and
+//! [`Format::detect`] for its extension).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-pub use crate::domain::Domain;
+use crate::domain::Domain;
 use crate::error::InputError;
 
 pub mod csv;
+mod json;
+mod jsonl;
 pub mod labels;
 pub mod matrix;
-pub mod npy;
+mod npy;
+mod text;
 
 pub use labels::{LabelLayout, LabelReader, Sample};
 pub use matrix::{ChunkLimit, MatrixInfo, MatrixReader, RowChunk, Rows};
@@ -142,45 +151,26 @@ impl Format {
     pub fn delimiter(self) -> u8 {
         if self == Format::Tsv { b'\t' } else { b',' }
     }
-}
 
-/// JSON Lines: one JSON text per line, handed out trimmed with its line number.
-pub(crate) struct JsonLines {
-    reader: Box<dyn BufRead + Send>,
-    line: Vec<u8>,
-    line_number: u64,
-}
-
-impl JsonLines {
-    pub(crate) fn new(reader: Box<dyn BufRead + Send>) -> Self {
-        JsonLines {
-            reader,
-            line: Vec::new(),
-            line_number: 0,
-        }
-    }
-
-    /// The next line without surrounding whitespace, and its number; `None`
-    /// at the end. An empty line is an error saying `empty`.
-    pub(crate) fn next_line(
-        &mut self,
-        file: &str,
-        empty: &str,
-    ) -> Result<Option<(&[u8], u64)>, InputError> {
-        self.line.clear();
-        let n = self
-            .reader
-            .read_until(b'\n', &mut self.line)
-            .map_err(|e| read_error(file, &e))?;
-        if n == 0 {
-            return Ok(None);
-        }
-        self.line_number += 1;
-        let text = self.line.trim_ascii();
-        if text.is_empty() {
-            return Err(InputError::new(file, empty).at(self.line_number, None));
-        }
-        Ok(Some((text, self.line_number)))
+    /// The reader of numeric matrices in this format. With `header`, the
+    /// first line of a CSV/TSV is a header whatever it holds.
+    fn matrix_source(
+        self,
+        source: &Source,
+        info: &MatrixInfo,
+        header: bool,
+    ) -> Result<Box<dyn matrix::MatrixSource>, InputError> {
+        Ok(match self {
+            Format::Csv | Format::Tsv => Box::new(csv::CsvSource::open(
+                source,
+                self.delimiter(),
+                info,
+                header,
+            )?),
+            Format::Json => Box::new(json::JsonSource::open(source, info)?),
+            Format::Jsonl => Box::new(jsonl::JsonLinesSource::open(source, info)?),
+            Format::Npy => Box::new(npy::NpySource::open(source, info)?),
+        })
     }
 }
 

@@ -15,9 +15,60 @@ use memmap2::Mmap;
 use ndarray::{ArrayD, ArrayViewD};
 use ndarray_npy::{ReadNpyExt, ViewNpyExt};
 
+use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk};
 use super::{Domain, Source, count, read_error};
 use crate::error::InputError;
 use crate::format::f64_to_string;
+
+/// A `.npy` file as a numeric matrix: rows converted to f64, and checked,
+/// as they are cut; an error names the row and column as line and column.
+pub(super) struct NpySource {
+    matrix: NpyMatrix,
+    info: MatrixInfo,
+}
+
+impl NpySource {
+    pub(super) fn open(source: &Source, info: &MatrixInfo) -> Result<NpySource, InputError> {
+        Ok(NpySource {
+            matrix: NpyMatrix::open(source)?,
+            info: info.clone(),
+        })
+    }
+}
+
+impl MatrixSource for NpySource {
+    fn next_chunk(&mut self, limit: ChunkLimit, chunk: &mut RowChunk) -> Result<(), InputError> {
+        let npy = &mut self.matrix;
+        let cols = npy.cols();
+        let first = chunk.first_row as usize;
+        let rows = match limit {
+            ChunkLimit::Rows(r) => r,
+            ChunkLimit::Bytes(b) => b.div_ceil(8 * cols.max(1)),
+        }
+        .min(npy.rows() - first);
+        let body = chunk.value_rows(cols);
+        let (good, error) = npy.fill_rows(
+            first,
+            rows,
+            self.info.domain,
+            &self.info.file,
+            &mut body.values,
+        );
+        // A bad value ends the chunk; its row is reported when reached.
+        let rows = match error {
+            Some(error) => {
+                body.values.resize((good + 1) * cols, 0.0);
+                body.bad_row = Some((good, error));
+                good + 1
+            }
+            None => good,
+        };
+        chunk.source_bytes = rows * npy.row_bytes();
+        chunk.rows = rows;
+        chunk.first_line = 0;
+        Ok(())
+    }
+}
 
 /// The element types mlloss reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +136,7 @@ enum Storage {
 }
 
 /// A `.npy` matrix, read row by row.
-pub struct NpyMatrix {
+struct NpyMatrix {
     storage: Storage,
     rows: usize,
     cols: usize,

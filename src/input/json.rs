@@ -1,0 +1,168 @@
+//! A JSON document holding a numeric matrix: an array of rows, all of one
+//! length. It is parsed whole when opened (use JSON Lines for large data),
+//! then handed out in chunks of rows.
+
+use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
+
+use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk};
+use super::{Domain, Source, count, json_error, read_all};
+use crate::error::InputError;
+
+/// A JSON document's matrix, read whole.
+pub(super) struct JsonSource {
+    values: Vec<f64>,
+    width: usize,
+}
+
+impl JsonSource {
+    pub(super) fn open(source: &Source, info: &MatrixInfo) -> Result<JsonSource, InputError> {
+        let text = read_all(&mut source.open_unbuffered()?, &info.file)?;
+        let mut values = Vec::new();
+        let mut de = serde_json::Deserializer::from_slice(&text);
+        let width = MatrixSeed {
+            out: &mut values,
+            domain: info.domain,
+        }
+        .deserialize(&mut de)
+        .and_then(|cols| de.end().map(|()| cols))
+        .map_err(|e| json_error(&info.file, &e, 1))?;
+        Ok(JsonSource { values, width })
+    }
+}
+
+impl MatrixSource for JsonSource {
+    fn next_chunk(&mut self, limit: ChunkLimit, chunk: &mut RowChunk) -> Result<(), InputError> {
+        let cols = self.width.max(1);
+        let first = chunk.first_row as usize;
+        let rows = match limit {
+            ChunkLimit::Rows(r) => r,
+            ChunkLimit::Bytes(b) => b.div_ceil(8 * cols),
+        }
+        .min(self.values.len() / cols - first);
+        chunk
+            .value_rows(self.width)
+            .values
+            .extend_from_slice(&self.values[first * cols..(first + rows) * cols]);
+        chunk.rows = rows;
+        chunk.first_line = 0;
+        Ok(())
+    }
+}
+
+/// Deserializes `[[n, …], …]` into a flat vector, checking that every row
+/// has the width of the first; returns that width.
+struct MatrixSeed<'a> {
+    out: &'a mut Vec<f64>,
+    domain: Domain,
+}
+
+impl<'de> DeserializeSeed<'de> for MatrixSeed<'_> {
+    type Value = usize;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MatrixSeed<'_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a 2-D array of numbers (an array of rows)")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut cols = 0;
+        let mut row = 0u64;
+        loop {
+            let start = self.out.len();
+            let seed = RowSeed {
+                out: &mut *self.out,
+                domain: self.domain,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                break;
+            }
+            row += 1;
+            let width = self.out.len() - start;
+            if width == 0 {
+                return Err(de::Error::custom(format!("row {row} has no values")));
+            }
+            if cols == 0 {
+                cols = width;
+            } else if width != cols {
+                return Err(de::Error::custom(format!(
+                    "ragged row: row {row} has {}, but earlier rows have {cols}",
+                    count(width, "value")
+                )));
+            }
+        }
+        if row == 0 {
+            return Err(de::Error::custom("no rows: the array is empty"));
+        }
+        Ok(cols)
+    }
+}
+
+/// Deserializes one row `[n, …]`, appending its numbers to `out`.
+pub(super) struct RowSeed<'a> {
+    pub(super) out: &'a mut Vec<f64>,
+    pub(super) domain: Domain,
+}
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a row: an array of numbers")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element_seed(NumberSeed)? {
+            if let Some(what) = self.domain.check(value) {
+                return Err(de::Error::custom(format!("{what} ({value})")));
+            }
+            self.out.push(value);
+        }
+        Ok(())
+    }
+}
+
+/// Deserializes one JSON number (integer or float) as f64.
+struct NumberSeed;
+
+impl<'de> DeserializeSeed<'de> for NumberSeed {
+    type Value = f64;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<f64, D::Error> {
+        deserializer.deserialize_f64(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NumberSeed {
+    type Value = f64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a number")
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+}

@@ -1,0 +1,246 @@
+//! Cutting text into chunks of whole rows, for the text formats (CSV, TSV,
+//! JSON Lines): rows are found by a newline search (and, in CSV, by
+//! tracking quotes, since a quoted field may hold a line break), and
+//! handed out unparsed, so that any thread can parse them.
+//!
+//! Input is read straight into the chunk being cut; only the part of the
+//! last read that belongs to the next chunk is copied, into `leftover`.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use super::csv::QuoteState;
+use super::matrix::{ChunkLimit, RowChunk, Syntax};
+use super::{Source, read_error};
+use crate::error::InputError;
+
+/// Reads a text input and cuts it into chunks of whole rows.
+pub(super) struct TextCutter {
+    file: Arc<str>,
+    reader: Box<dyn Read + Send>,
+    syntax: Syntax,
+    /// Bytes read past the end of the last chunk: the start of the next rows.
+    leftover: Vec<u8>,
+    eof: bool,
+    /// A pipe or terminal: reads return what has arrived instead of
+    /// waiting for a full buffer, so that rows stream through promptly.
+    is_stream: bool,
+    /// An error found while cutting, reported after the rows before it.
+    pending_error: Option<InputError>,
+    /// The line the next chunk starts on.
+    next_line: u64,
+    /// Bytes cut so far, to size reads when cutting by rows.
+    bytes_cut: u64,
+}
+
+impl TextCutter {
+    pub(super) fn open(
+        source: &Source,
+        file: Arc<str>,
+        syntax: Syntax,
+    ) -> Result<TextCutter, InputError> {
+        Ok(TextCutter {
+            file,
+            reader: source.open_unbuffered()?,
+            syntax,
+            leftover: Vec::new(),
+            eof: false,
+            is_stream: !source.is_regular_file(),
+            pending_error: None,
+            next_line: 1,
+            bytes_cut: 0,
+        })
+    }
+
+    /// Appends up to `bytes` more of the input to `text`; `false` at its end.
+    fn read_more(&mut self, text: &mut Vec<u8>, bytes: usize) -> Result<bool, InputError> {
+        if self.eof {
+            return Ok(false);
+        }
+        let n = if self.is_stream {
+            // One read: whatever the pipe holds, at least a byte.
+            let start = text.len();
+            text.resize(start + bytes, 0);
+            let n = loop {
+                match self.reader.read(&mut text[start..]) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    result => break result,
+                }
+            };
+            text.truncate(start + *n.as_ref().unwrap_or(&0));
+            n
+        } else {
+            // A file: fill the request (no zeroing, few calls).
+            (&mut self.reader).take(bytes as u64).read_to_end(text)
+        }
+        .map_err(|e| read_error(&self.file, &e))?;
+        self.eof = n == 0;
+        Ok(n > 0)
+    }
+
+    /// The input's first row (with its line end, if it has one), read
+    /// ahead and not yet cut: a format looks at it for a byte order mark
+    /// or a header, then [`TextCutter::skip`]s what is not data.
+    pub(super) fn first_row(&mut self) -> Result<&[u8], InputError> {
+        let mut text = std::mem::take(&mut self.leftover);
+        let mut scanner = RowScanner::new(self.syntax);
+        let end = loop {
+            if let Some(end) = scanner.next_row_end(&text) {
+                break end;
+            }
+            if !self.read_more(&mut text, 1 << 16)? {
+                break text.len();
+            }
+        };
+        self.leftover = text;
+        Ok(&self.leftover[..end])
+    }
+
+    /// Drops the first `bytes` of what is not yet cut (a byte order mark,
+    /// a header line), counting its lines.
+    pub(super) fn skip(&mut self, bytes: usize) {
+        let skipped = self.leftover.drain(..bytes);
+        self.next_line += memchr::memchr_iter(b'\n', skipped.as_slice()).count() as u64;
+    }
+
+    /// Replaces `chunk` with the next rows; an empty chunk means the end.
+    /// `chunk.first_row` is the number of rows cut before.
+    pub(super) fn next_chunk(
+        &mut self,
+        limit: ChunkLimit,
+        chunk: &mut RowChunk,
+    ) -> Result<(), InputError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
+        let rows_before = chunk.first_row;
+        chunk.first_line = self.next_line;
+        let body = chunk.text_rows(self.syntax);
+        let text = &mut body.text;
+        text.extend_from_slice(&self.leftover);
+        self.leftover.clear();
+        let mut scanner = RowScanner::new(self.syntax);
+        let (mut rows, mut end) = (0, 0);
+        loop {
+            let enough = match limit {
+                ChunkLimit::Rows(r) => rows >= r,
+                ChunkLimit::Bytes(b) => end >= b,
+            };
+            if enough {
+                break;
+            }
+            if let Some(row_end) = scanner.next_row_end(text) {
+                (rows, end) = (rows + 1, row_end);
+                body.row_ends.push(row_end);
+                continue;
+            }
+            // Read about what the limit still needs, so that little is left
+            // over; but at least as much as the unfinished row so far, so
+            // that a very long row takes few reads.
+            let want = match limit {
+                ChunkLimit::Bytes(b) => b.saturating_sub(text.len()) + (1 << 14),
+                ChunkLimit::Rows(r) => {
+                    let per_row = (self.bytes_cut / rows_before.max(1)).max(16) as usize;
+                    (r - rows) * per_row + (1 << 12)
+                }
+            }
+            .max(text.len() - end);
+            if !self.read_more(text, want)? {
+                // The last row may lack its newline.
+                if text.len() > end {
+                    if scanner.quotes.inside {
+                        let line = self.next_line
+                            + memchr::memchr_iter(b'\n', &text[..end]).count() as u64;
+                        let error = InputError::new(&self.file, "quoted field is never closed")
+                            .at(line, None);
+                        // The rows before it come first, so that an error
+                        // in one of them is the one reported.
+                        if rows == 0 {
+                            return Err(error);
+                        }
+                        self.pending_error = Some(error);
+                        break;
+                    }
+                    (rows, end) = (rows + 1, text.len());
+                    body.row_ends.push(end);
+                }
+                break;
+            }
+        }
+        self.leftover.extend_from_slice(&text[end..]);
+        text.truncate(end);
+        // Without quotes, a row is a line (the last perhaps without its newline).
+        self.next_line += if scanner.saw_quotes {
+            memchr::memchr_iter(b'\n', text).count() as u64
+        } else {
+            rows as u64 - u64::from(text.last().is_some_and(|&b| b != b'\n'))
+        };
+        self.bytes_cut += end as u64;
+        chunk.rows = rows;
+        chunk.source_bytes = end;
+        Ok(())
+    }
+}
+
+/// Finds row ends in text that starts at a row boundary.
+struct RowScanner {
+    /// CSV/TSV: newlines inside quotes do not end a row.
+    quoted: bool,
+    delimiter: u8,
+    quotes: QuoteState,
+    /// Where the search resumes.
+    position: usize,
+    /// The text before this offset has no quote character, so newlines
+    /// there end rows without a look at quoting.
+    quote_free_until: usize,
+    /// Whether any row so far contained a quote (then lines != rows).
+    saw_quotes: bool,
+    /// The text up to here has no newline after `position`: a long row
+    /// read in pieces is searched once, not again with every piece.
+    searched_until: usize,
+}
+
+impl RowScanner {
+    fn new(syntax: Syntax) -> Self {
+        let (quoted, delimiter) = match syntax {
+            Syntax::Delimited(delimiter) => (true, delimiter),
+            Syntax::JsonLines => (false, b','),
+        };
+        RowScanner {
+            quoted,
+            delimiter,
+            quotes: QuoteState::default(),
+            position: 0,
+            quote_free_until: 0,
+            saw_quotes: false,
+            searched_until: 0,
+        }
+    }
+
+    /// The end (one past the newline) of the next row in `text`, if whole.
+    fn next_row_end(&mut self, text: &[u8]) -> Option<usize> {
+        loop {
+            let from = self.position.max(self.searched_until);
+            let Some(offset) = memchr::memchr(b'\n', &text[from..]) else {
+                self.searched_until = text.len();
+                return None;
+            };
+            let newline = from + offset;
+            if self.quoted && newline >= self.quote_free_until {
+                // One search finds the next quote for many rows to come.
+                self.quote_free_until = memchr::memchr(b'"', &text[self.position..])
+                    .map_or(text.len(), |q| self.position + q);
+            }
+            if self.quoted && (self.quotes.inside || newline >= self.quote_free_until) {
+                self.saw_quotes = true;
+                self.quotes
+                    .feed(&text[self.position..=newline], self.delimiter);
+            }
+            self.position = newline + 1;
+            if !self.quotes.inside {
+                self.quotes = QuoteState::default();
+                return Some(self.position);
+            }
+        }
+    }
+}
