@@ -6,6 +6,8 @@
 //! - [`format`] and [`output`]: how numbers are printed.
 //! - [`cmd`]: the subcommands, which wire the above together.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod cli;
 pub mod cmd;
 pub mod domain;

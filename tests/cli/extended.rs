@@ -173,6 +173,14 @@ fn weight_files_broadcast_like_pytorch() {
         .map(|(i, j)| bce(x[i][j], y[i][j]) * per_sample[i])
         .sum();
     assert_close(&mean, &[vec![total / 9.0]], 1e-14, "mean");
+    // A weight file is read once, so it may come from stdin (a pipe).
+    for weights in ["2\n0.5\n3\n", "0.5,2,1\n", "1\n"] {
+        dir.write("w.csv", weights);
+        let file = none(&["--weight-file", "w.csv"]);
+        let args = ["loss", "-r", "none", "--weight-file", "-", "x.csv", "y.csv"];
+        let piped = numbers(&success(&dir.run_with_stdin(&args, weights.as_bytes())));
+        assert_eq!(piped, file, "{weights:?}");
+    }
 }
 
 #[test]

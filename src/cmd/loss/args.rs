@@ -1,0 +1,253 @@
+//! The command line of `mlloss loss`, as the user wrote it (clap derive;
+//! the doc comments are the help text). [`super::plan`] checks it and
+//! settles everything else.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use crate::input::Format;
+use crate::loss::{
+    Asymmetric, Bce, BceProbs, Focal, Kind, MultiLabelMargin, MultiLabelSoftMargin, Reduction,
+};
+use crate::output::OutputFormat;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Model outputs (logits; probabilities for bce-probs): an N×C numeric matrix, or - for stdin.
+    #[arg(value_name = "LOGITS")]
+    pub logits: PathBuf,
+
+    /// Targets in [0, 1] (hard 0/1 or soft): an N×C matrix, or - for stdin.
+    #[arg(value_name = "TARGETS")]
+    pub targets: PathBuf,
+
+    /// The loss to compute.
+    #[arg(short, long, value_enum, default_value_t = KindArg::Bce)]
+    pub kind: KindArg,
+
+    /// How to combine the element losses.
+    #[arg(short, long, value_enum, default_value_t = ReductionArg::Mean)]
+    pub reduction: ReductionArg,
+
+    /// Per-class weights w1,…,wC (PyTorch's `weight`); one value applies to every class.
+    #[arg(long, value_name = "W1,…,WC", value_parser = parse_number_list, allow_hyphen_values = true)]
+    pub weight: Option<NumberList>,
+
+    /// Weights from a file: one row of C values, N rows of one value, or N×C.
+    #[arg(long, value_name = "FILE", conflicts_with = "weight")]
+    pub weight_file: Option<PathBuf>,
+
+    /// Per-class weights of positive targets p1,…,pC (PyTorch's `pos_weight`; bce only), or
+    /// `auto`: negatives / positives of each class in TARGETS.
+    #[arg(long, value_name = "P1,…,PC|auto", value_parser = parse_pos_weight, allow_hyphen_values = true)]
+    pub pos_weight: Option<PosWeight>,
+
+    /// pos_weight from a file: one row of C values, N rows of one value, or N×C (bce only).
+    #[arg(long, value_name = "FILE", conflicts_with = "pos_weight")]
+    pub pos_weight_file: Option<PathBuf>,
+
+    /// focal: weight of positives (1 − alpha for negatives); negative turns it off [default: 0.25].
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    pub alpha: Option<f64>,
+
+    /// focal: the focusing exponent [default: 2].
+    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    pub gamma: Option<f64>,
+
+    /// asl: the focusing exponent of negatives [default: 4].
+    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    pub gamma_neg: Option<f64>,
+
+    /// asl: the focusing exponent of positives [default: 1].
+    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    pub gamma_pos: Option<f64>,
+
+    /// asl: probability margin for negatives; 0 turns shifting off [default: 0.05].
+    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    pub clip: Option<f64>,
+
+    /// Targets become y·(1 − EPS) + EPS/2 (Keras' convention).
+    #[arg(long, value_name = "EPS", allow_hyphen_values = true)]
+    pub label_smoothing: Option<f64>,
+
+    /// Target elements equal to V are missing: they count for nothing (e.g. -1, or nan).
+    #[arg(long, value_name = "V", allow_hyphen_values = true)]
+    pub ignore_value: Option<f64>,
+
+    /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Layout of the output: csv, tsv, json (a number, array or array of arrays) or jsonl.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Csv)]
+    pub output_format: OutputFormat,
+
+    /// Print N significant digits (like printf's %.Ng) instead of the shortest round-trip form.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
+    pub precision: Option<u8>,
+
+    /// Print the running totals as JSON for `mlloss merge` instead of a result (sharded runs).
+    #[arg(long, conflicts_with_all = ["output_format", "precision"])]
+    pub partial: bool,
+
+    /// No progress bar (shown on stderr when it is a terminal and a run takes a while).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Write to FILE instead of stdout; FILE is replaced only if the command succeeds.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// What to do with NaN and ±infinity in the inputs and weights.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = Nonfinite::Error)]
+    pub nonfinite: Nonfinite,
+
+    /// Threads that parse and compute (default: one per core). Results do not depend on it.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  mlloss loss logits.csv targets.csv
+  mlloss loss --kind bce --reduction none logits.csv targets.csv
+  mlloss loss --kind mlsm --weight 1,2,1,1,1,1,1 logits.csv targets.csv
+  mlloss loss --kind focal --alpha 0.5 --gamma 1 logits.csv targets.csv
+  mlloss loss --ignore-value -1 --reduction class logits.csv chexpert-labels.csv
+  mlloss loss --pos-weight auto --label-smoothing 0.1 logits.csv targets.csv
+  mlloss binarize --classes a,b,c labels.csv | mlloss loss --kind mlsm logits.csv -";
+
+/// The loss to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// torch.nn.BCEWithLogitsLoss.
+    Bce,
+    /// torch.nn.MultiLabelSoftMarginLoss (alias: mlsm).
+    #[value(alias = "mlsm")]
+    MultilabelSoftMargin,
+    /// torch.nn.BCELoss, on probabilities (each log term clamped at -100).
+    BceProbs,
+    /// torchvision.ops.sigmoid_focal_loss (--alpha, --gamma).
+    Focal,
+    /// Asymmetric Loss, Ridnik et al. 2021 (--gamma-neg, --gamma-pos, --clip).
+    Asl,
+    /// torch.nn.MultiLabelMarginLoss, with 0/1 target rows (alias: margin).
+    #[value(alias = "margin")]
+    MultilabelMargin,
+}
+
+impl KindArg {
+    /// The kind with its parameters from the options, or their defaults.
+    /// (bce's `pos_weight` needs the number of classes: it is set later.)
+    pub(super) fn kind(self, args: &Args) -> Kind {
+        match self {
+            KindArg::Bce => Kind::Bce(Bce::default()),
+            KindArg::MultilabelSoftMargin => Kind::MultiLabelSoftMargin(MultiLabelSoftMargin {}),
+            KindArg::BceProbs => Kind::BceProbs(BceProbs {}),
+            KindArg::Focal => {
+                let d = Focal::default();
+                Kind::Focal(Focal {
+                    alpha: args.alpha.unwrap_or(d.alpha),
+                    gamma: args.gamma.unwrap_or(d.gamma),
+                })
+            }
+            KindArg::Asl => {
+                let d = Asymmetric::default();
+                Kind::Asymmetric(Asymmetric {
+                    gamma_neg: args.gamma_neg.unwrap_or(d.gamma_neg),
+                    gamma_pos: args.gamma_pos.unwrap_or(d.gamma_pos),
+                    clip: args.clip.unwrap_or(d.clip),
+                })
+            }
+            KindArg::MultilabelMargin => Kind::MultiLabelMargin(MultiLabelMargin {}),
+        }
+    }
+
+    /// Each kind's parameter options: whether it was given, its name, and
+    /// the kind it belongs to.
+    pub(super) fn parameter_options(args: &Args) -> [(bool, &'static str, KindArg); 6] {
+        let pos_weight = args.pos_weight.is_some() || args.pos_weight_file.is_some();
+        [
+            (pos_weight, "--pos-weight", KindArg::Bce),
+            (args.alpha.is_some(), "--alpha", KindArg::Focal),
+            (args.gamma.is_some(), "--gamma", KindArg::Focal),
+            (args.gamma_neg.is_some(), "--gamma-neg", KindArg::Asl),
+            (args.gamma_pos.is_some(), "--gamma-pos", KindArg::Asl),
+            (args.clip.is_some(), "--clip", KindArg::Asl),
+        ]
+    }
+
+    pub(super) fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_owned())
+    }
+}
+
+/// What to do with NaN and ±infinity in the inputs and weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Nonfinite {
+    /// Stop with an error naming the value's place.
+    Error,
+    /// Compute as PyTorch does, but give the limit where PyTorch gives NaN for one (README).
+    Allow,
+}
+
+/// How element losses are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReductionArg {
+    /// No reduction: the N×C matrix; for mlsm and multilabel-margin one value per sample.
+    None,
+    /// PyTorch's mean: one number.
+    Mean,
+    /// PyTorch's sum: one number.
+    Sum,
+    /// Mean over the classes of each sample: N values, one per line.
+    Row,
+    /// Mean over the samples of each class: C values on one line.
+    Class,
+}
+
+impl From<ReductionArg> for Reduction {
+    fn from(reduction: ReductionArg) -> Reduction {
+        match reduction {
+            ReductionArg::None => Reduction::None,
+            ReductionArg::Mean => Reduction::Mean,
+            ReductionArg::Sum => Reduction::Sum,
+            ReductionArg::Row => Reduction::Row,
+            ReductionArg::Class => Reduction::Class,
+        }
+    }
+}
+
+/// Numbers given on the command line as `a,b,c`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumberList(pub Vec<f64>);
+
+fn parse_number_list(text: &str) -> Result<NumberList, String> {
+    text.split(',')
+        .map(|item| {
+            let item = item.trim();
+            item.parse::<f64>()
+                .map_err(|_| format!("{item:?} is not a number"))
+        })
+        .collect::<Result<_, _>>()
+        .map(NumberList)
+}
+
+/// `--pos-weight`: numbers, or `auto`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PosWeight {
+    Values(NumberList),
+    Auto,
+}
+
+fn parse_pos_weight(text: &str) -> Result<PosWeight, String> {
+    if text.trim().eq_ignore_ascii_case("auto") {
+        Ok(PosWeight::Auto)
+    } else {
+        parse_number_list(text).map(PosWeight::Values)
+    }
+}

@@ -1,0 +1,120 @@
+//! `mlloss loss`: multi-label losses (BCEWithLogitsLoss,
+//! MultiLabelSoftMarginLoss and the rest of the family) on files.
+//!
+//! - `args.rs`: the command line as the user wrote it;
+//! - `plan.rs`: the checked plan: options, opened inputs, and the shape and
+//!   weights settled on the inputs' first rows;
+//! - `weights.rs`: weights per class or per row, `--pos-weight auto`;
+//! - `job.rs`: jobs of whole rows, cut from every input at once;
+//! - `worker.rs`: what each thread does with a job;
+//! - here: running the plan.
+//!
+//! The main thread computes the first job itself; the rest stream through
+//! [`parallel`]: worker threads take turns cutting the next job, parse it
+//! a row at a time, run the loss kernels, and either format its rows
+//! (`none`, `row`) or fold them into their own [`Accumulator`] (`mean`,
+//! `sum`, `class`), whose size does not depend on the number of rows. The
+//! accumulators merge exactly, so the result does not depend on the number
+//! of threads or on where the chunks were cut.
+
+mod args;
+mod job;
+mod plan;
+mod weights;
+mod worker;
+
+pub use args::Args;
+
+use crate::loss::{Accumulator, Outcome, PartialState};
+use crate::output::Output;
+use crate::parallel;
+use crate::progress::Progress;
+use job::Readers;
+use plan::Plan;
+use worker::{Kernel, Worker};
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let Plan {
+        kernel,
+        reduction,
+        partial,
+        mut readers,
+        first,
+        threads,
+        output,
+        quiet,
+        total_bytes,
+    } = Plan::new(&args)?;
+    let mut out = Output::to(output.as_deref())?;
+    let mut progress = Progress::new(quiet, total_bytes, "bytes");
+    let mut main_worker = Worker::new(&kernel);
+    let mut text = Vec::new();
+    main_worker.run(&first, &mut text)?;
+    out.write_bytes(&text)?;
+    progress.advance(first.x.source_bytes() as u64);
+    let mut totals = main_worker.accumulator;
+    let mut rows = first.x.row_count() as u64;
+    if !first.is_last {
+        rows += run_parallel(
+            &kernel,
+            threads,
+            &mut readers,
+            &mut out,
+            &mut totals,
+            &mut progress,
+        )?;
+    }
+    progress.finish();
+    text.clear();
+    if partial {
+        let state = PartialState::new(&kernel.loss, kernel.cols, &totals);
+        serde_json::to_writer(&mut text, &state)?;
+        text.push(b'\n');
+    } else {
+        let exporter = &kernel.exporter;
+        match reduction.outcome(&totals) {
+            Outcome::Scalar(value) => exporter.scalar(&mut text, value),
+            Outcome::PerClass(values) => exporter.array(&mut text, &values),
+            Outcome::Rows => exporter.end_rows(&mut text, rows),
+        }
+    }
+    out.write_bytes(&text)?;
+    out.finish()?;
+    Ok(())
+}
+
+/// Runs the remaining jobs on `threads` workers (see [`parallel`]),
+/// writing their output in input order and merging their partial sums into
+/// `total`; returns the number of rows.
+fn run_parallel(
+    kernel: &Kernel,
+    threads: usize,
+    readers: &mut Readers,
+    out: &mut Output,
+    total: &mut Accumulator,
+    progress: &mut Progress,
+) -> anyhow::Result<u64> {
+    let mut rows = 0;
+    let workers = parallel::run(
+        threads,
+        readers,
+        || Worker::new(kernel),
+        |worker, job| {
+            let mut text = std::mem::take(&mut job.text);
+            text.clear();
+            let result = worker.run(job, &mut text);
+            job.text = text;
+            Ok(result?)
+        },
+        |job| {
+            out.write_bytes(&job.text)?;
+            rows += job.x.row_count() as u64;
+            progress.advance(job.x.source_bytes() as u64);
+            Ok(())
+        },
+    )?;
+    for worker in workers {
+        total.merge(&worker.accumulator);
+    }
+    Ok(rows)
+}

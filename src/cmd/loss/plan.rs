@@ -1,0 +1,304 @@
+//! `loss`'s plan, in the manner of ripgrep's low-level → high-level
+//! arguments: the command line is checked, the inputs opened, and the
+//! first rows of each read to settle the shape (the width C, the headers)
+//! and the weights; what is left is to compute. Every usage error comes
+//! out of here, before any output.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
+use super::job::{Job, Readers};
+use super::weights;
+use super::worker::Kernel;
+use crate::domain::Domain;
+use crate::error::{InputError, UsageError};
+use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, Source, count};
+use crate::loss::{Kind, Loss, Missing, Reduction};
+use crate::output::Digits;
+
+/// Rows of the first job, which the main thread runs itself: the plan
+/// settles the shape on them before any worker starts.
+const FIRST_JOB_ROWS: usize = 64;
+
+/// Everything `loss` decided before computing.
+pub(super) struct Plan {
+    /// The loss, the shape and the layout, shared by every thread.
+    pub(super) kernel: Kernel,
+    /// The result to print at the end (`--partial`: the totals instead).
+    pub(super) reduction: Reduction,
+    pub(super) partial: bool,
+    /// Every input, positioned after the first job.
+    pub(super) readers: Readers,
+    pub(super) first: Job,
+    pub(super) threads: usize,
+    pub(super) output: Option<PathBuf>,
+    pub(super) quiet: bool,
+    /// The size of LOGITS, for progress, when it is a file.
+    pub(super) total_bytes: Option<u64>,
+}
+
+impl Plan {
+    pub(super) fn new(args: &Args) -> anyhow::Result<Plan> {
+        let mut kind = args.kind.kind(args);
+        check_options(&kind, args)?;
+        check_values(&kind, args)?;
+        let sources = Sources::new(args)?;
+        let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
+        let targets_domain = kind
+            .targets_domain()
+            .with_nonfinite(allow_nonfinite)
+            .with_missing(args.ignore_value);
+        let open = |source: &Source, domain: Domain| {
+            MatrixReader::open(source, Format::detect(source, args.format), domain)
+        };
+        let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
+        let mut readers = Readers {
+            logits: open(&sources.logits, logits_domain)?,
+            targets: open(&sources.targets, targets_domain)?,
+            weights: [None, None],
+        };
+        let mut first = Job::default();
+        readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
+        let cols = settle_shape(&readers, &first)?;
+        let weights = weights::settle(
+            args,
+            &sources,
+            targets_domain,
+            &mut readers,
+            &mut first,
+            cols,
+        )?;
+        let [weight, pos_weight] = weights.per_class;
+        if let Kind::Bce(bce) = &mut kind {
+            bce.pos_weight = pos_weight;
+        }
+        let loss = Loss {
+            kind,
+            weight,
+            label_smoothing: args.label_smoothing.unwrap_or(0.0),
+            missing: args.ignore_value.map(Missing),
+        };
+        Ok(Plan {
+            kernel: kernel(loss, args, cols, &readers, weights.per_row),
+            reduction: Reduction::from(args.reduction),
+            partial: args.partial,
+            readers,
+            first,
+            threads: args
+                .threads
+                .or_else(|| std::thread::available_parallelism().ok())
+                .map_or(1, NonZeroUsize::get),
+            output: args.output.clone(),
+            quiet: args.quiet,
+            total_bytes: match &sources.logits {
+                Source::Path(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+                Source::Stdin => None,
+            },
+        })
+    }
+}
+
+/// What every thread needs: the loss, what each row gives, the layout of
+/// the output, and how to parse each input.
+fn kernel(
+    loss: Loss,
+    args: &Args,
+    cols: usize,
+    readers: &Readers,
+    per_row_weights: [Option<usize>; 2],
+) -> Kernel {
+    // A partial state keeps every total, per class too.
+    let rows_reduction = if args.partial {
+        Reduction::Class
+    } else {
+        Reduction::from(args.reduction)
+    };
+    let weight_infos = [0, 1].map(|i| {
+        let reader = readers.weights[i].as_ref();
+        reader
+            .zip(per_row_weights[i])
+            .map(|(r, width)| (r.info().clone(), width))
+    });
+    Kernel {
+        per_row: rows_reduction.per_row(loss.kind.shape()),
+        per_class: rows_reduction.per_class(),
+        loss,
+        exporter: args
+            .output_format
+            .exporter(Digits::from_precision(args.precision)),
+        cols,
+        x_info: readers.logits.info().clone(),
+        y_info: readers.targets.info().clone(),
+        weight_infos,
+    }
+}
+
+/// Where each input comes from.
+pub(super) struct Sources {
+    pub(super) logits: Source,
+    pub(super) targets: Source,
+    /// `--weight-file`, `--pos-weight-file`.
+    pub(super) weights: [Option<Source>; 2],
+}
+
+impl Sources {
+    /// Refuses what cannot be read: two inputs on stdin, and a second pass
+    /// over TARGETS (`--pos-weight auto`) on a stream.
+    fn new(args: &Args) -> Result<Sources, UsageError> {
+        let sources = Sources {
+            logits: Source::from_arg(&args.logits),
+            targets: Source::from_arg(&args.targets),
+            weights: [&args.weight_file, &args.pos_weight_file]
+                .map(|f| f.as_deref().map(Source::from_arg)),
+        };
+        let from_stdin = [Some(&sources.logits), Some(&sources.targets)]
+            .into_iter()
+            .chain(sources.weights.iter().map(Option::as_ref))
+            .flatten()
+            .filter(|s| s.is_stdin())
+            .count();
+        if from_stdin > 1 {
+            return Err(usage("only one input can be stdin (-)".into()));
+        }
+        if args.pos_weight == Some(PosWeight::Auto) && !sources.targets.is_regular_file() {
+            return Err(usage(
+                "--pos-weight auto reads TARGETS twice: give TARGETS as a file, not a pipe or stdin"
+                    .into(),
+            ));
+        }
+        Ok(sources)
+    }
+}
+
+fn usage(message: String) -> UsageError {
+    UsageError::new("loss", message)
+}
+
+/// The width C from the inputs' first rows, which must agree with each
+/// other and with their headers. (The first job parses these two rows
+/// again: one row, not worth carrying the values along.)
+fn settle_shape(readers: &Readers, first: &Job) -> Result<usize, InputError> {
+    // An empty input (or a header alone) is named as such, rather than as
+    // the other input's rows having no partner.
+    for (chunk, reader) in [(&first.x, &readers.logits), (&first.y, &readers.targets)] {
+        if chunk.row_count() == 0 {
+            return Err(InputError::new(reader.file(), "no data rows"));
+        }
+    }
+    // Each input's first row: its width and line.
+    let first_row = |chunk: &RowChunk, reader: &MatrixReader| -> Result<_, InputError> {
+        Ok(chunk
+            .rows(reader.info(), None)
+            .next_row()?
+            .map(|(v, line)| (v.len(), line)))
+    };
+    let x = first_row(&first.x, &readers.logits)?;
+    let y = first_row(&first.y, &readers.targets)?;
+    let cols = x.or(y).map_or(0, |(width, _)| width);
+    check_header(&readers.logits, x, cols)?;
+    if let (Some(_), Some((y_cols, y_line))) = (x, y) {
+        if y_cols != cols {
+            let what = format!("{y_cols} columns, but {} has {cols}", readers.logits.file());
+            return Err(InputError::new(readers.targets.file(), what).at_line_if_known(y_line));
+        }
+        check_header(&readers.targets, y, cols)?;
+    }
+    Ok(cols)
+}
+
+/// Options that do not apply to the kind: another kind's parameters, and
+/// what only some kinds take (weights, smoothing, missing targets).
+fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
+    let name = args.kind.name();
+    for (given, option, owner) in KindArg::parameter_options(args) {
+        if given && args.kind != owner {
+            return Err(usage(format!(
+                "{option} applies to --kind {} only, not {name}",
+                owner.name()
+            )));
+        }
+    }
+    // What applies to every kind that takes it.
+    let modifiers = [
+        (
+            args.weight.is_some() || args.weight_file.is_some(),
+            "--weight",
+        ),
+        (args.label_smoothing.is_some(), "--label-smoothing"),
+        (args.ignore_value.is_some(), "--ignore-value"),
+    ];
+    if let Some((_, option)) = modifiers.iter().find(|(given, _)| *given)
+        && !kind.takes_modifiers()
+    {
+        let takers: Vec<&str> = Kind::all()
+            .iter()
+            .filter(|k| k.takes_modifiers())
+            .map(Kind::name)
+            .collect();
+        let (last, rest) = takers.split_last().expect("some kinds take them");
+        return Err(usage(format!(
+            "{option} applies to --kind {} and {last} only, not {name}",
+            rest.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Numbers out of their range: a kind's parameters, the smoothing, and
+/// non-finite weights without `--nonfinite allow`.
+fn check_values(kind: &Kind, args: &Args) -> Result<(), UsageError> {
+    if let Some(eps) = args.label_smoothing
+        && !(0.0..=1.0).contains(&eps)
+    {
+        return Err(usage(format!(
+            "--label-smoothing must lie in [0, 1], not {eps}"
+        )));
+    }
+    if let Err(bad) = kind.check() {
+        return Err(usage(format!(
+            "--{} {}, not {}",
+            bad.param, bad.problem, bad.value
+        )));
+    }
+    let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
+    let pos_weight_values = match &args.pos_weight {
+        Some(PosWeight::Values(list)) => Some(list),
+        _ => None,
+    };
+    for (option, list) in [
+        ("--weight", args.weight.as_ref()),
+        ("--pos-weight", pos_weight_values),
+    ] {
+        let values = list.map_or(&[][..], |NumberList(v)| v);
+        if let Some(v) = values
+            .iter()
+            .find(|v| !v.is_finite())
+            .filter(|_| !allow_nonfinite)
+        {
+            return Err(usage(format!(
+                "{option} has {v}, which is not a finite number (--nonfinite allow accepts it)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A header line must be as wide as the rows under it; `first` is the width
+/// and line of the first row.
+fn check_header(
+    reader: &MatrixReader,
+    first: Option<(usize, u64)>,
+    cols: usize,
+) -> Result<(), InputError> {
+    match (reader.header_width(), first) {
+        (Some(header), Some((_, line))) if header != cols => {
+            let what = format!(
+                "ragged row: {}, but the header has {header}",
+                count(cols, "value")
+            );
+            Err(InputError::new(reader.file(), what).at(line, None))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,160 @@
+//! Weights and positive weights: per class, from the command line, from
+//! TARGETS (`--pos-weight auto`) or from a file of one row; or per row,
+//! from a file of N rows read along with the other inputs.
+
+use super::args::{Args, NumberList, PosWeight};
+use super::job::{Job, Readers};
+use super::plan::Sources;
+use crate::domain::Domain;
+use crate::error::InputError;
+use crate::format::write_f64;
+use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, Source, count};
+use crate::loss::{self, ExactSum, Missing};
+
+/// The weights a plan settled on.
+#[derive(Debug, Default)]
+pub(super) struct Weights {
+    /// Per class, C values each (`weight`, then `pos_weight`).
+    pub(super) per_class: [Option<Vec<f64>>; 2],
+    /// The width (1 or C) of each weight file read row by row; its reader
+    /// is in the inputs and its first rows in the first job.
+    pub(super) per_row: [Option<usize>; 2],
+}
+
+/// Settles the weights once the inputs' width `cols` is known. A weight
+/// file is opened once: its first rows are cut along with the first job's,
+/// and a file of one row applies to every sample; otherwise its reader
+/// joins the inputs.
+pub(super) fn settle(
+    args: &Args,
+    sources: &Sources,
+    targets_domain: Domain,
+    readers: &mut Readers,
+    first: &mut Job,
+    cols: usize,
+) -> anyhow::Result<Weights> {
+    let logits_file = readers.logits.file().to_owned();
+    let expand = |values: &[f64], option: &str| -> anyhow::Result<Vec<f64>> {
+        loss::broadcast(values, cols).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{option} has {} values, but {logits_file} has {cols} columns (give {cols} values, or one for all)",
+                values.len()
+            )
+        })
+    };
+    let mut weights = Weights::default();
+    weights.per_class[0] = args
+        .weight
+        .as_ref()
+        .map(|NumberList(v)| expand(v, "--weight"))
+        .transpose()?;
+    weights.per_class[1] = match &args.pos_weight {
+        Some(PosWeight::Values(NumberList(v))) => Some(expand(v, "--pos-weight")?),
+        Some(PosWeight::Auto) => {
+            let format = Format::detect(&sources.targets, args.format);
+            Some(auto_pos_weight(
+                &sources.targets,
+                format,
+                targets_domain,
+                cols,
+            )?)
+        }
+        None => None,
+    };
+    let domain = Domain::FINITE.with_nonfinite(args.nonfinite == super::args::Nonfinite::Allow);
+    for (i, source) in sources.weights.iter().enumerate() {
+        let Some(source) = source else { continue };
+        let mut reader = MatrixReader::open(source, Format::detect(source, args.format), domain)?;
+        // Two rows at least, to tell a file of one row from a file of N.
+        let rows = first.x.row_count().max(2);
+        let chunk = &mut first.weights[i];
+        reader.next_chunk(ChunkLimit::Rows(rows), chunk)?;
+        let values = first_row(&reader, chunk, cols, &logits_file)?;
+        if chunk.row_count() == 1 {
+            weights.per_class[i] = loss::broadcast(&values, cols);
+            *chunk = RowChunk::default();
+        } else {
+            first.is_last |= chunk.row_count() < first.x.row_count();
+            weights.per_row[i] = Some(values.len());
+            readers.weights[i] = Some(reader);
+        }
+    }
+    Ok(weights)
+}
+
+/// A weight file's first row, which must have 1 or C values.
+fn first_row(
+    reader: &MatrixReader,
+    chunk: &RowChunk,
+    cols: usize,
+    logits_file: &str,
+) -> Result<Vec<f64>, InputError> {
+    let mut rows = chunk.rows(reader.info(), None);
+    let Some((values, line)) = rows.next_row()? else {
+        return Err(InputError::new(reader.file(), "no data rows"));
+    };
+    let width = values.len();
+    if width != 1 && width != cols {
+        let what = format!(
+            "{}, but {logits_file} has {cols} columns (give {cols} values a row, or one)",
+            count(width, "value")
+        );
+        return Err(InputError::new(reader.file(), what).at_line_if_known(line));
+    }
+    Ok(values.to_vec())
+}
+
+/// `--pos-weight auto`: for each class, the negatives divided by the
+/// positives in TARGETS (soft targets count y as positive and 1 − y as
+/// negative; missing elements count for neither), from a first pass over
+/// the file. Reported on stderr.
+fn auto_pos_weight(
+    source: &Source,
+    format: Format,
+    domain: Domain,
+    cols: usize,
+) -> anyhow::Result<Vec<f64>> {
+    let mut reader = MatrixReader::open(source, format, domain)?;
+    let missing = domain.missing.map(Missing);
+    let mut positives = vec![ExactSum::default(); cols];
+    let mut negatives = vec![ExactSum::default(); cols];
+    let mut chunk = RowChunk::default();
+    loop {
+        reader.next_chunk(ChunkLimit::Bytes(1 << 20), &mut chunk)?;
+        if chunk.row_count() == 0 {
+            break;
+        }
+        let mut rows = chunk.rows(reader.info(), Some(cols));
+        while let Some((targets, _)) = rows.next_row()? {
+            for (j, &y) in targets.iter().enumerate() {
+                if !missing.is_some_and(|m| m.is(y)) {
+                    positives[j].add(y);
+                    negatives[j].add(1.0 - y);
+                }
+            }
+        }
+    }
+    let mut pos_weight = Vec::with_capacity(cols);
+    for (j, (p, n)) in positives.iter().zip(&negatives).enumerate() {
+        let p = p.value();
+        if p <= 0.0 {
+            let what = format!(
+                "--pos-weight auto: class {} (column {}) has no positive targets",
+                j,
+                j + 1
+            );
+            return Err(InputError::new(reader.file(), what).into());
+        }
+        pos_weight.push(n.value() / p);
+    }
+    let mut line = b"mlloss: --pos-weight auto: ".to_vec();
+    for (j, &p) in pos_weight.iter().enumerate() {
+        if j > 0 {
+            line.push(b',');
+        }
+        write_f64(&mut line, p);
+    }
+    line.push(b'\n');
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), &line);
+    Ok(pos_weight)
+}

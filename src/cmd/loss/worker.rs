@@ -1,0 +1,149 @@
+//! What each thread does with a job: pair its rows (LOGITS, TARGETS and
+//! the row weights), parse them, compute the element losses, and print
+//! each row (`none`, `row`) or add it to the thread's own totals.
+
+use super::job::Job;
+use crate::error::InputError;
+use crate::input::{MatrixInfo, Rows, count};
+use crate::loss::{Accumulator, Loss, PerRow, RowWeights};
+use crate::output::Exporter;
+
+/// What every thread shares: the loss, the shape, and how to parse.
+pub(super) struct Kernel {
+    pub(super) loss: Loss,
+    pub(super) exporter: Box<dyn Exporter>,
+    /// What each row gives (printed, or added to the totals), and whether
+    /// the totals keep sums per class.
+    pub(super) per_row: PerRow,
+    pub(super) per_class: bool,
+    pub(super) cols: usize,
+    pub(super) x_info: MatrixInfo,
+    pub(super) y_info: MatrixInfo,
+    /// The weight files read row by row, with their width (1 or C).
+    pub(super) weight_infos: [Option<(MatrixInfo, usize)>; 2],
+}
+
+/// A thread's own buffers and partial sums.
+pub(super) struct Worker<'k> {
+    kernel: &'k Kernel,
+    element_losses: Vec<f64>,
+    /// Smoothed targets.
+    scratch: Vec<f64>,
+    /// A row of each weight file, widened to C values.
+    row_weights: [Vec<f64>; 2],
+    pub(super) accumulator: Accumulator,
+}
+
+impl<'k> Worker<'k> {
+    pub(super) fn new(kernel: &'k Kernel) -> Self {
+        let per_class = if kernel.per_class { kernel.cols } else { 0 };
+        let loss = &kernel.loss;
+        Worker {
+            kernel,
+            element_losses: vec![0.0; kernel.cols],
+            scratch: Vec::new(),
+            row_weights: [Vec::new(), Vec::new()],
+            accumulator: Accumulator::new(loss.kind.shape(), loss.missing, per_class),
+        }
+    }
+
+    /// Parses and computes one job a row at a time, appending its printed
+    /// rows to `text`. The first bad row, in input order, is the error.
+    pub(super) fn run(&mut self, job: &Job, text: &mut Vec<u8>) -> Result<(), InputError> {
+        let k = self.kernel;
+        let mut xs = job.x.rows(&k.x_info, Some(k.cols));
+        let mut ys = job.y.rows(&k.y_info, Some(k.cols));
+        let mut weight_rows: [Option<(Rows<'_>, &MatrixInfo)>; 2] = [None, None];
+        for (i, info) in k.weight_infos.iter().enumerate() {
+            if let Some((info, width)) = info {
+                weight_rows[i] = Some((job.weights[i].rows(info, Some(*width)), info));
+            }
+        }
+        let mut paired = 0u64;
+        loop {
+            let (x, x_line, y) = match (xs.next_row()?, ys.next_row()?) {
+                (Some((x, x_line)), Some((y, _))) => (x, x_line, y),
+                (None, None) => {
+                    // The weight files must end here too.
+                    for (rows, info) in weight_rows.iter_mut().flatten() {
+                        if let Some((_, line)) = rows.next_row()? {
+                            return Err(unpaired_row(
+                                info,
+                                line,
+                                &k.x_info,
+                                job.x.first_row() + paired,
+                            ));
+                        }
+                    }
+                    return Ok(());
+                }
+                (Some((_, line)), None) => {
+                    return Err(unpaired_row(
+                        &k.x_info,
+                        line,
+                        &k.y_info,
+                        job.y.first_row() + paired,
+                    ));
+                }
+                (None, Some((_, line))) => {
+                    return Err(unpaired_row(
+                        &k.y_info,
+                        line,
+                        &k.x_info,
+                        job.x.first_row() + paired,
+                    ));
+                }
+            };
+            for (i, slot) in weight_rows.iter_mut().enumerate() {
+                let Some((rows, info)) = slot else { continue };
+                let Some((w, _)) = rows.next_row()? else {
+                    let rows = job.weights[i].first_row() + paired;
+                    return Err(unpaired_row(&k.x_info, x_line, info, rows));
+                };
+                let buffer = &mut self.row_weights[i];
+                buffer.clear();
+                if w.len() == 1 {
+                    buffer.resize(k.cols, w[0]);
+                } else {
+                    buffer.extend_from_slice(w);
+                }
+            }
+            paired += 1;
+            let row_weights = RowWeights {
+                weight: weight_rows[0].as_ref().map(|_| &self.row_weights[0][..]),
+                pos_weight: weight_rows[1].as_ref().map(|_| &self.row_weights[1][..]),
+            };
+            let losses = &mut self.element_losses;
+            k.loss
+                .element_losses(x, y, row_weights, &mut self.scratch, losses);
+            // The row's index in the output (JSON separates rows).
+            let index = job.x.first_row() + paired - 1;
+            match k.per_row {
+                PerRow::Elements => k.exporter.numbers_row(text, losses, index),
+                PerRow::SampleLoss => {
+                    k.exporter
+                        .number_row(text, k.loss.sample_loss(losses, y), index)
+                }
+                PerRow::Totals => self.accumulator.add_row(losses, y),
+            }
+        }
+    }
+}
+
+/// The error for inputs of different lengths: the first row of the longer
+/// input (at `line`) that has no partner, the shorter having ended after
+/// `rows` rows.
+pub(super) fn unpaired_row(
+    longer: &MatrixInfo,
+    line: u64,
+    shorter: &MatrixInfo,
+    rows: u64,
+) -> InputError {
+    let what = format!(
+        "row {} has no partner: {} ends after {}",
+        rows + 1,
+        shorter.file,
+        count(rows as usize, "row")
+    );
+    InputError::new(&longer.file, what).at_line_if_known(line)
+}
