@@ -383,15 +383,14 @@ impl<'e> RowWriter<'e> {
             self.row.set(column, true);
             self.set.push(column);
         }
-        self.line.clear();
-        self.exporter
-            .write_indicator_row(&mut self.line, &self.row, self.rows);
+        let [start, text] = self.exporter.indicator_row_parts(&self.row, self.rows);
+        let written = out.write_bytes(start).and_then(|()| out.write_bytes(text));
         for column in self.set.drain(..) {
             self.row.set(column, false);
         }
         self.rows += 1;
         out.advance();
-        out.write_bytes(&self.line)
+        written
     }
 
     /// After the last row.

@@ -76,8 +76,8 @@ impl Exporter for Delimited {
     }
 
     #[inline]
-    fn write_indicator_row(&self, out: &mut Vec<u8>, row: &IndicatorRow, _index: u64) {
-        out.extend_from_slice(row.text());
+    fn indicator_row_parts<'r>(&self, row: &'r IndicatorRow, _index: u64) -> [&'r [u8]; 2] {
+        [b"", row.text()]
     }
 
     fn end_rows(&self, _out: &mut Vec<u8>, _rows: u64) {}

@@ -54,8 +54,16 @@ impl Json {
     /// Before row `index`: a document opens its array or separates rows.
     #[inline]
     fn row_start(&self, out: &mut Vec<u8>, index: u64) {
-        if !self.lines {
-            out.extend_from_slice(if index == 0 { b"[" } else { b",\n" });
+        out.extend_from_slice(self.row_separator(index));
+    }
+
+    /// What goes before row `index`.
+    #[inline]
+    fn row_separator(&self, index: u64) -> &'static [u8] {
+        match (self.lines, index) {
+            (true, _) => b"",
+            (false, 0) => b"[",
+            (false, _) => b",\n",
         }
     }
 
@@ -94,9 +102,8 @@ impl Exporter for Json {
     }
 
     #[inline]
-    fn write_indicator_row(&self, out: &mut Vec<u8>, row: &IndicatorRow, index: u64) {
-        self.row_start(out, index);
-        out.extend_from_slice(row.text());
+    fn indicator_row_parts<'r>(&self, row: &'r IndicatorRow, index: u64) -> [&'r [u8]; 2] {
+        [self.row_separator(index), row.text()]
     }
 
     fn end_rows(&self, out: &mut Vec<u8>, rows: u64) {

@@ -94,8 +94,10 @@ pub trait Exporter: Send + Sync {
     /// A row of `columns` zeros, in which columns can be set to 1 cheaply.
     fn indicator_row(&self, columns: usize) -> IndicatorRow;
 
-    /// Writes `row` as row `index`.
-    fn write_indicator_row(&self, out: &mut Vec<u8>, row: &IndicatorRow, index: u64);
+    /// `row` as row `index`: what goes before it (a JSON document's `[` or
+    /// `,`), and its text. Two slices, so that the row's text goes to the
+    /// output without another copy.
+    fn indicator_row_parts<'r>(&self, row: &'r IndicatorRow, index: u64) -> [&'r [u8]; 2];
 
     /// After the last of `rows` rows (which may be none).
     fn end_rows(&self, out: &mut Vec<u8>, rows: u64);
@@ -219,10 +221,10 @@ mod tests {
             e.end_rows(&mut got[2], 2);
             let mut row = e.indicator_row(2);
             row.set(1, true);
-            e.write_indicator_row(&mut got[3], &row, 0);
+            got[3].extend(e.indicator_row_parts(&row, 0).concat());
             row.set(1, false);
             row.set(0, true);
-            e.write_indicator_row(&mut got[3], &row, 1);
+            got[3].extend(e.indicator_row_parts(&row, 1).concat());
             e.end_rows(&mut got[3], 2);
             e.scalar(&mut got[4], 0.5);
             e.array(&mut got[5], &[1.5, f64::INFINITY]);
