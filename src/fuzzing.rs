@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use crate::cli::Cli;
 use crate::domain::Domain;
 use crate::input::{
-    ChunkLimit, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
+    ChunkLimit, Columns, Format, HeaderMode, LabelLayout, LabelReader, MatrixReader, RowChunk,
+    Sample, Source,
 };
 
 /// A scratch file holding one input; removed when dropped.
@@ -48,12 +49,28 @@ fn split_options(data: &[u8]) -> (u8, &[u8]) {
 
 /// Every row of a numeric matrix, or the first error, as text that can be
 /// compared.
-fn read_all_rows(path: &Path, format: Format, domain: Domain, limit: ChunkLimit) -> String {
+fn read_all_rows(
+    path: &Path,
+    format: Format,
+    domain: Domain,
+    mapped: bool,
+    limit: ChunkLimit,
+) -> String {
     let source = Source::Path(path.to_owned());
-    let mut reader = match MatrixReader::open(&source, format, domain) {
+    let mut reader = match MatrixReader::open(&source, format, domain, HeaderMode::Auto) {
         Ok(reader) => reader,
         Err(e) => return format!("error: {e}"),
     };
+    // Columns in reverse order, the first field as the key: the decoding
+    // that pairing by name and by key uses.
+    let fields = reader.header_width().unwrap_or(0);
+    if mapped && fields > 1 {
+        reader.set_columns(Columns {
+            fields,
+            select: (1..fields).rev().collect(),
+            key: Some(0),
+        });
+    }
     let mut seen = format!("header {:?}\n", reader.header_width());
     let mut chunk = RowChunk::default();
     // The first row's width, which every later row must have (as in `loss`).
@@ -72,6 +89,8 @@ fn read_all_rows(path: &Path, format: Format, domain: Domain, limit: ChunkLimit)
                     cols = Some(values.len());
                     let bits: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
                     seen += &format!("{line}: {bits:?}\n");
+                    let key = rows.key().to_vec();
+                    seen += &format!("key {key:?}\n");
                 }
                 Ok(None) => break,
                 Err(e) => return seen + &format!("error: {e}"),
@@ -81,7 +100,8 @@ fn read_all_rows(path: &Path, format: Format, domain: Domain, limit: ChunkLimit)
 }
 
 /// A numeric matrix in `format` (first byte: bit 0 targets' domain [0, 1],
-/// bit 1 non-finite values allowed). Read in chunks of one row, of 7 rows
+/// bit 1 non-finite values allowed, bit 2 the header's columns reversed
+/// with the first as the key). Read in chunks of one row, of 7 rows
 /// and of a megabyte, the rows and the first error must be the same: where
 /// the input is cut must not change what is read.
 pub fn matrix(format: Format, data: &[u8]) {
@@ -94,9 +114,10 @@ pub fn matrix(format: Format, data: &[u8]) {
     .with_nonfinite(options & 2 != 0);
     let scratch = Scratch::new();
     let path = scratch.file("input", input);
-    let whole = read_all_rows(&path, format, domain, ChunkLimit::Bytes(1 << 20));
+    let mapped = options & 4 != 0;
+    let whole = read_all_rows(&path, format, domain, mapped, ChunkLimit::Bytes(1 << 20));
     for limit in [ChunkLimit::Rows(1), ChunkLimit::Rows(7)] {
-        let cut = read_all_rows(&path, format, domain, limit);
+        let cut = read_all_rows(&path, format, domain, mapped, limit);
         assert_eq!(cut, whole, "chunks of {limit:?} against one chunk");
     }
 }

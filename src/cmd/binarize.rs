@@ -17,7 +17,8 @@ use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::format::python_str_repr;
 use crate::input::{
-    ChunkLimit, Format, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample, Source,
+    ChunkLimit, Format, HeaderMode, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample,
+    Source,
 };
 use crate::output::{Digits, Exporter, IndicatorRow, Output, OutputFormat};
 
@@ -191,29 +192,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 /// them (empty for none), or one field joined by `--sep`. Class names come
 /// from `--classes`/`--classes-file`, else from the matrix's header row.
 fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
-    let source = Source::from_arg(&args.file);
-    let domain = match args.threshold {
-        None => Domain::INDICATOR,
-        Some(_) => Domain::FINITE,
-    };
-    // Without --classes the names must be in the first line, numbers or not.
-    let names_in_file = args.classes.is_none() && args.classes_file.is_none();
-    let format = Format::detect(&source, args.format);
-    let mut reader = MatrixReader::open_with_header(&source, format, domain, names_in_file)?;
-    let classes = match (&args.classes, &args.classes_file) {
-        (Some(ClassList(classes)), _) => classes.clone(),
-        (None, Some(path)) => read_classes_file(path)?,
-        (None, None) => match reader.header_names() {
-            Some(names) => names.to_vec(),
-            None => {
-                return Err(UsageError::missing(
-                    "binarize",
-                    "--inverse needs the class names: --classes, --classes-file, or a header row in FILE",
-                )
-                .into());
-            }
-        },
-    };
+    let (mut reader, classes) = open_inverse(args)?;
     let is_one = |v: f64| match args.threshold {
         None => v == 1.0,
         Some(t) if args.logits => 1.0 / (1.0 + (-v).exp()) >= t,
@@ -269,6 +248,39 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
     }
     out.finish()?;
     Ok(())
+}
+
+/// The matrix `--inverse` reads, and the class names of its columns: from
+/// `--classes`/`--classes-file`, else from its first line, numbers or not.
+fn open_inverse(args: &Args) -> anyhow::Result<(MatrixReader, Vec<String>)> {
+    let source = Source::from_arg(&args.file);
+    let domain = match args.threshold {
+        None => Domain::INDICATOR,
+        Some(_) => Domain::FINITE,
+    };
+    let names_in_file = args.classes.is_none() && args.classes_file.is_none();
+    let header = if names_in_file {
+        HeaderMode::Yes
+    } else {
+        HeaderMode::Auto
+    };
+    let format = Format::detect(&source, args.format);
+    let reader = MatrixReader::open(&source, format, domain, header)?;
+    let classes = match (&args.classes, &args.classes_file) {
+        (Some(ClassList(classes)), _) => classes.clone(),
+        (None, Some(path)) => read_classes_file(path)?,
+        (None, None) => match reader.header_names() {
+            Some(names) => names.to_vec(),
+            None => {
+                return Err(UsageError::missing(
+                    "binarize",
+                    "--inverse needs the class names: --classes, --classes-file, or a header row in FILE",
+                )
+                .into());
+            }
+        },
+    };
+    Ok((reader, classes))
 }
 
 /// One sample's labels as a row of text fields, or as one field joined

@@ -9,9 +9,9 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
-use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, Syntax, TextRows};
+use super::matrix::{ChunkLimit, ColumnMap, MatrixInfo, MatrixSource, RowChunk, Syntax, TextRows};
 use super::text::TextCutter;
-use super::{Domain, Source, read_error};
+use super::{Domain, HeaderMode, Source, read_error};
 use crate::error::InputError;
 
 /// A numeric matrix in CSV or TSV: a UTF-8 byte order mark is skipped, and
@@ -22,13 +22,13 @@ pub(super) struct CsvSource {
 }
 
 impl CsvSource {
-    /// With `force_header` the first line is a header whatever it holds
-    /// (class names that are numbers, say).
+    /// `header` says whether the first line is a header: by its content
+    /// (text and no number), or as the user says (`--input-header`).
     pub(super) fn open(
         source: &Source,
         delimiter: u8,
         info: &MatrixInfo,
-        force_header: bool,
+        header: HeaderMode,
     ) -> Result<CsvSource, InputError> {
         let mut text = TextCutter::open(source, info.file.clone(), Syntax::Delimited(delimiter))?;
         let first = text.first_row()?;
@@ -39,7 +39,13 @@ impl CsvSource {
         };
         // Past the byte order mark: a second one would be data.
         let mut records = RecordReader::starting_at(&first[start..], &info.file, delimiter, 1);
-        let header = (records.next_record()? && (force_header || is_header(&records))).then(|| {
+        let is_header = records.next_record()?
+            && match header {
+                HeaderMode::Auto => is_header(&records),
+                HeaderMode::Yes => true,
+                HeaderMode::No => false,
+            };
+        let header = is_header.then(|| {
             (0..records.field_count())
                 .map(|i| String::from_utf8_lossy(records.field(i).trim_ascii()).into_owned())
                 .collect()
@@ -102,6 +108,125 @@ pub(super) fn decode_record(
         );
     }
     Ok(Some(records.line()))
+}
+
+/// Parses the next record of `records` into `values` through `map`
+/// (fields reordered, the key field into `key`); its line, or `None` at
+/// the end.
+pub(super) fn decode_mapped_record(
+    records: &mut RecordReader<&[u8]>,
+    domain: Domain,
+    map: &ColumnMap,
+    key: &mut Vec<u8>,
+    values: &mut Vec<f64>,
+) -> Result<Option<u64>, InputError> {
+    if !records.next_record()? {
+        return Ok(None);
+    }
+    let fields = records.field_count();
+    if fields == 0 {
+        return Err(
+            InputError::new(records.file(), "empty line in a numeric matrix")
+                .at(records.line(), None),
+        );
+    }
+    if fields != map.columns.fields {
+        return Err(map.ragged(fields, records.file(), records.line()));
+    }
+    values.clear();
+    values.resize(map.columns.select.len(), 0.0);
+    for i in 0..fields {
+        if let Some(column) = map.slot(i) {
+            values[column] =
+                parse_cell(records.field(i), domain).map_err(|what| records.error_at(i, what))?;
+        } else if map.columns.key == Some(i) {
+            key.clear();
+            key.extend_from_slice(records.field(i).trim_ascii());
+        }
+    }
+    Ok(Some(records.line()))
+}
+
+/// One quote-free row to parse through a [`ColumnMap`].
+pub(super) struct MappedRow<'a> {
+    pub(super) delimiter: u8,
+    pub(super) domain: Domain,
+    pub(super) file: &'a str,
+    pub(super) line: u64,
+    pub(super) map: &'a ColumnMap,
+}
+
+impl MappedRow<'_> {
+    /// Parses `record` (with its line end, if any) into `values` in the
+    /// matrix's order, its key field into `key`; `raw` is scratch.
+    pub(super) fn decode(
+        &self,
+        record: &[u8],
+        raw: &mut Vec<f64>,
+        key: &mut Vec<u8>,
+        values: &mut Vec<f64>,
+    ) -> Result<(), InputError> {
+        let record = record.strip_suffix(b"\n").unwrap_or(record);
+        let record = record.strip_suffix(b"\r").unwrap_or(record);
+        if record.is_empty() {
+            return Err(
+                InputError::new(self.file, "empty line in a numeric matrix").at(self.line, None)
+            );
+        }
+        let fields = &self.map.columns;
+        // The leading fields (an index, a key) are split off; the rest, all
+        // columns, take the fast path and are then put in order.
+        if let Some(lead) = self.map.lead() {
+            let mut start = 0;
+            for field in 0..lead {
+                let Some(end) = memchr::memchr(self.delimiter, &record[start..]) else {
+                    return Err(self.map.ragged(field + 1, self.file, self.line));
+                };
+                if fields.key == Some(field) {
+                    key.clear();
+                    key.extend_from_slice(record[start..start + end].trim_ascii());
+                }
+                start += end + 1;
+            }
+            raw.clear();
+            let rest = &record[start..];
+            let got = parse_plain_record(rest, self.delimiter, self.domain, raw)
+                .map_err(|(field, what)| self.cell_error(record, lead + field, what))?;
+            if lead + got != fields.fields {
+                let got = lead + memchr::memchr_iter(self.delimiter, rest).count() + 1;
+                return Err(self.map.ragged(got, self.file, self.line));
+            }
+            self.map.reorder(raw, lead, values);
+            return Ok(());
+        }
+        values.clear();
+        values.resize(fields.select.len(), 0.0);
+        let mut got = 0;
+        for (field, cell) in record.split(|&b| b == self.delimiter).enumerate() {
+            got += 1;
+            if let Some(column) = self.map.slot(field) {
+                values[column] = parse_cell(cell, self.domain)
+                    .map_err(|what| self.cell_error(record, field, what))?;
+            } else if fields.key == Some(field) {
+                key.clear();
+                key.extend_from_slice(cell.trim_ascii());
+            }
+        }
+        if got != fields.fields {
+            return Err(self.map.ragged(got, self.file, self.line));
+        }
+        Ok(())
+    }
+
+    fn cell_error(&self, record: &[u8], field: usize, what: &str) -> InputError {
+        let cell = record
+            .split(|&b| b == self.delimiter)
+            .nth(field)
+            .unwrap_or_default();
+        InputError::new(self.file, what)
+            .at(self.line, Some(field as u64 + 1))
+            .text(cell)
+    }
 }
 
 /// Parses one quote-free row (with its line end, if any) at `line` into `out`.

@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use super::{Domain, Format, Source, count};
+use super::{Domain, Format, HeaderMode, Source, count};
 use crate::error::InputError;
 
 /// One format's reader of numeric matrices.
@@ -154,6 +154,8 @@ impl RowChunk {
             row: 0,
             line: self.first_line,
             values: Vec::with_capacity(cols.unwrap_or(0)),
+            raw: Vec::new(),
+            key: Vec::new(),
             records,
         }
     }
@@ -171,22 +173,37 @@ pub struct Rows<'a> {
     /// The line of the next row.
     line: u64,
     values: Vec<f64>,
+    /// Every field's value before reordering, when the columns are mapped.
+    raw: Vec<f64>,
+    /// The current row's key, when the columns have one.
+    key: Vec<u8>,
     /// CSV/TSV with quotes: the general record splitter.
     records: Option<super::csv::RecordReader<&'a [u8]>>,
 }
 
-impl Rows<'_> {
+impl<'a> Rows<'a> {
     /// The next row's values and the line it starts on (0 when lines are
     /// unknown); `None` after the last row.
     pub fn next_row(&mut self) -> Result<Option<(&[f64], u64)>, InputError> {
         let (file, domain) = (&*self.info.file, self.info.domain);
+        let map = self.info.columns.as_deref();
         self.values.clear();
         let text = match &self.chunk.body {
             Body::Values(rows) => return self.next_value_row(rows),
             Body::Text(text) => text,
         };
         let line = if let Some(records) = &mut self.records {
-            match super::csv::decode_record(records, domain, &mut self.values)? {
+            let decoded = match map {
+                None => super::csv::decode_record(records, domain, &mut self.values)?,
+                Some(map) => super::csv::decode_mapped_record(
+                    records,
+                    domain,
+                    map,
+                    &mut self.key,
+                    &mut self.values,
+                )?,
+            };
+            match decoded {
                 Some(line) => line,
                 None => return Ok(None),
             }
@@ -199,12 +216,31 @@ impl Rows<'_> {
             self.row += 1;
             let line = self.line;
             self.line += 1;
-            match text.syntax {
-                Syntax::Delimited(delimiter) => {
-                    super::csv::decode_row(record, delimiter, domain, file, line, &mut self.values)?
+            let values = &mut self.values;
+            match (text.syntax, map) {
+                (Syntax::Delimited(delimiter), None) => {
+                    super::csv::decode_row(record, delimiter, domain, file, line, values)?
                 }
-                Syntax::JsonLines => {
-                    super::jsonl::decode_row(record, domain, file, line, &mut self.values)?
+                (Syntax::Delimited(delimiter), Some(map)) => {
+                    let (raw, key) = (&mut self.raw, &mut self.key);
+                    let row = super::csv::MappedRow {
+                        delimiter,
+                        domain,
+                        file,
+                        line,
+                        map,
+                    };
+                    row.decode(record, raw, key, values)?
+                }
+                (Syntax::JsonLines, None) => {
+                    super::jsonl::decode_row(record, domain, file, line, values)?
+                }
+                (Syntax::JsonLines, Some(map)) => {
+                    super::jsonl::decode_row(record, domain, file, line, &mut self.raw)?;
+                    if self.raw.len() != map.columns.fields {
+                        return Err(map.ragged(self.raw.len(), file, line));
+                    }
+                    map.reorder(&self.raw, 0, values);
                 }
             }
             line
@@ -214,11 +250,13 @@ impl Rows<'_> {
         Ok(Some((&self.values, line)))
     }
 
+    /// The key of the row last returned, when the columns have one.
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+
     /// The next row of a chunk of numbers.
-    fn next_value_row<'r>(
-        &mut self,
-        rows: &'r ValueRows,
-    ) -> Result<Option<(&'r [f64], u64)>, InputError> {
+    fn next_value_row(&mut self, rows: &'a ValueRows) -> Result<Option<(&[f64], u64)>, InputError> {
         if self.row >= self.chunk.rows {
             return Ok(None);
         }
@@ -230,7 +268,17 @@ impl Rows<'_> {
             return Err(error.clone());
         }
         let width = rows.width;
-        Ok(Some((&rows.values[row * width..(row + 1) * width], 0)))
+        let values = &rows.values[row * width..(row + 1) * width];
+        match self.info.columns.as_deref() {
+            None => Ok(Some((values, 0))),
+            Some(map) if width != map.columns.fields => {
+                Err(map.ragged(width, &self.info.file, row as u64 + 1))
+            }
+            Some(map) => {
+                map.reorder(values, 0, &mut self.values);
+                Ok(Some((&self.values, 0)))
+            }
+        }
     }
 }
 
@@ -240,6 +288,78 @@ pub struct MatrixInfo {
     /// The input as messages name it.
     pub file: Arc<str>,
     pub domain: Domain,
+    /// Which fields are the matrix's columns, when not all of them in order.
+    pub columns: Option<Arc<ColumnMap>>,
+}
+
+/// Which fields of each row become the matrix's columns, in which order,
+/// and which field keys the row: how the plan pairs inputs whose columns
+/// are named in another order, or that have an index or key column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    /// Fields in every row (the header's width).
+    pub fields: usize,
+    /// For each column of the matrix, the field it comes from.
+    pub select: Vec<usize>,
+    /// The field holding the row's key (an index or `--key` column).
+    pub key: Option<usize>,
+}
+
+/// [`Columns`] ready for decoding: what each field is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMap {
+    pub columns: Columns,
+    /// Per field: the matrix column it fills, or `None` (key, or left out).
+    slots: Vec<Option<usize>>,
+    /// When every field that is not a column comes first (an index or key
+    /// in the first column, the usual case): how many; the rest of the row
+    /// is then parsed by the fast path and reordered.
+    lead: Option<usize>,
+}
+
+impl ColumnMap {
+    pub fn new(columns: Columns) -> ColumnMap {
+        let mut slots = vec![None; columns.fields];
+        for (column, &field) in columns.select.iter().enumerate() {
+            slots[field] = Some(column);
+        }
+        let lead = slots.iter().take_while(|s| s.is_none()).count();
+        let lead = slots[lead..].iter().all(Option::is_some).then_some(lead);
+        ColumnMap {
+            columns,
+            slots,
+            lead,
+        }
+    }
+
+    /// The matrix column that field `field` fills, if any.
+    #[inline]
+    pub(super) fn slot(&self, field: usize) -> Option<usize> {
+        self.slots.get(field).copied().flatten()
+    }
+
+    /// Leading fields that are not columns, if all such fields lead.
+    pub(super) fn lead(&self) -> Option<usize> {
+        self.lead
+    }
+
+    /// Puts `raw` (every field's value, in field order, or the fields after
+    /// `skip` leading ones) into `values` in the matrix's order.
+    #[inline]
+    pub(super) fn reorder(&self, raw: &[f64], skip: usize, values: &mut Vec<f64>) {
+        values.clear();
+        values.extend(self.columns.select.iter().map(|&field| raw[field - skip]));
+    }
+
+    /// The error for a row of `got` fields.
+    pub(super) fn ragged(&self, got: usize, file: &str, line: u64) -> InputError {
+        let what = format!(
+            "ragged row: {}, but the header has {}",
+            count(got, "field"),
+            self.columns.fields
+        );
+        InputError::new(file, what).at_line_if_known(line)
+    }
 }
 
 /// A numeric matrix in any format, cut into chunks of rows.
@@ -250,21 +370,17 @@ pub struct MatrixReader {
 }
 
 impl MatrixReader {
-    pub fn open(source: &Source, format: Format, domain: Domain) -> Result<Self, InputError> {
-        Self::open_with_header(source, format, domain, false)
-    }
-
-    /// `open`, but with `header` the first CSV/TSV line is a header
-    /// whatever it holds (class names that are numbers, say).
-    pub fn open_with_header(
+    /// Opens `source` in `format`; `header` says how a first line is taken.
+    pub fn open(
         source: &Source,
         format: Format,
         domain: Domain,
-        header: bool,
+        header: HeaderMode,
     ) -> Result<Self, InputError> {
         let info = MatrixInfo {
             file: source.name().into(),
             domain,
+            columns: None,
         };
         Ok(MatrixReader {
             source: format.matrix_source(source, &info, header)?,
@@ -289,6 +405,12 @@ impl MatrixReader {
     /// The header line's names, if the input has one.
     pub fn header_names(&self) -> Option<&[String]> {
         self.source.header()
+    }
+
+    /// Takes the matrix's columns from these fields of each row, from the
+    /// next chunk on.
+    pub fn set_columns(&mut self, columns: Columns) {
+        self.info.columns = Some(Arc::new(ColumnMap::new(columns)));
     }
 
     /// Replaces `chunk` with the next rows; an empty chunk means the end.

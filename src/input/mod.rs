@@ -32,7 +32,7 @@ mod npy;
 mod text;
 
 pub use labels::{LabelLayout, LabelReader, Sample};
-pub use matrix::{ChunkLimit, MatrixInfo, MatrixReader, RowChunk, Rows};
+pub use matrix::{ChunkLimit, Columns, MatrixInfo, MatrixReader, RowChunk, Rows};
 
 /// Size of the read buffer over a file or stdin.
 const READ_BUFFER_BYTES: usize = 1 << 18;
@@ -109,6 +109,20 @@ pub fn read_error(file: &str, e: &io::Error) -> InputError {
     InputError::new(file, format!("cannot read: {}", io_reason(e)))
 }
 
+/// Whether an input's first line is a header of column names
+/// (`--input-header`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum HeaderMode {
+    /// A first line with text and no number in it is a header.
+    #[default]
+    Auto,
+    /// The first line is a header, whatever it holds (pandas' default
+    /// column names `0,1,2` are numbers).
+    Yes,
+    /// The first line is data.
+    No,
+}
+
 /// The text format of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -152,13 +166,13 @@ impl Format {
         if self == Format::Tsv { b'\t' } else { b',' }
     }
 
-    /// The reader of numeric matrices in this format. With `header`, the
-    /// first line of a CSV/TSV is a header whatever it holds.
+    /// The reader of numeric matrices in this format; `header` says how a
+    /// CSV/TSV's first line is taken.
     fn matrix_source(
         self,
         source: &Source,
         info: &MatrixInfo,
-        header: bool,
+        header: HeaderMode,
     ) -> Result<Box<dyn matrix::MatrixSource>, InputError> {
         Ok(match self {
             Format::Csv | Format::Tsv => Box::new(csv::CsvSource::open(

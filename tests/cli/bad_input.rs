@@ -336,7 +336,10 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "a bad value after a header with a quoted line break",
-        files: &[("bad.csv", b"\"first\nclass\",second\n0.5,1\n2,x\n"), Y],
+        files: &[
+            ("bad.csv", b"\"first\nclass\",second\n0.5,1\n2,x\n"),
+            ("y.csv", b"\"first\nclass\",second\n1,0\n0,1\n"),
+        ],
         args: &["loss", "bad.csv", "y.csv"],
         stdin: b"",
         code: 1,
@@ -647,7 +650,11 @@ const ACCEPTED: &[Accepted] = &[
     },
     Accepted {
         name: "a BOM, a header and CRLF together",
-        files: &[("x.csv", b"\xEF\xBB\xBFa,b\r\n0.5,1\r\n-2,3"), Y],
+        // Both named, so that columns pair by name without a warning.
+        files: &[
+            ("x.csv", b"\xEF\xBB\xBFa,b\r\n0.5,1\r\n-2,3"),
+            ("y.csv", b"a,b\n1,0\n0,1\n"),
+        ],
         plain: &[X, Y],
         args: &["loss", "-r", "none", "x.csv", "y.csv"],
         stdout: None,

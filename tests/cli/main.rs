@@ -14,3 +14,4 @@ mod npy;
 mod output;
 mod properties;
 mod sums;
+mod tables;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use crate::input::Format;
+use crate::input::{Format, HeaderMode};
 use crate::loss::{
     Asymmetric, Bce, BceProbs, Focal, Kind, MultiLabelMargin, MultiLabelSoftMargin, Reduction,
 };
@@ -76,6 +76,10 @@ pub struct Args {
     /// Target elements equal to V are missing: they count for nothing (e.g. -1, or nan).
     #[arg(long, value_name = "V", allow_hyphen_values = true)]
     pub ignore_value: Option<f64>,
+
+    /// Whether the inputs' first line is a header of column names: auto (text and no number), yes, no.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = HeaderMode::Auto)]
+    pub input_header: HeaderMode,
 
     /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
     #[arg(short, long, value_enum)]

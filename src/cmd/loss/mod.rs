@@ -18,6 +18,7 @@
 //! of threads or on where the chunks were cut.
 
 mod args;
+mod columns;
 mod job;
 mod plan;
 mod weights;

@@ -8,6 +8,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
+use super::columns;
 use super::job::{Job, Readers};
 use super::weights;
 use super::worker::Kernel;
@@ -50,7 +51,12 @@ impl Plan {
             .with_nonfinite(allow_nonfinite)
             .with_missing(args.ignore_value);
         let open = |source: &Source, domain: Domain| {
-            MatrixReader::open(source, Format::detect(source, args.format), domain)
+            MatrixReader::open(
+                source,
+                Format::detect(source, args.format),
+                domain,
+                args.input_header,
+            )
         };
         let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
         let mut readers = Readers {
@@ -58,6 +64,13 @@ impl Plan {
             targets: open(&sources.targets, targets_domain)?,
             weights: [None, None],
         };
+        let pairing = columns::pair(&readers.logits, &readers.targets)?;
+        if let Some(columns) = pairing.logits {
+            readers.logits.set_columns(columns);
+        }
+        if let Some(columns) = pairing.other {
+            readers.targets.set_columns(columns);
+        }
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
         let cols = settle_shape(&readers, &first)?;
@@ -69,6 +82,10 @@ impl Plan {
             &mut first,
             cols,
         )?;
+        // Warnings once the plan holds: an error alone is one line.
+        for warning in pairing.warning.iter().chain(&weights.warnings) {
+            eprintln!("{warning}");
+        }
         let [weight, pos_weight] = weights.per_class;
         if let Kind::Bce(bce) = &mut kind {
             bce.pos_weight = pos_weight;
@@ -291,7 +308,11 @@ fn check_header(
     first: Option<(usize, u64)>,
     cols: usize,
 ) -> Result<(), InputError> {
-    match (reader.header_width(), first) {
+    // With a column map, each row's fields are checked against the header.
+    let header = reader
+        .header_width()
+        .filter(|_| reader.info().columns.is_none());
+    match (header, first) {
         (Some(header), Some((_, line))) if header != cols => {
             let what = format!(
                 "ragged row: {}, but the header has {header}",

@@ -8,7 +8,7 @@ use super::plan::Sources;
 use crate::domain::Domain;
 use crate::error::InputError;
 use crate::format::write_f64;
-use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, Source, count};
+use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, count};
 use crate::loss::{self, ExactSum, Missing};
 
 /// The weights a plan settled on.
@@ -19,6 +19,8 @@ pub(super) struct Weights {
     /// The width (1 or C) of each weight file read row by row; its reader
     /// is in the inputs and its first rows in the first job.
     pub(super) per_row: [Option<usize>; 2],
+    /// Weight files of C columns without names, paired by position.
+    pub(super) warnings: Vec<String>,
 }
 
 /// Settles the weights once the inputs' width `cols` is known. A weight
@@ -51,25 +53,35 @@ pub(super) fn settle(
     weights.per_class[1] = match &args.pos_weight {
         Some(PosWeight::Values(NumberList(v))) => Some(expand(v, "--pos-weight")?),
         Some(PosWeight::Auto) => {
+            // A first pass over TARGETS, its columns taken as in the run.
             let format = Format::detect(&sources.targets, args.format);
-            Some(auto_pos_weight(
-                &sources.targets,
-                format,
-                targets_domain,
-                cols,
-            )?)
+            let header = args.input_header;
+            let mut reader = MatrixReader::open(&sources.targets, format, targets_domain, header)?;
+            if let Some(map) = &readers.targets.info().columns {
+                reader.set_columns(map.columns.clone());
+            }
+            Some(auto_pos_weight(reader, cols)?)
         }
         None => None,
     };
     let domain = Domain::FINITE.with_nonfinite(args.nonfinite == super::args::Nonfinite::Allow);
     for (i, source) in sources.weights.iter().enumerate() {
         let Some(source) = source else { continue };
-        let mut reader = MatrixReader::open(source, Format::detect(source, args.format), domain)?;
+        let format = Format::detect(source, args.format);
+        let mut reader = MatrixReader::open(source, format, domain, args.input_header)?;
+        let (columns, warning) = super::columns::pair_weights(&readers.logits, &reader)?;
+        if let Some(columns) = columns {
+            reader.set_columns(columns);
+        }
         // Two rows at least, to tell a file of one row from a file of N.
         let rows = first.x.row_count().max(2);
         let chunk = &mut first.weights[i];
         reader.next_chunk(ChunkLimit::Rows(rows), chunk)?;
         let values = first_row(&reader, chunk, cols, &logits_file)?;
+        // One weight a row needs no names to pair with.
+        weights
+            .warnings
+            .extend(warning.filter(|_| values.len() != 1));
         if chunk.row_count() == 1 {
             weights.per_class[i] = loss::broadcast(&values, cols);
             *chunk = RowChunk::default();
@@ -108,14 +120,8 @@ fn first_row(
 /// positives in TARGETS (soft targets count y as positive and 1 − y as
 /// negative; missing elements count for neither), from a first pass over
 /// the file. Reported on stderr.
-fn auto_pos_weight(
-    source: &Source,
-    format: Format,
-    domain: Domain,
-    cols: usize,
-) -> anyhow::Result<Vec<f64>> {
-    let mut reader = MatrixReader::open(source, format, domain)?;
-    let missing = domain.missing.map(Missing);
+fn auto_pos_weight(mut reader: MatrixReader, cols: usize) -> anyhow::Result<Vec<f64>> {
+    let missing = reader.info().domain.missing.map(Missing);
     let mut positives = vec![ExactSum::default(); cols];
     let mut negatives = vec![ExactSum::default(); cols];
     let mut chunk = RowChunk::default();
