@@ -147,18 +147,26 @@ pub(super) fn decode_mapped_record(
     Ok(Some(records.line()))
 }
 
-/// One quote-free row to parse through a [`ColumnMap`].
+/// One quote-free row to parse, through a [`ColumnMap`] when the matrix's
+/// columns are not all the fields in order.
 pub(super) struct MappedRow<'a> {
     pub(super) delimiter: u8,
     pub(super) domain: Domain,
     pub(super) file: &'a str,
     pub(super) line: u64,
-    pub(super) map: &'a ColumnMap,
+    pub(super) map: Option<&'a ColumnMap>,
 }
 
 impl MappedRow<'_> {
     /// Parses `record` (with its line end, if any) into `values` in the
     /// matrix's order, its key field into `key`; `raw` is scratch.
+    ///
+    /// Every row goes through one call of [`decode_fields`], the fast path:
+    /// all of it, or the fields after the leading ones that are not
+    /// columns (an index, a key), then reordered if need be. Only a map
+    /// that leaves out fields between columns takes the field-by-field
+    /// path.
+    #[inline]
     pub(super) fn decode(
         &self,
         record: &[u8],
@@ -173,87 +181,118 @@ impl MappedRow<'_> {
                 InputError::new(self.file, "empty line in a numeric matrix").at(self.line, None)
             );
         }
-        let fields = &self.map.columns;
-        // The leading fields (an index, a key) are split off; the rest, all
-        // columns, take the fast path and are then put in order.
-        if let Some(lead) = self.map.lead() {
-            let mut start = 0;
-            for field in 0..lead {
-                let Some(end) = memchr::memchr(self.delimiter, &record[start..]) else {
-                    return Err(self.map.ragged(field + 1, self.file, self.line));
-                };
-                if fields.key == Some(field) {
-                    key.clear();
-                    key.extend_from_slice(record[start..start + end].trim_ascii());
-                }
-                start += end + 1;
+        let (rest, lead, in_order) = match self.map {
+            None => (record, 0, true),
+            Some(map) => match map.lead() {
+                Some(lead) => (
+                    self.split_lead(record, lead, map, key)?,
+                    lead,
+                    map.in_order_after_lead(),
+                ),
+                None => return self.decode_each(record, map, key, values),
+            },
+        };
+        let parsed = if in_order { &mut *values } else { &mut *raw };
+        parsed.clear();
+        let got = decode_fields(
+            rest,
+            self.delimiter,
+            self.domain,
+            self.file,
+            self.line,
+            lead,
+            parsed,
+        )?;
+        if let Some(map) = self.map {
+            if lead + got != map.columns.fields {
+                return Err(map.ragged(lead + got, self.file, self.line));
             }
-            raw.clear();
-            let rest = &record[start..];
-            let got = parse_plain_record(rest, self.delimiter, self.domain, raw)
-                .map_err(|(field, what)| self.cell_error(record, lead + field, what))?;
-            if lead + got != fields.fields {
-                let got = lead + memchr::memchr_iter(self.delimiter, rest).count() + 1;
-                return Err(self.map.ragged(got, self.file, self.line));
+            if !in_order {
+                map.reorder(raw, lead, values);
             }
-            self.map.reorder(raw, lead, values);
-            return Ok(());
-        }
-        values.clear();
-        values.resize(fields.select.len(), 0.0);
-        let mut got = 0;
-        for (field, cell) in record.split(|&b| b == self.delimiter).enumerate() {
-            got += 1;
-            if let Some(column) = self.map.slot(field) {
-                values[column] = parse_cell(cell, self.domain)
-                    .map_err(|what| self.cell_error(record, field, what))?;
-            } else if fields.key == Some(field) {
-                key.clear();
-                key.extend_from_slice(cell.trim_ascii());
-            }
-        }
-        if got != fields.fields {
-            return Err(self.map.ragged(got, self.file, self.line));
         }
         Ok(())
     }
 
-    fn cell_error(&self, record: &[u8], field: usize, what: &str) -> InputError {
-        let cell = record
-            .split(|&b| b == self.delimiter)
-            .nth(field)
-            .unwrap_or_default();
-        InputError::new(self.file, what)
-            .at(self.line, Some(field as u64 + 1))
-            .text(cell)
+    /// The fields after the first `lead`, taking the key from among them.
+    fn split_lead<'r>(
+        &self,
+        record: &'r [u8],
+        lead: usize,
+        map: &ColumnMap,
+        key: &mut Vec<u8>,
+    ) -> Result<&'r [u8], InputError> {
+        let mut start = 0;
+        for field in 0..lead {
+            let Some(end) = memchr::memchr(self.delimiter, &record[start..]) else {
+                return Err(map.ragged(field + 1, self.file, self.line));
+            };
+            if map.columns.key == Some(field) {
+                key.clear();
+                key.extend_from_slice(record[start..start + end].trim_ascii());
+            }
+            start += end + 1;
+        }
+        if start == record.len() {
+            let error =
+                InputError::new(self.file, "empty cell").at(self.line, Some(lead as u64 + 1));
+            return Err(error.text(b""));
+        }
+        Ok(&record[start..])
+    }
+
+    /// Field by field, for maps that leave out fields between columns.
+    fn decode_each(
+        &self,
+        record: &[u8],
+        map: &ColumnMap,
+        key: &mut Vec<u8>,
+        values: &mut Vec<f64>,
+    ) -> Result<(), InputError> {
+        values.clear();
+        values.resize(map.columns.select.len(), 0.0);
+        let mut got = 0;
+        for (field, cell) in record.split(|&b| b == self.delimiter).enumerate() {
+            got += 1;
+            if let Some(column) = map.slot(field) {
+                values[column] = parse_cell(cell, self.domain).map_err(|what| {
+                    InputError::new(self.file, what)
+                        .at(self.line, Some(field as u64 + 1))
+                        .text(cell)
+                })?;
+            } else if map.columns.key == Some(field) {
+                key.clear();
+                key.extend_from_slice(cell.trim_ascii());
+            }
+        }
+        if got != map.columns.fields {
+            return Err(map.ragged(got, self.file, self.line));
+        }
+        Ok(())
     }
 }
 
-/// Parses one quote-free row (with its line end, if any) at `line` into `out`.
+/// Parses the quote-free `fields` of a row, the first of which is field
+/// `first_field` (0-based) of the row, into `out`; returns how many.
 #[inline]
-pub(super) fn decode_row(
-    record: &[u8],
+fn decode_fields(
+    fields: &[u8],
     delimiter: u8,
     domain: Domain,
     file: &str,
     line: u64,
+    first_field: usize,
     out: &mut Vec<f64>,
-) -> Result<(), InputError> {
-    let record = record.strip_suffix(b"\n").unwrap_or(record);
-    let record = record.strip_suffix(b"\r").unwrap_or(record);
-    if record.is_empty() {
-        return Err(InputError::new(file, "empty line in a numeric matrix").at(line, None));
-    }
-    parse_plain_record(record, delimiter, domain, out).map_err(|(field, what)| {
-        let cell = record
+) -> Result<usize, InputError> {
+    parse_plain_record(fields, delimiter, domain, out).map_err(|(field, what)| {
+        let cell = fields
             .split(|&b| b == delimiter)
             .nth(field)
             .unwrap_or_default();
         InputError::new(file, what)
-            .at(line, Some(field as u64 + 1))
+            .at(line, Some((first_field + field) as u64 + 1))
             .text(cell)
-    })?;
-    Ok(())
+    })
 }
 
 /// Splits CSV/TSV text into records and fields.

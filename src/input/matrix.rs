@@ -90,6 +90,9 @@ pub(super) struct ValueRows {
     /// padding) and the error, reported when that row is reached so that
     /// the rows before it come first, as in the text formats.
     pub(super) bad_row: Option<(usize, InputError)>,
+    /// The rows are already the matrix's columns, in order (rows looked up
+    /// by key): the column map is not applied again.
+    pub(super) in_order: bool,
 }
 
 impl RowChunk {
@@ -136,7 +139,52 @@ impl RowChunk {
         rows.values.clear();
         rows.width = width;
         rows.bad_row = None;
+        rows.in_order = false;
         rows
+    }
+
+    /// Makes the chunk `values.len() / width` rows of `width` values that
+    /// are already the matrix's columns in order (rows paired by key and
+    /// looked up), keeping its place in the input.
+    pub fn set_ordered_values(&mut self, width: usize, values: &[f64]) {
+        let rows = self.value_rows(width);
+        rows.values.extend_from_slice(values);
+        rows.in_order = true;
+        self.rows = values.len() / width.max(1);
+        self.first_line = 0;
+        self.source_bytes = 0;
+    }
+
+    /// Appends the key of each row (the key column's text, trimmed) to
+    /// `keys`, with the row's line. The key column is `info`'s.
+    pub fn keys(&self, info: &MatrixInfo, keys: &mut Keys) -> Result<(), InputError> {
+        keys.clear();
+        let Some(field) = info.columns.as_ref().and_then(|map| map.columns.key) else {
+            return Ok(());
+        };
+        let Body::Text(text) = &self.body else {
+            return Ok(());
+        };
+        if let Some(mut records) = super::csv::quoted_records(text, &info.file, self.first_line) {
+            while records.next_record()? {
+                let key = (field < records.field_count()).then(|| records.field(field));
+                keys.push(key.unwrap_or_default(), records.line());
+            }
+            return Ok(());
+        }
+        let Syntax::Delimited(delimiter) = text.syntax else {
+            return Ok(());
+        };
+        let mut start = 0;
+        for (row, &end) in text.row_ends.iter().enumerate() {
+            let record = &text.text[start..end];
+            start = end;
+            let record = record.strip_suffix(b"\n").unwrap_or(record);
+            let record = record.strip_suffix(b"\r").unwrap_or(record);
+            let key = record.split(|&b| b == delimiter).nth(field);
+            keys.push(key.unwrap_or_default(), self.first_line + row as u64);
+        }
+        Ok(())
     }
 
     /// The chunk's rows, parsed one at a time. Every row must have `cols`
@@ -218,11 +266,7 @@ impl<'a> Rows<'a> {
             self.line += 1;
             let values = &mut self.values;
             match (text.syntax, map) {
-                (Syntax::Delimited(delimiter), None) => {
-                    super::csv::decode_row(record, delimiter, domain, file, line, values)?
-                }
-                (Syntax::Delimited(delimiter), Some(map)) => {
-                    let (raw, key) = (&mut self.raw, &mut self.key);
+                (Syntax::Delimited(delimiter), map) => {
                     let row = super::csv::MappedRow {
                         delimiter,
                         domain,
@@ -230,7 +274,7 @@ impl<'a> Rows<'a> {
                         line,
                         map,
                     };
-                    row.decode(record, raw, key, values)?
+                    row.decode(record, &mut self.raw, &mut self.key, values)?
                 }
                 (Syntax::JsonLines, None) => {
                     super::jsonl::decode_row(record, domain, file, line, values)?
@@ -255,6 +299,23 @@ impl<'a> Rows<'a> {
         &self.key
     }
 
+    /// [`Rows::next_row`], with the row's key.
+    pub fn next_keyed_row(&mut self) -> Result<Option<KeyedRow<'_>>, InputError> {
+        let Some((_, line)) = self.next_row()? else {
+            return Ok(None);
+        };
+        // `next_row` left the row in `values`, or handed out a row of the
+        // chunk's values unchanged.
+        let values = match &self.chunk.body {
+            Body::Values(rows) if self.info.columns.is_none() || rows.in_order => {
+                let (row, width) = (self.row - 1, rows.width);
+                &rows.values[row * width..(row + 1) * width]
+            }
+            _ => &self.values[..],
+        };
+        Ok(Some((values, line, &self.key)))
+    }
+
     /// The next row of a chunk of numbers.
     fn next_value_row(&mut self, rows: &'a ValueRows) -> Result<Option<(&[f64], u64)>, InputError> {
         if self.row >= self.chunk.rows {
@@ -269,7 +330,7 @@ impl<'a> Rows<'a> {
         }
         let width = rows.width;
         let values = &rows.values[row * width..(row + 1) * width];
-        match self.info.columns.as_deref() {
+        match self.info.columns.as_deref().filter(|_| !rows.in_order) {
             None => Ok(Some((values, 0))),
             Some(map) if width != map.columns.fields => {
                 Err(map.ragged(width, &self.info.file, row as u64 + 1))
@@ -279,6 +340,45 @@ impl<'a> Rows<'a> {
                 Ok(Some((&self.values, 0)))
             }
         }
+    }
+}
+
+/// A row's values, line and key.
+pub type KeyedRow<'r> = (&'r [f64], u64, &'r [u8]);
+
+/// The keys of a chunk's rows, one after the other, with their lines.
+#[derive(Debug, Default, Clone)]
+pub struct Keys {
+    text: Vec<u8>,
+    ends: Vec<usize>,
+    lines: Vec<u64>,
+}
+
+impl Keys {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.lines.clear();
+    }
+
+    fn push(&mut self, key: &[u8], line: u64) {
+        self.text.extend_from_slice(key.trim_ascii());
+        self.ends.push(self.text.len());
+        self.lines.push(line);
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Row `i`'s key and line.
+    pub fn get(&self, i: usize) -> (&[u8], u64) {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        (&self.text[start..self.ends[i]], self.lines[i])
     }
 }
 
@@ -315,6 +415,9 @@ pub struct ColumnMap {
     /// in the first column, the usual case): how many; the rest of the row
     /// is then parsed by the fast path and reordered.
     lead: Option<usize>,
+    /// With `lead`: the remaining fields are the columns in order (only an
+    /// index or key was left out), so they need no reordering.
+    in_order_after_lead: bool,
 }
 
 impl ColumnMap {
@@ -325,10 +428,18 @@ impl ColumnMap {
         }
         let lead = slots.iter().take_while(|s| s.is_none()).count();
         let lead = slots[lead..].iter().all(Option::is_some).then_some(lead);
+        let in_order_after_lead = lead.is_some_and(|lead| {
+            columns
+                .select
+                .iter()
+                .enumerate()
+                .all(|(column, &field)| field == lead + column)
+        });
         ColumnMap {
             columns,
             slots,
             lead,
+            in_order_after_lead,
         }
     }
 
@@ -341,6 +452,11 @@ impl ColumnMap {
     /// Leading fields that are not columns, if all such fields lead.
     pub(super) fn lead(&self) -> Option<usize> {
         self.lead
+    }
+
+    /// Whether the fields after the leading ones are the columns in order.
+    pub(super) fn in_order_after_lead(&self) -> bool {
+        self.in_order_after_lead
     }
 
     /// Puts `raw` (every field's value, in field order, or the fields after

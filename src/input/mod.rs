@@ -32,7 +32,7 @@ mod npy;
 mod text;
 
 pub use labels::{LabelLayout, LabelReader, Sample};
-pub use matrix::{ChunkLimit, Columns, MatrixInfo, MatrixReader, RowChunk, Rows};
+pub use matrix::{ChunkLimit, Columns, Keys, MatrixInfo, MatrixReader, RowChunk, Rows};
 
 /// Size of the read buffer over a file or stdin.
 const READ_BUFFER_BYTES: usize = 1 << 18;

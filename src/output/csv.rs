@@ -67,6 +67,18 @@ impl Exporter for Delimited {
         out.push(b'\n');
     }
 
+    fn keyed_numbers_row(&self, out: &mut Vec<u8>, key: &str, values: &[f64], _index: u64) {
+        self.field(out, key);
+        out.push(self.separator);
+        self.numbers(out, values);
+    }
+
+    fn keyed_number_row(&self, out: &mut Vec<u8>, key: &str, value: f64, _index: u64) {
+        self.field(out, key);
+        out.push(self.separator);
+        self.number_row(out, value, 0);
+    }
+
     fn strings_row(&self, out: &mut Vec<u8>, fields: &[&str], _index: u64) {
         self.fields(out, fields);
     }

@@ -67,6 +67,13 @@ impl Json {
         }
     }
 
+    /// `{"key":"k","loss":`, before a keyed row's values.
+    fn key_start(&self, out: &mut Vec<u8>, key: &str) {
+        out.extend_from_slice(b"{\"key\":");
+        serde_json::to_writer(&mut *out, key).expect("a string serialises to memory");
+        out.extend_from_slice(b",\"loss\":");
+    }
+
     #[inline]
     fn row_end(&self, out: &mut Vec<u8>) {
         if self.lines {
@@ -87,6 +94,22 @@ impl Exporter for Json {
     fn number_row(&self, out: &mut Vec<u8>, value: f64, index: u64) {
         self.row_start(out, index);
         self.number(out, value);
+        self.row_end(out);
+    }
+
+    fn keyed_numbers_row(&self, out: &mut Vec<u8>, key: &str, values: &[f64], index: u64) {
+        self.row_start(out, index);
+        self.key_start(out, key);
+        self.numbers(out, values);
+        out.push(b'}');
+        self.row_end(out);
+    }
+
+    fn keyed_number_row(&self, out: &mut Vec<u8>, key: &str, value: f64, index: u64) {
+        self.row_start(out, index);
+        self.key_start(out, key);
+        self.number(out, value);
+        out.push(b'}');
         self.row_end(out);
     }
 

@@ -87,6 +87,14 @@ pub trait Exporter: Send + Sync {
     /// Row `index` of a column: one number.
     fn number_row(&self, out: &mut Vec<u8>, value: f64, index: u64);
 
+    /// Row `index` of a matrix after the row's key: `key,a,b` (CSV),
+    /// `{"key":"k","loss":[a,b]}` (JSON).
+    fn keyed_numbers_row(&self, out: &mut Vec<u8>, key: &str, values: &[f64], index: u64);
+
+    /// Row `index` of a column after the row's key: `key,a` (CSV),
+    /// `{"key":"k","loss":a}` (JSON).
+    fn keyed_number_row(&self, out: &mut Vec<u8>, key: &str, value: f64, index: u64);
+
     /// Row `index` of text fields (label lists): quoted where the format
     /// needs it; an empty row for no fields.
     fn strings_row(&self, out: &mut Vec<u8>, fields: &[&str], index: u64);

@@ -77,6 +77,10 @@ pub struct Args {
     #[arg(long, value_name = "V", allow_hyphen_values = true)]
     pub ignore_value: Option<f64>,
 
+    /// Pair rows by this column's value (in LOGITS, TARGETS and weight files read row by row).
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+
     /// Whether the inputs' first line is a header of column names: auto (text and no number), yes, no.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = HeaderMode::Auto)]
     pub input_header: HeaderMode,

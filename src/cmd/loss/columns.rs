@@ -1,52 +1,93 @@
-//! Pairing columns by name. When LOGITS and TARGETS (or a weight file of C
-//! columns) both name their columns in a header, TARGETS' columns are
-//! taken in LOGITS' order, and a name missing on one side or named twice
-//! is an error; when only one side has names, columns pair by position and
-//! a warning says so. A header whose first cell is empty (pandas' default
-//! `to_csv`) marks an index column, which is not a class.
+//! Pairing columns by name, and finding the key column.
+//!
+//! When LOGITS and TARGETS (or a weight file of C columns) both name their
+//! columns in a header, TARGETS' columns are taken in LOGITS' order, and a
+//! name missing on one side or named twice is an error; when only one side
+//! has names, columns pair by position and a warning says so. A header
+//! whose first cell is empty (pandas' default `to_csv`) marks an index
+//! column, which is not a class; when both inputs have one, rows pair by
+//! it, as by `--key NAME`, whose column is not a class either.
 
-use crate::error::InputError;
+use crate::error::{InputError, UsageError};
 use crate::input::{Columns, MatrixReader};
 
-/// The class columns of an input with a header.
+/// The columns of an input with a header.
 #[derive(Debug, Clone)]
 struct Header<'r> {
     file: &'r str,
     fields: usize,
     /// The index column (a first cell with no name), if any.
     index: Option<usize>,
+    /// The column whose values key the rows, if rows pair by key.
+    key: Option<usize>,
     /// Each class column's field and name, in the file's order.
     classes: Vec<(usize, &'r str)>,
 }
 
+/// What keys the rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Key {
+    /// `--key NAME`.
+    Named(String),
+    /// The index columns of both inputs.
+    Index,
+}
+
+impl Key {
+    /// How messages name the key: `id "s1" is not in targets.csv`.
+    pub(super) fn name(&self) -> &str {
+        match self {
+            Key::Named(name) => name,
+            Key::Index => "index",
+        }
+    }
+}
+
 impl<'r> Header<'r> {
-    fn of(reader: &'r MatrixReader) -> Option<Header<'r>> {
-        let names = reader.header_names()?;
+    /// The header of `reader`, if it has one; `key` names the key column,
+    /// which it must then have.
+    fn of(reader: &'r MatrixReader, key: Option<&Key>) -> Result<Option<Header<'r>>, InputError> {
+        let Some(names) = reader.header_names() else {
+            return Ok(None);
+        };
         let index = names.first().filter(|n| n.trim().is_empty()).map(|_| 0);
+        let key = match key {
+            None => None,
+            Some(Key::Index) => index,
+            Some(Key::Named(name)) => match names.iter().position(|n| n == name) {
+                Some(field) => Some(field),
+                None => {
+                    let what = format!("no column {name:?} (--key) in the header");
+                    return Err(InputError::new(reader.file(), what).at(1, None));
+                }
+            },
+        };
         let classes = names
             .iter()
             .enumerate()
-            .filter(|&(field, _)| Some(field) != index)
+            .filter(|&(field, _)| Some(field) != index && Some(field) != key)
             .map(|(field, name)| (field, name.as_str()))
             .collect();
-        Some(Header {
+        Ok(Some(Header {
             file: reader.file(),
             fields: names.len(),
             index,
+            key,
             classes,
-        })
+        }))
     }
 
     fn names(&self) -> impl Iterator<Item = &'r str> + '_ {
         self.classes.iter().map(|&(_, name)| name)
     }
 
-    /// Its class columns in its own order: a map only if a field is left out.
+    /// Its class columns in its own order: a map only if a field is left
+    /// out or keys the rows.
     fn own_order(&self) -> Option<Columns> {
-        self.index.map(|_| Columns {
+        (self.index.is_some() || self.key.is_some()).then(|| Columns {
             fields: self.fields,
             select: self.classes.iter().map(|&(field, _)| field).collect(),
-            key: None,
+            key: self.key,
         })
     }
 
@@ -93,11 +134,12 @@ impl<'r> Header<'r> {
             .iter()
             .enumerate()
             .all(|(column, &field)| column == field);
+        let all = select.len() == self.fields;
         Ok(
-            (!identity || select.len() != self.fields).then_some(Columns {
+            (!identity || !all || self.key.is_some()).then_some(Columns {
                 fields: self.fields,
                 select,
-                key: None,
+                key: self.key,
             }),
         )
     }
@@ -113,10 +155,53 @@ pub(super) struct Pairing {
     pub(super) warning: Option<String>,
 }
 
+/// What keys the rows of LOGITS and TARGETS: `--key NAME`, which both must
+/// have names for (a usage error otherwise), or the index columns of both.
+pub(super) fn key(
+    name: Option<&str>,
+    logits: &MatrixReader,
+    targets: &MatrixReader,
+) -> Result<Option<Key>, UsageError> {
+    let Some(name) = name else {
+        let index = |r: &MatrixReader| {
+            r.header_names()
+                .and_then(|n| n.first())
+                .is_some_and(|n| n.trim().is_empty())
+        };
+        return Ok((index(logits) && index(targets)).then_some(Key::Index));
+    };
+    for reader in [logits, targets] {
+        if reader.header_names().is_none() {
+            return Err(UsageError::new(
+                "loss",
+                format!(
+                    "--key {name} pairs rows by a named column, but {} has no header of names \
+                     (.npy, JSON arrays and CSV without a header pair rows by position)",
+                    reader.file()
+                ),
+            ));
+        }
+    }
+    Ok(Some(Key::Named(name.to_owned())))
+}
+
 /// Pairs the columns of `other` (TARGETS, or a weight file of C columns)
-/// with LOGITS'.
-pub(super) fn pair(logits: &MatrixReader, other: &MatrixReader) -> Result<Pairing, InputError> {
-    match (Header::of(logits), Header::of(other)) {
+/// with LOGITS'; with `key`, both have the key column.
+pub(super) fn pair(
+    logits: &MatrixReader,
+    other: &MatrixReader,
+    key: Option<&Key>,
+) -> Result<Pairing, InputError> {
+    let headers = (Header::of(logits, key)?, Header::of(other, key)?);
+    pair_headers(headers, logits.file(), other.file())
+}
+
+fn pair_headers(
+    headers: (Option<Header<'_>>, Option<Header<'_>>),
+    logits_file: &str,
+    other_file: &str,
+) -> Result<Pairing, InputError> {
+    match headers {
         (Some(l), Some(o)) => Ok(Pairing {
             logits: l.own_order(),
             other: o.in_order_of(&l)?,
@@ -124,8 +209,8 @@ pub(super) fn pair(logits: &MatrixReader, other: &MatrixReader) -> Result<Pairin
         }),
         (l, o) => {
             let warning = match (&l, &o) {
-                (Some(named), None) => Some(positional_warning(other.file(), named.file)),
-                (None, Some(named)) => Some(positional_warning(logits.file(), named.file)),
+                (Some(named), None) => Some(positional_warning(other_file, named.file)),
+                (None, Some(named)) => Some(positional_warning(logits_file, named.file)),
                 _ => None,
             };
             Ok(Pairing {
@@ -137,15 +222,42 @@ pub(super) fn pair(logits: &MatrixReader, other: &MatrixReader) -> Result<Pairin
     }
 }
 
+/// The columns of a weight file.
+#[derive(Debug, Default)]
+pub(super) struct WeightColumns {
+    pub(super) columns: Option<Columns>,
+    pub(super) warning: Option<String>,
+    /// Whether its rows carry the key (then they pair by it when the file
+    /// is read row by row).
+    pub(super) keyed: bool,
+}
+
 /// The columns of a weight file: one value a row (or a row of one value)
-/// needs no names; C values are paired with LOGITS' columns by name.
+/// needs no names; C values are paired with LOGITS' columns by name. The
+/// key column, when the file has it, is not a weight.
 pub(super) fn pair_weights(
     logits: &MatrixReader,
     weights: &MatrixReader,
-) -> Result<(Option<Columns>, Option<String>), InputError> {
-    match Header::of(weights) {
-        Some(w) if w.classes.len() == 1 => Ok((w.own_order(), None)),
-        _ => pair(logits, weights).map(|p| (p.other, p.warning)),
+    key: Option<&Key>,
+) -> Result<WeightColumns, InputError> {
+    // A file without the key column may still be a row of per-class weights.
+    let has_key = |k: &&Key| matches!(Header::of(weights, Some(k)), Ok(Some(h)) if h.key.is_some());
+    let weights_key = key.filter(has_key);
+    match Header::of(weights, weights_key)? {
+        Some(w) if w.classes.len() == 1 => Ok(WeightColumns {
+            columns: w.own_order(),
+            warning: None,
+            keyed: w.key.is_some(),
+        }),
+        header => {
+            let logits_header = Header::of(logits, key)?;
+            let pairing = pair_headers((logits_header, header), logits.file(), weights.file())?;
+            Ok(WeightColumns {
+                keyed: pairing.other.as_ref().is_some_and(|c| c.key.is_some()),
+                columns: pairing.other,
+                warning: pairing.warning,
+            })
+        }
     }
 }
 

@@ -2,8 +2,10 @@
 //! TARGETS and of the weight files read row by row, cut together so that
 //! their rows pair up. The inputs are a [`Feed`] for [`crate::parallel`].
 
+use super::columns::Key;
+use super::keyed::KeyedPartner;
 use crate::error::InputError;
-use crate::input::{ChunkLimit, MatrixReader, RowChunk};
+use crate::input::{ChunkLimit, Keys, MatrixReader, RowChunk};
 use crate::parallel::{Cut, Feed};
 
 /// Bytes of LOGITS per job: large enough to make handing a job over cheap,
@@ -16,6 +18,56 @@ pub(super) struct Readers {
     pub(super) targets: MatrixReader,
     /// `--weight-file` and `--pos-weight-file` when they have a row per sample.
     pub(super) weights: [Option<MatrixReader>; 2],
+    /// When rows pair by key rather than by position.
+    pub(super) keyed: Option<Keyed>,
+}
+
+/// Rows paired by key: LOGITS' keys of the job being cut, and how each
+/// other input's rows are found for them.
+pub(super) struct Keyed {
+    pub(super) key: Key,
+    x_keys: Keys,
+    targets: KeyedPartner,
+    /// The weight files read row by row whose rows carry the key.
+    weights: [Option<KeyedPartner>; 2],
+}
+
+impl Keyed {
+    pub(super) fn new(key: Key, logits_file: &str) -> Keyed {
+        Keyed {
+            targets: KeyedPartner::new(key.name(), logits_file),
+            key,
+            x_keys: Keys::default(),
+            weights: [None, None],
+        }
+    }
+
+    /// Pairs a weight file read row by row: by key if its rows carry the
+    /// key (`keyed`), by position otherwise, which `--key NAME` refuses.
+    pub(super) fn pair_weights(
+        &mut self,
+        i: usize,
+        x: &RowChunk,
+        logits: &MatrixReader,
+        reader: &mut MatrixReader,
+        chunk: &mut RowChunk,
+        keyed: bool,
+    ) -> Result<(), InputError> {
+        if !keyed {
+            return match &self.key {
+                Key::Index => Ok(()),
+                Key::Named(name) => {
+                    let what = format!("no column {name:?} (--key) in the header");
+                    Err(InputError::new(reader.file(), what).at(1, None))
+                }
+            };
+        }
+        x.keys(logits.info(), &mut self.x_keys)?;
+        let mut partner = KeyedPartner::new(self.key.name(), logits.file());
+        partner.pair(&self.x_keys, reader, chunk)?;
+        self.weights[i] = Some(partner);
+        Ok(())
+    }
 }
 
 impl Readers {
@@ -25,13 +77,28 @@ impl Readers {
         // When LOGITS has ended, one more row of the others tells whether they have too.
         let rows = ChunkLimit::Rows(job.x.row_count().max(1));
         self.targets.next_chunk(rows, &mut job.y)?;
-        job.is_last = job.x.row_count() == 0 || job.y.row_count() < job.x.row_count();
         for (reader, chunk) in self.weights.iter_mut().zip(&mut job.weights) {
             if let Some(reader) = reader {
                 reader.next_chunk(rows, chunk)?;
-                job.is_last |= chunk.row_count() < job.x.row_count();
             }
         }
+        if let Some(keyed) = &mut self.keyed {
+            job.x.keys(self.logits.info(), &mut keyed.x_keys)?;
+            keyed
+                .targets
+                .pair(&keyed.x_keys, &mut self.targets, &mut job.y)?;
+            let weights = self.weights.iter_mut().zip(&mut job.weights);
+            for ((reader, chunk), partner) in weights.zip(&mut keyed.weights) {
+                if let (Some(reader), Some(partner)) = (reader, partner) {
+                    partner.pair(&keyed.x_keys, reader, chunk)?;
+                }
+            }
+        }
+        let x_rows = job.x.row_count();
+        job.is_last = x_rows == 0
+            || job.y.row_count() < x_rows
+            || (self.weights.iter().zip(&job.weights))
+                .any(|(reader, chunk)| reader.is_some() && chunk.row_count() < x_rows);
         Ok(())
     }
 }

@@ -20,6 +20,7 @@
 mod args;
 mod columns;
 mod job;
+mod keyed;
 mod plan;
 mod weights;
 mod worker;

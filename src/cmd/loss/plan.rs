@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
 use super::columns;
-use super::job::{Job, Readers};
+use super::job::{Job, Keyed, Readers};
 use super::weights;
 use super::worker::Kernel;
 use crate::domain::Domain;
@@ -63,14 +63,17 @@ impl Plan {
             logits: open(&sources.logits, logits_domain)?,
             targets: open(&sources.targets, targets_domain)?,
             weights: [None, None],
+            keyed: None,
         };
-        let pairing = columns::pair(&readers.logits, &readers.targets)?;
+        let key = columns::key(args.key.as_deref(), &readers.logits, &readers.targets)?;
+        let pairing = columns::pair(&readers.logits, &readers.targets, key.as_ref())?;
         if let Some(columns) = pairing.logits {
             readers.logits.set_columns(columns);
         }
         if let Some(columns) = pairing.other {
             readers.targets.set_columns(columns);
         }
+        readers.keyed = key.map(|key| Keyed::new(key, readers.logits.file()));
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
         let cols = settle_shape(&readers, &first)?;
@@ -140,6 +143,7 @@ fn kernel(
     Kernel {
         per_row: rows_reduction.per_row(loss.kind.shape()),
         per_class: rows_reduction.per_class(),
+        keyed: readers.keyed.is_some(),
         loss,
         exporter: args
             .output_format

@@ -69,8 +69,9 @@ pub(super) fn settle(
         let Some(source) = source else { continue };
         let format = Format::detect(source, args.format);
         let mut reader = MatrixReader::open(source, format, domain, args.input_header)?;
-        let (columns, warning) = super::columns::pair_weights(&readers.logits, &reader)?;
-        if let Some(columns) = columns {
+        let key = readers.keyed.as_ref().map(|k| &k.key);
+        let paired = super::columns::pair_weights(&readers.logits, &reader, key)?;
+        if let Some(columns) = paired.columns {
             reader.set_columns(columns);
         }
         // Two rows at least, to tell a file of one row from a file of N.
@@ -81,11 +82,21 @@ pub(super) fn settle(
         // One weight a row needs no names to pair with.
         weights
             .warnings
-            .extend(warning.filter(|_| values.len() != 1));
+            .extend(paired.warning.filter(|_| values.len() != 1));
         if chunk.row_count() == 1 {
             weights.per_class[i] = loss::broadcast(&values, cols);
             *chunk = RowChunk::default();
         } else {
+            if let Some(keyed) = &mut readers.keyed {
+                keyed.pair_weights(
+                    i,
+                    &first.x,
+                    &readers.logits,
+                    &mut reader,
+                    chunk,
+                    paired.keyed,
+                )?;
+            }
             first.is_last |= chunk.row_count() < first.x.row_count();
             weights.per_row[i] = Some(values.len());
             readers.weights[i] = Some(reader);

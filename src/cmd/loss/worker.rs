@@ -16,6 +16,8 @@ pub(super) struct Kernel {
     /// the totals keep sums per class.
     pub(super) per_row: PerRow,
     pub(super) per_class: bool,
+    /// Rows pair by key: printed rows start with it.
+    pub(super) keyed: bool,
     pub(super) cols: usize,
     pub(super) x_info: MatrixInfo,
     pub(super) y_info: MatrixInfo,
@@ -118,14 +120,35 @@ impl<'k> Worker<'k> {
                 .element_losses(x, y, row_weights, &mut self.scratch, losses);
             // The row's index in the output (JSON separates rows).
             let index = job.x.first_row() + paired - 1;
+            let key = k.keyed.then(|| xs.key());
             match k.per_row {
-                PerRow::Elements => k.exporter.numbers_row(text, losses, index),
-                PerRow::SampleLoss => {
-                    k.exporter
-                        .number_row(text, k.loss.sample_loss(losses, y), index)
-                }
                 PerRow::Totals => self.accumulator.add_row(losses, y),
+                per_row => print_row(k, per_row, key, losses, y, index, text),
             }
+        }
+    }
+}
+
+/// Prints one row: its element losses or its sample's loss, after its key
+/// when rows pair by key.
+fn print_row(
+    k: &Kernel,
+    per_row: PerRow,
+    key: Option<&[u8]>,
+    losses: &[f64],
+    targets: &[f64],
+    index: u64,
+    text: &mut Vec<u8>,
+) {
+    let exporter = &k.exporter;
+    let key = key.map(String::from_utf8_lossy);
+    match (per_row, key) {
+        (PerRow::Elements, None) => exporter.numbers_row(text, losses, index),
+        (PerRow::Elements, Some(key)) => exporter.keyed_numbers_row(text, &key, losses, index),
+        (_, None) => exporter.number_row(text, k.loss.sample_loss(losses, targets), index),
+        (_, Some(key)) => {
+            let loss = k.loss.sample_loss(losses, targets);
+            exporter.keyed_number_row(text, &key, loss, index)
         }
     }
 }
