@@ -24,7 +24,7 @@ pub enum Command {
     /// Turn label lists into a 0/1 matrix (MultiLabelBinarizer.fit_transform).
     Binarize(cmd::binarize::Args),
     /// Compute a multi-label loss (BCEWithLogitsLoss, MultiLabelSoftMarginLoss, focal, …) from files.
-    Loss(cmd::loss::Args),
+    Loss(Box<cmd::loss::Args>),
     /// Combine the `loss --partial` states of sharded runs into the unsharded result.
     Merge(cmd::merge::Args),
     /// Write a shell completion script to stdout.
@@ -37,7 +37,7 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Binarize(args) => cmd::binarize::run(args),
-            Command::Loss(args) => cmd::loss::run(args),
+            Command::Loss(args) => cmd::loss::run(*args),
             Command::Merge(args) => cmd::merge::run(args),
             Command::Completions(args) => cmd::completions::completions(args, Cli::command()),
             Command::Man(args) => cmd::completions::man(args, Cli::command()),

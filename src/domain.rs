@@ -26,6 +26,13 @@ pub enum Range {
 }
 
 impl Domain {
+    /// Any value at all, NaN and infinities included (a file read for
+    /// several views, each of which checks its own domain).
+    pub const ANY: Domain = Domain {
+        range: Range::Any,
+        nonfinite: true,
+        missing: None,
+    };
     /// Any finite number (logits).
     pub const FINITE: Domain = Domain {
         range: Range::Any,

@@ -19,6 +19,8 @@ use crate::error::InputError;
 pub(super) struct CsvSource {
     text: TextCutter,
     header: Option<Vec<String>>,
+    /// The fields of the header, or else of the first row.
+    fields: Option<usize>,
 }
 
 impl CsvSource {
@@ -45,14 +47,27 @@ impl CsvSource {
                 HeaderMode::Yes => true,
                 HeaderMode::No => false,
             };
-        let header = is_header.then(|| {
+        let header: Option<Vec<String>> = is_header.then(|| {
             (0..records.field_count())
                 .map(|i| String::from_utf8_lossy(records.field(i).trim_ascii()).into_owned())
                 .collect()
         });
         let skip = if header.is_some() { first.len() } else { start };
         text.skip(skip);
-        Ok(CsvSource { text, header })
+        let fields = match &header {
+            Some(names) => Some(names.len()),
+            None => {
+                let first = text.first_row()?;
+                let mut records = RecordReader::starting_at(first, &info.file, delimiter, 1);
+                // A bad first row is reported when it is parsed.
+                records.next_record().ok().map(|_| records.field_count())
+            }
+        };
+        Ok(CsvSource {
+            text,
+            header,
+            fields,
+        })
     }
 }
 
@@ -63,6 +78,10 @@ impl MatrixSource for CsvSource {
 
     fn header(&self) -> Option<&[String]> {
         self.header.as_deref()
+    }
+
+    fn fields(&self) -> Option<usize> {
+        self.fields
     }
 }
 

@@ -47,6 +47,10 @@ impl MatrixSource for JsonSource {
         chunk.first_line = 0;
         Ok(())
     }
+
+    fn fields(&self) -> Option<usize> {
+        Some(self.width)
+    }
 }
 
 /// Deserializes `[[n, …], …]` into a flat vector, checking that every row

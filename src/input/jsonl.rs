@@ -15,19 +15,29 @@ use crate::error::InputError;
 /// whichever thread takes them ([`decode_row`]).
 pub(super) struct JsonLinesSource {
     text: TextCutter,
+    /// The values of the first line.
+    fields: Option<usize>,
 }
 
 impl JsonLinesSource {
     pub(super) fn open(source: &Source, info: &MatrixInfo) -> Result<JsonLinesSource, InputError> {
-        Ok(JsonLinesSource {
-            text: TextCutter::open(source, info.file.clone(), Syntax::JsonLines)?,
-        })
+        let mut text = TextCutter::open(source, info.file.clone(), Syntax::JsonLines)?;
+        let mut first = Vec::new();
+        // A bad first line is reported when it is parsed.
+        let fields = decode_row(text.first_row()?, Domain::ANY, &info.file, 1, &mut first)
+            .ok()
+            .map(|()| first.len());
+        Ok(JsonLinesSource { text, fields })
     }
 }
 
 impl MatrixSource for JsonLinesSource {
     fn next_chunk(&mut self, limit: ChunkLimit, chunk: &mut RowChunk) -> Result<(), InputError> {
         self.text.next_chunk(limit, chunk)
+    }
+
+    fn fields(&self) -> Option<usize> {
+        self.fields
     }
 }
 

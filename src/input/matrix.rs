@@ -25,6 +25,34 @@ pub trait MatrixSource: Send {
     fn header(&self) -> Option<&[String]> {
         None
     }
+
+    /// The fields of each row, when the header or the first row tells it
+    /// without reading further (to select columns by position).
+    fn fields(&self) -> Option<usize> {
+        self.header().map(<[String]>::len)
+    }
+}
+
+/// The source of a [`MatrixReader::view`]: its rows are the viewed
+/// reader's, copied by whoever cuts them.
+struct View {
+    header: Option<Vec<String>>,
+    fields: Option<usize>,
+}
+
+impl MatrixSource for View {
+    fn next_chunk(&mut self, _: ChunkLimit, chunk: &mut RowChunk) -> Result<(), InputError> {
+        chunk.value_rows(0);
+        Ok(())
+    }
+
+    fn header(&self) -> Option<&[String]> {
+        self.header.as_deref()
+    }
+
+    fn fields(&self) -> Option<usize> {
+        self.fields
+    }
 }
 
 /// How many rows to cut: at least this many bytes (then up to the end of
@@ -36,7 +64,7 @@ pub enum ChunkLimit {
 }
 
 /// Whole rows of one input.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RowChunk {
     pub(super) body: Body,
     pub(super) rows: usize,
@@ -49,7 +77,7 @@ pub struct RowChunk {
 }
 
 /// What a chunk holds.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum Body {
     /// Rows of text, parsed when handed out.
     Text(TextRows),
@@ -64,7 +92,7 @@ impl Default for Body {
 }
 
 /// Rows of text, each ending in a newline except perhaps the input's last.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct TextRows {
     pub(super) text: Vec<u8>,
     /// Where each row ends in `text`, found while cutting.
@@ -82,7 +110,7 @@ pub(super) enum Syntax {
 }
 
 /// Rows of numbers, row after row.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct ValueRows {
     pub(super) values: Vec<f64>,
     pub(super) width: usize,
@@ -330,17 +358,43 @@ impl<'a> Rows<'a> {
         }
         let width = rows.width;
         let values = &rows.values[row * width..(row + 1) * width];
-        match self.info.columns.as_deref().filter(|_| !rows.in_order) {
-            None => Ok(Some((values, 0))),
+        let map = self.info.columns.as_deref().filter(|_| !rows.in_order);
+        let values = match map {
+            None => values,
             Some(map) if width != map.columns.fields => {
-                Err(map.ragged(width, &self.info.file, row as u64 + 1))
+                return Err(map.ragged(width, &self.info.file, row as u64 + 1));
             }
             Some(map) => {
                 map.reorder(values, 0, &mut self.values);
-                Ok(Some((&self.values, 0)))
+                &self.values
             }
+        };
+        if self.info.check_values {
+            let row = self.chunk.first_row + row as u64 + 1;
+            check(values, row, map, self.info)?;
+        }
+        Ok(Some((values, 0)))
+    }
+}
+
+/// Checks a row of values (row `row`, 1-based) against the domain (see
+/// [`MatrixInfo::check_values`]); the error names the value's field.
+#[cold]
+fn check(
+    values: &[f64],
+    row: u64,
+    map: Option<&ColumnMap>,
+    info: &MatrixInfo,
+) -> Result<(), InputError> {
+    for (j, &value) in values.iter().enumerate() {
+        if let Some(what) = info.domain.check(value) {
+            let field = map.map_or(j, |m| m.columns.select[j]);
+            let text = crate::format::f64_to_string(value);
+            let error = InputError::new(&info.file, what).at(row, Some(field as u64 + 1));
+            return Err(error.text(text.as_bytes()));
         }
     }
+    Ok(())
 }
 
 /// A row's values, line and key.
@@ -390,6 +444,9 @@ pub struct MatrixInfo {
     pub domain: Domain,
     /// Which fields are the matrix's columns, when not all of them in order.
     pub columns: Option<Arc<ColumnMap>>,
+    /// Rows of values are checked against `domain` as they are handed out
+    /// (a view of a file whose reader checked another domain).
+    pub check_values: bool,
 }
 
 /// Which fields of each row become the matrix's columns, in which order,
@@ -497,6 +554,7 @@ impl MatrixReader {
             file: source.name().into(),
             domain,
             columns: None,
+            check_values: false,
         };
         Ok(MatrixReader {
             source: format.matrix_source(source, &info, header)?,
@@ -511,6 +569,39 @@ impl MatrixReader {
 
     pub fn file(&self) -> &str {
         &self.info.file
+    }
+
+    /// Another view of this reader's rows, read with `domain` and columns of
+    /// its own (LOGITS and TARGETS in one file). It cuts no rows: its chunks
+    /// are copies of this reader's. This reader must accept every value
+    /// (`Domain::ANY`); each view checks its own.
+    pub fn view(&self, domain: Domain) -> MatrixReader {
+        MatrixReader {
+            info: MatrixInfo {
+                domain,
+                columns: None,
+                check_values: true,
+                ..self.info.clone()
+            },
+            source: Box::new(View {
+                header: self.source.header().map(<[String]>::to_vec),
+                fields: self.source.fields(),
+            }),
+            rows_cut: 0,
+        }
+    }
+
+    /// Reads this reader's rows as `domain`, each value checked as it is
+    /// handed out: for a file opened with `Domain::ANY` because it also
+    /// holds another view's columns (see [`MatrixReader::view`]).
+    pub fn narrow_domain(&mut self, domain: Domain) {
+        self.info.domain = domain;
+        self.info.check_values = true;
+    }
+
+    /// The fields of each row, when known before reading the rows.
+    pub fn fields(&self) -> Option<usize> {
+        self.source.fields()
     }
 
     /// The number of fields of the header line, if the input has one.

@@ -68,6 +68,10 @@ impl MatrixSource for NpySource {
         chunk.first_line = 0;
         Ok(())
     }
+
+    fn fields(&self) -> Option<usize> {
+        Some(self.matrix.cols())
+    }
 }
 
 /// The element types mlloss reads.

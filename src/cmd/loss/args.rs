@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use super::select::Spec;
 use crate::input::{Format, HeaderMode};
 use crate::loss::{
     Asymmetric, Bce, BceProbs, Focal, Kind, MultiLabelMargin, MultiLabelSoftMargin, Reduction,
@@ -20,9 +21,18 @@ pub struct Args {
     #[arg(value_name = "LOGITS")]
     pub logits: PathBuf,
 
-    /// Targets in [0, 1] (hard 0/1 or soft): an N×C matrix, or - for stdin.
-    #[arg(value_name = "TARGETS")]
-    pub targets: PathBuf,
+    /// Targets in [0, 1] (hard 0/1 or soft): an N×C matrix, or - for stdin; none when LOGITS holds
+    /// both (--logits-columns and --targets-columns).
+    #[arg(value_name = "TARGETS", required_unless_present_all = ["logits_columns", "targets_columns"])]
+    pub targets: Option<PathBuf>,
+
+    /// LOGITS' columns: names (p_* wildcards) or 1-based positions and ranges, comma-separated.
+    #[arg(long, value_name = "SPEC", value_parser = super::select::parse)]
+    pub logits_columns: Option<Spec>,
+
+    /// TARGETS' columns, as --logits-columns; with both, TARGETS may be left out: one file holds both.
+    #[arg(long, value_name = "SPEC", value_parser = super::select::parse)]
+    pub targets_columns: Option<Spec>,
 
     /// The loss to compute.
     #[arg(short, long, value_enum, default_value_t = KindArg::Bce)]

@@ -8,6 +8,7 @@
 //! column, which is not a class; when both inputs have one, rows pair by
 //! it, as by `--key NAME`, whose column is not a class either.
 
+use super::select::{Selected, Spec, without_common_prefix};
 use crate::error::{InputError, UsageError};
 use crate::input::{Columns, MatrixReader};
 
@@ -258,6 +259,136 @@ pub(super) fn pair_weights(
                 warning: pairing.warning,
             })
         }
+    }
+}
+
+/// How LOGITS' and TARGETS' columns pair when either selection is given:
+/// the k-th selected column of one with the k-th of the other. A side
+/// without a selection takes the other's names (both named), or all its
+/// columns but an index or key (by position). When both sides' selected
+/// columns have names, the names after their common prefixes must agree
+/// (`p_cat` with `y_cat`).
+pub(super) fn pair_selected(
+    selections: [Option<&Spec>; 2],
+    logits: &MatrixReader,
+    targets: &MatrixReader,
+    key: Option<&Key>,
+) -> Result<Pairing, InputError> {
+    let (l_header, t_header) = (Header::of(logits, key)?, Header::of(targets, key)?);
+    let resolve = |spec: Option<&Spec>, option: &str, reader: &MatrixReader| {
+        spec.map(|s| s.resolve(option, reader)).transpose()
+    };
+    let l = resolve(selections[0], "--logits-columns", logits)?;
+    let t = resolve(selections[1], "--targets-columns", targets)?;
+    let all = |header: &Option<Header<'_>>, reader: &MatrixReader| match header {
+        Some(h) => Selected {
+            fields: h.classes.iter().map(|&(f, _)| f).collect(),
+            names: Some(h.names().map(str::to_owned).collect()),
+        },
+        None => Selected {
+            fields: (0..reader.fields().unwrap_or(0)).collect(),
+            names: None,
+        },
+    };
+    let (l, t) = match (l, t) {
+        (Some(l), None) => {
+            let t = match by_names(&l, t_header.as_ref(), targets.file())? {
+                Some(t) => t,
+                None => all(&t_header, targets),
+            };
+            (l, t)
+        }
+        (l, t) => {
+            let l = l.unwrap_or_else(|| all(&l_header, logits));
+            let t = t.unwrap_or_else(|| all(&t_header, targets));
+            check_names_agree(&l, &t, logits, targets)?;
+            (l, t)
+        }
+    };
+    if l.fields.len() != t.fields.len() {
+        let what = format!(
+            "{} columns selected, but {} has {}",
+            t.fields.len(),
+            logits.file(),
+            l.fields.len()
+        );
+        return Err(InputError::new(targets.file(), what));
+    }
+    let columns =
+        |selected: Selected, reader: &MatrixReader, header: &Option<Header<'_>>| Columns {
+            fields: reader.fields().unwrap_or(0),
+            select: selected.fields,
+            key: header.as_ref().and_then(|h| h.key),
+        };
+    let warning = match (&l_header, &t_header) {
+        (Some(named), None) => Some(positional_warning(targets.file(), named.file)),
+        (None, Some(named)) => Some(positional_warning(logits.file(), named.file)),
+        _ => None,
+    };
+    Ok(Pairing {
+        logits: Some(columns(l, logits, &l_header)),
+        other: Some(columns(t, targets, &t_header)),
+        warning,
+    })
+}
+
+/// The fields of `header` named as `selected`'s names, in their order,
+/// when both have names; a name it lacks is an error.
+fn by_names(
+    selected: &Selected,
+    header: Option<&Header<'_>>,
+    file: &str,
+) -> Result<Option<Selected>, InputError> {
+    let (Some(names), Some(header)) = (&selected.names, header) else {
+        return Ok(None);
+    };
+    let mut fields = Vec::with_capacity(names.len());
+    for name in names {
+        match header.classes.iter().find(|&&(_, n)| n == name) {
+            Some(&(field, _)) => fields.push(field),
+            None => {
+                let what = format!(
+                    "no column {name:?}, which --logits-columns selects (columns are paired by name)"
+                );
+                return Err(InputError::new(file, what).at(1, None));
+            }
+        }
+    }
+    Ok(Some(Selected {
+        fields,
+        names: Some(names.clone()),
+    }))
+}
+
+/// With both selections named, the k-th names must agree once each
+/// selection's common prefix is removed.
+fn check_names_agree(
+    l: &Selected,
+    t: &Selected,
+    logits: &MatrixReader,
+    targets: &MatrixReader,
+) -> Result<(), InputError> {
+    let (Some(l_names), Some(t_names)) = (&l.names, &t.names) else {
+        return Ok(());
+    };
+    let (a, b) = (
+        without_common_prefix(l_names),
+        without_common_prefix(t_names),
+    );
+    let differ = a.iter().zip(&b).position(|(x, y)| x != y);
+    match differ {
+        None => Ok(()),
+        Some(k) => Err(InputError::new(
+            targets.file(),
+            format!(
+                "the selections pair {:?} of {} with {:?}, whose names differ after their common prefixes ({:?} and {:?})",
+                l_names[k],
+                logits.file(),
+                t_names[k],
+                a[k],
+                b[k]
+            ),
+        )),
     }
 }
 

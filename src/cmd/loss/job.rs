@@ -16,6 +16,9 @@ const JOB_BYTES: usize = 1 << 20;
 pub(super) struct Readers {
     pub(super) logits: MatrixReader,
     pub(super) targets: MatrixReader,
+    /// LOGITS' file holds the targets too: `targets` is a view of its rows,
+    /// and each job's TARGETS rows are a copy of its LOGITS rows.
+    pub(super) one_file: bool,
     /// `--weight-file` and `--pos-weight-file` when they have a row per sample.
     pub(super) weights: [Option<MatrixReader>; 2],
     /// When rows pair by key rather than by position.
@@ -76,7 +79,11 @@ impl Readers {
         self.logits.next_chunk(limit, &mut job.x)?;
         // When LOGITS has ended, one more row of the others tells whether they have too.
         let rows = ChunkLimit::Rows(job.x.row_count().max(1));
-        self.targets.next_chunk(rows, &mut job.y)?;
+        if self.one_file {
+            job.y.clone_from(&job.x);
+        } else {
+            self.targets.next_chunk(rows, &mut job.y)?;
+        }
         for (reader, chunk) in self.weights.iter_mut().zip(&mut job.weights) {
             if let Some(reader) = reader {
                 reader.next_chunk(rows, chunk)?;

@@ -22,6 +22,7 @@ mod columns;
 mod job;
 mod keyed;
 mod plan;
+mod select;
 mod weights;
 mod worker;
 

@@ -50,30 +50,9 @@ impl Plan {
             .targets_domain()
             .with_nonfinite(allow_nonfinite)
             .with_missing(args.ignore_value);
-        let open = |source: &Source, domain: Domain| {
-            MatrixReader::open(
-                source,
-                Format::detect(source, args.format),
-                domain,
-                args.input_header,
-            )
-        };
         let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
-        let mut readers = Readers {
-            logits: open(&sources.logits, logits_domain)?,
-            targets: open(&sources.targets, targets_domain)?,
-            weights: [None, None],
-            keyed: None,
-        };
-        let key = columns::key(args.key.as_deref(), &readers.logits, &readers.targets)?;
-        let pairing = columns::pair(&readers.logits, &readers.targets, key.as_ref())?;
-        if let Some(columns) = pairing.logits {
-            readers.logits.set_columns(columns);
-        }
-        if let Some(columns) = pairing.other {
-            readers.targets.set_columns(columns);
-        }
-        readers.keyed = key.map(|key| Keyed::new(key, readers.logits.file()));
+        let mut readers = open_readers(args, &sources, logits_domain, targets_domain)?;
+        let column_warning = settle_columns(args, &mut readers)?;
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
         let cols = settle_shape(&readers, &first)?;
@@ -86,7 +65,7 @@ impl Plan {
             cols,
         )?;
         // Warnings once the plan holds: an error alone is one line.
-        for warning in pairing.warning.iter().chain(&weights.warnings) {
+        for warning in column_warning.iter().chain(&weights.warnings) {
             eprintln!("{warning}");
         }
         let [weight, pos_weight] = weights.per_class;
@@ -158,7 +137,8 @@ fn kernel(
 /// Where each input comes from.
 pub(super) struct Sources {
     pub(super) logits: Source,
-    pub(super) targets: Source,
+    /// `None`: LOGITS' file holds the targets too.
+    pub(super) targets: Option<Source>,
     /// `--weight-file`, `--pos-weight-file`.
     pub(super) weights: [Option<Source>; 2],
 }
@@ -169,11 +149,11 @@ impl Sources {
     fn new(args: &Args) -> Result<Sources, UsageError> {
         let sources = Sources {
             logits: Source::from_arg(&args.logits),
-            targets: Source::from_arg(&args.targets),
+            targets: args.targets.as_deref().map(Source::from_arg),
             weights: [&args.weight_file, &args.pos_weight_file]
                 .map(|f| f.as_deref().map(Source::from_arg)),
         };
-        let from_stdin = [Some(&sources.logits), Some(&sources.targets)]
+        let from_stdin = [Some(&sources.logits), sources.targets.as_ref()]
             .into_iter()
             .chain(sources.weights.iter().map(Option::as_ref))
             .flatten()
@@ -182,7 +162,7 @@ impl Sources {
         if from_stdin > 1 {
             return Err(usage("only one input can be stdin (-)".into()));
         }
-        if args.pos_weight == Some(PosWeight::Auto) && !sources.targets.is_regular_file() {
+        if args.pos_weight == Some(PosWeight::Auto) && !sources.targets().is_regular_file() {
             return Err(usage(
                 "--pos-weight auto reads TARGETS twice: give TARGETS as a file, not a pipe or stdin"
                     .into(),
@@ -190,6 +170,78 @@ impl Sources {
         }
         Ok(sources)
     }
+}
+
+impl Sources {
+    /// The file TARGETS is read from.
+    pub(super) fn targets(&self) -> &Source {
+        self.targets.as_ref().unwrap_or(&self.logits)
+    }
+}
+
+/// Opens LOGITS and TARGETS; when one file holds both, it is read once
+/// and TARGETS is a view of its rows.
+fn open_readers(
+    args: &Args,
+    sources: &Sources,
+    logits_domain: Domain,
+    targets_domain: Domain,
+) -> Result<Readers, InputError> {
+    let open = |source: &Source, domain: Domain| {
+        MatrixReader::open(
+            source,
+            Format::detect(source, args.format),
+            domain,
+            args.input_header,
+        )
+    };
+    let (logits, targets) = match &sources.targets {
+        Some(targets) => (
+            open(&sources.logits, logits_domain)?,
+            open(targets, targets_domain)?,
+        ),
+        None => {
+            let mut logits = open(&sources.logits, Domain::ANY)?;
+            logits.narrow_domain(logits_domain);
+            let targets = logits.view(targets_domain);
+            (logits, targets)
+        }
+    };
+    Ok(Readers {
+        logits,
+        targets,
+        one_file: sources.targets.is_none(),
+        weights: [None, None],
+        keyed: None,
+    })
+}
+
+/// Which fields of LOGITS and TARGETS are the classes, and whether rows
+/// pair by key; returns the warning to print if columns pair by position
+/// though one side names them.
+fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Option<String>> {
+    let key = if readers.one_file {
+        if let Some(name) = &args.key {
+            let what = format!("--key {name} pairs the rows of two files, but one file holds both");
+            return Err(usage(what).into());
+        }
+        None
+    } else {
+        columns::key(args.key.as_deref(), &readers.logits, &readers.targets)?
+    };
+    let (logits, targets) = (&readers.logits, &readers.targets);
+    let pairing = match [args.logits_columns.as_ref(), args.targets_columns.as_ref()] {
+        [None, None] => columns::pair(logits, targets, key.as_ref())?,
+        selections => columns::pair_selected(selections, logits, targets, key.as_ref())?,
+    };
+    if let Some(columns) = pairing.logits {
+        readers.logits.set_columns(columns);
+    }
+    if let Some(columns) = pairing.other {
+        readers.targets.set_columns(columns);
+    }
+    readers.keyed = key.map(|key| Keyed::new(key, readers.logits.file()));
+    Ok(pairing.warning)
 }
 
 fn usage(message: String) -> UsageError {

@@ -54,9 +54,11 @@ pub(super) fn settle(
         Some(PosWeight::Values(NumberList(v))) => Some(expand(v, "--pos-weight")?),
         Some(PosWeight::Auto) => {
             // A first pass over TARGETS, its columns taken as in the run.
-            let format = Format::detect(&sources.targets, args.format);
+            let source = sources.targets();
+            let format = Format::detect(source, args.format);
             let header = args.input_header;
-            let mut reader = MatrixReader::open(&sources.targets, format, targets_domain, header)?;
+            let mut reader = MatrixReader::open(source, format, Domain::ANY, header)?;
+            reader.narrow_domain(targets_domain);
             if let Some(map) = &readers.targets.info().columns {
                 reader.set_columns(map.columns.clone());
             }
