@@ -653,3 +653,78 @@ fn bad_selections_are_errors_naming_the_cause() {
         Some(2)
     );
 }
+
+#[test]
+fn header_names_the_output_columns() {
+    let dir = keyed_dir("id,bird,cat,dog\nc,1,0,0\na,1,1,0\nb,1,0,1\n");
+    let (plain, _) = run(&dir, &["loss", "-r", "none", "px.csv", "py.csv"]);
+    let (got, _) = run(
+        &dir,
+        &["loss", "--header", "-r", "none", "x.csv", "permuted.csv"],
+    );
+    assert_eq!(got, format!("cat,dog,bird\n{plain}"));
+    let (got, _) = run(
+        &dir,
+        &[
+            "loss", "--header", "--key", "id", "-r", "none", "kx.csv", "ky.csv",
+        ],
+    );
+    assert_eq!(got, format!("id,cat,dog,bird\n{}", with_keys(&plain)));
+    let (row, _) = run(&dir, &["loss", "-r", "row", "px.csv", "py.csv"]);
+    let (got, _) = run(
+        &dir,
+        &[
+            "loss", "--header", "--key", "id", "-r", "row", "kx.csv", "ky.csv",
+        ],
+    );
+    assert_eq!(got, format!("id,loss\n{}", with_keys(&row)));
+    let (class, _) = run(&dir, &["loss", "-r", "class", "px.csv", "py.csv"]);
+    assert_eq!(
+        run(&dir, &["loss", "--header", "-r", "class", "x.csv", "y.csv"]).0,
+        format!("cat,dog,bird\n{class}")
+    );
+    let (mean, _) = run(&dir, &["loss", "px.csv", "py.csv"]);
+    assert_eq!(
+        run(&dir, &["loss", "--header", "x.csv", "y.csv"]).0,
+        format!("loss\n{mean}")
+    );
+    // Without names, the classes are numbered from 0.
+    assert_eq!(
+        run(
+            &dir,
+            &["loss", "--header", "-r", "none", "px.csv", "py.csv"]
+        )
+        .0,
+        format!("0,1,2\n{plain}")
+    );
+    assert_eq!(
+        dir.run(&[
+            "loss",
+            "--header",
+            "--output-format",
+            "json",
+            "x.csv",
+            "y.csv"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+/// The issue's second case: binarize sorts the classes (bird, cat, dog),
+/// the model's columns are in its own order (cat, dog, bird); with
+/// binarize --header the names pair them.
+#[test]
+fn binarize_header_pipes_into_loss_by_name() {
+    let dir = dir();
+    dir.write("tags.csv", "id,tags\n1,cat|bird\n2,dog|bird\n3,bird\n");
+    let (want, _) = run(&dir, &["loss", "px.csv", "py.csv"]);
+    let labels = success(&dir.run(&[
+        "binarize", "--header", "--column", "tags", "--sep", "|", "tags.csv",
+    ]));
+    assert!(labels.starts_with("bird,cat,dog\n"), "{labels}");
+    let out = dir.run_with_stdin(&["loss", "x.csv", "-"], labels.as_bytes());
+    assert_eq!(success(&out), want);
+    assert!(out.stderr.is_empty());
+}

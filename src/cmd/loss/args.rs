@@ -111,6 +111,10 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["output_format", "precision"])]
     pub partial: bool,
 
+    /// Print a first line of names: the classes (none, class), or `loss`; the key's name first.
+    #[arg(long, conflicts_with = "partial")]
+    pub header: bool,
+
     /// No progress bar (shown on stderr when it is a terminal and a run takes a while).
     #[arg(short, long)]
     pub quiet: bool,

@@ -154,6 +154,8 @@ pub(super) struct Pairing {
     pub(super) other: Option<Columns>,
     /// The warning to print when only one of the two has names.
     pub(super) warning: Option<String>,
+    /// The class names in the matrix's order, when either side names them.
+    pub(super) classes: Option<Vec<String>>,
 }
 
 /// What keys the rows of LOGITS and TARGETS: `--key NAME`, which both must
@@ -202,11 +204,13 @@ fn pair_headers(
     logits_file: &str,
     other_file: &str,
 ) -> Result<Pairing, InputError> {
+    let names = |h: &Header<'_>| h.names().map(str::to_owned).collect();
     match headers {
         (Some(l), Some(o)) => Ok(Pairing {
             logits: l.own_order(),
             other: o.in_order_of(&l)?,
             warning: None,
+            classes: Some(names(&l)),
         }),
         (l, o) => {
             let warning = match (&l, &o) {
@@ -218,6 +222,7 @@ fn pair_headers(
                 logits: l.as_ref().and_then(Header::own_order),
                 other: o.as_ref().and_then(Header::own_order),
                 warning,
+                classes: l.as_ref().or(o.as_ref()).map(names),
             })
         }
     }
@@ -325,10 +330,12 @@ pub(super) fn pair_selected(
         (None, Some(named)) => Some(positional_warning(logits.file(), named.file)),
         _ => None,
     };
+    let classes = l.names.clone().or_else(|| t.names.clone());
     Ok(Pairing {
         logits: Some(columns(l, logits, &l_header)),
         other: Some(columns(t, targets, &t_header)),
         warning,
+        classes,
     })
 }
 

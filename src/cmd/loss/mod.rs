@@ -38,6 +38,7 @@ use worker::{Kernel, Worker};
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Plan {
+        header,
         kernel,
         reduction,
         partial,
@@ -52,6 +53,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut progress = Progress::new(quiet, total_bytes, "bytes");
     let mut main_worker = Worker::new(&kernel);
     let mut text = Vec::new();
+    if let Some(names) = &header {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        kernel.exporter.header(&mut text, &names);
+    }
     main_worker.run(&first, &mut text)?;
     out.write_bytes(&text)?;
     progress.advance(first.x.source_bytes() as u64);

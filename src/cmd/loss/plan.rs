@@ -15,7 +15,7 @@ use super::worker::Kernel;
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, Source, count};
-use crate::loss::{Kind, Loss, Missing, Reduction};
+use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
 use crate::output::Digits;
 
 /// Rows of the first job, which the main thread runs itself: the plan
@@ -24,6 +24,8 @@ const FIRST_JOB_ROWS: usize = 64;
 
 /// Everything `loss` decided before computing.
 pub(super) struct Plan {
+    /// `--header`: the names to print as a first line.
+    pub(super) header: Option<Vec<String>>,
     /// The loss, the shape and the layout, shared by every thread.
     pub(super) kernel: Kernel,
     /// The result to print at the end (`--partial`: the totals instead).
@@ -52,7 +54,7 @@ impl Plan {
             .with_missing(args.ignore_value);
         let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
         let mut readers = open_readers(args, &sources, logits_domain, targets_domain)?;
-        let column_warning = settle_columns(args, &mut readers)?;
+        let settled = settle_columns(args, &mut readers)?;
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
         let cols = settle_shape(&readers, &first)?;
@@ -65,7 +67,7 @@ impl Plan {
             cols,
         )?;
         // Warnings once the plan holds: an error alone is one line.
-        for warning in column_warning.iter().chain(&weights.warnings) {
+        for warning in settled.warning.iter().chain(&weights.warnings) {
             eprintln!("{warning}");
         }
         let [weight, pos_weight] = weights.per_class;
@@ -78,8 +80,13 @@ impl Plan {
             label_smoothing: args.label_smoothing.unwrap_or(0.0),
             missing: args.ignore_value.map(Missing),
         };
+        let kernel = kernel(loss, args, cols, &readers, weights.per_row);
+        let header = args
+            .header
+            .then(|| header_line(args, &kernel, &readers, settled.classes));
         Ok(Plan {
-            kernel: kernel(loss, args, cols, &readers, weights.per_row),
+            header,
+            kernel,
             reduction: Reduction::from(args.reduction),
             partial: args.partial,
             readers,
@@ -216,10 +223,17 @@ fn open_readers(
     })
 }
 
+/// What the columns settled: the class names, when the inputs name them,
+/// and the warning to print if columns pair by position though one side
+/// names them.
+struct Settled {
+    classes: Option<Vec<String>>,
+    warning: Option<String>,
+}
+
 /// Which fields of LOGITS and TARGETS are the classes, and whether rows
-/// pair by key; returns the warning to print if columns pair by position
-/// though one side names them.
-fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Option<String>> {
+/// pair by key.
+fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Settled> {
     let key = if readers.one_file {
         if let Some(name) = &args.key {
             let what = format!("--key {name} pairs the rows of two files, but one file holds both");
@@ -241,7 +255,32 @@ fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Option<S
         readers.targets.set_columns(columns);
     }
     readers.keyed = key.map(|key| Keyed::new(key, readers.logits.file()));
-    Ok(pairing.warning)
+    Ok(Settled {
+        classes: pairing.classes,
+        warning: pairing.warning,
+    })
+}
+
+/// `--header`'s names: the key's (rows by key), then the classes' for
+/// rows of element losses and for `class`, else `loss`. Without names in
+/// the inputs, the classes are numbered from 0.
+fn header_line(
+    args: &Args,
+    kernel: &Kernel,
+    readers: &Readers,
+    classes: Option<Vec<String>>,
+) -> Vec<String> {
+    let classes = || classes.unwrap_or_else(|| (0..kernel.cols).map(|j| j.to_string()).collect());
+    let key = readers.keyed.as_ref().map(|k| match &k.key {
+        super::columns::Key::Named(name) => name.clone(),
+        super::columns::Key::Index => String::new(),
+    });
+    let values = match (kernel.per_row, Reduction::from(args.reduction)) {
+        (PerRow::Elements, _) | (_, Reduction::Class) => classes(),
+        _ => vec!["loss".to_owned()],
+    };
+    let key = key.filter(|_| kernel.per_row != PerRow::Totals);
+    key.into_iter().chain(values).collect()
 }
 
 fn usage(message: String) -> UsageError {
@@ -284,6 +323,10 @@ fn settle_shape(readers: &Readers, first: &Job) -> Result<usize, InputError> {
 /// what only some kinds take (weights, smoothing, missing targets).
 fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
     let name = args.kind.name();
+    if args.header && !args.output_format.exporter(Digits::Shortest).has_header() {
+        let what = "--header applies to csv and tsv output (JSON rows name their fields)";
+        return Err(usage(what.into()));
+    }
     for (given, option, owner) in KindArg::parameter_options(args) {
         if given && args.kind != owner {
             return Err(usage(format!(
