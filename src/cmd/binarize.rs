@@ -11,8 +11,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::ValueEnum;
 
+use super::classes::{
+    ClassList, Unknown, classes_from_header, parse_classes, read_classes_file, warn_unknown,
+};
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::format::python_str_repr;
@@ -40,6 +42,10 @@ pub struct Args {
     /// Like --classes, from a file of one class per line (e.g. written by --save-classes).
     #[arg(long, value_name = "FILE", conflicts_with = "classes")]
     pub classes_file: Option<PathBuf>,
+
+    /// Like --classes, from the header of a table (a model's predictions, say), in its order.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["classes", "classes_file"])]
+    pub classes_from: Option<PathBuf>,
 
     /// Also write the classes, one per line in column order, to FILE (for --classes-file).
     #[arg(long, value_name = "FILE")]
@@ -101,38 +107,10 @@ Examples:
   mlloss binarize --inverse --classes a,b,c --threshold 0.5 probabilities.csv
   mlloss binarize --classes a,b,c labels.csv | mlloss loss --kind mlsm logits.csv -";
 
-/// What to do with a label that is not in --classes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Unknown {
-    /// Ignore it, and name all such labels in one warning on stderr (scikit-learn's behaviour).
-    Warn,
-    /// Ignore it silently.
-    Ignore,
-    /// Stop with an error naming the label and its line.
-    Error,
-}
-
-/// Class names from `--classes`, in the order given.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClassList(pub Vec<String>);
-
-fn parse_classes(text: &str) -> Result<ClassList, String> {
-    let mut seen = BTreeSet::new();
-    let mut classes = Vec::new();
-    for name in text.split(',').map(str::trim) {
-        if name.is_empty() {
-            return Err("a class name is empty".into());
-        }
-        if !seen.insert(name) {
-            return Err(format!("class {name:?} is given twice"));
-        }
-        classes.push(name.to_owned());
-    }
-    Ok(ClassList(classes))
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if args.unknown != Unknown::Warn && args.classes.is_none() && args.classes_file.is_none() {
+    let given =
+        args.classes.is_some() || args.classes_file.is_some() || args.classes_from.is_some();
+    if args.unknown != Unknown::Warn && !given {
         return Err(UsageError::missing(
             "binarize",
             "--unknown needs --classes: without it every label is a class",
@@ -158,11 +136,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let format = Format::detect(&source, args.format);
     let mut reader = LabelReader::open(&source, format, &layout)?;
-    let given = match (&args.classes, &args.classes_file) {
-        (Some(ClassList(classes)), _) => Some(classes.clone()),
-        (None, Some(path)) => Some(read_classes_file(path)?),
-        (None, None) => None,
-    };
+    let given = given_classes(&args)?;
     let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
     let classes = match given {
         Some(classes) => {
@@ -258,7 +232,8 @@ fn open_inverse(args: &Args) -> anyhow::Result<(MatrixReader, Vec<String>)> {
         None => Domain::INDICATOR,
         Some(_) => Domain::FINITE,
     };
-    let names_in_file = args.classes.is_none() && args.classes_file.is_none();
+    let names_in_file =
+        args.classes.is_none() && args.classes_file.is_none() && args.classes_from.is_none();
     let header = if names_in_file {
         HeaderMode::Yes
     } else {
@@ -266,10 +241,9 @@ fn open_inverse(args: &Args) -> anyhow::Result<(MatrixReader, Vec<String>)> {
     };
     let format = Format::detect(&source, args.format);
     let reader = MatrixReader::open(&source, format, domain, header)?;
-    let classes = match (&args.classes, &args.classes_file) {
-        (Some(ClassList(classes)), _) => classes.clone(),
-        (None, Some(path)) => read_classes_file(path)?,
-        (None, None) => match reader.header_names() {
+    let classes = match given_classes(args)? {
+        Some(classes) => classes,
+        None => match reader.header_names() {
             Some(names) => names.to_vec(),
             None => {
                 return Err(UsageError::missing(
@@ -281,6 +255,18 @@ fn open_inverse(args: &Args) -> anyhow::Result<(MatrixReader, Vec<String>)> {
         },
     };
     Ok((reader, classes))
+}
+
+/// The classes from `--classes`, `--classes-file` or `--classes-from`.
+fn given_classes(args: &Args) -> anyhow::Result<Option<Vec<String>>> {
+    Ok(
+        match (&args.classes, &args.classes_file, &args.classes_from) {
+            (Some(ClassList(classes)), _, _) => Some(classes.clone()),
+            (None, Some(path), _) => Some(read_classes_file(path)?),
+            (None, None, Some(path)) => Some(classes_from_header(path, None)?),
+            (None, None, None) => None,
+        },
+    )
 }
 
 /// One sample's labels as a row of text fields, or as one field joined
@@ -298,37 +284,6 @@ fn write_labels(
         }
         _ => exporter.strings_row(line, labels, index),
     }
-}
-
-/// `--classes-file`: one class per line (a `\r\n` line end is fine);
-/// surrounding spaces are trimmed as in --classes; an empty line or a
-/// class named twice is an error at its line.
-pub fn read_classes_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    let source = Source::from_arg(path);
-    let name = source.name();
-    let mut text = Vec::new();
-    std::io::Read::read_to_end(&mut *source.open()?, &mut text)
-        .map_err(|e| crate::input::read_error(&name, &e))?;
-    let text = std::str::from_utf8(&text)
-        .map_err(|_| InputError::new(&name, "invalid UTF-8 in a class name"))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut seen = BTreeSet::new();
-    let mut classes = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let class = line.trim();
-        let at = |what: &str| InputError::new(&name, what).at(i as u64 + 1, None);
-        if class.is_empty() {
-            return Err(at("empty class name").into());
-        }
-        if !seen.insert(class) {
-            return Err(at("class named twice").text(class.as_bytes()).into());
-        }
-        classes.push(class.to_owned());
-    }
-    if classes.is_empty() {
-        return Err(InputError::new(&name, "no classes").into());
-    }
-    Ok(classes)
 }
 
 /// `--save-classes`: the classes one per line, replacing FILE atomically.
@@ -452,14 +407,7 @@ fn binarize_with_classes(
         }
         row.write(out, columns.iter().copied())?;
     }
-    if !unknown_labels.is_empty() {
-        // scikit-learn's wording, so that scripts matching on it keep working.
-        let names: Vec<String> = unknown_labels.iter().map(|l| python_str_repr(l)).collect();
-        eprintln!(
-            "mlloss: warning: unknown class(es) [{}] will be ignored",
-            names.join(", ")
-        );
-    }
+    warn_unknown(&unknown_labels);
     Ok(())
 }
 
@@ -634,15 +582,5 @@ mod tests {
         assert_eq!(order(&["b", "B", "a", "é"]), ["B", "a", "b", "é"]);
         assert_eq!(order(&["-1", "0.5", "1e1"]), ["-1", "0.5", "1e1"]);
         assert_eq!(order(&["nan", "1"]), ["1", "nan"]);
-    }
-
-    #[test]
-    fn classes_reject_duplicates_and_empties() {
-        assert!(parse_classes("a,b,a").is_err());
-        assert!(parse_classes("a,,b").is_err());
-        assert_eq!(
-            parse_classes("c, b").unwrap(),
-            ClassList(vec!["c".into(), "b".into()])
-        );
     }
 }

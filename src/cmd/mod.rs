@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its own `Args` and `run`.
 
 pub mod binarize;
+pub mod classes;
 pub mod completions;
 pub mod loss;
 pub mod merge;

@@ -183,6 +183,13 @@ impl RowChunk {
         self.source_bytes = 0;
     }
 
+    /// Makes the chunk rows of values filled by the caller (label lists
+    /// turned into rows), starting at row `first_row` of the input.
+    pub fn set_filled_values(&mut self, first_row: u64, width: usize, values: &[f64]) {
+        self.first_row = first_row;
+        self.set_ordered_values(width, values);
+    }
+
     /// Appends the key of each row (the key column's text, trimmed) to
     /// `keys`, with the row's line. The key column is `info`'s.
     pub fn keys(&self, info: &MatrixInfo, keys: &mut Keys) -> Result<(), InputError> {
@@ -597,6 +604,24 @@ impl MatrixReader {
     pub fn narrow_domain(&mut self, domain: Domain) {
         self.info.domain = domain;
         self.info.check_values = true;
+    }
+
+    /// A reader whose rows someone else fills (label lists turned into
+    /// rows of 0/1), named `file`, its values checked against `domain`.
+    pub fn filled_elsewhere(file: &str, domain: Domain) -> MatrixReader {
+        MatrixReader {
+            info: MatrixInfo {
+                file: file.into(),
+                domain,
+                columns: None,
+                check_values: true,
+            },
+            source: Box::new(View {
+                header: None,
+                fields: None,
+            }),
+            rows_cut: 0,
+        }
     }
 
     /// The fields of each row, when known before reading the rows.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::select::Spec;
+use crate::cmd::classes::{ClassList, Unknown};
 use crate::input::{Format, HeaderMode};
 use crate::loss::{
     Asymmetric, Bce, BceProbs, Focal, Kind, MultiLabelMargin, MultiLabelSoftMargin, Reduction,
@@ -86,6 +87,35 @@ pub struct Args {
     /// Target elements equal to V are missing: they count for nothing (e.g. -1, or nan).
     #[arg(long, value_name = "V", allow_hyphen_values = true)]
     pub ignore_value: Option<f64>,
+
+    /// TARGETS holds label lists (as binarize reads them), the classes being LOGITS' column names.
+    #[arg(long)]
+    pub target_labels: bool,
+
+    /// With --target-labels: the labels are in this column of a CSV/TSV with a header row.
+    #[arg(long, value_name = "NAME", requires = "target_labels")]
+    pub column: Option<String>,
+
+    /// With --target-labels: split each field into labels at this separator (e.g. '|').
+    #[arg(long, value_name = "S", requires = "target_labels")]
+    pub sep: Option<String>,
+
+    /// With --target-labels: the classes, in LOGITS' column order (instead of LOGITS' names).
+    #[arg(long, value_name = "A,B,…", value_parser = crate::cmd::classes::parse_classes, requires = "target_labels")]
+    pub classes: Option<ClassList>,
+
+    /// With --target-labels: the classes from a file, one per line.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "classes",
+        requires = "target_labels"
+    )]
+    pub classes_file: Option<PathBuf>,
+
+    /// With --target-labels: what to do with a label that is not a class [default: error].
+    #[arg(long, value_enum, requires = "target_labels")]
+    pub unknown: Option<Unknown>,
 
     /// Pair rows by this column's value (in LOGITS, TARGETS and weight files read row by row).
     #[arg(long, value_name = "NAME")]

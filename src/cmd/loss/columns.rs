@@ -228,6 +228,28 @@ fn pair_headers(
     }
 }
 
+/// LOGITS' class columns when nothing pairs them by name (TARGETS are
+/// label lists): all but an index, or `selection`; and their names.
+pub(super) fn logits_alone(
+    logits: &MatrixReader,
+    selection: Option<&Spec>,
+) -> Result<(Option<Columns>, Option<Vec<String>>), InputError> {
+    let header = Header::of(logits, None)?;
+    if let Some(spec) = selection {
+        let selected = spec.resolve("--logits-columns", logits)?;
+        let columns = Columns {
+            fields: logits.fields().unwrap_or(0),
+            select: selected.fields,
+            key: None,
+        };
+        return Ok((Some(columns), selected.names));
+    }
+    let names = header
+        .as_ref()
+        .map(|h| h.names().map(str::to_owned).collect());
+    Ok((header.as_ref().and_then(Header::own_order), names))
+}
+
 /// The columns of a weight file.
 #[derive(Debug, Default)]
 pub(super) struct WeightColumns {

@@ -4,6 +4,7 @@
 
 use super::columns::Key;
 use super::keyed::KeyedPartner;
+use super::labels::LabelTargets;
 use crate::error::InputError;
 use crate::input::{ChunkLimit, Keys, MatrixReader, RowChunk};
 use crate::parallel::{Cut, Feed};
@@ -23,6 +24,8 @@ pub(super) struct Readers {
     pub(super) weights: [Option<MatrixReader>; 2],
     /// When rows pair by key rather than by position.
     pub(super) keyed: Option<Keyed>,
+    /// TARGETS as label lists (`targets` then only names them).
+    pub(super) labels: Option<LabelTargets>,
 }
 
 /// Rows paired by key: LOGITS' keys of the job being cut, and how each
@@ -79,7 +82,9 @@ impl Readers {
         self.logits.next_chunk(limit, &mut job.x)?;
         // When LOGITS has ended, one more row of the others tells whether they have too.
         let rows = ChunkLimit::Rows(job.x.row_count().max(1));
-        if self.one_file {
+        if let Some(labels) = &mut self.labels {
+            labels.fill(job.x.row_count().max(1), &mut job.y)?;
+        } else if self.one_file {
             job.y.clone_from(&job.x);
         } else {
             self.targets.next_chunk(rows, &mut job.y)?;

@@ -21,6 +21,7 @@ mod args;
 mod columns;
 mod job;
 mod keyed;
+mod labels;
 mod plan;
 mod select;
 mod weights;
@@ -73,6 +74,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )?;
     }
     progress.finish();
+    if let Some(labels) = &readers.labels {
+        labels.warn();
+    }
     text.clear();
     if partial {
         let state = PartialState::new(&kernel.loss, kernel.cols, &totals);

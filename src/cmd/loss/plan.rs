@@ -169,6 +169,23 @@ impl Sources {
         if from_stdin > 1 {
             return Err(usage("only one input can be stdin (-)".into()));
         }
+        if args.pos_weight == Some(PosWeight::Auto) && args.target_labels {
+            return Err(usage(
+                "--pos-weight auto counts a matrix of targets; with --target-labels give --pos-weight values"
+                    .into(),
+            ));
+        }
+        if args.target_labels && args.key.is_some() {
+            return Err(usage(
+                "--key pairs the rows of two tables; label lists pair with LOGITS row by row"
+                    .into(),
+            ));
+        }
+        if args.target_labels && (args.targets.is_none() || args.targets_columns.is_some()) {
+            return Err(usage(
+                "--target-labels reads TARGETS, a file of label lists".into(),
+            ));
+        }
         if args.pos_weight == Some(PosWeight::Auto) && !sources.targets().is_regular_file() {
             return Err(usage(
                 "--pos-weight auto reads TARGETS twice: give TARGETS as a file, not a pipe or stdin"
@@ -203,6 +220,11 @@ fn open_readers(
         )
     };
     let (logits, targets) = match &sources.targets {
+        // Label lists are opened once the classes are known.
+        Some(targets) if args.target_labels => (
+            open(&sources.logits, logits_domain)?,
+            MatrixReader::filled_elsewhere(&targets.name(), targets_domain),
+        ),
         Some(targets) => (
             open(&sources.logits, logits_domain)?,
             open(targets, targets_domain)?,
@@ -220,6 +242,7 @@ fn open_readers(
         one_file: sources.targets.is_none(),
         weights: [None, None],
         keyed: None,
+        labels: None,
     })
 }
 
@@ -234,6 +257,13 @@ struct Settled {
 /// Which fields of LOGITS and TARGETS are the classes, and whether rows
 /// pair by key.
 fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Settled> {
+    if args.target_labels {
+        let classes = super::labels::settle(args, readers)?;
+        return Ok(Settled {
+            classes,
+            warning: None,
+        });
+    }
     let key = if readers.one_file {
         if let Some(name) = &args.key {
             let what = format!("--key {name} pairs the rows of two files, but one file holds both");

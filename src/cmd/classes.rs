@@ -1,0 +1,121 @@
+//! Class vocabularies shared by `binarize` and `loss --target-labels`:
+//! `--classes`, `--classes-file`, `--classes-from`, and what to do with a
+//! label that is not a class.
+
+use std::collections::BTreeSet;
+
+use clap::ValueEnum;
+
+use crate::error::InputError;
+use crate::format::python_str_repr;
+use crate::input::{Format, HeaderMode, MatrixReader, Source};
+
+/// What to do with a label that is not in --classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Unknown {
+    /// Ignore it, and name all such labels in one warning on stderr (scikit-learn's behaviour).
+    Warn,
+    /// Ignore it silently.
+    Ignore,
+    /// Stop with an error naming the label and its line.
+    Error,
+}
+
+/// Class names from `--classes`, in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassList(pub Vec<String>);
+
+pub fn parse_classes(text: &str) -> Result<ClassList, String> {
+    let mut seen = BTreeSet::new();
+    let mut classes = Vec::new();
+    for name in text.split(',').map(str::trim) {
+        if name.is_empty() {
+            return Err("a class name is empty".into());
+        }
+        if !seen.insert(name) {
+            return Err(format!("class {name:?} is given twice"));
+        }
+        classes.push(name.to_owned());
+    }
+    Ok(ClassList(classes))
+}
+
+/// `--classes-file`: one class per line (a `\r\n` line end is fine);
+/// surrounding spaces are trimmed as in --classes; an empty line or a
+/// class named twice is an error at its line.
+pub fn read_classes_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let source = Source::from_arg(path);
+    let name = source.name();
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut *source.open()?, &mut text)
+        .map_err(|e| crate::input::read_error(&name, &e))?;
+    let text = std::str::from_utf8(&text)
+        .map_err(|_| InputError::new(&name, "invalid UTF-8 in a class name"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut seen = BTreeSet::new();
+    let mut classes = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let class = line.trim();
+        let at = |what: &str| InputError::new(&name, what).at(i as u64 + 1, None);
+        if class.is_empty() {
+            return Err(at("empty class name").into());
+        }
+        if !seen.insert(class) {
+            return Err(at("class named twice").text(class.as_bytes()).into());
+        }
+        classes.push(class.to_owned());
+    }
+    if classes.is_empty() {
+        return Err(InputError::new(&name, "no classes").into());
+    }
+    Ok(classes)
+}
+
+/// `--classes-from FILE`: the class names in a table's header, in order
+/// (an index column, whose first cell is empty, left out).
+pub fn classes_from_header(
+    path: &std::path::Path,
+    format: Option<Format>,
+) -> anyhow::Result<Vec<String>> {
+    let source = Source::from_arg(path);
+    let format = Format::detect(&source, format);
+    let reader = MatrixReader::open(
+        &source,
+        format,
+        crate::domain::Domain::ANY,
+        HeaderMode::Auto,
+    )?;
+    let Some(names) = reader.header_names() else {
+        return Err(InputError::new(reader.file(), "no header of class names").into());
+    };
+    let index = names.first().is_some_and(|n| n.trim().is_empty());
+    Ok(names[usize::from(index)..].to_vec())
+}
+
+/// The warning for labels that are not classes, in scikit-learn's wording
+/// (so that scripts matching on it keep working); nothing if there are none.
+pub fn warn_unknown(labels: &BTreeSet<String>) {
+    if labels.is_empty() {
+        return;
+    }
+    let names: Vec<String> = labels.iter().map(|l| python_str_repr(l)).collect();
+    eprintln!(
+        "mlloss: warning: unknown class(es) [{}] will be ignored",
+        names.join(", ")
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_reject_duplicates_and_empties() {
+        assert!(parse_classes("a,b,a").is_err());
+        assert!(parse_classes("a,,b").is_err());
+        assert_eq!(
+            parse_classes("c, b").unwrap(),
+            ClassList(vec!["c".into(), "b".into()])
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! `loss --target-labels`: TARGETS as label lists, read as `binarize`
+//! reads them (CSV/TSV fields, `--column NAME`, `--sep S`, JSON arrays),
+//! each sample becoming a 0/1 row in LOGITS' column order. The classes are
+//! LOGITS' column names, or `--classes`/`--classes-file`; with neither,
+//! labels are 0-based class indices and a `-1` ends a sample's list (the
+//! index targets of `MultiLabelMarginLoss`). No binarize step, so nothing
+//! to misalign.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::args::Args;
+use super::columns;
+use super::job::Readers;
+use crate::cmd::classes::{ClassList, Unknown, read_classes_file, warn_unknown};
+use crate::error::InputError;
+use crate::input::{Columns, Format, LabelLayout, LabelReader, RowChunk, Sample, Source};
+
+/// Sets up TARGETS as label lists once LOGITS is open: LOGITS' class
+/// columns (reordered to `--classes` when both name them), and how labels
+/// name the classes. Returns the class names, when known.
+pub(super) fn settle(args: &Args, readers: &mut Readers) -> anyhow::Result<Option<Vec<String>>> {
+    let logits = &readers.logits;
+    let (mut columns, names) = columns::logits_alone(logits, args.logits_columns.as_ref())?;
+    let given = match (&args.classes, &args.classes_file) {
+        (Some(ClassList(classes)), _) => Some(classes.clone()),
+        (None, Some(path)) => Some(read_classes_file(path)?),
+        (None, None) => None,
+    };
+    let width = columns
+        .as_ref()
+        .map_or(logits.fields().unwrap_or(0), |c| c.select.len());
+    let classes = match (&given, &names) {
+        (Some(given), Some(names)) => {
+            // LOGITS' columns in the given classes' order.
+            let fields = columns
+                .as_ref()
+                .map_or_else(|| (0..width).collect(), |c| c.select.clone());
+            let mut select = Vec::with_capacity(given.len());
+            for class in given {
+                let Some(at) = names.iter().position(|n| n == class) else {
+                    let what = format!("no column {class:?}, which --classes names");
+                    return Err(InputError::new(logits.file(), what).at(1, None).into());
+                };
+                select.push(fields[at]);
+            }
+            let fields = logits.fields().unwrap_or(0);
+            columns = Some(Columns {
+                fields,
+                select,
+                key: None,
+            });
+            given.clone()
+        }
+        (Some(given), None) => given.clone(),
+        (None, Some(names)) => names.clone(),
+        (None, None) => Vec::new(),
+    };
+    let classes_of = if classes.is_empty() {
+        Classes::Indices(width)
+    } else {
+        Classes::Named(
+            classes
+                .iter()
+                .enumerate()
+                .map(|(j, c)| (c.clone(), j))
+                .collect(),
+        )
+    };
+    if let Some(columns) = columns {
+        readers.logits.set_columns(columns);
+    }
+    let Some(targets) = args.targets.as_deref() else {
+        let what = "--target-labels reads TARGETS, a file of label lists";
+        return Err(crate::error::UsageError::new("loss", what).into());
+    };
+    let source = Source::from_arg(targets);
+    let layout = LabelLayout {
+        column: args.column.clone(),
+        separator: args.sep.clone(),
+    };
+    let format = Format::detect(&source, args.format);
+    let unknown = args.unknown.unwrap_or(Unknown::Error);
+    let labels = LabelTargets::open(
+        &source,
+        format,
+        &layout,
+        classes_of,
+        unknown,
+        readers.logits.file(),
+    )?;
+    readers.labels = Some(labels);
+    Ok((!classes.is_empty()).then_some(classes))
+}
+
+/// How labels name classes.
+pub(super) enum Classes {
+    /// By name: each class's column.
+    Named(HashMap<String, usize>),
+    /// By 0-based index, below this many classes.
+    Indices(usize),
+}
+
+/// TARGETS read as label lists.
+pub(super) struct LabelTargets {
+    reader: LabelReader,
+    classes: Classes,
+    cols: usize,
+    unknown: Unknown,
+    /// Labels left out under `--unknown warn`.
+    unknown_seen: BTreeSet<String>,
+    /// Samples read so far.
+    rows: u64,
+    sample: Sample,
+    values: Vec<f64>,
+    /// LOGITS, for messages.
+    logits_file: String,
+}
+
+impl LabelTargets {
+    pub(super) fn open(
+        source: &Source,
+        format: Format,
+        layout: &LabelLayout,
+        classes: Classes,
+        unknown: Unknown,
+        logits_file: &str,
+    ) -> Result<LabelTargets, InputError> {
+        let cols = match &classes {
+            Classes::Named(names) => names.len(),
+            Classes::Indices(cols) => *cols,
+        };
+        Ok(LabelTargets {
+            reader: LabelReader::open(source, format, layout)?,
+            classes,
+            cols,
+            unknown,
+            unknown_seen: BTreeSet::new(),
+            rows: 0,
+            sample: Sample::default(),
+            values: Vec::new(),
+            logits_file: logits_file.to_owned(),
+        })
+    }
+
+    /// Replaces `chunk` with the next `rows` samples (fewer at the end) as
+    /// rows of 0/1.
+    pub(super) fn fill(&mut self, rows: usize, chunk: &mut RowChunk) -> Result<(), InputError> {
+        self.values.clear();
+        let first_row = self.rows;
+        for _ in 0..rows {
+            if !self.reader.next_sample(&mut self.sample)? {
+                break;
+            }
+            let start = self.values.len();
+            self.values.resize(start + self.cols, 0.0);
+            self.row(start)?;
+            self.rows += 1;
+        }
+        chunk.set_filled_values(first_row, self.cols, &self.values);
+        Ok(())
+    }
+
+    /// Sets the current sample's classes in the row at `start`.
+    fn row(&mut self, start: usize) -> Result<(), InputError> {
+        let file = self.reader.file().to_owned();
+        let at = |line: u64, column: u64, what: String, label: &str| {
+            let error = InputError::new(&file, what).text(label.as_bytes());
+            if line > 0 {
+                error.at(line, Some(column))
+            } else {
+                error
+            }
+        };
+        let line = self.sample.line;
+        for (label, column) in self.sample.labels() {
+            let class = match &self.classes {
+                Classes::Named(names) => names.get(label).copied(),
+                Classes::Indices(cols) => {
+                    if label == "-1" {
+                        break;
+                    }
+                    match label.parse::<usize>() {
+                        Ok(j) if j < *cols => Some(j),
+                        _ => {
+                            let what = format!(
+                                "not a class index 0-{} of {} (or -1, which ends the list)",
+                                cols - 1,
+                                self.logits_file
+                            );
+                            return Err(at(line, column, what, label));
+                        }
+                    }
+                }
+            };
+            match (class, self.unknown) {
+                (Some(j), _) => self.values[start + j] = 1.0,
+                (None, Unknown::Error) => {
+                    let what = format!(
+                        "label is not a class of {} (--unknown warn or ignore leaves such labels out)",
+                        self.logits_file
+                    );
+                    return Err(at(line, column, what, label));
+                }
+                (None, Unknown::Warn) => {
+                    self.unknown_seen.insert(label.to_owned());
+                }
+                (None, Unknown::Ignore) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// After the run: the labels left out under `--unknown warn`.
+    pub(super) fn warn(&self) {
+        warn_unknown(&self.unknown_seen);
+    }
+}
