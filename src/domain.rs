@@ -60,6 +60,12 @@ impl Domain {
         ..Domain::FINITE
     };
 
+    /// Whether `True`/`False` read as 1/0: for targets, which pandas may
+    /// write as bools.
+    pub fn takes_bools(self) -> bool {
+        self.range != Range::Any
+    }
+
     /// The same domain, with NaN and ±infinity accepted or not.
     pub fn with_nonfinite(self, nonfinite: bool) -> Domain {
         Domain { nonfinite, ..self }
@@ -98,7 +104,31 @@ impl Domain {
         }
         match self.range {
             Range::Any => None,
+            // -1 is how CheXpert, VOC and others mark a missing label.
+            Range::UnitInterval(what) | Range::Binary(what)
+                if value == -1.0 && what.starts_with("target") =>
+            {
+                Some(if matches!(self.range, Range::Binary(_)) {
+                    "target is not 0 or 1 (if -1 marks a missing label: --ignore-value -1)"
+                } else {
+                    "target outside [0, 1] (if -1 marks a missing label: --ignore-value -1)"
+                })
+            }
             Range::UnitInterval(what) | Range::Binary(what) => Some(what),
+        }
+    }
+
+    /// What to say about value `cell` in the first field of a row: a
+    /// count (0, 1, 2, …) outside a target's range there is most likely a
+    /// pandas index written without a header.
+    pub fn hint_first_field(self, what: &'static str, cell: &[u8]) -> String {
+        let count = cell.trim_ascii();
+        let is_count = !count.is_empty() && count.iter().all(u8::is_ascii_digit);
+        match self.range {
+            Range::UnitInterval(range) | Range::Binary(range) if what == range && is_count => {
+                format!("{what} (an index column? see --key, --logits-columns, --targets-columns)")
+            }
+            _ => what.to_owned(),
         }
     }
 }

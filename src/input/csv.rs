@@ -308,6 +308,10 @@ fn decode_fields(
             .split(|&b| b == delimiter)
             .nth(field)
             .unwrap_or_default();
+        let what = match first_field + field {
+            0 => domain.hint_first_field(what, cell),
+            _ => what.to_owned(),
+        };
         InputError::new(file, what)
             .at(line, Some((first_field + field) as u64 + 1))
             .text(cell)
@@ -571,8 +575,20 @@ pub(crate) fn parse_cell(cell: &[u8], domain: Domain) -> Result<f64, &'static st
     }
     match fast_float2::parse::<f64, _>(trimmed) {
         Ok(value) => domain.check(value).map_or(Ok(value), Err),
+        Err(_) if domain.takes_bools() && as_bool(trimmed).is_some() => {
+            Ok(f64::from(u8::from(as_bool(trimmed) == Some(true))))
+        }
         Err(_) if std::str::from_utf8(cell).is_err() => Err("invalid UTF-8"),
         Err(_) => Err("not a number"),
+    }
+}
+
+/// `True`/`False` as pandas writes bools (and `true`, `TRUE`, …).
+fn as_bool(text: &[u8]) -> Option<bool> {
+    match text {
+        b"True" | b"true" | b"TRUE" => Some(true),
+        b"False" | b"false" | b"FALSE" => Some(false),
+        _ => None,
     }
 }
 
@@ -586,7 +602,7 @@ pub(crate) fn is_header<R: BufRead>(records: &RecordReader<R>) -> bool {
         if cell.is_empty() {
             continue;
         }
-        if parse_cell(cell, Domain::FINITE) != Err("not a number") {
+        if parse_cell(cell, Domain::FINITE) != Err("not a number") || as_bool(cell).is_some() {
             return false;
         }
         has_text = true;

@@ -130,7 +130,10 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(value) = seq.next_element_seed(NumberSeed)? {
+        let number = NumberSeed {
+            bools: self.domain.takes_bools(),
+        };
+        while let Some(value) = seq.next_element_seed(number)? {
             if let Some(what) = self.domain.check(value) {
                 return Err(de::Error::custom(format!("{what} ({value})")));
             }
@@ -140,14 +143,22 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
 }
 
-/// Deserializes one JSON number (integer or float) as f64.
-struct NumberSeed;
+/// Deserializes one JSON number (integer or float) as f64; with `bools`,
+/// `true` and `false` as 1 and 0 (targets).
+#[derive(Clone, Copy)]
+pub(super) struct NumberSeed {
+    pub(super) bools: bool,
+}
 
 impl<'de> DeserializeSeed<'de> for NumberSeed {
     type Value = f64;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<f64, D::Error> {
-        deserializer.deserialize_f64(self)
+        if self.bools {
+            deserializer.deserialize_any(self)
+        } else {
+            deserializer.deserialize_f64(self)
+        }
     }
 }
 
@@ -168,5 +179,13 @@ impl<'de> Visitor<'de> for NumberSeed {
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
         Ok(v as f64)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<f64, E> {
+        if self.bools {
+            Ok(f64::from(u8::from(v)))
+        } else {
+            Err(E::invalid_type(de::Unexpected::Bool(v), &self))
+        }
     }
 }

@@ -121,15 +121,25 @@ impl TextCutter {
         self.leftover.clear();
         let mut scanner = RowScanner::new(self.syntax);
         let (mut rows, mut end) = (0, 0);
+        // Blank rows after `end`: rows (and errors) if data follows, but
+        // dropped at the end of the input, where writers leave them.
+        let mut blank: Vec<usize> = Vec::new();
         loop {
             let enough = match limit {
                 ChunkLimit::Rows(r) => rows >= r,
                 ChunkLimit::Bytes(b) => end >= b,
             };
-            if enough {
+            if enough && blank.is_empty() {
                 break;
             }
+            let after = blank.last().copied().unwrap_or(end);
             if let Some(row_end) = scanner.next_row_end(text) {
+                if text[after..row_end].trim_ascii().is_empty() {
+                    blank.push(row_end);
+                    continue;
+                }
+                rows += blank.len();
+                body.row_ends.append(&mut blank);
                 (rows, end) = (rows + 1, row_end);
                 body.row_ends.push(row_end);
                 continue;
@@ -141,29 +151,36 @@ impl TextCutter {
                 ChunkLimit::Bytes(b) => b.saturating_sub(text.len()) + (1 << 14),
                 ChunkLimit::Rows(r) => {
                     let per_row = (self.bytes_cut / rows_before.max(1)).max(16) as usize;
-                    (r - rows) * per_row + (1 << 12)
+                    r.saturating_sub(rows) * per_row + (1 << 12)
                 }
             }
             .max(text.len() - end);
             if !self.read_more(text, want)? {
                 // The last row may lack its newline.
-                if text.len() > end {
+                if !text[after..].trim_ascii().is_empty() {
                     if scanner.quotes.inside {
                         let line = self.next_line
-                            + memchr::memchr_iter(b'\n', &text[..end]).count() as u64;
+                            + memchr::memchr_iter(b'\n', &text[..after]).count() as u64;
                         let error = InputError::new(&self.file, "quoted field is never closed")
                             .at(line, None);
                         // The rows before it come first, so that an error
                         // in one of them is the one reported.
-                        if rows == 0 {
+                        if rows == 0 && blank.is_empty() {
                             return Err(error);
                         }
+                        rows += blank.len();
+                        body.row_ends.append(&mut blank);
+                        end = after;
                         self.pending_error = Some(error);
                         break;
                     }
+                    rows += blank.len();
+                    body.row_ends.append(&mut blank);
                     (rows, end) = (rows + 1, text.len());
                     body.row_ends.push(end);
                 }
+                // What is left after the last row is blank: dropped.
+                text.truncate(end);
                 break;
             }
         }

@@ -378,12 +378,21 @@ const CASES: &[Case] = &[
         message: &["bad.csv: no data rows"],
     },
     Case {
+        // Blank lines at the end are dropped (writers leave them): none left.
         name: "zero columns: empty lines only",
         files: &[("bad.csv", b"\n\n"), Y],
         args: &["loss", "bad.csv", "y.csv"],
         stdin: b"",
         code: 1,
-        message: &["bad.csv:1: empty line in a numeric matrix"],
+        message: &["bad.csv: no data rows"],
+    },
+    Case {
+        name: "an empty line between rows",
+        files: &[("bad.csv", b"0.5,1\n\n-2,3\n"), Y],
+        args: &["loss", "bad.csv", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.csv:2: empty line in a numeric matrix"],
     },
     Case {
         name: "zero columns in JSON",
@@ -655,6 +664,23 @@ const ACCEPTED: &[Accepted] = &[
             ("x.csv", b"\xEF\xBB\xBFa,b\r\n0.5,1\r\n-2,3"),
             ("y.csv", b"a,b\n1,0\n0,1\n"),
         ],
+        plain: &[X, Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "blank lines at the end, as writers leave them",
+        files: &[
+            ("x.csv", b"0.5,1\n-2,3\n\n\r\n  \n"),
+            ("y.csv", b"1,0\n0,1\n\n"),
+        ],
+        plain: &[X, Y],
+        args: &["loss", "-r", "none", "x.csv", "y.csv"],
+        stdout: None,
+    },
+    Accepted {
+        name: "pandas' True and False in TARGETS",
+        files: &[X, ("y.csv", b"True,False\nfalse,TRUE\n")],
         plain: &[X, Y],
         args: &["loss", "-r", "none", "x.csv", "y.csv"],
         stdout: None,

@@ -882,3 +882,35 @@ fn binarize_takes_the_classes_from_a_tables_header() {
         assert_eq!(run(&dir, &args).0, PLAIN_TARGETS, "{table}");
     }
 }
+
+/// Files as pandas writes them by default give errors that name the cause.
+#[test]
+fn errors_name_the_likely_cause() {
+    let dir = dir();
+    // to_csv(header=False) keeps the index: a count in the first column.
+    dir.write("x4.csv", "0.5,-1.5,2,1\n-3,0.25,1,1\n1.25,0.75,-0.5,1\n")
+        .write("indexed.csv", "0,1,0,1\n1,0,1,1\n2,0,0,1\n")
+        .write("minus.csv", "1,-1,1\n0,1,1\n0,0,1\n");
+    let cases = [
+        (
+            &["loss", "px.csv", "indexed.csv"][..],
+            "indexed.csv:1: 4 columns, but px.csv has 3 (an index column in one of them? see --key, --logits-columns, --targets-columns)",
+        ),
+        (
+            &["loss", "x4.csv", "indexed.csv"],
+            "indexed.csv:3:1: target outside [0, 1] (an index column? see --key, --logits-columns, --targets-columns) (\"2\")",
+        ),
+        (
+            &["loss", "px.csv", "minus.csv"],
+            "minus.csv:1:2: target outside [0, 1] (if -1 marks a missing label: --ignore-value -1) (\"-1\")",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = dir.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("mlloss: error: {message}\n")
+        );
+    }
+}

@@ -341,7 +341,10 @@ fn settle_shape(readers: &Readers, first: &Job) -> Result<usize, InputError> {
     check_header(&readers.logits, x, cols)?;
     if let (Some(_), Some((y_cols, y_line))) = (x, y) {
         if y_cols != cols {
-            let what = format!("{y_cols} columns, but {} has {cols}", readers.logits.file());
+            let mut what = format!("{y_cols} columns, but {} has {cols}", readers.logits.file());
+            if y_cols.abs_diff(cols) == 1 {
+                what += " (an index column in one of them? see --key, --logits-columns, --targets-columns)";
+            }
             return Err(InputError::new(readers.targets.file(), what).at_line_if_known(y_line));
         }
         check_header(&readers.targets, y, cols)?;
