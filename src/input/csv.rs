@@ -28,11 +28,13 @@ impl CsvSource {
     /// (text and no number), or as the user says (`--input-header`).
     pub(super) fn open(
         source: &Source,
+        stream: Box<dyn std::io::Read + Send>,
         delimiter: u8,
         info: &MatrixInfo,
         header: HeaderMode,
     ) -> Result<CsvSource, InputError> {
-        let mut text = TextCutter::open(source, info.file.clone(), Syntax::Delimited(delimiter))?;
+        let syntax = Syntax::Delimited(delimiter);
+        let mut text = TextCutter::open(source, stream, info.file.clone(), syntax)?;
         let first = text.first_row()?;
         let start = if first.starts_with(b"\xEF\xBB\xBF") {
             3

@@ -5,7 +5,7 @@
 use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 
 use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk};
-use super::{Domain, Source, count, json_error, read_all};
+use super::{Domain, count, json_error, read_all};
 use crate::error::InputError;
 
 /// A JSON document's matrix, read whole.
@@ -15,8 +15,11 @@ pub(super) struct JsonSource {
 }
 
 impl JsonSource {
-    pub(super) fn open(source: &Source, info: &MatrixInfo) -> Result<JsonSource, InputError> {
-        let text = read_all(&mut source.open_unbuffered()?, &info.file)?;
+    pub(super) fn open(
+        mut stream: Box<dyn std::io::Read + Send>,
+        info: &MatrixInfo,
+    ) -> Result<JsonSource, InputError> {
+        let text = read_all(&mut stream, &info.file)?;
         let mut values = Vec::new();
         let mut de = serde_json::Deserializer::from_slice(&text);
         let width = MatrixSeed {

@@ -20,8 +20,12 @@ pub(super) struct JsonLinesSource {
 }
 
 impl JsonLinesSource {
-    pub(super) fn open(source: &Source, info: &MatrixInfo) -> Result<JsonLinesSource, InputError> {
-        let mut text = TextCutter::open(source, info.file.clone(), Syntax::JsonLines)?;
+    pub(super) fn open(
+        source: &Source,
+        stream: Box<dyn std::io::Read + Send>,
+        info: &MatrixInfo,
+    ) -> Result<JsonLinesSource, InputError> {
+        let mut text = TextCutter::open(source, stream, info.file.clone(), Syntax::JsonLines)?;
         let mut first = Vec::new();
         // A bad first line is reported when it is parsed.
         let fields = decode_row(text.first_row()?, Domain::ANY, &info.file, 1, &mut first)

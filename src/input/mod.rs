@@ -82,6 +82,26 @@ impl Source {
         )))
     }
 
+    /// Opens the input once, with its first bytes (up to 8) read ahead to
+    /// tell its format: those bytes, and a stream that yields them again
+    /// followed by the rest.
+    pub fn open_sniffed(&self) -> Result<(Vec<u8>, Box<dyn Read + Send>), InputError> {
+        let mut stream = self.open_unbuffered()?;
+        let mut head = vec![0u8; 8];
+        let mut got = 0;
+        while got < head.len() {
+            match stream.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(read_error(&self.name(), &e)),
+            }
+        }
+        head.truncate(got);
+        let again = io::Cursor::new(head.clone()).chain(stream);
+        Ok((head, Box::new(again)))
+    }
+
     /// Opens the input for large reads of its own.
     pub fn open_unbuffered(&self) -> Result<Box<dyn Read + Send>, InputError> {
         match self {
@@ -166,25 +186,84 @@ impl Format {
         if self == Format::Tsv { b'\t' } else { b',' }
     }
 
-    /// The reader of numeric matrices in this format; `header` says how a
-    /// CSV/TSV's first line is taken.
+    /// The reader of numeric matrices for `source`. The input is opened
+    /// once; its first bytes decide first (a `.npy` is read as one whatever
+    /// `--format` says; compressed and binary formats mlloss does not read
+    /// are named), then this format; `header` says how a CSV/TSV's first
+    /// line is taken.
     fn matrix_source(
         self,
         source: &Source,
         info: &MatrixInfo,
         header: HeaderMode,
     ) -> Result<Box<dyn matrix::MatrixSource>, InputError> {
-        Ok(match self {
+        let (head, stream) = source.open_sniffed()?;
+        let content = Content::of(&head);
+        if let Some(what) = content.unread() {
+            let what = format!(
+                "looks like {what}, which mlloss does not read (it reads CSV, TSV, JSON, JSON Lines and .npy)"
+            );
+            return Err(InputError::new(&info.file, what));
+        }
+        let format = if content == Content::Npy {
+            Format::Npy
+        } else {
+            self
+        };
+        Ok(match format {
             Format::Csv | Format::Tsv => Box::new(csv::CsvSource::open(
                 source,
-                self.delimiter(),
+                stream,
+                format.delimiter(),
                 info,
                 header,
             )?),
-            Format::Json => Box::new(json::JsonSource::open(source, info)?),
-            Format::Jsonl => Box::new(jsonl::JsonLinesSource::open(source, info)?),
-            Format::Npy => Box::new(npy::NpySource::open(source, info)?),
+            Format::Json => Box::new(json::JsonSource::open(stream, info)?),
+            Format::Jsonl => Box::new(jsonl::JsonLinesSource::open(source, stream, info)?),
+            Format::Npy => Box::new(npy::NpySource::open(source, stream, info)?),
         })
+    }
+}
+
+/// What an input's first bytes say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Content {
+    Npy,
+    Gzip,
+    Zstd,
+    Zip,
+    Parquet,
+    Arrow,
+    /// Anything else: text, or garbage the format's reader reports.
+    Other,
+}
+
+impl Content {
+    fn of(head: &[u8]) -> Content {
+        let magics: [(&[u8], Content); 6] = [
+            (b"\x93NUMPY", Content::Npy),
+            (b"\x1f\x8b", Content::Gzip),
+            (b"\x28\xb5\x2f\xfd", Content::Zstd),
+            (b"PK\x03\x04", Content::Zip),
+            (b"PAR1", Content::Parquet),
+            (b"ARROW1", Content::Arrow),
+        ];
+        magics
+            .iter()
+            .find(|(magic, _)| head.starts_with(magic))
+            .map_or(Content::Other, |&(_, content)| content)
+    }
+
+    /// What to call a format mlloss recognises but does not read.
+    fn unread(self) -> Option<&'static str> {
+        match self {
+            Content::Gzip => Some("a gzip file (decompress it first: gzip -dc FILE | mlloss … -)"),
+            Content::Zstd => Some("a zstd file (decompress it first: zstd -dc FILE | mlloss … -)"),
+            Content::Zip => Some("a zip archive (an .npz? extract its .npy files)"),
+            Content::Parquet => Some("a Parquet file"),
+            Content::Arrow => Some("an Arrow IPC file"),
+            Content::Npy | Content::Other => None,
+        }
     }
 }
 

@@ -28,9 +28,13 @@ pub(super) struct NpySource {
 }
 
 impl NpySource {
-    pub(super) fn open(source: &Source, info: &MatrixInfo) -> Result<NpySource, InputError> {
+    pub(super) fn open(
+        source: &Source,
+        stream: Box<dyn Read + Send>,
+        info: &MatrixInfo,
+    ) -> Result<NpySource, InputError> {
         Ok(NpySource {
-            matrix: NpyMatrix::open(source)?,
+            matrix: NpyMatrix::open(source, stream)?,
             info: info.clone(),
         })
     }
@@ -166,9 +170,16 @@ macro_rules! for_each_dtype {
 }
 
 impl NpyMatrix {
-    pub fn open(source: &Source) -> Result<NpyMatrix, InputError> {
+    /// Maps a regular file; reads anything else (stdin, a pipe) whole
+    /// from `stream`, the input already open.
+    pub fn open(
+        source: &Source,
+        mut stream: Box<dyn Read + Send>,
+    ) -> Result<NpyMatrix, InputError> {
         let name = source.name();
-        if let Source::Path(path) = source {
+        if let Source::Path(path) = source
+            && source.is_regular_file()
+        {
             let file = File::open(path).map_err(|e| {
                 InputError::new(&name, format!("cannot open: {}", super::io_reason(&e)))
             })?;
@@ -181,14 +192,9 @@ impl NpyMatrix {
             {
                 return Ok(matrix);
             }
-            let mut bytes = Vec::new();
-            File::open(path)
-                .and_then(|mut f| f.read_to_end(&mut bytes))
-                .map_err(|e| read_error(&name, &e))?;
-            return Self::read_whole(&bytes, &name);
         }
         let mut bytes = Vec::new();
-        std::io::stdin()
+        stream
             .read_to_end(&mut bytes)
             .map_err(|e| read_error(&name, &e))?;
         Self::read_whole(&bytes, &name)

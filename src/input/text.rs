@@ -34,14 +34,16 @@ pub(super) struct TextCutter {
 }
 
 impl TextCutter {
+    /// Cuts `stream`, the input `source` already open.
     pub(super) fn open(
         source: &Source,
+        stream: Box<dyn Read + Send>,
         file: Arc<str>,
         syntax: Syntax,
     ) -> Result<TextCutter, InputError> {
         Ok(TextCutter {
             file,
-            reader: source.open_unbuffered()?,
+            reader: stream,
             syntax,
             leftover: Vec::new(),
             eof: false,

@@ -914,3 +914,47 @@ fn errors_name_the_likely_cause() {
         );
     }
 }
+
+/// The content decides first: a .npy on stdin needs no --format, and a
+/// compressed file is named as such instead of failing as bad CSV.
+#[test]
+fn the_first_bytes_tell_the_format() {
+    let dir = dir();
+    let npy = std::fs::read(crate::harness::fixture("npy/logits-f64.npy")).unwrap();
+    let targets = crate::harness::fixture("npy/targets-u8.csv");
+    let targets = targets.to_str().unwrap();
+    let from_file = success(
+        &dir.run(&[
+            "loss",
+            crate::harness::fixture("npy/logits-f64.npy")
+                .to_str()
+                .unwrap(),
+            targets,
+        ]),
+    );
+    for format in [&[][..], &["--format", "csv"]] {
+        let mut args = vec!["loss"];
+        args.extend(format);
+        args.extend(["-", targets]);
+        assert_eq!(
+            success(&dir.run_with_stdin(&args, &npy)),
+            from_file,
+            "{format:?}"
+        );
+    }
+    let cases: [(&[u8], &str); 3] = [
+        (b"\x1f\x8b\x08\x00rest", "looks like a gzip file"),
+        (b"\x28\xb5\x2f\xfdrest", "looks like a zstd file"),
+        (b"PAR1rest", "looks like a Parquet file"),
+    ];
+    for (bytes, message) in cases {
+        dir.write("p.csv", bytes);
+        let out = dir.run(&["loss", "p.csv", "py.csv"]);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with(&format!("mlloss: error: p.csv: {message}")),
+            "{stderr}"
+        );
+    }
+}
