@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::matrix::{ChunkLimit, ColumnMap, MatrixInfo, MatrixSource, RowChunk, Syntax, TextRows};
 use super::text::TextCutter;
-use super::{Domain, HeaderMode, Source, read_error};
+use super::{Delimiter, Dialect, Domain, HeaderMode, Source, read_error};
 use crate::error::InputError;
 
 /// A numeric matrix in CSV or TSV: a UTF-8 byte order mark is skipped, and
@@ -26,43 +26,78 @@ pub(super) struct CsvSource {
 impl CsvSource {
     /// `header` says whether the first line is a header: by its content
     /// (text and no number), or as the user says (`--input-header`).
+    /// `delimiter` is the format's, unless `dialect` names one; a `,` input
+    /// whose first line is numbers separated by blanks is read as such.
     pub(super) fn open(
         source: &Source,
         stream: Box<dyn std::io::Read + Send>,
         delimiter: u8,
         info: &MatrixInfo,
-        header: HeaderMode,
+        dialect: Dialect,
     ) -> Result<CsvSource, InputError> {
-        let syntax = Syntax::Delimited(delimiter);
+        let syntax = match dialect.delimiter {
+            Some(Delimiter::Char(c)) => Syntax::Delimited(c),
+            Some(Delimiter::Blanks) => Syntax::Blanks,
+            None => Syntax::Delimited(delimiter),
+        };
         let mut text = TextCutter::open(source, stream, info.file.clone(), syntax)?;
+        // np.savetxt's output: numbers separated by blanks, after a `# names`
+        // line when it was given a header.
+        let first = text.first_row()?;
+        let blank_first = !first.contains(&b',') && !first.contains(&b'\t');
+        let blanks = blank_first
+            && (super::blanks::looks_blank_separated(first) || {
+                // A line of names first: the data tell.
+                let len = first.len();
+                super::blanks::looks_blank_separated(&text.first_rows(2)?[len..])
+            });
+        let syntax = match syntax {
+            Syntax::Delimited(b',') if dialect.delimiter.is_none() && blanks => Syntax::Blanks,
+            syntax => syntax,
+        };
+        text.set_syntax(syntax);
         let first = text.first_row()?;
         let start = if first.starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
             0
         };
-        // Past the byte order mark: a second one would be data.
-        let mut records = RecordReader::starting_at(&first[start..], &info.file, delimiter, 1);
-        let is_header = records.next_record()?
-            && match header {
-                HeaderMode::Auto => is_header(&records),
-                HeaderMode::Yes => true,
-                HeaderMode::No => false,
-            };
-        let header: Option<Vec<String>> = is_header.then(|| {
-            (0..records.field_count())
-                .map(|i| String::from_utf8_lossy(records.field(i).trim_ascii()).into_owned())
-                .collect()
-        });
+        let header: Option<Vec<String>> = match syntax {
+            Syntax::Delimited(delimiter) => {
+                // Past the byte order mark: a second one would be data.
+                let mut records =
+                    RecordReader::starting_at(&first[start..], &info.file, delimiter, 1);
+                let is_header = records.next_record()?
+                    && match dialect.header {
+                        HeaderMode::Auto => is_header(&records),
+                        HeaderMode::Yes => true,
+                        HeaderMode::No => false,
+                    };
+                is_header.then(|| {
+                    (0..records.field_count())
+                        .map(|i| {
+                            String::from_utf8_lossy(records.field(i).trim_ascii()).into_owned()
+                        })
+                        .collect()
+                })
+            }
+            _ => super::blanks::header(first, dialect.header),
+        };
         let skip = if header.is_some() { first.len() } else { start };
         text.skip(skip);
         let fields = match &header {
             Some(names) => Some(names.len()),
             None => {
                 let first = text.first_row()?;
-                let mut records = RecordReader::starting_at(first, &info.file, delimiter, 1);
-                // A bad first row is reported when it is parsed.
-                records.next_record().ok().map(|_| records.field_count())
+                match syntax {
+                    Syntax::Delimited(delimiter) => {
+                        let mut records =
+                            RecordReader::starting_at(first, &info.file, delimiter, 1);
+                        // A bad first row is reported when it is parsed.
+                        records.next_record().ok().map(|_| records.field_count())
+                    }
+                    _ => Some(super::blanks::fields(first).count()),
+                }
             }
         };
         Ok(CsvSource {

@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use super::{Domain, Format, HeaderMode, Source, count};
+use super::{Dialect, Domain, Format, Source, count};
 use crate::error::InputError;
 
 /// One format's reader of numeric matrices.
@@ -105,6 +105,8 @@ pub(super) struct TextRows {
 pub(super) enum Syntax {
     /// Fields separated by this byte, RFC 4180 quoting (CSV, TSV).
     Delimited(u8),
+    /// Fields separated by runs of blanks, no quoting (`np.savetxt`).
+    Blanks,
     /// A JSON array per line.
     JsonLines,
 }
@@ -207,16 +209,17 @@ impl RowChunk {
             }
             return Ok(());
         }
-        let Syntax::Delimited(delimiter) = text.syntax else {
-            return Ok(());
-        };
         let mut start = 0;
         for (row, &end) in text.row_ends.iter().enumerate() {
             let record = &text.text[start..end];
             start = end;
             let record = record.strip_suffix(b"\n").unwrap_or(record);
             let record = record.strip_suffix(b"\r").unwrap_or(record);
-            let key = record.split(|&b| b == delimiter).nth(field);
+            let key = match text.syntax {
+                Syntax::Delimited(delimiter) => record.split(|&b| b == delimiter).nth(field),
+                Syntax::Blanks => super::blanks::fields(record).nth(field),
+                Syntax::JsonLines => None,
+            };
             keys.push(key.unwrap_or_default(), self.first_line + row as u64);
         }
         Ok(())
@@ -311,6 +314,15 @@ impl<'a> Rows<'a> {
                     };
                     row.decode(record, &mut self.raw, &mut self.key, values)?
                 }
+                (Syntax::Blanks, map) => super::blanks::decode_row(
+                    record,
+                    domain,
+                    file,
+                    line,
+                    map,
+                    &mut self.key,
+                    values,
+                )?,
                 (Syntax::JsonLines, None) => {
                     super::jsonl::decode_row(record, domain, file, line, values)?
                 }
@@ -550,12 +562,13 @@ pub struct MatrixReader {
 }
 
 impl MatrixReader {
-    /// Opens `source` in `format`; `header` says how a first line is taken.
+    /// Opens `source` in `format`; `dialect` says how text is written (its
+    /// header line, its delimiter).
     pub fn open(
         source: &Source,
         format: Format,
         domain: Domain,
-        header: HeaderMode,
+        dialect: impl Into<Dialect>,
     ) -> Result<Self, InputError> {
         let info = MatrixInfo {
             file: source.name().into(),
@@ -564,7 +577,7 @@ impl MatrixReader {
             check_values: false,
         };
         Ok(MatrixReader {
-            source: format.matrix_source(source, &info, header)?,
+            source: format.matrix_source(source, &info, dialect.into())?,
             info,
             rows_cut: 0,
         })

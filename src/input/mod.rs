@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use crate::domain::Domain;
 use crate::error::InputError;
 
+mod blanks;
 pub mod csv;
 mod json;
 mod jsonl;
@@ -143,6 +144,49 @@ pub enum HeaderMode {
     No,
 }
 
+/// How a text matrix is written: whether its first line names the
+/// columns, and what separates fields (the format's own by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dialect {
+    pub header: HeaderMode,
+    pub delimiter: Option<Delimiter>,
+}
+
+impl From<HeaderMode> for Dialect {
+    fn from(header: HeaderMode) -> Dialect {
+        Dialect {
+            header,
+            delimiter: None,
+        }
+    }
+}
+
+/// What separates fields (`--delimiter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delimiter {
+    /// This byte (`;`, `|`, a tab), with CSV quoting.
+    Char(u8),
+    /// Runs of spaces and tabs, as `np.loadtxt` splits.
+    Blanks,
+}
+
+impl Delimiter {
+    /// `--delimiter C`: one character; a space means runs of blanks, and
+    /// `\t` (or `tab`) a tab.
+    pub fn parse(text: &str) -> Result<Delimiter, String> {
+        match text {
+            " " => Ok(Delimiter::Blanks),
+            "\\t" | "tab" | "\t" => Ok(Delimiter::Char(b'\t')),
+            _ if text.len() == 1 && !matches!(text, "\"" | "\n" | "\r") => {
+                Ok(Delimiter::Char(text.as_bytes()[0]))
+            }
+            _ => Err(format!(
+                "{text:?} is not one character (a space means runs of blanks)"
+            )),
+        }
+    }
+}
+
 /// The text format of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -195,7 +239,7 @@ impl Format {
         self,
         source: &Source,
         info: &MatrixInfo,
-        header: HeaderMode,
+        dialect: Dialect,
     ) -> Result<Box<dyn matrix::MatrixSource>, InputError> {
         let (head, stream) = source.open_sniffed()?;
         let content = Content::of(&head);
@@ -216,7 +260,7 @@ impl Format {
                 stream,
                 format.delimiter(),
                 info,
-                header,
+                dialect,
             )?),
             Format::Json => Box::new(json::JsonSource::open(stream, info)?),
             Format::Jsonl => Box::new(jsonl::JsonLinesSource::open(source, stream, info)?),

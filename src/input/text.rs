@@ -54,6 +54,11 @@ impl TextCutter {
         })
     }
 
+    /// Cuts rows of this syntax from now on (decided from the first row).
+    pub(super) fn set_syntax(&mut self, syntax: Syntax) {
+        self.syntax = syntax;
+    }
+
     /// Appends up to `bytes` more of the input to `text`; `false` at its end.
     fn read_more(&mut self, text: &mut Vec<u8>, bytes: usize) -> Result<bool, InputError> {
         if self.eof {
@@ -84,16 +89,24 @@ impl TextCutter {
     /// ahead and not yet cut: a format looks at it for a byte order mark
     /// or a header, then [`TextCutter::skip`]s what is not data.
     pub(super) fn first_row(&mut self) -> Result<&[u8], InputError> {
+        self.first_rows(1)
+    }
+
+    /// The input's first `rows` rows, read ahead and not yet cut.
+    pub(super) fn first_rows(&mut self, rows: usize) -> Result<&[u8], InputError> {
         let mut text = std::mem::take(&mut self.leftover);
         let mut scanner = RowScanner::new(self.syntax);
-        let end = loop {
-            if let Some(end) = scanner.next_row_end(&text) {
-                break end;
+        let (mut found, mut end) = (0, 0);
+        while found < rows {
+            if let Some(row_end) = scanner.next_row_end(&text) {
+                (found, end) = (found + 1, row_end);
+                continue;
             }
             if !self.read_more(&mut text, 1 << 16)? {
-                break text.len();
+                end = text.len();
+                break;
             }
-        };
+        }
         self.leftover = text;
         Ok(&self.leftover[..end])
     }
@@ -223,7 +236,7 @@ impl RowScanner {
     fn new(syntax: Syntax) -> Self {
         let (quoted, delimiter) = match syntax {
             Syntax::Delimited(delimiter) => (true, delimiter),
-            Syntax::JsonLines => (false, b','),
+            Syntax::Blanks | Syntax::JsonLines => (false, b','),
         };
         RowScanner {
             quoted,

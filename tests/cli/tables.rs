@@ -958,3 +958,45 @@ fn the_first_bytes_tell_the_format() {
         );
     }
 }
+
+/// np.savetxt writes numbers separated by spaces (its default), with
+/// `# names` when given a header; --delimiter names another separator.
+#[test]
+fn blank_separated_and_other_delimiters() {
+    let dir = dir();
+    let e = |v: f64| format!("{v:.18e}").replace('e', "e+").replace("e+-", "e-");
+    let savetxt =
+        |rows: &[[f64; 3]]| -> String { rows.iter().map(|r| r.map(e).join(" ") + "\n").collect() };
+    let x = [[0.5, -1.5, 2.0], [-3.0, 0.25, 1.0], [1.25, 0.75, -0.5]];
+    let y = [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]];
+    let y_permuted = [[1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0]];
+    dir.write("sx.txt", savetxt(&x))
+        .write("sy.csv", savetxt(&y))
+        .write("hx.txt", format!("# cat dog bird\n{}", savetxt(&x)))
+        .write(
+            "hy.txt",
+            format!("# bird cat dog\n{}", savetxt(&y_permuted)),
+        )
+        .write("names.txt", format!("cat  dog bird\n{}", savetxt(&x)))
+        .write("semi.csv", "0.5;-1.5;2\n-3;0.25;1\n1.25;0.75;-0.5\n")
+        .write("semiy.csv", "1;0;1\n0;1;1\n0;0;1\n");
+    let (want, _) = run(&dir, &["loss", "-r", "none", "px.csv", "py.csv"]);
+    for args in [
+        &["sx.txt", "sy.csv"][..],
+        &["hx.txt", "hy.txt"],
+        &["names.txt", "py.csv"],
+        &["--delimiter", " ", "sx.txt", "sy.csv"],
+        &["--delimiter", ";", "semi.csv", "semiy.csv"],
+    ] {
+        let mut all = vec!["loss", "-r", "none"];
+        all.extend(args);
+        let out = dir.run(&all);
+        assert_eq!(success(&out), want, "{args:?}");
+    }
+    assert_eq!(
+        dir.run(&["loss", "--delimiter", "ab", "sx.txt", "sy.csv"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

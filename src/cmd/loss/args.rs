@@ -9,7 +9,7 @@ use clap::ValueEnum;
 
 use super::select::Spec;
 use crate::cmd::classes::{ClassList, Unknown};
-use crate::input::{Format, HeaderMode};
+use crate::input::{Delimiter, Dialect, Format, HeaderMode};
 use crate::loss::{
     Asymmetric, Bce, BceProbs, Focal, Kind, MultiLabelMargin, MultiLabelSoftMargin, Reduction,
 };
@@ -125,6 +125,11 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = HeaderMode::Auto)]
     pub input_header: HeaderMode,
 
+    /// What separates fields in CSV inputs, instead of the format's: one character; ' ' means runs of
+    /// blanks (np.savetxt's default, also recognised without it).
+    #[arg(long, value_name = "C", value_parser = Delimiter::parse, allow_hyphen_values = true)]
+    pub delimiter: Option<Delimiter>,
+
     /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
@@ -189,6 +194,16 @@ pub enum KindArg {
     /// torch.nn.MultiLabelMarginLoss, with 0/1 target rows (alias: margin).
     #[value(alias = "margin")]
     MultilabelMargin,
+}
+
+impl Args {
+    /// How the text inputs are written.
+    pub(super) fn dialect(&self) -> Dialect {
+        Dialect {
+            header: self.input_header,
+            delimiter: self.delimiter,
+        }
+    }
 }
 
 impl KindArg {

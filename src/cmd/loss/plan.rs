@@ -216,7 +216,7 @@ fn open_readers(
             source,
             Format::detect(source, args.format),
             domain,
-            args.input_header,
+            args.dialect(),
         )
     };
     let (logits, targets) = match &sources.targets {

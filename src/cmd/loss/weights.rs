@@ -56,7 +56,7 @@ pub(super) fn settle(
             // A first pass over TARGETS, its columns taken as in the run.
             let source = sources.targets();
             let format = Format::detect(source, args.format);
-            let header = args.input_header;
+            let header = args.dialect();
             let mut reader = MatrixReader::open(source, format, Domain::ANY, header)?;
             reader.narrow_domain(targets_domain);
             if let Some(map) = &readers.targets.info().columns {
@@ -70,7 +70,7 @@ pub(super) fn settle(
     for (i, source) in sources.weights.iter().enumerate() {
         let Some(source) = source else { continue };
         let format = Format::detect(source, args.format);
-        let mut reader = MatrixReader::open(source, format, domain, args.input_header)?;
+        let mut reader = MatrixReader::open(source, format, domain, args.dialect())?;
         let key = readers.keyed.as_ref().map(|k| &k.key);
         let paired = super::columns::pair_weights(&readers.logits, &reader, key)?;
         if let Some(columns) = paired.columns {

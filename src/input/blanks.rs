@@ -1,0 +1,145 @@
+//! Numbers separated by runs of blanks (spaces and tabs), as `np.savetxt`
+//! writes them by default and `np.loadtxt` reads them: leading and
+//! trailing blanks ignored, no quoting. A first line starting with `#` is
+//! a header of names (`np.savetxt(header="cat dog")` writes `# cat dog`).
+
+use super::csv::parse_cell;
+use super::matrix::ColumnMap;
+use super::{Domain, HeaderMode};
+use crate::error::InputError;
+
+/// Whether CSV text is really blank-separated: a first line with no comma
+/// and no tab, but two or more numbers separated by blanks (what
+/// `np.savetxt(path, a)` writes).
+pub(super) fn looks_blank_separated(first: &[u8]) -> bool {
+    let line = first
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(first)
+        .trim_ascii();
+    if line.contains(&b',') || line.contains(&b'\t') {
+        return false;
+    }
+    let mut tokens = line
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty());
+    let numbers = tokens
+        .by_ref()
+        .take_while(|t| parse_cell(t, Domain::ANY).is_ok())
+        .count();
+    numbers >= 2 && tokens.next().is_none()
+}
+
+/// The header of names in a first line, if it is one: `# a b c`, or with
+/// `Auto` a line of text and no number, or any line with `Yes`.
+pub(super) fn header(first: &[u8], mode: HeaderMode) -> Option<Vec<String>> {
+    let line = first
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(first)
+        .trim_ascii();
+    let (commented, line) = match line.strip_prefix(b"#") {
+        Some(rest) => (true, rest),
+        None => (false, line),
+    };
+    let names: Vec<String> = fields(line)
+        .map(|t| String::from_utf8_lossy(t).into_owned())
+        .collect();
+    let text = !names.is_empty()
+        && names
+            .iter()
+            .all(|n| parse_cell(n.as_bytes(), Domain::ANY).is_err());
+    let is_header = match mode {
+        HeaderMode::Auto => commented || text,
+        HeaderMode::Yes => true,
+        HeaderMode::No => false,
+    };
+    is_header.then_some(names)
+}
+
+/// The fields of a line.
+pub(super) fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    line.split(|b| *b == b' ' || *b == b'\t' || *b == b'\r' || *b == b'\n')
+        .filter(|t| !t.is_empty())
+}
+
+/// Parses one row into `values` (through `map`, its key into `key`).
+pub(super) fn decode_row(
+    record: &[u8],
+    domain: Domain,
+    file: &str,
+    line: u64,
+    map: Option<&ColumnMap>,
+    key: &mut Vec<u8>,
+    values: &mut Vec<f64>,
+) -> Result<(), InputError> {
+    values.clear();
+    if let Some(map) = map {
+        values.resize(map.columns.select.len(), 0.0);
+    }
+    let mut got = 0;
+    for (field, cell) in fields(record).enumerate() {
+        got += 1;
+        let column = match map {
+            None => Some(field),
+            Some(map) => map.slot(field),
+        };
+        if let Some(column) = column {
+            let value = parse_cell(cell, domain).map_err(|what| {
+                let what = if field == 0 {
+                    domain.hint_first_field(what, cell)
+                } else {
+                    what.to_owned()
+                };
+                InputError::new(file, what)
+                    .at(line, Some(field as u64 + 1))
+                    .text(cell)
+            })?;
+            match map {
+                None => values.push(value),
+                Some(_) => values[column] = value,
+            }
+        } else if map.is_some_and(|m| m.columns.key == Some(field)) {
+            key.clear();
+            key.extend_from_slice(cell);
+        }
+    }
+    if got == 0 {
+        return Err(InputError::new(file, "empty line in a numeric matrix").at(line, None));
+    }
+    match map {
+        Some(map) if got != map.columns.fields => Err(map.ragged(got, file, line)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn savetxt_output_is_recognised() {
+        assert!(looks_blank_separated(
+            b"5.000000000000000000e-01 -1.5e+00\n"
+        ));
+        assert!(looks_blank_separated(b"  1   2\t\n"));
+        assert!(!looks_blank_separated(b"1,2\n"));
+        assert!(!looks_blank_separated(b"1\n"));
+        assert!(!looks_blank_separated(b"cat dog\n"));
+        assert!(!looks_blank_separated(b"1 2\t3\n"));
+    }
+
+    #[test]
+    fn headers_are_comment_lines_or_text() {
+        let names = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            header(b"# cat dog\n", HeaderMode::Auto),
+            names(&["cat", "dog"])
+        );
+        assert_eq!(
+            header(b"cat  dog\n", HeaderMode::Auto),
+            names(&["cat", "dog"])
+        );
+        assert_eq!(header(b"1 2\n", HeaderMode::Auto), None);
+        assert_eq!(header(b"0 1\n", HeaderMode::Yes), names(&["0", "1"]));
+        assert_eq!(header(b"# cat dog\n", HeaderMode::No), None);
+    }
+}
