@@ -230,13 +230,7 @@ impl MappedRow<'_> {
         key: &mut Vec<u8>,
         values: &mut Vec<f64>,
     ) -> Result<(), InputError> {
-        let record = record.strip_suffix(b"\n").unwrap_or(record);
-        let record = record.strip_suffix(b"\r").unwrap_or(record);
-        if record.is_empty() {
-            return Err(
-                InputError::new(self.file, "empty line in a numeric matrix").at(self.line, None)
-            );
-        }
+        let record = without_line_end(record, self.file, self.line)?;
         let (rest, lead, in_order) = match self.map {
             None => (record, 0, true),
             Some(map) => match map.lead() {
@@ -326,6 +320,33 @@ impl MappedRow<'_> {
         }
         Ok(())
     }
+}
+
+/// Parses a quote-free `record` (with its line end, if any) of a matrix read
+/// without a column map into `out`.
+#[inline]
+pub(super) fn decode_row(
+    record: &[u8],
+    delimiter: u8,
+    domain: Domain,
+    file: &str,
+    line: u64,
+    out: &mut Vec<f64>,
+) -> Result<(), InputError> {
+    let record = without_line_end(record, file, line)?;
+    decode_fields(record, delimiter, domain, file, line, 0, out)?;
+    Ok(())
+}
+
+/// `record` without its `\n` or `\r\n`; an empty line is an error.
+#[inline]
+fn without_line_end<'r>(record: &'r [u8], file: &str, line: u64) -> Result<&'r [u8], InputError> {
+    let record = record.strip_suffix(b"\n").unwrap_or(record);
+    let record = record.strip_suffix(b"\r").unwrap_or(record);
+    if record.is_empty() {
+        return Err(InputError::new(file, "empty line in a numeric matrix").at(line, None));
+    }
+    Ok(record)
 }
 
 /// Parses the quote-free `fields` of a row, the first of which is field

@@ -4,14 +4,21 @@
 
 use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 
-use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk};
+use std::sync::Arc;
+
+use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, Syntax};
+use super::records::RecordNames;
 use super::{Domain, count, json_error, read_all};
 use crate::error::InputError;
 
-/// A JSON document's matrix, read whole.
+/// A JSON document's matrix, read whole: an array of rows, or of records
+/// (objects), whose text is then handed out as rows of JSON Lines would
+/// be (a record's number standing for its line in messages).
 pub(super) struct JsonSource {
     values: Vec<f64>,
     width: usize,
+    /// Records: their text, one after the other, and where each ends.
+    records: Option<(Arc<RecordNames>, Vec<u8>, Vec<usize>)>,
 }
 
 impl JsonSource {
@@ -20,6 +27,10 @@ impl JsonSource {
         info: &MatrixInfo,
     ) -> Result<JsonSource, InputError> {
         let text = read_all(&mut stream, &info.file)?;
+        let start = text.trim_ascii_start();
+        if start.starts_with(b"[") && start[1..].trim_ascii_start().starts_with(b"{") {
+            return Self::records(&text, info);
+        }
         let mut values = Vec::new();
         let mut de = serde_json::Deserializer::from_slice(&text);
         let width = MatrixSeed {
@@ -29,12 +40,76 @@ impl JsonSource {
         .deserialize(&mut de)
         .and_then(|cols| de.end().map(|()| cols))
         .map_err(|e| json_error(&info.file, &e, 1))?;
-        Ok(JsonSource { values, width })
+        Ok(JsonSource {
+            values,
+            width,
+            records: None,
+        })
+    }
+
+    /// `orient="records"`: each object's text, one per line.
+    fn records(text: &[u8], info: &MatrixInfo) -> Result<JsonSource, InputError> {
+        let rows: Vec<&serde_json::value::RawValue> =
+            serde_json::from_slice(text).map_err(|e| json_error(&info.file, &e, 1))?;
+        let mut joined = Vec::with_capacity(text.len());
+        let mut ends = Vec::with_capacity(rows.len());
+        for row in &rows {
+            joined.extend_from_slice(row.get().as_bytes());
+            joined.push(b'\n');
+            ends.push(joined.len());
+        }
+        let first = ends.first().map_or(&joined[..0], |&end| &joined[..end]);
+        let Some(names) = RecordNames::of_first(first) else {
+            return Err(InputError::new(
+                &info.file,
+                "an array of records (objects), but the first is not one",
+            ));
+        };
+        Ok(JsonSource {
+            values: Vec::new(),
+            width: names.names.len(),
+            records: Some((names, joined, ends)),
+        })
+    }
+
+    /// The next records, as rows of text.
+    fn next_records(&self, limit: ChunkLimit, chunk: &mut RowChunk) {
+        let Some((_, text, ends)) = &self.records else {
+            return;
+        };
+        let first = chunk.first_row as usize;
+        let rows = match limit {
+            ChunkLimit::Rows(r) => r,
+            ChunkLimit::Bytes(b) => b.div_ceil(64),
+        }
+        .min(ends.len() - first);
+        let start = if first == 0 { 0 } else { ends[first - 1] };
+        let body = chunk.text_rows(Syntax::Records);
+        if rows > 0 {
+            body.text
+                .extend_from_slice(&text[start..ends[first + rows - 1]]);
+            body.row_ends
+                .extend(ends[first..first + rows].iter().map(|&e| e - start));
+        }
+        chunk.rows = rows;
+        chunk.first_line = first as u64 + 1;
+        chunk.source_bytes = body_len(chunk);
+    }
+}
+
+fn body_len(chunk: &RowChunk) -> usize {
+    match &chunk.body {
+        super::matrix::Body::Text(t) => t.text.len(),
+        super::matrix::Body::Values(_) => 0,
     }
 }
 
 impl MatrixSource for JsonSource {
     fn next_chunk(&mut self, limit: ChunkLimit, chunk: &mut RowChunk) -> Result<(), InputError> {
+        if self.records.is_some() {
+            self.next_records(limit, chunk);
+            return Ok(());
+        }
         let cols = self.width.max(1);
         let first = chunk.first_row as usize;
         let rows = match limit {
@@ -53,6 +128,14 @@ impl MatrixSource for JsonSource {
 
     fn fields(&self) -> Option<usize> {
         Some(self.width)
+    }
+
+    fn header(&self) -> Option<&[String]> {
+        self.records.as_ref().map(|(names, _, _)| &names.names[..])
+    }
+
+    fn records(&self) -> Option<Arc<RecordNames>> {
+        self.records.as_ref().map(|(names, _, _)| names.clone())
     }
 }
 

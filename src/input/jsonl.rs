@@ -2,11 +2,13 @@
 //! one row per line) and, for label lists, a reader of trimmed lines.
 
 use std::io::BufRead;
+use std::sync::Arc;
 
 use serde::de::DeserializeSeed;
 
 use super::json::RowSeed;
 use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, Syntax};
+use super::records::RecordNames;
 use super::text::TextCutter;
 use super::{Domain, Source, json_error, read_error};
 use crate::error::InputError;
@@ -17,6 +19,8 @@ pub(super) struct JsonLinesSource {
     text: TextCutter,
     /// The values of the first line.
     fields: Option<usize>,
+    /// Lines of objects: their column names.
+    records: Option<Arc<RecordNames>>,
 }
 
 impl JsonLinesSource {
@@ -26,12 +30,24 @@ impl JsonLinesSource {
         info: &MatrixInfo,
     ) -> Result<JsonLinesSource, InputError> {
         let mut text = TextCutter::open(source, stream, info.file.clone(), Syntax::JsonLines)?;
+        if let Some(records) = RecordNames::of_first(text.first_row()?) {
+            text.set_syntax(Syntax::Records);
+            return Ok(JsonLinesSource {
+                text,
+                fields: Some(records.names.len()),
+                records: Some(records),
+            });
+        }
         let mut first = Vec::new();
         // A bad first line is reported when it is parsed.
         let fields = decode_row(text.first_row()?, Domain::ANY, &info.file, 1, &mut first)
             .ok()
             .map(|()| first.len());
-        Ok(JsonLinesSource { text, fields })
+        Ok(JsonLinesSource {
+            text,
+            fields,
+            records: None,
+        })
     }
 }
 
@@ -42,6 +58,14 @@ impl MatrixSource for JsonLinesSource {
 
     fn fields(&self) -> Option<usize> {
         self.fields
+    }
+
+    fn header(&self) -> Option<&[String]> {
+        self.records.as_ref().map(|r| &r.names[..])
+    }
+
+    fn records(&self) -> Option<Arc<RecordNames>> {
+        self.records.clone()
     }
 }
 

@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use super::records::RecordNames;
 use super::{Dialect, Domain, Format, Source, count};
 use crate::error::InputError;
 
@@ -30,6 +31,11 @@ pub trait MatrixSource: Send {
     /// without reading further (to select columns by position).
     fn fields(&self) -> Option<usize> {
         self.header().map(<[String]>::len)
+    }
+
+    /// The column names of JSON records, when the rows are objects.
+    fn records(&self) -> Option<Arc<RecordNames>> {
+        None
     }
 }
 
@@ -107,6 +113,8 @@ pub(super) enum Syntax {
     Delimited(u8),
     /// Fields separated by runs of blanks, no quoting (`np.savetxt`).
     Blanks,
+    /// A JSON object per row, its keys the column names (`records`).
+    Records,
     /// A JSON array per line.
     JsonLines,
 }
@@ -218,6 +226,21 @@ impl RowChunk {
             let key = match text.syntax {
                 Syntax::Delimited(delimiter) => record.split(|&b| b == delimiter).nth(field),
                 Syntax::Blanks => super::blanks::fields(record).nth(field),
+                Syntax::Records => {
+                    let line = self.first_line + row as u64;
+                    if let Some(names) = &info.records {
+                        let record_key = super::records::Record {
+                            names,
+                            map: None,
+                            domain: info.domain,
+                            file: &info.file,
+                            line,
+                        };
+                        keys.push(&record_key.key(record, field), line);
+                        continue;
+                    }
+                    None
+                }
                 Syntax::JsonLines => None,
             };
             keys.push(key.unwrap_or_default(), self.first_line + row as u64);
@@ -302,36 +325,15 @@ impl<'a> Rows<'a> {
             self.row += 1;
             let line = self.line;
             self.line += 1;
-            let values = &mut self.values;
             match (text.syntax, map) {
-                (Syntax::Delimited(delimiter), map) => {
-                    let row = super::csv::MappedRow {
-                        delimiter,
-                        domain,
-                        file,
-                        line,
-                        map,
-                    };
-                    row.decode(record, &mut self.raw, &mut self.key, values)?
+                // The common case on its own: no map, so nothing to reorder
+                // and no key, and the field loop keeps `values` to itself.
+                (Syntax::Delimited(delimiter), None) => {
+                    super::csv::decode_row(record, delimiter, domain, file, line, &mut self.values)?
                 }
-                (Syntax::Blanks, map) => super::blanks::decode_row(
-                    record,
-                    domain,
-                    file,
-                    line,
-                    map,
-                    &mut self.key,
-                    values,
-                )?,
-                (Syntax::JsonLines, None) => {
-                    super::jsonl::decode_row(record, domain, file, line, values)?
-                }
-                (Syntax::JsonLines, Some(map)) => {
-                    super::jsonl::decode_row(record, domain, file, line, &mut self.raw)?;
-                    if self.raw.len() != map.columns.fields {
-                        return Err(map.ragged(self.raw.len(), file, line));
-                    }
-                    map.reorder(&self.raw, 0, values);
+                (syntax, _) => {
+                    let (raw, key, values) = (&mut self.raw, &mut self.key, &mut self.values);
+                    decode_text_row(syntax, record, self.info, line, raw, key, values)?
                 }
             }
             line
@@ -394,6 +396,61 @@ impl<'a> Rows<'a> {
         }
         Ok(Some((values, 0)))
     }
+}
+
+/// Parses one row of text of `syntax` (at `line`) into `values`, through
+/// `info`'s column map; `raw` is scratch, `key` gets the key field.
+#[inline(always)]
+fn decode_text_row(
+    syntax: Syntax,
+    record: &[u8],
+    info: &MatrixInfo,
+    line: u64,
+    raw: &mut Vec<f64>,
+    key: &mut Vec<u8>,
+    values: &mut Vec<f64>,
+) -> Result<(), InputError> {
+    let (file, domain) = (&*info.file, info.domain);
+    let map = info.columns.as_deref();
+    match (syntax, map) {
+        (Syntax::Delimited(delimiter), map) => {
+            let row = super::csv::MappedRow {
+                delimiter,
+                domain,
+                file,
+                line,
+                map,
+            };
+            row.decode(record, raw, key, values)?
+        }
+        (Syntax::Blanks, map) => {
+            super::blanks::decode_row(record, domain, file, line, map, key, values)?
+        }
+        (Syntax::Records, map) => match &info.records {
+            Some(names) => {
+                let record_text = record;
+                let names = &**names;
+                let record = super::records::Record {
+                    names,
+                    map,
+                    domain,
+                    file,
+                    line,
+                };
+                record.decode(record_text, key, values)?
+            }
+            None => super::jsonl::decode_row(record, domain, file, line, values)?,
+        },
+        (Syntax::JsonLines, None) => super::jsonl::decode_row(record, domain, file, line, values)?,
+        (Syntax::JsonLines, Some(map)) => {
+            super::jsonl::decode_row(record, domain, file, line, raw)?;
+            if raw.len() != map.columns.fields {
+                return Err(map.ragged(raw.len(), file, line));
+            }
+            map.reorder(raw, 0, values);
+        }
+    }
+    Ok(())
 }
 
 /// Checks a row of values (row `row`, 1-based) against the domain (see
@@ -466,6 +523,8 @@ pub struct MatrixInfo {
     /// Rows of values are checked against `domain` as they are handed out
     /// (a view of a file whose reader checked another domain).
     pub check_values: bool,
+    /// The column names of JSON records, when the rows are objects.
+    pub records: Option<Arc<RecordNames>>,
 }
 
 /// Which fields of each row become the matrix's columns, in which order,
@@ -575,10 +634,15 @@ impl MatrixReader {
             domain,
             columns: None,
             check_values: false,
+            records: None,
         };
+        let source = format.matrix_source(source, &info, dialect.into())?;
         Ok(MatrixReader {
-            source: format.matrix_source(source, &info, dialect.into())?,
-            info,
+            info: MatrixInfo {
+                records: source.records(),
+                ..info
+            },
+            source,
             rows_cut: 0,
         })
     }
@@ -628,6 +692,7 @@ impl MatrixReader {
                 domain,
                 columns: None,
                 check_values: true,
+                records: None,
             },
             source: Box::new(View {
                 header: None,

@@ -30,6 +30,7 @@ mod jsonl;
 pub mod labels;
 pub mod matrix;
 mod npy;
+mod records;
 mod text;
 
 pub use labels::{LabelLayout, LabelReader, Sample};
@@ -87,18 +88,20 @@ impl Source {
     /// tell its format: those bytes, and a stream that yields them again
     /// followed by the rest.
     pub fn open_sniffed(&self) -> Result<(Vec<u8>, Box<dyn Read + Send>), InputError> {
-        let mut stream = self.open_unbuffered()?;
-        let mut head = vec![0u8; 8];
-        let mut got = 0;
-        while got < head.len() {
-            match stream.read(&mut head[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(read_error(&self.name(), &e)),
-            }
+        let name = self.name();
+        // A regular file goes back to its start rather than through a
+        // chained reader, which would zero-fill every buffer it reads into.
+        if let Source::Path(path) = self
+            && self.is_regular_file()
+        {
+            let mut file = File::open(path)
+                .map_err(|e| InputError::new(&name, format!("cannot open: {}", io_reason(&e))))?;
+            let head = read_head(&mut file, &name)?;
+            io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map_err(|e| read_error(&name, &e))?;
+            return Ok((head, Box::new(file)));
         }
-        head.truncate(got);
+        let mut stream = self.open_unbuffered()?;
+        let head = read_head(&mut *stream, &name)?;
         let again = io::Cursor::new(head.clone()).chain(stream);
         Ok((head, Box::new(again)))
     }
@@ -115,6 +118,22 @@ impl Source {
             }
         }
     }
+}
+
+/// Up to 8 first bytes of `stream`.
+fn read_head(stream: &mut dyn Read, name: &str) -> Result<Vec<u8>, InputError> {
+    let mut head = vec![0u8; 8];
+    let mut got = 0;
+    while got < head.len() {
+        match stream.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_error(name, &e)),
+        }
+    }
+    head.truncate(got);
+    Ok(head)
 }
 
 /// The OS's reason without Rust's " (os error N)" suffix.

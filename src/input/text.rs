@@ -149,7 +149,9 @@ impl TextCutter {
             }
             let after = blank.last().copied().unwrap_or(end);
             if let Some(row_end) = scanner.next_row_end(text) {
-                if text[after..row_end].trim_ascii().is_empty() {
+                // Most rows start with their data: one byte tells.
+                let row = &text[after..row_end];
+                if row[0].is_ascii_whitespace() && row.trim_ascii().is_empty() {
                     blank.push(row_end);
                     continue;
                 }
@@ -236,7 +238,7 @@ impl RowScanner {
     fn new(syntax: Syntax) -> Self {
         let (quoted, delimiter) = match syntax {
             Syntax::Delimited(delimiter) => (true, delimiter),
-            Syntax::Blanks | Syntax::JsonLines => (false, b','),
+            Syntax::Blanks | Syntax::JsonLines | Syntax::Records => (false, b','),
         };
         RowScanner {
             quoted,

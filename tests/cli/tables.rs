@@ -1000,3 +1000,49 @@ fn blank_separated_and_other_delimiters() {
         Some(2)
     );
 }
+
+/// pandas' to_json(orient="records"[, lines=True]): objects whose keys
+/// are the column names.
+#[test]
+fn json_records_pair_by_their_keys() {
+    let dir = dir();
+    dir.write("rx.jsonl", "{\"cat\":0.5,\"dog\":-1.5,\"bird\":2.0}\n{\"cat\":-3.0,\"dog\":0.25,\"bird\":1.0}\n{\"cat\":1.25,\"dog\":0.75,\"bird\":-0.5}\n")
+        .write("ry.jsonl", "{\"bird\":true,\"cat\":true,\"dog\":false}\n{\"bird\":true,\"cat\":false,\"dog\":true}\n{\"dog\":false,\"bird\":true,\"cat\":false}\n")
+        .write("ry.json", "[{\"cat\":1,\"dog\":0,\"bird\":1},{\"cat\":0,\"dog\":1,\"bird\":1},{\"cat\":0,\"dog\":0,\"bird\":1}]")
+        .write("kx.jsonl", "{\"id\":\"a\",\"cat\":0.5,\"dog\":-1.5,\"bird\":2.0}\n{\"id\":\"b\",\"cat\":-3.0,\"dog\":0.25,\"bird\":1.0}\n{\"id\":\"c\",\"cat\":1.25,\"dog\":0.75,\"bird\":-0.5}\n")
+        .write("ky.jsonl", "{\"id\":\"c\",\"cat\":0,\"dog\":0,\"bird\":1}\n{\"id\":\"a\",\"cat\":1,\"dog\":0,\"bird\":1}\n{\"id\":\"b\",\"cat\":0,\"dog\":1,\"bird\":1}\n");
+    let (want, _) = run(&dir, &["loss", "-r", "none", "px.csv", "py.csv"]);
+    for (x, y) in [
+        ("rx.jsonl", "ry.jsonl"),
+        ("rx.jsonl", "ry.json"),
+        ("x.csv", "ry.jsonl"),
+    ] {
+        assert_eq!(run(&dir, &["loss", "-r", "none", x, y]).0, want, "{x} {y}");
+    }
+    let keyed = run(
+        &dir,
+        &["loss", "-r", "none", "--key", "id", "kx.jsonl", "ky.jsonl"],
+    )
+    .0;
+    assert_eq!(keyed, with_keys(&want));
+    let cases = [
+        (
+            "{\"cat\":1,\"dog\":0,\"bird\":1}\n{\"cat\":0,\"dog\":1}\n",
+            "bad.jsonl:2: the record lacks key \"bird\", which the first record has",
+        ),
+        (
+            "{\"cat\":1,\"dog\":0,\"bird\":1}\n{\"cat\":0,\"dog\":1,\"bird\":1,\"owl\":0}\n",
+            "bad.jsonl:2:31: key \"owl\" is not in the first record",
+        ),
+    ];
+    for (targets, message) in cases {
+        dir.write("bad.jsonl", targets);
+        let out = dir.run(&["loss", "rx.jsonl", "bad.jsonl"]);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with(&format!("mlloss: error: {message}")),
+            "{stderr}"
+        );
+    }
+}
