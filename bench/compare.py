@@ -6,12 +6,20 @@ callgrind (one thread, 100k rows), which do not depend on the machine's
 load. Standard library only; callgrind needs valgrind (Debian package).
 
     python3 bench/compare.py OLD_BINARY [NEW_BINARY] [--runs N] [--no-callgrind]
+    python3 bench/compare.py --pairing [NEW_BINARY] [--runs N]
 
 NEW_BINARY defaults to target/release/mlloss (built first). The inputs are
 generated into target/bench-data/ as bench/bench.py generates them.
+
+`--pairing` times NEW_BINARY alone on the same 1M × 50 data with names and
+keys (columns matched by name, in LOGITS' order and reversed; rows paired by
+an `id` key in the same order and shuffled), each against the positional run
+in the same interleaved loop, with peak RSS.
 """
 import argparse
+import multiprocessing
 import os
+import random
 import re
 import shutil
 import statistics
@@ -55,6 +63,36 @@ def generate():
                     dst.write(line)
 
 
+def generate_named():
+    """The 1M-row inputs again with names: a header `c0,…,c49` (targets also
+    with the columns reversed), and with an `id` key (targets also shuffled
+    by a seeded permutation)."""
+    names = None
+    jobs = {"nlogits-1m.csv": ("logits-1m.csv", "names"), "ntargets-1m.csv": ("targets-1m.csv", "names"),
+            "rtargets-1m.csv": ("targets-1m.csv", "reversed"), "klogits-1m.csv": ("logits-1m.csv", "key"),
+            "ktargets-1m.csv": ("targets-1m.csv", "key"), "stargets-1m.csv": ("targets-1m.csv", "shuffled")}
+    for name, (source, how) in jobs.items():
+        path = os.path.join(DATA, name)
+        if os.path.exists(path):
+            continue
+        with open(os.path.join(DATA, source)) as src:
+            rows = src.read().splitlines()
+        width = rows[0].count(",") + 1
+        names = [f"c{j}" for j in range(width)]
+        if how == "names":
+            out = [",".join(names)] + rows
+        elif how == "reversed":
+            out = [",".join(reversed(names))] + [",".join(reversed(r.split(","))) for r in rows]
+        else:
+            keyed = [f"{i},{r}" for i, r in enumerate(rows)]
+            if how == "shuffled":
+                random.Random(4).shuffle(keyed)
+            out = ["id," + ",".join(names)] + keyed
+        with open(path + ".tmp", "w") as dst:
+            dst.write("\n".join(out) + "\n")
+        os.replace(path + ".tmp", path)
+
+
 def timed(argv):
     """Runs argv; returns (wall seconds, CPU seconds: user + system)."""
     start = time.perf_counter()
@@ -83,6 +121,47 @@ def wall(old, new, runs):
               f"| {co:.3f} s | {cn:.3f} s | {100 * (cn / co - 1):+.1f}% |")
 
 
+PAIRING = [
+    ("positional", "loss -r mean logits-1m.csv targets-1m.csv"),
+    ("names, same order", "loss -r mean nlogits-1m.csv ntargets-1m.csv"),
+    ("names, targets reversed", "loss -r mean nlogits-1m.csv rtargets-1m.csv"),
+    ("--key id, same order", "loss -r mean --key id klogits-1m.csv ktargets-1m.csv"),
+    ("--key id, targets shuffled", "loss -r mean --key id klogits-1m.csv stargets-1m.csv"),
+    ("positional, none", "loss -r none -o /dev/null logits-1m.csv targets-1m.csv"),
+    ("--key id, same order, none", "loss -r none -o /dev/null --key id klogits-1m.csv ktargets-1m.csv"),
+]
+
+
+def pairing(exe, runs):
+    """Each pairing mode against the positional run of the same reduction,
+    interleaved in one loop so that drift hits all alike."""
+    times = {label: [] for label, _ in PAIRING}
+    for i in range(runs + 1):
+        order = PAIRING if i % 2 else PAIRING[::-1]
+        for label, cmd in order:
+            result = timed([exe] + cmd.split())
+            if i:
+                times[label].append(result)
+    print("| pairing | command | wall median (min) | speed vs positional | peak RSS |")
+    print("|---|---|---:|---:|---:|")
+    for label, cmd in PAIRING:
+        base = "positional, none" if cmd.startswith("loss -r none") else "positional"
+        median = statistics.median(w for w, _ in times[label])
+        base_median = statistics.median(w for w, _ in times[base])
+        print(f"| {label} | `{cmd}` | {median:.3f} s ({min(w for w, _ in times[label]):.3f}) "
+              f"| {100 * base_median / median:.1f}% | {peak_rss(exe, cmd)} |")
+
+
+def peak_rss(exe, cmd):
+    """Peak RSS by GNU time: the rusage Python gets back also counts the
+    forked interpreter before exec."""
+    if not os.path.exists("/usr/bin/time"):
+        return "n/a (no GNU time)"
+    run = subprocess.run(["/usr/bin/time", "-f", "%M", exe] + cmd.split(), cwd=DATA,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
+    return f"{int(run.stderr.split()[-1]) / 1024:.1f} MiB"
+
+
 def instructions(exe, cmd):
     run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", exe] + cmd.split(),
                          cwd=DATA, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
@@ -99,15 +178,29 @@ def callgrind(old, new):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("old")
-    parser.add_argument("new", nargs="?", default=os.path.join(ROOT, "target", "release", "mlloss"))
+    parser.add_argument("old", nargs="?", help="the build to compare with (not needed with --pairing)")
+    parser.add_argument("new", nargs="?")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--no-callgrind", action="store_true")
+    parser.add_argument("--pairing", action="store_true", help="time NEW alone on named and keyed inputs")
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "mlloss", "--example", "bench_data"],
                    cwd=ROOT, check=True)
     generate()
-    old, new = os.path.abspath(args.old), os.path.abspath(args.new)
+    if args.pairing and args.old and not args.new:
+        args.old, args.new = None, args.old
+    if not args.pairing and not args.old:
+        parser.error("OLD_BINARY is needed unless --pairing")
+    new = os.path.abspath(args.new or os.path.join(ROOT, "target", "release", "mlloss"))
+    if args.pairing:
+        # In a child process: the parent would otherwise keep the gigabytes of
+        # rows it read, and every forked run would report them as its peak RSS.
+        child = multiprocessing.get_context("fork").Process(target=generate_named)
+        child.start()
+        child.join()
+        pairing(new, args.runs)
+        return
+    old = os.path.abspath(args.old)
     wall(old, new, args.runs)
     if args.no_callgrind:
         return
