@@ -249,3 +249,63 @@ fn seed_examples_match_their_fixtures() {
     let want = std::fs::read_to_string(seed("binarize.expected.csv")).unwrap();
     assert_eq!(success(&output), want);
 }
+
+/// fixtures/tables/: files as pandas and NumPy write them (index columns,
+/// columns in another order, shuffled keyed rows, bools, records, savetxt,
+/// one-file tables, label lists), each run as the README says and compared
+/// with PyTorch's answer on the data paired by hand in pandas. A key field
+/// (a string in the expected line) must match exactly.
+#[test]
+fn files_written_by_pandas_and_numpy_give_pytorchs_answers() {
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("tables/cases.json")).expect("fixture"),
+    )
+    .expect("fixture JSON");
+    let cases = doc["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 18, "cases.json holds {} cases", cases.len());
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let stdin = match case["stdin_from"].as_array() {
+            Some(_) => {
+                let out = crate::harness::mlloss()
+                    .current_dir(fixture("tables"))
+                    .args(strings(&case["stdin_from"]))
+                    .output()
+                    .unwrap();
+                success(&out).into_bytes()
+            }
+            None => Vec::new(),
+        };
+        let out = crate::harness::mlloss()
+            .current_dir(fixture("tables"))
+            .args(strings(&case["args"]))
+            .write_stdin(stdin)
+            .output()
+            .unwrap();
+        let stdout = success(&out);
+        let want = case["expected"].as_array().unwrap();
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), want.len(), "{name}: lines");
+        for (line, want) in lines.iter().zip(want) {
+            let fields: Vec<&str> = line.split(',').collect();
+            let want = want.as_array().unwrap();
+            assert_eq!(fields.len(), want.len(), "{name}: fields of {line:?}");
+            let (mut got_numbers, mut want_numbers) = (Vec::new(), Vec::new());
+            for (field, want) in fields.iter().zip(want) {
+                match want {
+                    Value::String(key) => assert_eq!(field, key, "{name}: the key"),
+                    number => {
+                        got_numbers.push(field.parse::<f64>().expect("a number"));
+                        want_numbers.push(number.as_f64().unwrap());
+                    }
+                }
+            }
+            assert_close(&[got_numbers], &[want_numbers], RTOL, name);
+        }
+    }
+}
