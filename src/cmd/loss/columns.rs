@@ -209,7 +209,13 @@ fn pair_headers(
         (Some(l), Some(o)) => Ok(Pairing {
             logits: l.own_order(),
             other: o.in_order_of(&l)?,
-            warning: None,
+            // Rows that pair by key do not care; otherwise an index on one
+            // side only may mean its rows were shuffled or filtered.
+            warning: match (l.key, l.index, o.index) {
+                (None, Some(_), None) => Some(one_index_warning(logits_file, other_file)),
+                (None, None, Some(_)) => Some(one_index_warning(other_file, logits_file)),
+                _ => None,
+            },
             classes: Some(names(&l)),
         }),
         (l, o) => {
@@ -419,6 +425,12 @@ fn check_names_agree(
             ),
         )),
     }
+}
+
+fn one_index_warning(indexed: &str, other: &str) -> String {
+    format!(
+        "mlloss: warning: {indexed} has an index column and {other} has none: their rows are paired by position"
+    )
 }
 
 fn positional_warning(unnamed: &str, named: &str) -> String {
