@@ -67,7 +67,6 @@ def generate_named():
     """The 1M-row inputs again with names: a header `c0,…,c49` (targets also
     with the columns reversed), and with an `id` key (targets also shuffled
     by a seeded permutation)."""
-    names = None
     jobs = {"nlogits-1m.csv": ("logits-1m.csv", "names"), "ntargets-1m.csv": ("targets-1m.csv", "names"),
             "rtargets-1m.csv": ("targets-1m.csv", "reversed"), "klogits-1m.csv": ("logits-1m.csv", "key"),
             "ktargets-1m.csv": ("targets-1m.csv", "key"), "stargets-1m.csv": ("targets-1m.csv", "shuffled")}
