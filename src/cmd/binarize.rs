@@ -88,7 +88,8 @@ pub struct Args {
         long,
         value_name = "T",
         requires = "inverse",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = parse_threshold
     )]
     pub threshold: Option<f64>,
 
@@ -561,6 +562,15 @@ fn as_number(label: &str) -> Option<f64> {
         return None;
     }
     label.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A `--threshold` must be a number that values can be compared with:
+/// NaN would turn every value into 0.
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(t) if !t.is_nan() => Ok(t),
+        _ => Err(format!("{text:?} is not a number to compare values with")),
+    }
 }
 
 #[cfg(test)]

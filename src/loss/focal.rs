@@ -14,7 +14,8 @@ use super::{Formula, ParamError, RowWeights, Shape, apply_weight};
 /// torchvision's `sigmoid_focal_loss`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Focal {
-    /// Weight of positives, 1 − alpha of negatives; negative: no weighting.
+    /// Weight of positives, 1 − alpha of negatives, in [0, 1]; -1: no
+    /// weighting.
     pub alpha: f64,
     /// The focusing exponent.
     pub gamma: f64,
@@ -36,7 +37,16 @@ impl Formula for Focal {
     }
 
     fn check(&self) -> Result<(), ParamError> {
-        ParamError::finite("alpha", self.alpha)?;
+        // torchvision raises for any other alpha: one above 1 would make
+        // the negatives' weight negative, and another negative one would
+        // silently mean "off".
+        if !(0.0..=1.0).contains(&self.alpha) && self.alpha != -1.0 {
+            return Err(ParamError {
+                param: "alpha",
+                value: self.alpha,
+                problem: "must be in [0, 1], or -1 for no weighting",
+            });
+        }
         ParamError::finite("gamma", self.gamma)
     }
 
@@ -47,7 +57,7 @@ impl Formula for Focal {
             let p = sigmoid(x);
             let p_t = p * y + (1.0 - p) * (1.0 - y);
             let mut loss = ce * torch_pow(1.0 - p_t, gamma);
-            if alpha >= 0.0 {
+            if alpha != -1.0 {
                 loss *= alpha * y + (1.0 - alpha) * (1.0 - y);
             }
             *o = loss;

@@ -332,6 +332,21 @@ fn inverse_thresholds_probabilities_and_logits() {
         "l.csv",
     ];
     assert_eq!(crate::harness::success(&dir.run(&args)), "x,z\n");
+    // A NaN threshold would make every value 0: a usage error.
+    for bad in ["nan", "NaN", "x"] {
+        let args = [
+            "binarize",
+            "--inverse",
+            "--classes",
+            "x,y,z",
+            "--threshold",
+            bad,
+            "p.csv",
+        ];
+        let out = dir.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(out.stdout.is_empty());
+    }
     // Without --threshold, anything but 0 and 1 is an error at its place.
     let out = dir.run(&["binarize", "--inverse", "--classes", "x,y,z", "p.csv"]);
     assert_eq!(out.status.code(), Some(1));

@@ -258,8 +258,14 @@ fn pos_weight_auto_is_negatives_over_positives() {
 #[test]
 fn options_of_other_kinds_and_bad_values_are_usage_errors() {
     let dir = dir();
-    let cases: [&[&str]; 9] = [
+    let cases: [&[&str]; 13] = [
         &["--alpha", "0.5"],
+        // torchvision raises for alpha outside [0, 1] other than -1.
+        &["-k", "focal", "--alpha", "1.5"],
+        &["-k", "focal", "--alpha=-0.5"],
+        // Thread counts: at most 1024 (200000 used to abort spawning).
+        &["-j", "1025"],
+        &["-j", "200000"],
         &["-k", "mlsm", "--gamma", "2"],
         &["-k", "focal", "--clip", "0.1"],
         &["-k", "multilabel-margin", "--weight", "1"],
@@ -276,6 +282,16 @@ fn options_of_other_kinds_and_bad_values_are_usage_errors() {
         let out = dir.run(&args);
         assert_eq!(out.status.code(), Some(2), "{extra:?}");
         assert!(out.stdout.is_empty());
+    }
+    for fine in [
+        &["-k", "focal", "--alpha=-1"][..],
+        &["-k", "focal", "--alpha", "1"],
+        &["-j", "1024"],
+    ] {
+        let mut args = vec!["loss"];
+        args.extend(fine);
+        args.extend(["x.csv", "y.csv"]);
+        success(&dir.run(&args));
     }
 }
 

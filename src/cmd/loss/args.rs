@@ -60,7 +60,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "pos_weight")]
     pub pos_weight_file: Option<PathBuf>,
 
-    /// focal: weight of positives (1 − alpha for negatives); negative turns it off [default: 0.25].
+    /// focal: weight of positives (1 − alpha for negatives), in [0, 1]; -1 turns it off [default: 0.25].
     #[arg(long, value_name = "A", allow_hyphen_values = true)]
     pub alpha: Option<f64>,
 
@@ -162,8 +162,8 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = Nonfinite::Error)]
     pub nonfinite: Nonfinite,
 
-    /// Threads that parse and compute (default: one per core). Results do not depend on it.
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Threads that parse and compute, 1–1024 (default: one per core). Results do not depend on it.
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<NonZeroUsize>,
 }
 
@@ -292,6 +292,21 @@ impl From<ReductionArg> for Reduction {
 /// Numbers given on the command line as `a,b,c`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NumberList(pub Vec<f64>);
+
+/// The most threads `-j` may ask for: far more than any machine's cores,
+/// and few enough that their stacks are always there to be had (200,000
+/// once aborted the process while the threads started).
+pub const MAX_THREADS: usize = 1024;
+
+fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
+    let n: NonZeroUsize = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of threads (1–{MAX_THREADS})"))?;
+    if n.get() > MAX_THREADS {
+        return Err(format!("at most {MAX_THREADS} threads"));
+    }
+    Ok(n)
+}
 
 fn parse_number_list(text: &str) -> Result<NumberList, String> {
     text.split(',')
