@@ -41,6 +41,11 @@ impl CsvSource {
             None => Syntax::Delimited(delimiter),
         };
         let mut text = TextCutter::open(source, stream, info.file.clone(), syntax)?;
+        // Before anything looks at quotes: a quote after the mark (Excel's
+        // "CSV UTF-8") opens the first field.
+        if text.first_row()?.starts_with(super::UTF8_BOM) {
+            text.skip(super::UTF8_BOM.len());
+        }
         // np.savetxt's output: numbers separated by blanks, after a `# names`
         // line when it was given a header.
         let first = text.first_row()?;
@@ -57,16 +62,10 @@ impl CsvSource {
         };
         text.set_syntax(syntax);
         let first = text.first_row()?;
-        let start = if first.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
-        };
+        let first_len = first.len();
         let header: Option<Vec<String>> = match syntax {
             Syntax::Delimited(delimiter) => {
-                // Past the byte order mark: a second one would be data.
-                let mut records =
-                    RecordReader::starting_at(&first[start..], &info.file, delimiter, 1);
+                let mut records = RecordReader::starting_at(first, &info.file, delimiter, 1);
                 let is_header = records.next_record()?
                     && match dialect.header {
                         HeaderMode::Auto => is_header(&records),
@@ -83,8 +82,9 @@ impl CsvSource {
             }
             _ => super::blanks::header(first, dialect.header),
         };
-        let skip = if header.is_some() { first.len() } else { start };
-        text.skip(skip);
+        if header.is_some() {
+            text.skip(first_len);
+        }
         let fields = match &header {
             Some(names) => Some(names.len()),
             None => {
@@ -443,6 +443,15 @@ impl<R: BufRead> RecordReader<R> {
             }
             if n > 0 {
                 self.next_line += 1;
+                // The mark goes before any quote is looked at: a quote
+                // after it opens the first field.
+                if self.at_input_start
+                    && self.line == 1
+                    && start == 0
+                    && self.record.starts_with(super::UTF8_BOM)
+                {
+                    self.record.drain(..super::UTF8_BOM.len());
+                }
                 let chunk = &self.record[start..];
                 if quotes.inside || memchr::memchr(b'"', chunk).is_some() {
                     quotes.feed(chunk, self.delimiter);
@@ -465,9 +474,6 @@ impl<R: BufRead> RecordReader<R> {
         // as the quote-free path reads it.
         if self.record.last() == Some(&b'\r') {
             self.record.pop();
-        }
-        if self.at_input_start && self.line == 1 && self.record.starts_with(b"\xEF\xBB\xBF") {
-            self.record.drain(..3);
         }
         self.split_fields()?;
         Ok(true)

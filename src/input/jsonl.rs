@@ -30,6 +30,9 @@ impl JsonLinesSource {
         info: &MatrixInfo,
     ) -> Result<JsonLinesSource, InputError> {
         let mut text = TextCutter::open(source, stream, info.file.clone(), Syntax::JsonLines)?;
+        if text.first_row()?.starts_with(super::UTF8_BOM) {
+            text.skip(super::UTF8_BOM.len());
+        }
         if let Some(records) = RecordNames::of_first(text.first_row()?) {
             text.set_syntax(Syntax::Records);
             return Ok(JsonLinesSource {
@@ -127,7 +130,11 @@ impl LineReader {
             return Ok(None);
         }
         self.line_number += 1;
-        let text = self.line.trim_ascii();
+        let mut text = &self.line[..];
+        if self.line_number == 1 {
+            text = text.strip_prefix(super::UTF8_BOM).unwrap_or(text);
+        }
+        let text = text.trim_ascii();
         if text.is_empty() {
             return Err(InputError::new(file, empty).at(self.line_number, None));
         }

@@ -330,14 +330,21 @@ impl Content {
     }
 }
 
-/// Reads a whole input (a JSON document).
+/// Reads a whole input (a JSON document), without a leading byte order mark.
 pub(crate) fn read_all(reader: &mut dyn Read, file: &str) -> Result<Vec<u8>, InputError> {
     let mut text = Vec::new();
     reader
         .read_to_end(&mut text)
         .map_err(|e| read_error(file, &e))?;
+    if text.starts_with(UTF8_BOM) {
+        text.drain(..UTF8_BOM.len());
+    }
     Ok(text)
 }
+
+/// The UTF-8 byte order mark, which Windows tools write at the start of
+/// text files: skipped at the start of every text input.
+pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// `1 value`, `3 values`.
 pub fn count(n: usize, noun: &str) -> String {

@@ -175,7 +175,7 @@ impl TextCutter {
             if !self.read_more(text, want)? {
                 // The last row may lack its newline.
                 if !text[after..].trim_ascii().is_empty() {
-                    if scanner.quotes.inside {
+                    if scanner.ends_inside_quotes(text) {
                         let line = self.next_line
                             + memchr::memchr_iter(b'\n', &text[..after]).count() as u64;
                         let error = InputError::new(&self.file, "quoted field is never closed")
@@ -249,6 +249,16 @@ impl RowScanner {
             saw_quotes: false,
             searched_until: 0,
         }
+    }
+
+    /// Whether `text`, which has no newline after the last row found,
+    /// ends inside a quoted field: the last row's bytes after its last
+    /// newline may close it (`"1\n",2` without a final newline).
+    fn ends_inside_quotes(&mut self, text: &[u8]) -> bool {
+        if self.quotes.inside {
+            self.quotes.feed(&text[self.position..], self.delimiter);
+        }
+        self.quotes.inside
     }
 
     /// The end (one past the newline) of the next row in `text`, if whole.

@@ -8,6 +8,7 @@ mod formats;
 mod fuzz_regressions;
 mod golden;
 mod harness;
+mod hostile;
 mod loss;
 mod merge;
 mod npy;

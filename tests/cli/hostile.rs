@@ -1,0 +1,70 @@
+//! Hostile inputs, round two (issue 12): each case failed before its fix.
+
+use crate::harness::{Workdir, success};
+
+const BOM: &str = "\u{feff}";
+
+/// stdout of a run that must succeed.
+fn ok(dir: &Workdir, args: &[&str]) -> String {
+    success(&dir.run(args))
+}
+
+/// A UTF-8 byte order mark is skipped at the start of every text input,
+/// JSON included, and a quote right after it opens the first field (what
+/// Excel's "CSV UTF-8" writes).
+#[test]
+fn a_byte_order_mark_is_skipped_before_json_and_quotes() {
+    let dir = Workdir::new();
+    dir.write("x.csv", "1.5,2\n-3,4\n")
+        .write("y.csv", "1,0\n0,1\n")
+        .write("x.json", format!("{BOM}[[1.5,2],[-3,4]]"))
+        .write("x.jsonl", format!("{BOM}[1.5,2]\n[-3,4]\n"))
+        .write("q.csv", format!("{BOM}\"1.5\n\",2\n-3,4\n"))
+        .write("labels.csv", "a,b\nc\n")
+        .write("labels.json", format!("{BOM}[[\"a\",\"b\"],[\"c\"]]"))
+        .write("labels.jsonl", format!("{BOM}[\"a\",\"b\"]\n[\"c\"]\n"))
+        .write("quoted-labels.csv", format!("{BOM}\"a\",b\nc\n"))
+        .write("multiline-labels.csv", format!("{BOM}\"a\nb\",c\n"))
+        .write("m.csv", format!("{BOM}\"1\n\",0\n0,1\n"));
+    let want = ok(&dir, &["loss", "-r", "none", "x.csv", "y.csv"]);
+    for x in ["x.json", "x.jsonl", "q.csv"] {
+        assert_eq!(ok(&dir, &["loss", "-r", "none", x, "y.csv"]), want, "{x}");
+    }
+    let labels = ok(&dir, &["binarize", "--header", "labels.csv"]);
+    for file in ["labels.json", "labels.jsonl", "quoted-labels.csv"] {
+        assert_eq!(ok(&dir, &["binarize", "--header", file]), labels, "{file}");
+    }
+    assert_eq!(
+        ok(&dir, &["binarize", "--header", "multiline-labels.csv"]),
+        "\"a\nb\",c\n1,1\n"
+    );
+    let inverse = ["binarize", "--inverse", "--classes", "a,b", "m.csv"];
+    assert_eq!(ok(&dir, &inverse), "a\nb\n");
+}
+
+/// A quoted field holding a line break in the last row of a file that
+/// has no final newline is a whole row, not an unclosed quote.
+#[test]
+fn a_quoted_line_break_in_a_last_row_without_newline() {
+    let dir = Workdir::new();
+    dir.write("x.csv", "1.5,2\n")
+        .write("y.csv", "1,0\n")
+        .write("q.csv", "\"1.5\n\",2")
+        .write("m.csv", "0,1\n\"1\n\",0")
+        .write("labels.csv", "x\n\"a\nb\",c");
+    assert_eq!(
+        ok(&dir, &["loss", "-r", "none", "q.csv", "y.csv"]),
+        ok(&dir, &["loss", "-r", "none", "x.csv", "y.csv"])
+    );
+    let inverse = ["binarize", "--inverse", "--classes", "a,b", "m.csv"];
+    assert_eq!(ok(&dir, &inverse), "b\na\n");
+    assert_eq!(ok(&dir, &["binarize", "labels.csv"]), "0,0,1\n1,1,0\n");
+    // Still an error when the quote is in truth never closed.
+    dir.write("open.csv", "0,1\n\"1\n,0");
+    let out = dir.run(&["loss", "open.csv", "y.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "mlloss: error: open.csv:2: quoted field is never closed\n"
+    );
+}
