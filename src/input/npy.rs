@@ -47,7 +47,8 @@ impl MatrixSource for NpySource {
         let first = chunk.first_row as usize;
         let rows = match limit {
             ChunkLimit::Rows(r) => r,
-            ChunkLimit::Bytes(b) => b.div_ceil(8 * cols.max(1)),
+            // Saturating: a shape of (0, 2**61) has a row of 2**64 bytes.
+            ChunkLimit::Bytes(b) => b.div_ceil(cols.saturating_mul(8).max(1)),
         }
         .min(npy.rows() - first);
         let body = chunk.value_rows(cols);
@@ -285,7 +286,7 @@ impl NpyMatrix {
             Storage::Mapped { dtype, .. } => dtype.size(),
             Storage::Owned(_) => 8,
         };
-        self.cols * size
+        self.cols.saturating_mul(size)
     }
 
     /// Appends rows `first..first + count` to `out` as f64, checking each

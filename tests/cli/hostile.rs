@@ -68,3 +68,39 @@ fn a_quoted_line_break_in_a_last_row_without_newline() {
         "mlloss: error: open.csv:2: quoted field is never closed\n"
     );
 }
+
+/// A `.npy` header for `shape` of little-endian float64 (or `descr`), no data.
+fn npy_header(descr: &str, shape: &str) -> Vec<u8> {
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes
+}
+
+/// A shape whose row is 2**64 bytes (no rows, 2**61 columns) once made a
+/// byte count wrap to zero and a division panic.
+#[test]
+fn a_shape_whose_byte_count_wraps_is_no_panic() {
+    let dir = Workdir::new();
+    for descr in ["<f8", "|u1"] {
+        dir.write("big.npy", npy_header(descr, "(0, 2305843009213693952)"));
+        for args in [
+            &["binarize", "--inverse", "--classes", "a", "big.npy"][..],
+            &["loss", "big.npy", "big.npy"],
+            &["loss", "--format", "npy", "-", "big.npy"],
+        ] {
+            let out = dir.run_with_stdin(args, &std::fs::read(dir.path("big.npy")).unwrap());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("panicked"), "{descr} {args:?}: {stderr}");
+            assert!(
+                matches!(out.status.code(), Some(0..=2)),
+                "{descr} {args:?}: {stderr}"
+            );
+        }
+    }
+}
