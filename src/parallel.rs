@@ -10,7 +10,9 @@
 //! - Memory: at most `2 × threads + 1` jobs are cut and not yet written,
 //!   however slow the writing; written jobs' buffers are reused.
 //! - Errors: the first error in input order wins. A failed cut counts at
-//!   its place, after every job cut before it; no job after the error is
+//!   its place, after every job cut before it; a job whose work fails is
+//!   still written — what it did before failing, such as the rows before a
+//!   bad one — and then its error returned; no job after the error is
 //!   written, and no more are cut.
 
 use std::collections::BTreeMap;
@@ -129,6 +131,9 @@ struct Done<J, E> {
     seq: u64,
     job: J,
     result: Result<(), E>,
+    /// The job was cut and worked on (so on an error it holds what the
+    /// work did before failing); false when the cut failed.
+    worked: bool,
 }
 
 /// A worker: cut a job when there is room, work on it, hand it back.
@@ -157,8 +162,15 @@ fn worker<F: Feed, S>(
         guard.next_seq += 1;
         guard.stop |= !matches!(cut, Ok(Cut::More));
         drop(guard);
+        let worked = cut.is_ok();
         let result = cut.and_then(|_| work(&mut state, &mut job));
-        if done.send(Done { seq, job, result }).is_err() {
+        let finished = Done {
+            seq,
+            job,
+            result,
+            worked,
+        };
+        if done.send(finished).is_err() {
             break;
         }
     }
@@ -192,11 +204,19 @@ fn write_in_order<F: Feed>(
     for finished in done {
         pending.insert(finished.seq, finished);
         while let Some(Done {
-            mut job, result, ..
+            mut job,
+            result,
+            worked,
+            ..
         }) = pending.remove(&next_to_write)
         {
             next_to_write += 1;
-            result?;
+            if let Err(error) = result {
+                if worked {
+                    write(&mut job)?;
+                }
+                return Err(error);
+            }
             write(&mut job)?;
             let mut state = shared.lock();
             state.written += 1;
@@ -299,10 +319,11 @@ mod tests {
                 if job.number % 7 == 3 {
                     std::thread::sleep(Duration::from_millis(2));
                 }
+                // A failing job has done its part first, which is written.
+                job.square = job.number * job.number;
                 if bad_work == Some(job.number) {
                     return Err(Error::Work(job.number));
                 }
-                job.square = job.number * job.number;
                 *jobs_done += 1;
                 Ok(())
             },
@@ -343,9 +364,11 @@ mod tests {
     fn the_first_error_in_input_order_is_reported() {
         for threads in [1, 2, 5] {
             // A work error before a failed cut wins, and the other way round.
+            // The job whose work failed is written too (what it did before
+            // failing), then the error; one whose cut failed is not.
             let (written, outcome, _) = pipeline(threads, 100, (Some(60), Some(40), None));
             assert_eq!(outcome, Err(Error::Work(40)), "{threads} threads");
-            assert_eq!(written, (0..40).collect::<Vec<_>>());
+            assert_eq!(written, (0..=40).collect::<Vec<_>>());
             let (written, outcome, _) = pipeline(threads, 100, (Some(30), Some(40), None));
             assert_eq!(outcome, Err(Error::Cut(30)), "{threads} threads");
             assert_eq!(written, (0..30).collect::<Vec<_>>());

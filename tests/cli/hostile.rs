@@ -104,3 +104,42 @@ fn a_shape_whose_byte_count_wraps_is_no_panic() {
         }
     }
 }
+
+/// With `none`, every row before a bad one is printed, then the error:
+/// the good rows of the chunk holding the bad row used to be dropped.
+#[test]
+fn every_row_before_a_bad_one_is_printed() {
+    let dir = Workdir::new();
+    let mut next = crate::harness::uniform(12);
+    let (rows, bad) = (120_000, 70_000);
+    let mut x = String::new();
+    let mut y = String::new();
+    for i in 0..rows {
+        let v: Vec<String> = (0..3)
+            .map(|_| format!("{:.4}", next() * 6.0 - 3.0))
+            .collect();
+        x += &(v.join(",") + "\n");
+        y += if i == bad { "1,abc,0\n" } else { "1,0,1\n" };
+    }
+    let head_y: String = y.lines().take(bad).map(|l| l.to_owned() + "\n").collect();
+    let head_x: String = x.lines().take(bad).map(|l| l.to_owned() + "\n").collect();
+    dir.write("x.csv", &x)
+        .write("y.csv", &y)
+        .write("hx.csv", &head_x)
+        .write("hy.csv", &head_y);
+    let want = ok(&dir, &["loss", "-r", "none", "hx.csv", "hy.csv"]);
+    assert_eq!(want.lines().count(), bad);
+    for threads in ["1", "2", "3"] {
+        let out = dir.run(&["loss", "-j", threads, "-r", "none", "x.csv", "y.csv"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "mlloss: error: y.csv:70001:2: not a number (\"abc\")\n"
+        );
+        assert!(
+            out.stdout == want.as_bytes(),
+            "{threads} threads: {} lines",
+            out.stdout.split(|&b| b == b'\n').count() - 1
+        );
+    }
+}
