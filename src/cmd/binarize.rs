@@ -139,6 +139,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut reader = LabelReader::open(&source, format, &layout)?;
     let given = given_classes(&args)?;
     let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
+    // Opened now, so that a path that cannot be written fails before the
+    // work, and so that both files are pending (and cleaned up on a
+    // signal) together.
+    let classes_out = args
+        .save_classes
+        .as_deref()
+        .map(|p| Output::to(Some(p)))
+        .transpose()?;
     let classes = match given {
         Some(classes) => {
             binarize_with_classes(&mut reader, &classes, args.unknown, &mut rows, &mut out)?;
@@ -154,11 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => binarize_fitted_in_memory(&mut reader, &mut rows, &mut out)?,
     };
     rows.end(&mut out)?;
-    if let Some(path) = &args.save_classes {
-        save_classes(path, &classes)?;
-    }
-    out.finish()?;
-    Ok(())
+    finish_with_classes(out, classes_out, &classes)
 }
 
 /// `--inverse`: scikit-learn's `inverse_transform`. Each row of the 0/1
@@ -174,6 +178,14 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
         Some(t) => v >= t,
     };
     let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
+    // Opened now, so that a path that cannot be written fails before the
+    // work, and so that both files are pending (and cleaned up on a
+    // signal) together.
+    let classes_out = args
+        .save_classes
+        .as_deref()
+        .map(|p| Output::to(Some(p)))
+        .transpose()?;
     let mut chunk = RowChunk::default();
     let mut labels: Vec<&str> = Vec::new();
     let mut line = Vec::new();
@@ -218,11 +230,7 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
     line.clear();
     exporter.end_rows(&mut line, index);
     out.write_bytes(&line)?;
-    if let Some(path) = &args.save_classes {
-        save_classes(path, &classes)?;
-    }
-    out.finish()?;
-    Ok(())
+    finish_with_classes(out, classes_out, &classes)
 }
 
 /// The matrix `--inverse` reads, and the class names of its columns: from
@@ -287,20 +295,35 @@ fn write_labels(
     }
 }
 
-/// `--save-classes`: the classes one per line, replacing FILE atomically.
-fn save_classes(path: &std::path::Path, classes: &[String]) -> anyhow::Result<()> {
+/// Finishes the output and, with `--save-classes FILE`, FILE: both or
+/// neither (see [`Output::finish_all`]).
+fn finish_with_classes(
+    out: Output,
+    classes_out: Option<Output>,
+    classes: &[String],
+) -> anyhow::Result<()> {
+    match classes_out {
+        Some(mut file) => {
+            write_classes(&mut file, classes)?;
+            Output::finish_all([file, out])?;
+        }
+        None => out.finish()?,
+    }
+    Ok(())
+}
+
+/// `--save-classes`: the classes one per line.
+fn write_classes(file: &mut Output, classes: &[String]) -> anyhow::Result<()> {
     if let Some(bad) = classes.iter().find(|c| c.contains(['\n', '\r'])) {
         anyhow::bail!(
             "--save-classes: class {} holds a line break and cannot be written one per line",
             python_str_repr(bad)
         );
     }
-    let mut file = Output::to(Some(path))?;
     for class in classes {
         file.write_bytes(class.as_bytes())?;
         file.write_bytes(b"\n")?;
     }
-    file.finish()?;
     Ok(())
 }
 

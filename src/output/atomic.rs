@@ -20,10 +20,11 @@ pub(super) struct Replacement {
     target: PathBuf,
 }
 
-/// The temporary file to remove if a termination signal arrives. The
-/// handler and `commit` both hold the lock while they act, so a signal
-/// either removes the file before the rename or finds nothing to remove.
-static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// The temporary files to remove if a termination signal arrives (one
+/// per file a command writes: `-o` and `--save-classes`). The handler and
+/// `commit` both hold the lock while they act, so a signal either removes
+/// a file before its rename or finds it gone from the list.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static HANDLER: Once = Once::new();
 
 impl Replacement {
@@ -56,7 +57,7 @@ impl Replacement {
             // Keep the mode of the file being replaced.
             fs::set_permissions(temp.path(), existing.permissions())?;
         }
-        *pending = Some(temp.path().to_owned());
+        pending.push(temp.path().to_owned());
         Ok(Replacement {
             temp: Some(temp),
             target,
@@ -67,16 +68,21 @@ impl Replacement {
         self.temp.as_ref().expect("not committed").as_file()
     }
 
+    /// Puts the content on disk, so that the rename of [`Replacement::commit`]
+    /// is all that is left to do.
+    pub(super) fn sync(&self) -> io::Result<()> {
+        self.file().sync_all()
+    }
+
     pub(super) fn commit(mut self) -> io::Result<()> {
         let temp = self.temp.take().expect("committed once");
         // Held until the rename is done: a signal meanwhile waits, then
-        // finds nothing to remove.
+        // finds the file gone from the list.
         let mut pending = lock_pending();
-        let result = temp.as_file().sync_all().and_then(|()| {
-            // On failure `persist` hands the file back; dropping it removes it.
-            temp.persist(&self.target).map(drop).map_err(|e| e.error)
-        });
-        *pending = None;
+        // On failure `persist` hands the file back; dropping it removes it.
+        let path = temp.path().to_owned();
+        let result = temp.persist(&self.target).map(drop).map_err(|e| e.error);
+        pending.retain(|p| *p != path);
         result
     }
 }
@@ -85,15 +91,12 @@ impl Drop for Replacement {
     fn drop(&mut self) {
         // The temporary file itself is removed by NamedTempFile's drop.
         if let Some(temp) = &self.temp {
-            let mut pending = lock_pending();
-            if pending.as_deref() == Some(temp.path()) {
-                *pending = None;
-            }
+            lock_pending().retain(|p| p != temp.path());
         }
     }
 }
 
-fn lock_pending() -> std::sync::MutexGuard<'static, Option<PathBuf>> {
+fn lock_pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     PENDING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -114,7 +117,7 @@ fn install_signal_handler() {
             if let Some(signal) = signals.forever().next() {
                 // Held until the process ends: a commit cannot start meanwhile.
                 let pending = lock_pending();
-                if let Some(path) = pending.as_deref() {
+                for path in pending.iter() {
                     let _ = fs::remove_file(path);
                 }
                 let _ = signal_hook::low_level::emulate_default_handler(signal);

@@ -77,13 +77,34 @@ impl Output {
     }
 
     /// Flushes, and with `-o FILE` puts the new content in place.
-    pub fn finish(mut self) -> io::Result<()> {
+    pub fn finish(self) -> io::Result<()> {
+        Output::finish_all([self])
+    }
+
+    /// Finishes every output a command wrote, or none: all are flushed
+    /// (and their files synced) first, and only when every one succeeded
+    /// are the files put in place. So `binarize --save-classes F > /dev/full`
+    /// fails with F untouched.
+    pub fn finish_all<const N: usize>(mut outputs: [Output; N]) -> io::Result<()> {
+        for output in &mut outputs {
+            output.flush()?;
+        }
+        for mut output in outputs {
+            if let Some(replacement) = output.replacement.take() {
+                replacement.commit().map_err(|e| output.write_error(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the progress bar, flushes, and syncs a file to replace.
+    fn flush(&mut self) -> io::Result<()> {
         if let Some(progress) = self.progress.take() {
             progress.finish();
         }
         self.writer.flush().map_err(|e| self.write_error(e))?;
-        if let Some(replacement) = self.replacement.take() {
-            replacement.commit().map_err(|e| self.write_error(e))?;
+        if let Some(replacement) = &self.replacement {
+            replacement.sync().map_err(|e| self.write_error(e))?;
         }
         Ok(())
     }

@@ -143,3 +143,125 @@ fn every_row_before_a_bad_one_is_printed() {
         );
     }
 }
+
+/// Every file a command writes is put in place only when the whole
+/// command succeeds: a failed stdout leaves `--save-classes FILE` as it was.
+#[test]
+fn a_failed_output_leaves_save_classes_untouched() {
+    let dir = Workdir::new();
+    dir.write("labels.csv", "a,b\nc\n")
+        .write("classes.txt", "old\n");
+    for args in [
+        &["binarize", "--save-classes", "classes.txt", "labels.csv"][..],
+        &[
+            "binarize",
+            "--inverse",
+            "--classes",
+            "a,b",
+            "--save-classes",
+            "classes.txt",
+            "m.csv",
+        ],
+    ] {
+        dir.write("m.csv", "1,0\n0,1\n");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlloss"))
+            .current_dir(dir.path(""))
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("No space left on device"));
+        assert_eq!(
+            std::fs::read_to_string(dir.path("classes.txt")).unwrap(),
+            "old\n"
+        );
+        assert_eq!(
+            crate::output::leftovers(&dir.path("")),
+            Vec::<String>::new()
+        );
+    }
+    // And both files are written when it succeeds.
+    ok(
+        &dir,
+        &[
+            "binarize",
+            "-o",
+            "out.csv",
+            "--save-classes",
+            "classes.txt",
+            "labels.csv",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path("classes.txt")).unwrap(),
+        "a\nb\nc\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path("out.csv")).unwrap(),
+        "1,1,0\n0,0,1\n"
+    );
+}
+
+/// A signal while both `-o FILE` and `--save-classes FILE` are pending
+/// removes both temporary files (the handler used to track one).
+#[cfg(unix)]
+#[test]
+fn a_signal_removes_every_pending_file() {
+    use std::io::Write;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = Workdir::new();
+    dir.write("out.csv", "old\n").write("classes.txt", "old\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlloss"))
+        .current_dir(dir.path(""))
+        .args([
+            "binarize",
+            "--classes",
+            "a,b",
+            "-o",
+            "out.csv",
+            "--save-classes",
+            "classes.txt",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mlloss");
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "a\nb").unwrap();
+    stdin.flush().unwrap();
+    let start = Instant::now();
+    while crate::output::leftovers(&dir.path("")).len() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no temporary files appeared"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(output.status.signal(), Some(2));
+    assert_eq!(
+        crate::output::leftovers(&dir.path("")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path("out.csv")).unwrap(),
+        "old\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path("classes.txt")).unwrap(),
+        "old\n"
+    );
+}

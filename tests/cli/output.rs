@@ -11,7 +11,7 @@ use crate::harness::{Workdir, success};
 const OLD: &str = "old content\n";
 
 /// Every file in the directory other than the inputs: what `-o` may leave.
-fn leftovers(dir: &Path) -> Vec<String> {
+pub(crate) fn leftovers(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
