@@ -122,10 +122,13 @@ impl LineReader {
         empty: &str,
     ) -> Result<Option<(&[u8], u64)>, InputError> {
         self.line.clear();
-        let n = self
-            .reader
+        let room = super::max_line_bytes() as u64 + 1;
+        let n = std::io::Read::take(&mut self.reader, room)
             .read_until(b'\n', &mut self.line)
             .map_err(|e| read_error(file, &e))?;
+        if self.line.len() > super::max_line_bytes() {
+            return Err(super::line_too_long(file, self.line_number + 1));
+        }
         if n == 0 {
             return Ok(None);
         }

@@ -342,6 +342,35 @@ pub(crate) fn read_all(reader: &mut dyn Read, file: &str) -> Result<Vec<u8>, Inp
     Ok(text)
 }
 
+/// The longest line (a row, or a quoted record spanning lines) a text
+/// input may have: 1 GiB. Beyond it the input is refused rather than
+/// buffered until memory runs out (`/dev/zero`, a binary file read as
+/// text). `MLLOSS_MAX_LINE_BYTES` lowers it (the tests use it).
+pub(crate) fn max_line_bytes() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var("MLLOSS_MAX_LINE_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1 << 30)
+    })
+}
+
+/// The error for a line longer than [`max_line_bytes`], starting at `line`.
+pub(crate) fn line_too_long(file: &str, line: u64) -> InputError {
+    let limit = max_line_bytes();
+    let size = if limit >= 1 << 30 && limit.is_multiple_of(1 << 30) {
+        format!("{} GiB", limit >> 30)
+    } else {
+        count(limit, "byte")
+    };
+    InputError::new(
+        file,
+        format!("line longer than {size} (no line break: is this a text file?)"),
+    )
+    .at(line, None)
+}
+
 /// The UTF-8 byte order mark, which Windows tools write at the start of
 /// text files: skipped at the start of every text input.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";

@@ -14,6 +14,9 @@ use super::matrix::{ChunkLimit, RowChunk, Syntax};
 use super::{Source, read_error};
 use crate::error::InputError;
 
+/// The most a read from a pipe asks for (a pipe holds 64 KiB by default).
+const STREAM_READ_BYTES: usize = 1 << 18;
+
 /// Reads a text input and cuts it into chunks of whole rows.
 pub(super) struct TextCutter {
     file: Arc<str>,
@@ -65,8 +68,14 @@ impl TextCutter {
             return Ok(false);
         }
         let n = if self.is_stream {
-            // One read: whatever the pipe holds, at least a byte.
+            // One read: whatever the pipe holds, at least a byte. The buffer
+            // is zeroed first, so it is kept to about what a pipe holds: a
+            // long row read in pieces would otherwise zero its whole length
+            // again on every read (quadratic time).
             let start = text.len();
+            let bytes = bytes.min(STREAM_READ_BYTES);
+            text.try_reserve(bytes)
+                .map_err(|_| InputError::new(&self.file, "out of memory while reading"))?;
             text.resize(start + bytes, 0);
             let n = loop {
                 match self.reader.read(&mut text[start..]) {
@@ -78,6 +87,8 @@ impl TextCutter {
             n
         } else {
             // A file: fill the request (no zeroing, few calls).
+            text.try_reserve(bytes)
+                .map_err(|_| InputError::new(&self.file, "out of memory while reading"))?;
             (&mut self.reader).take(bytes as u64).read_to_end(text)
         }
         .map_err(|e| read_error(&self.file, &e))?;
@@ -98,7 +109,14 @@ impl TextCutter {
         let mut scanner = RowScanner::new(self.syntax);
         let (mut found, mut end) = (0, 0);
         while found < rows {
-            if let Some(row_end) = scanner.next_row_end(&text) {
+            let row_end = scanner.next_row_end(&text);
+            if row_end.unwrap_or(text.len()) - end > super::max_line_bytes() {
+                return Err(super::line_too_long(
+                    &self.file,
+                    self.next_line + found as u64,
+                ));
+            }
+            if let Some(row_end) = row_end {
                 (found, end) = (found + 1, row_end);
                 continue;
             }
@@ -116,6 +134,34 @@ impl TextCutter {
     pub(super) fn skip(&mut self, bytes: usize) {
         let skipped = self.leftover.drain(..bytes);
         self.next_line += memchr::memchr_iter(b'\n', skipped.as_slice()).count() as u64;
+    }
+
+    /// How much to read next into a chunk that has `rows` rows and `held`
+    /// bytes, `unfinished` of them a row not yet whole: about what the
+    /// limit still needs, so that little is left over; but at least as much
+    /// as the unfinished row so far, so that a very long row takes few
+    /// reads.
+    fn read_size(
+        &self,
+        limit: ChunkLimit,
+        rows_before: u64,
+        rows: usize,
+        unfinished: usize,
+        held: usize,
+    ) -> usize {
+        match limit {
+            ChunkLimit::Bytes(b) => b.saturating_sub(held) + (1 << 14),
+            ChunkLimit::Rows(r) => {
+                let per_row = (self.bytes_cut / rows_before.max(1)).max(16) as usize;
+                r.saturating_sub(rows) * per_row + (1 << 12)
+            }
+        }
+        .max(unfinished)
+    }
+
+    /// The line of offset `at` of `text`, the text of the chunk being cut.
+    fn line_at(&self, text: &[u8], at: usize) -> u64 {
+        self.next_line + memchr::memchr_iter(b'\n', &text[..at]).count() as u64
     }
 
     /// Replaces `chunk` with the next rows; an empty chunk means the end.
@@ -139,6 +185,9 @@ impl TextCutter {
         // Blank rows after `end`: rows (and errors) if data follows, but
         // dropped at the end of the input, where writers leave them.
         let mut blank: Vec<usize> = Vec::new();
+        let max_line = super::max_line_bytes();
+        // An error in the row starting at this offset.
+        let mut stop: Option<(InputError, usize)> = None;
         loop {
             let enough = match limit {
                 ChunkLimit::Rows(r) => rows >= r,
@@ -148,7 +197,14 @@ impl TextCutter {
                 break;
             }
             let after = blank.last().copied().unwrap_or(end);
-            if let Some(row_end) = scanner.next_row_end(text) {
+            let found = scanner.next_row_end(text);
+            // A row (found, or so far) longer than the limit.
+            if found.unwrap_or(text.len()) - after > max_line {
+                let line = self.line_at(text, after);
+                stop = Some((super::line_too_long(&self.file, line), after));
+                break;
+            }
+            if let Some(row_end) = found {
                 // Most rows start with their data: one byte tells.
                 let row = &text[after..row_end];
                 if row[0].is_ascii_whitespace() && row.trim_ascii().is_empty() {
@@ -161,34 +217,14 @@ impl TextCutter {
                 body.row_ends.push(row_end);
                 continue;
             }
-            // Read about what the limit still needs, so that little is left
-            // over; but at least as much as the unfinished row so far, so
-            // that a very long row takes few reads.
-            let want = match limit {
-                ChunkLimit::Bytes(b) => b.saturating_sub(text.len()) + (1 << 14),
-                ChunkLimit::Rows(r) => {
-                    let per_row = (self.bytes_cut / rows_before.max(1)).max(16) as usize;
-                    r.saturating_sub(rows) * per_row + (1 << 12)
-                }
-            }
-            .max(text.len() - end);
+            let want = self.read_size(limit, rows_before, rows, text.len() - end, text.len());
             if !self.read_more(text, want)? {
                 // The last row may lack its newline.
                 if !text[after..].trim_ascii().is_empty() {
                     if scanner.ends_inside_quotes(text) {
-                        let line = self.next_line
-                            + memchr::memchr_iter(b'\n', &text[..after]).count() as u64;
-                        let error = InputError::new(&self.file, "quoted field is never closed")
-                            .at(line, None);
-                        // The rows before it come first, so that an error
-                        // in one of them is the one reported.
-                        if rows == 0 && blank.is_empty() {
-                            return Err(error);
-                        }
-                        rows += blank.len();
-                        body.row_ends.append(&mut blank);
-                        end = after;
-                        self.pending_error = Some(error);
+                        let line = self.line_at(text, after);
+                        let error = InputError::new(&self.file, "quoted field is never closed");
+                        stop = Some((error.at(line, None), after));
                         break;
                     }
                     rows += blank.len();
@@ -200,6 +236,17 @@ impl TextCutter {
                 text.truncate(end);
                 break;
             }
+        }
+        if let Some((error, at)) = stop {
+            // The rows before it come first, so that an error in one of
+            // them is the one reported.
+            if rows == 0 && blank.is_empty() {
+                return Err(error);
+            }
+            rows += blank.len();
+            body.row_ends.append(&mut blank);
+            end = at;
+            self.pending_error = Some(error);
         }
         self.leftover.extend_from_slice(&text[end..]);
         text.truncate(end);
@@ -286,5 +333,61 @@ impl RowScanner {
                 return Some(self.position);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A pipe: hands out at most 64 KiB a read, and records the largest
+    /// buffer it was given (each buffer is zeroed before the read).
+    struct Pipe {
+        text: Vec<u8>,
+        at: usize,
+        largest: Arc<Mutex<usize>>,
+    }
+
+    impl Read for Pipe {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let mut largest = self.largest.lock().unwrap();
+            *largest = (*largest).max(buf.len());
+            let n = buf.len().min(self.text.len() - self.at).min(1 << 16);
+            buf[..n].copy_from_slice(&self.text[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    /// A long row from a pipe is read in buffers of a bounded size, not
+    /// ones as long as the row so far (which made it quadratic).
+    #[test]
+    fn a_long_row_from_a_pipe_is_read_in_bounded_buffers() {
+        let mut text = b"1,2\n".to_vec();
+        text.extend(std::iter::repeat_n(b"1,".as_slice(), 2_000_000).flatten());
+        text.extend(b"1\n");
+        let largest = Arc::new(Mutex::new(0));
+        let pipe = Pipe {
+            text,
+            at: 0,
+            largest: largest.clone(),
+        };
+        let syntax = Syntax::Delimited(b',');
+        let mut cutter =
+            TextCutter::open(&Source::Stdin, Box::new(pipe), "p".into(), syntax).unwrap();
+        let mut chunk = RowChunk::default();
+        let mut rows = 0;
+        loop {
+            cutter
+                .next_chunk(ChunkLimit::Bytes(1 << 20), &mut chunk)
+                .unwrap();
+            if chunk.rows == 0 {
+                break;
+            }
+            rows += chunk.rows;
+        }
+        assert_eq!(rows, 2);
+        assert!(*largest.lock().unwrap() <= STREAM_READ_BYTES);
     }
 }

@@ -265,3 +265,53 @@ fn a_signal_removes_every_pending_file() {
         "old\n"
     );
 }
+
+/// An input without line breaks is refused at a documented limit (1 GiB,
+/// lowered here by MLLOSS_MAX_LINE_BYTES) instead of buffered until the
+/// allocation fails and the process aborts; the rows before it come first.
+#[test]
+fn a_line_beyond_the_limit_is_an_error() {
+    let dir = Workdir::new();
+    let long = "1,".repeat(3000) + "1";
+    dir.write("y.csv", "1,0\n0,1\n")
+        .write("long.csv", format!("0.5,1\n{long}\n"))
+        .write("long.jsonl", format!("[0.5,1]\n[{long}]\n"))
+        .write("labels.csv", format!("a\n{long}\n"))
+        .write("labels.jsonl", format!("[\"a\"]\n[{long}]\n"))
+        .write("m.csv", format!("1,0\n{long}\n"));
+    let message = "line longer than 1000 bytes (no line break: is this a text file?)";
+    for (args, file) in [
+        (&["loss", "-r", "none", "long.csv", "y.csv"][..], "long.csv"),
+        (&["loss", "-r", "none", "long.jsonl", "y.csv"], "long.jsonl"),
+        (&["loss", "-r", "none", "-", "y.csv"], "<stdin>"),
+        (&["binarize", "labels.csv"], "labels.csv"),
+        (&["binarize", "labels.jsonl"], "labels.jsonl"),
+        (
+            &["binarize", "--inverse", "--classes", "a,b", "m.csv"],
+            "m.csv",
+        ),
+    ] {
+        let out = crate::harness::mlloss()
+            .current_dir(dir.path(""))
+            .env("MLLOSS_MAX_LINE_BYTES", "1000")
+            .args(args)
+            .write_stdin(std::fs::read(dir.path("long.csv")).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("mlloss: error: {file}:2: {message}\n"),
+            "{args:?}"
+        );
+    }
+    // The real limit, on an input that never ends a line.
+    if std::path::Path::new("/dev/zero").exists() {
+        let out = dir.run(&["loss", "/dev/zero", "y.csv"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "mlloss: error: /dev/zero:1: line longer than 1 GiB (no line break: is this a text file?)\n"
+        );
+    }
+}
