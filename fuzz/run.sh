@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS (default 300) each, JOBS at a time
 # (default 1), starting from fuzz/seeds/<target> and growing
-# fuzz/corpus/<target>. Needs a nightly toolchain and cargo-fuzz:
+# fuzz/corpus/<target>. Needs cargo-fuzz, and a nightly toolchain or the
+# stable one (run with RUSTC_BOOTSTRAP=1):
 #   cargo install cargo-fuzz
 #   bash fuzz/run.sh [SECONDS] [JOBS] [TARGET…]
 set -euo pipefail
@@ -10,10 +11,17 @@ seconds=${1:-300}
 jobs=${2:-1}
 shift $(( $# > 2 ? 2 : $# ))
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then
-    mapfile -t targets < <(cargo +nightly fuzz list)
+# A nightly toolchain if there is one; else the stable one, allowed the
+# nightly-only flags cargo-fuzz passes (RUSTC_BOOTSTRAP=1).
+if cargo +nightly --version >/dev/null 2>&1; then
+    fuzz() { cargo +nightly fuzz "$@"; }
+else
+    fuzz() { RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; }
 fi
-cargo +nightly fuzz build -O
+if [ ${#targets[@]} -eq 0 ]; then
+    mapfile -t targets < <(fuzz list)
+fi
+fuzz build -O
 mkdir -p logs
 run_one() {
     local target=$1
