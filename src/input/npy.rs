@@ -265,11 +265,13 @@ impl NpyMatrix {
             };
         }
         for_each_dtype!(try_read);
-        let reason = first_error.unwrap_or_default();
-        Err(InputError::new(
-            name,
-            format!("not a .npy file of numbers or bools mlloss reads: {reason}"),
-        ))
+        Err(unread(bytes, name).unwrap_or_else(|| {
+            let reason = first_error.unwrap_or_default();
+            InputError::new(
+                name,
+                format!("not a .npy file of numbers or bools mlloss reads: {reason}"),
+            )
+        }))
     }
 
     pub fn rows(&self) -> usize {
@@ -387,20 +389,13 @@ fn check_sizes(bytes: &[u8], name: &str) -> Result<(), InputError> {
             format!("not a .npy file mlloss reads: {what}"),
         ))
     };
-    // Magic string (6 bytes), version (2), then the header's length: 2
-    // bytes little-endian in version 1, 4 in versions 2 and 3.
     if bytes.len() < 10 || !bytes.starts_with(b"\x93NUMPY") {
         return bad("no .npy magic string");
     }
-    let (prefix, header_len) = match bytes[6] {
-        1 => (10, usize::from(u16::from_le_bytes([bytes[8], bytes[9]]))),
-        _ if bytes.len() >= 12 => (
-            12,
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-        ),
-        _ => return bad("truncated header"),
+    let Some(data) = data_offset(bytes) else {
+        return bad("truncated header");
     };
-    if prefix + header_len > bytes.len() {
+    if data > bytes.len() {
         return bad("the header is longer than the file");
     }
     let header = ndarray_npy::npy::header::Header::from_reader(&mut &bytes[..])
@@ -411,9 +406,72 @@ fn check_sizes(bytes: &[u8], name: &str) -> Result<(), InputError> {
         .try_fold(1usize, |n, &d| n.checked_mul(d));
     // Every element takes at least a byte.
     match elements {
-        Some(n) if n <= bytes.len() - prefix - header_len => Ok(()),
+        Some(n) if n <= bytes.len() - data => Ok(()),
         _ => bad("the shape holds more values than the file has bytes"),
     }
+}
+
+/// Where the data of a `.npy` file start (after the magic string, the
+/// version, the header's length and the header), if its bytes say.
+fn data_offset(bytes: &[u8]) -> Option<usize> {
+    // Magic string (6 bytes), version (2), then the header's length: 2
+    // bytes little-endian in version 1, 4 in versions 2 and 3.
+    match *bytes.get(6)? {
+        1 => Some(10 + usize::from(u16::from_le_bytes([*bytes.get(8)?, *bytes.get(9)?]))),
+        _ => {
+            let len: [u8; 4] = bytes.get(8..12)?.try_into().ok()?;
+            Some(12usize.checked_add(u32::from_le_bytes(len) as usize)?)
+        }
+    }
+}
+
+/// Why no dtype could read a file whose header is sound, where that can be
+/// said better than "incorrect descriptor": a dtype mlloss does not read,
+/// or a bool array holding a byte other than 0 and 1 (at its place).
+fn unread(bytes: &[u8], name: &str) -> Option<InputError> {
+    let header = ndarray_npy::npy::header::Header::from_reader(&mut &bytes[..]).ok()?;
+    let descr = header.type_descriptor.to_string();
+    let code = descr.trim_matches('\'');
+    let code = code.trim_start_matches(['<', '>', '|', '=']);
+    let (kind, size) = code.split_at(code.len().min(1));
+    let what = match (kind, size) {
+        ("b", "1") => {
+            let elements = header.shape.iter().product::<usize>();
+            let data = bytes.get(data_offset(bytes)?..)?.get(..elements)?;
+            let at = data.iter().position(|&b| b > 1)?;
+            let (rows, cols) = match *header.shape {
+                [rows] => (rows, 1),
+                [rows, cols] => (rows, cols),
+                _ => return None,
+            };
+            let (row, col) = if header.layout.is_fortran() {
+                (at % rows, at / rows)
+            } else {
+                (at / cols, at % cols)
+            };
+            let error = InputError::new(name, "a bool other than 0 or 1 (False or True)");
+            return Some(
+                error
+                    .at(row as u64 + 1, Some(col as u64 + 1))
+                    .text(format!("{}", data[at]).as_bytes()),
+            );
+        }
+        ("f", "2") => "float16".to_owned(),
+        ("f", "8" | "4") | ("i" | "u", "1" | "2" | "4" | "8") => return None,
+        ("f", bytes) => format!("float{}", bytes.parse::<usize>().ok()? * 8),
+        ("c", _) => "complex".to_owned(),
+        ("U" | "S", _) => "strings".to_owned(),
+        ("O", _) => "Python objects".to_owned(),
+        ("M" | "m", _) => "datetimes".to_owned(),
+        _ => "a structured or unknown dtype".to_owned(),
+    };
+    Some(InputError::new(
+        name,
+        format!(
+            "dtype {descr} ({what}) is not one mlloss reads: float64, float32, int8-int64, \
+             uint8-uint64 or bool (convert it first: a.astype(np.float64))"
+        ),
+    ))
 }
 
 /// Rows and columns of a 1-D (one column) or 2-D array.

@@ -315,3 +315,37 @@ fn a_line_beyond_the_limit_is_an_error() {
         );
     }
 }
+
+/// A `.npy` that cannot be read says why: a dtype mlloss does not read is
+/// named as such, and a bool byte other than 0 and 1 is reported at its
+/// row and column (both used to say "incorrect descriptor ('|b1')").
+#[test]
+fn npy_dtypes_and_bad_bools_are_named() {
+    let dir = Workdir::new();
+    let mut f16 = npy_header("<f2", "(2, 2)");
+    f16.extend([0, 0x3c, 0, 0, 0, 0, 0, 0x3c]);
+    let mut bools = npy_header("|b1", "(2, 3)");
+    bools.extend([1, 0, 1, 0, 2, 0]);
+    dir.write("f16.npy", f16)
+        .write("bools.npy", bools)
+        .write("x.csv", "1,2\n3,4\n")
+        .write("x3.csv", "1,2,3\n3,4,5\n");
+    let cases = [
+        (
+            &["loss", "x.csv", "f16.npy"][..],
+            "f16.npy: dtype '<f2' (float16) is not one mlloss reads: float64, float32, int8-int64, uint8-uint64 or bool (convert it first: a.astype(np.float64))",
+        ),
+        (
+            &["loss", "x3.csv", "bools.npy"],
+            "bools.npy:2:2: a bool other than 0 or 1 (False or True) (\"2\")",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = dir.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("mlloss: error: {message}\n")
+        );
+    }
+}
