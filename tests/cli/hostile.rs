@@ -349,3 +349,64 @@ fn npy_dtypes_and_bad_bools_are_named() {
         );
     }
 }
+
+/// A `.npy` read from a named pipe is opened once: opening a FIFO
+/// a second time blocks until another writer comes, which never does.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_opened_once() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = Workdir::new();
+    let mut npy = npy_header("<f8", "(2, 2)");
+    for v in [0.5f64, -1.0, 2.0, 0.25] {
+        npy.extend(v.to_le_bytes());
+    }
+    let mut y = npy_header("<f8", "(2, 2)");
+    for v in [1.0f64, 0.0, 0.0, 1.0] {
+        y.extend(v.to_le_bytes());
+    }
+    dir.write("x.npy", &npy).write("y.npy", &y);
+    let want = ok(&dir, &["loss", "x.npy", "y.npy"]);
+    // Told by its first bytes, or by --format.
+    for (i, args) in [&[][..], &["--format", "npy"]]
+        .iter()
+        .cycle()
+        .take(8)
+        .enumerate()
+    {
+        let fifo = dir.path(&format!("fifo{i}"));
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let bytes = npy.clone();
+        let path = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            let _ = std::fs::write(path, bytes);
+        });
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mlloss"))
+            .current_dir(dir.path(""))
+            .arg("loss")
+            .args(*args)
+            .arg(&fifo)
+            .arg(dir.path("y.npy"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("mlloss hung on a FIFO ({args:?})");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{args:?}");
+        writer.join().unwrap();
+    }
+}
