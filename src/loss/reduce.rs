@@ -201,12 +201,13 @@ impl Accumulator {
     /// The `class` reduction: each class's mean over the samples in which
     /// it is observed (NaN if it never is).
     pub fn class_means(&self) -> Vec<f64> {
-        self.per_class
-            .iter()
-            .enumerate()
-            .map(|(j, s)| {
+        // The sums are allocated by the first row: with no rows, each class
+        // is 0 / 0, NaN, as PyTorch's mean over an empty batch.
+        (0..self.per_class.len().max(self.classes))
+            .map(|j| {
+                let sum = self.per_class.get(j).map_or(0.0, ExactSum::value);
                 let count = self.per_class_observed.get(j).copied().unwrap_or(self.rows);
-                s.value() / count as f64
+                sum / count as f64
             })
             .collect()
     }

@@ -327,9 +327,10 @@ const CASES: &[Case] = &[
         message: &["labels.jsonl:2: label 2 is not a string or a number (\"null\")"],
     },
     Case {
-        name: "an input without data rows",
-        files: &[("empty.csv", b""), ("y0.csv", b"")],
-        args: &["loss", "empty.csv", "y0.csv"],
+        // Both empty is the loss of no samples (tests/cli/hostile.rs).
+        name: "an input without data rows, the other with rows",
+        files: &[("empty.csv", b""), Y],
+        args: &["loss", "empty.csv", "y.csv"],
         stdin: b"",
         code: 1,
         message: &["empty.csv: no data rows"],

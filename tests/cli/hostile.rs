@@ -410,3 +410,64 @@ fn a_named_pipe_is_opened_once() {
         writer.join().unwrap();
     }
 }
+
+/// Inputs with no data rows are a batch of no samples, as PyTorch takes
+/// one: `sum` 0, `mean` NaN, `class` NaN for each class the headers name,
+/// `none` and `row` nothing; a warning says so, and the empty state of
+/// `--partial` merges with others.
+#[test]
+fn inputs_without_rows_are_a_batch_of_no_samples() {
+    let dir = Workdir::new();
+    dir.write("e1.csv", "")
+        .write("e2.csv", "")
+        .write("h1.csv", "cat,dog\n")
+        .write("h2.csv", "dog,cat\n")
+        .write("x.csv", "cat,dog\n0.5,-1\n")
+        .write("y.csv", "cat,dog\n1,0\n");
+    for (x, y) in [("e1.csv", "e2.csv"), ("h1.csv", "h2.csv")] {
+        for (reduction, want) in [
+            ("sum", "0.0\n"),
+            ("mean", "nan\n"),
+            ("none", ""),
+            ("row", ""),
+            ("class", if x == "h1.csv" { "nan,nan\n" } else { "\n" }),
+        ] {
+            let out = dir.run(&["loss", "-r", reduction, x, y]);
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                want,
+                "{x} {reduction}"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!("mlloss: warning: {x} and {y} have no data rows: the loss of no samples\n"),
+                "{x} {reduction}"
+            );
+        }
+        let out = dir.run(&["loss", "-k", "mlsm", x, y]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "nan\n");
+    }
+    let empty = ok(
+        &dir,
+        &["loss", "--partial", "-r", "class", "h1.csv", "h2.csv"],
+    );
+    let full = ok(
+        &dir,
+        &["loss", "--partial", "-r", "class", "x.csv", "y.csv"],
+    );
+    dir.write("p1.json", empty).write("p2.json", full);
+    for reduction in ["mean", "class"] {
+        assert_eq!(
+            ok(&dir, &["merge", "-r", reduction, "p1.json", "p2.json"]),
+            ok(&dir, &["loss", "-r", reduction, "x.csv", "y.csv"]),
+            "{reduction}"
+        );
+    }
+    // One side empty and the other not is still an error.
+    let out = dir.run(&["loss", "e1.csv", "y.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "mlloss: error: e1.csv: no data rows\n"
+    );
+}

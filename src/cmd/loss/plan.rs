@@ -57,7 +57,19 @@ impl Plan {
         let settled = settle_columns(args, &mut readers)?;
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
-        let cols = settle_shape(&readers, &first)?;
+        let cols = match settle_shape(&readers, &first)? {
+            Some(cols) => cols,
+            // No samples at all: PyTorch's answer for an N = 0 batch (sum 0,
+            // mean NaN, no rows), over the classes the headers name.
+            None => {
+                eprintln!(
+                    "mlloss: warning: {} and {} have no data rows: the loss of no samples",
+                    readers.logits.file(),
+                    readers.targets.file()
+                );
+                settled.classes.as_ref().map_or(0, Vec::len)
+            }
+        };
         let weights = weights::settle(
             args,
             &sources,
@@ -320,8 +332,11 @@ fn usage(message: String) -> UsageError {
 /// The width C from the inputs' first rows, which must agree with each
 /// other and with their headers. (The first job parses these two rows
 /// again: one row, not worth carrying the values along.)
-fn settle_shape(readers: &Readers, first: &Job) -> Result<usize, InputError> {
-    // An empty input (or a header alone) is named as such, rather than as
+fn settle_shape(readers: &Readers, first: &Job) -> Result<Option<usize>, InputError> {
+    if first.x.row_count() == 0 && first.y.row_count() == 0 {
+        return Ok(None);
+    }
+    // One input empty (or a header alone) is named as such, rather than as
     // the other input's rows having no partner.
     for (chunk, reader) in [(&first.x, &readers.logits), (&first.y, &readers.targets)] {
         if chunk.row_count() == 0 {
@@ -349,7 +364,7 @@ fn settle_shape(readers: &Readers, first: &Job) -> Result<usize, InputError> {
         }
         check_header(&readers.targets, y, cols)?;
     }
-    Ok(cols)
+    Ok(Some(cols))
 }
 
 /// Options that do not apply to the kind: another kind's parameters, and
