@@ -16,6 +16,7 @@ fn main() {
         "mlloss_has_script",
         "mlloss_has_dev_full",
         "mlloss_host_avx2_fma",
+        "mlloss_runs_as_root",
     ] {
         println!("cargo::rustc-check-cfg=cfg({name})");
     }
@@ -26,6 +27,14 @@ fn main() {
     // /dev/full makes every write fail with "no space left on device".
     if present(&[Path::new("/dev/full").to_owned()]) {
         println!("cargo::rustc-cfg=mlloss_has_dev_full");
+    }
+    // Only root may give a file to another owner (the -o ownership test).
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if status
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    {
+        println!("cargo::rustc-cfg=mlloss_runs_as_root");
     }
     // Without AVX2 and FMA the dispatched loss kernel is the portable one,
     // and comparing the two compares a function with itself.

@@ -3,7 +3,10 @@
 //! cross file systems), which is synced and renamed over FILE only when
 //! the command succeeds. On an error the temporary file is removed as the
 //! error unwinds; on SIGINT, SIGTERM or SIGHUP a handler removes it and
-//! raises the signal again. Either way FILE keeps its old content.
+//! raises the signal again. Either way FILE keeps its old content. A FILE
+//! the user could not write with `>` is refused; a replaced FILE keeps its
+//! mode, and its owner and group where the user may set them. FILE is
+//! replaced, so other hard links to it keep the old content.
 
 use std::fs::{self, File};
 use std::io;
@@ -52,10 +55,28 @@ impl Replacement {
             // What a plain `> FILE` would give a new file (the umask applies).
             builder.permissions(fs::Permissions::from_mode(0o666));
         }
+        if existing.is_some() {
+            // `-o` does not do what `> FILE` would refuse: replacing a file
+            // the user may not write (the directory's permission alone
+            // would let the rename through). Opening it to write, without
+            // truncating, asks the same question `>` asks.
+            fs::File::options().write(true).open(&target)?;
+        }
         let temp = builder.tempfile_in(dir)?;
         if let Some(existing) = existing {
-            // Keep the mode of the file being replaced.
+            // Keep the mode of the file being replaced, and its owner and
+            // group where this user may set them (root may; others may
+            // keep a group they belong to); where not, the new file is the
+            // user's own, as after `cp`.
             fs::set_permissions(temp.path(), existing.permissions())?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                let (uid, gid) = (existing.uid(), existing.gid());
+                if std::os::unix::fs::chown(temp.path(), Some(uid), Some(gid)).is_err() {
+                    let _ = std::os::unix::fs::chown(temp.path(), None, Some(gid));
+                }
+            }
         }
         pending.push(temp.path().to_owned());
         Ok(Replacement {

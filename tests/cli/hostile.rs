@@ -471,3 +471,66 @@ fn inputs_without_rows_are_a_batch_of_no_samples() {
         "mlloss: error: e1.csv: no data rows\n"
     );
 }
+
+/// `-o FILE` refuses what `> FILE` would: a file the user may not write
+/// is not replaced, though the directory would let the rename through.
+/// As root (who may write anything), the command runs as `nobody`.
+#[cfg(unix)]
+#[test]
+fn o_refuses_a_file_the_user_may_not_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Workdir::new();
+    dir.write("l.csv", "a\n").write("out.csv", "old\n");
+    std::fs::set_permissions(dir.path(""), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(dir.path("out.csv"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    let bin = env!("CARGO_BIN_EXE_mlloss");
+    let mut command = if cfg!(mlloss_runs_as_root) {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+        c
+    } else {
+        std::process::Command::new(bin)
+    };
+    let out = command
+        .current_dir(dir.path(""))
+        .args(["binarize", "-o", "out.csv", "l.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "mlloss: error: cannot write to out.csv: Permission denied\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path("out.csv")).unwrap(),
+        "old\n"
+    );
+    assert_eq!(
+        crate::output::leftovers(&dir.path("")),
+        Vec::<String>::new()
+    );
+}
+
+/// A file replaced by `-o` keeps its owner and group (root may set them;
+/// it used to be left root's).
+#[cfg(unix)]
+#[test]
+#[cfg_attr(
+    not(mlloss_runs_as_root),
+    ignore = "skipped: only root may give a file to another owner"
+)]
+fn o_keeps_the_owner_of_a_replaced_file() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = Workdir::new();
+    dir.write("l.csv", "a\n").write("out.csv", "old\n");
+    std::os::unix::fs::chown(dir.path("out.csv"), Some(65534), Some(65534)).unwrap();
+    ok(&dir, &["binarize", "-o", "out.csv", "l.csv"]);
+    let meta = std::fs::metadata(dir.path("out.csv")).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+    assert_eq!(std::fs::read_to_string(dir.path("out.csv")).unwrap(), "1\n");
+}
