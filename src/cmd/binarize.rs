@@ -136,6 +136,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         separator: args.sep.clone(),
     };
     let format = Format::detect(&source, args.format);
+    // Before the first read: a file replaced before the second is then told.
+    let identity = FileIdentity::of(&source);
     let mut reader = LabelReader::open(&source, format, &layout)?;
     let given = given_classes(&args)?;
     let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
@@ -155,9 +157,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         // A regular file can be read twice: once for the classes, once for
         // the rows, in memory that does not grow with the rows.
         None if source.is_regular_file() => {
-            let classes = fit(&mut reader)?;
+            let classes = fit(&mut reader, identity)?;
             let mut reader = LabelReader::open(&source, format, &layout)?;
-            transform(&mut reader, &classes, &mut rows, &mut out)?
+            transform(&mut reader, &source, &classes, &mut rows, &mut out)?
         }
         None => binarize_fitted_in_memory(&mut reader, &mut rows, &mut out)?,
     };
@@ -475,34 +477,83 @@ impl Vocabulary {
 struct Fitted {
     vocabulary: Vocabulary,
     samples: u64,
+    /// How often each label (by id) occurs: the second read must see the
+    /// same, or the file changed (a label gone would leave a column of 0s).
+    occurrences: Vec<u64>,
+    /// The file as it was when the first read began.
+    identity: Option<FileIdentity>,
+}
+
+/// What tells a file from another, or from itself rewritten: device and
+/// inode, size and modification time.
+#[derive(Debug, PartialEq, Eq)]
+struct FileIdentity {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileIdentity {
+    fn of(source: &Source) -> Option<FileIdentity> {
+        let Source::Path(path) = source else {
+            return None;
+        };
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        Some(FileIdentity {
+            dev,
+            ino,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
 }
 
 /// First pass over a file: the classes.
-fn fit(reader: &mut LabelReader) -> anyhow::Result<Fitted> {
+fn fit(reader: &mut LabelReader, identity: Option<FileIdentity>) -> anyhow::Result<Fitted> {
     let mut vocabulary = Vocabulary::default();
     let mut samples = 0;
+    let mut occurrences: Vec<u64> = Vec::new();
     let mut sample = Sample::default();
     while reader.next_sample(&mut sample)? {
         for (label, _) in sample.labels() {
-            vocabulary.intern(label)?;
+            let id = vocabulary.intern(label)? as usize;
+            if id == occurrences.len() {
+                occurrences.push(0);
+            }
+            occurrences[id] += 1;
         }
         samples += 1;
     }
     Ok(Fitted {
         vocabulary,
         samples,
+        occurrences,
+        identity,
     })
 }
 
 /// Second pass over the same file: the rows.
 fn transform(
     reader: &mut LabelReader,
+    source: &Source,
     fitted: &Fitted,
     row: &mut RowWriter<'_>,
     out: &mut Output,
 ) -> anyhow::Result<Vec<String>> {
     let file = reader.file().to_owned();
     let changed = || InputError::new(&file, "changed while being read (it is read twice)");
+    if FileIdentity::of(source) != fitted.identity {
+        return Err(changed().into());
+    }
+    let mut occurrences = vec![0u64; fitted.occurrences.len()];
     let vocabulary = &fitted.vocabulary;
     let column_of = vocabulary.columns();
     let names = vocabulary.sorted_names();
@@ -514,12 +565,15 @@ fn transform(
         columns.clear();
         for (label, _) in sample.labels() {
             let id = *vocabulary.ids.get(label).ok_or_else(changed)?;
+            occurrences[id as usize] += 1;
             columns.push(column_of[id as usize]);
         }
         row.write(out, columns.iter().copied())?;
         samples += 1;
     }
-    if samples != fitted.samples {
+    // Checked at the end, so the rows were written already; but the output
+    // is not committed (`-o`), and the exit code says it is wrong.
+    if samples != fitted.samples || occurrences != fitted.occurrences {
         return Err(changed().into());
     }
     Ok(names)
@@ -606,6 +660,52 @@ mod tests {
             .into_iter()
             .map(|i| owned[i].clone())
             .collect()
+    }
+
+    /// The first read of `first`, then the second read of the file as
+    /// `second` left it (written in between, unless the same): the outcome
+    /// of transform.
+    fn read_twice(first: &str, second: &str, same_identity: bool) -> anyhow::Result<Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.csv");
+        std::fs::write(&path, first).unwrap();
+        let source = Source::Path(path.clone());
+        let layout = LabelLayout {
+            column: None,
+            separator: None,
+        };
+        let mut reader = LabelReader::open(&source, Format::Csv, &layout).unwrap();
+        let mut fitted = fit(&mut reader, FileIdentity::of(&source)).unwrap();
+        if second != first {
+            std::fs::write(&path, second).unwrap();
+        }
+        if same_identity {
+            // As if size and time had not told (a coarse clock, the same size).
+            fitted.identity = FileIdentity::of(&source);
+        }
+        let mut reader = LabelReader::open(&source, Format::Csv, &layout).unwrap();
+        let exporter = OutputFormat::Csv.exporter(Digits::Shortest);
+        let mut row = RowWriter::new(&*exporter, false);
+        let mut out = Output::to(Some(&dir.path().join("out.csv"))).unwrap();
+        transform(&mut reader, &source, &fitted, &mut row, &mut out)
+    }
+
+    /// A file replaced between binarize's two reads is an error, not a
+    /// column of zeros for the label that is gone.
+    #[test]
+    fn a_file_changed_between_the_two_reads_is_an_error() {
+        assert_eq!(
+            read_twice("a,b\nc\n", "a,b\nc\n", false).unwrap(),
+            ["a", "b", "c"]
+        );
+        for same_identity in [false, true] {
+            // Same samples, same size: a label gone, another doubled.
+            let error = read_twice("a,b\nc\n", "a,a\nc\n", same_identity).unwrap_err();
+            assert!(
+                error.to_string().contains("changed while being read"),
+                "{same_identity}: {error}"
+            );
+        }
     }
 
     #[test]
