@@ -278,7 +278,8 @@ impl MappedRow<'_> {
             self.line,
             lead,
             parsed,
-        )?;
+        )
+        .map_err(|error| self.ragged_first(record, error))?;
         if let Some(map) = self.map {
             if lead + got != map.columns.fields {
                 return Err(map.ragged(lead + got, self.file, self.line));
@@ -288,6 +289,25 @@ impl MappedRow<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A row that does not fit the map is reported as ragged before any
+    /// bad value in it, as the quoted-record path (which counts fields
+    /// first) reports it: the message must not depend on how the input
+    /// was cut into chunks.
+    #[cold]
+    fn ragged_first(&self, record: &[u8], error: InputError) -> InputError {
+        match self.map {
+            Some(map) => {
+                let fields = memchr::memchr_iter(self.delimiter, record).count() + 1;
+                if fields == map.columns.fields {
+                    error
+                } else {
+                    map.ragged(fields, self.file, self.line)
+                }
+            }
+            None => error,
+        }
     }
 
     /// The fields after the first `lead`, taking the key from among them.
@@ -332,9 +352,13 @@ impl MappedRow<'_> {
             got += 1;
             if let Some(column) = map.slot(field) {
                 values[column] = parse_cell(cell, self.domain).map_err(|what| {
-                    InputError::new(self.file, first_field_hint(self.domain, field, what, cell))
-                        .at(self.line, Some(field as u64 + 1))
-                        .text(cell)
+                    let error = InputError::new(
+                        self.file,
+                        first_field_hint(self.domain, field, what, cell),
+                    )
+                    .at(self.line, Some(field as u64 + 1))
+                    .text(cell);
+                    self.ragged_first(record, error)
                 })?;
             } else if map.columns.key == Some(field) {
                 key.clear();
