@@ -139,7 +139,7 @@ pub fn labels(data: &[u8]) {
     let mut sample = Sample::default();
     while let Ok(true) = reader.next_sample(&mut sample) {
         for (label, column) in sample.labels() {
-            assert!(!label.is_empty() && column >= 1);
+            assert!(!label.text.is_empty() && column >= 1);
         }
     }
 }

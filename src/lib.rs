@@ -3,6 +3,7 @@
 //!
 //! - [`loss`]: the maths, pure.
 //! - [`input`]: every format and file reading.
+//! - [`label`]: what a label is, and scikit-learn's class order.
 //! - [`format`] and [`output`]: how numbers are printed.
 //! - [`cmd`]: the subcommands, which wire the above together.
 
@@ -16,6 +17,7 @@ pub mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod input;
+pub mod label;
 pub mod loss;
 pub mod output;
 pub mod parallel;

@@ -7,13 +7,13 @@
 //! stdin or a pipe is read once and each sample kept as a list of small
 //! integer ids (4 bytes a label) until the end.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
 
 use super::classes::{
-    ClassList, Unknown, classes_from_header, parse_classes, read_classes_file, warn_unknown,
+    ClassList, Unknown, UnknownLabels, classes_from_header, parse_classes, read_classes_file,
 };
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
@@ -22,6 +22,7 @@ use crate::input::{
     ChunkLimit, Format, HeaderMode, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample,
     Source,
 };
+use crate::label::{Label, LabelKind, class_order};
 use crate::output::{Digits, Exporter, IndicatorRow, Output, OutputFormat};
 
 #[derive(Debug, clap::Args)]
@@ -406,26 +407,26 @@ fn binarize_with_classes(
         .enumerate()
         .map(|(i, c)| (c.as_str(), i))
         .collect();
-    let mut unknown_labels = BTreeSet::new();
+    let mut unknown_labels = UnknownLabels::default();
     row.begin(out, classes)?;
     let mut sample = Sample::default();
     let mut columns = Vec::new();
     while reader.next_sample(&mut sample)? {
         columns.clear();
         for (label, column) in sample.labels() {
-            match index.get(label) {
+            match index.get(label.text) {
                 Some(&i) => columns.push(i),
                 None => match unknown {
                     Unknown::Error => {
                         let mut e = InputError::new(reader.file(), "label is not in --classes")
-                            .text(label.as_bytes());
+                            .text(label.text.as_bytes());
                         if sample.line > 0 {
                             e = e.at(sample.line, Some(column));
                         }
                         return Err(e.into());
                     }
                     Unknown::Warn => {
-                        unknown_labels.insert(label.to_owned());
+                        unknown_labels.insert(label);
                     }
                     Unknown::Ignore => {}
                 },
@@ -433,43 +434,57 @@ fn binarize_with_classes(
         }
         row.write(out, columns.iter().copied())?;
     }
-    warn_unknown(&unknown_labels);
+    unknown_labels.warn();
     Ok(())
 }
 
 /// Every distinct label, numbered in order of first appearance.
 #[derive(Debug, Default)]
 struct Vocabulary {
-    ids: HashMap<String, u32>,
+    /// By [`Label::key`]: text labels (and JSON strings) in the first map,
+    /// JSON numbers in the second, so that `"1"` and `1` stay apart until
+    /// the order finds them mixed.
+    ids: [HashMap<String, u32>; 2],
+    /// Each class's first-seen label: its text names the class.
     names: Vec<String>,
+    kinds: Vec<LabelKind>,
 }
 
 impl Vocabulary {
-    fn intern(&mut self, label: &str) -> anyhow::Result<u32> {
-        if let Some(&id) = self.ids.get(label) {
+    fn intern(&mut self, label: Label<'_>) -> anyhow::Result<u32> {
+        if let Some(id) = self.get(label) {
             return Ok(id);
         }
         let id = u32::try_from(self.names.len()).context("more than 4 billion distinct labels")?;
-        self.ids.insert(label.to_owned(), id);
-        self.names.push(label.to_owned());
+        let ids = &mut self.ids[usize::from(label.kind == LabelKind::Number)];
+        ids.insert(label.key().into_owned(), id);
+        self.names.push(label.text.to_owned());
+        self.kinds.push(label.kind);
         Ok(id)
     }
 
-    /// The column of each label id, in scikit-learn's class order.
-    fn columns(&self) -> Vec<usize> {
-        let mut column_of = vec![0usize; self.names.len()];
-        for (column, &id) in class_order(&self.names).iter().enumerate() {
-            column_of[id] = column;
-        }
-        column_of
+    fn get(&self, label: Label<'_>) -> Option<u32> {
+        self.ids[usize::from(label.kind == LabelKind::Number)]
+            .get(&*label.key())
+            .copied()
     }
 
-    /// The class names in column order.
-    fn sorted_names(&self) -> Vec<String> {
-        class_order(&self.names)
+    /// The classes in scikit-learn's order: the column of each label id, and
+    /// the names in column order.
+    fn columns(&self, file: &str) -> anyhow::Result<(Vec<usize>, Vec<String>)> {
+        let labels: Vec<Label<'_>> = self
+            .names
             .iter()
-            .map(|&id| self.names[id].clone())
-            .collect()
+            .zip(&self.kinds)
+            .map(|(text, &kind)| Label { text, kind })
+            .collect();
+        let order = class_order(&labels).map_err(|what| InputError::new(file, what))?;
+        let mut column_of = vec![0usize; self.names.len()];
+        for (column, &id) in order.iter().enumerate() {
+            column_of[id] = column;
+        }
+        let names = order.iter().map(|&id| self.names[id].clone()).collect();
+        Ok((column_of, names))
     }
 }
 
@@ -555,8 +570,7 @@ fn transform(
     }
     let mut occurrences = vec![0u64; fitted.occurrences.len()];
     let vocabulary = &fitted.vocabulary;
-    let column_of = vocabulary.columns();
-    let names = vocabulary.sorted_names();
+    let (column_of, names) = vocabulary.columns(reader.file())?;
     row.begin(out, &names)?;
     let mut columns = Vec::new();
     let mut sample = Sample::default();
@@ -564,7 +578,7 @@ fn transform(
     while reader.next_sample(&mut sample)? {
         columns.clear();
         for (label, _) in sample.labels() {
-            let id = *vocabulary.ids.get(label).ok_or_else(changed)?;
+            let id = vocabulary.get(label).ok_or_else(changed)?;
             occurrences[id as usize] += 1;
             columns.push(column_of[id as usize]);
         }
@@ -597,8 +611,7 @@ fn binarize_fitted_in_memory(
         }
         ends.push(labels.len());
     }
-    let column_of = vocabulary.columns();
-    let names = vocabulary.sorted_names();
+    let (column_of, names) = vocabulary.columns(reader.file())?;
     row.begin(out, &names)?;
     let mut start = 0;
     for &end in &ends {
@@ -609,36 +622,6 @@ fn binarize_fitted_in_memory(
         start = end;
     }
     Ok(names)
-}
-
-/// The column order scikit-learn gives: numeric when every label is a number
-/// (1, 2, 10), otherwise by Unicode code point. Returns label ids in order.
-fn class_order(names: &[String]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..names.len()).collect();
-    let numbers: Option<Vec<f64>> = names.iter().map(|n| as_number(n)).collect();
-    match numbers {
-        // Equal numbers written differently ("1", "1.0") fall back to text order.
-        Some(values) => order.sort_by(|&a, &b| {
-            values[a]
-                .total_cmp(&values[b])
-                .then_with(|| names[a].cmp(&names[b]))
-        }),
-        // Rust compares strings bytewise, which for UTF-8 is code-point order.
-        None => order.sort_by(|&a, &b| names[a].cmp(&names[b])),
-    }
-    order
-}
-
-/// A label counts as a number when it is a finite decimal such as `3`,
-/// `-2.5` or `1e3`; `nan`, `inf` and `0x10` are text.
-fn as_number(label: &str) -> Option<f64> {
-    let looks_decimal = label
-        .bytes()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
-    if !looks_decimal {
-        return None;
-    }
-    label.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// A `--threshold` must be a number that values can be compared with:
@@ -653,14 +636,6 @@ fn parse_threshold(text: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn order(names: &[&str]) -> Vec<String> {
-        let owned: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-        class_order(&owned)
-            .into_iter()
-            .map(|i| owned[i].clone())
-            .collect()
-    }
 
     /// The first read of `first`, then the second read of the file as
     /// `second` left it (written in between, unless the same): the outcome
@@ -706,14 +681,5 @@ mod tests {
                 "{same_identity}: {error}"
             );
         }
-    }
-
-    #[test]
-    fn numbers_sort_numerically_text_by_code_point() {
-        assert_eq!(order(&["10", "2", "1"]), ["1", "2", "10"]);
-        assert_eq!(order(&["10", "2", "a"]), ["10", "2", "a"]);
-        assert_eq!(order(&["b", "B", "a", "é"]), ["B", "a", "b", "é"]);
-        assert_eq!(order(&["-1", "0.5", "1e1"]), ["-1", "0.5", "1e1"]);
-        assert_eq!(order(&["nan", "1"]), ["1", "nan"]);
     }
 }

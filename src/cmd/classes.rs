@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use crate::error::InputError;
 use crate::format::python_str_repr;
 use crate::input::{Format, HeaderMode, MatrixReader, Source};
+use crate::label::{Label, LabelKind};
 
 /// What to do with a label that is not in --classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,17 +93,43 @@ pub fn classes_from_header(
     Ok(names[usize::from(index)..].to_vec())
 }
 
-/// The warning for labels that are not classes, in scikit-learn's wording
-/// (so that scripts matching on it keep working); nothing if there are none.
-pub fn warn_unknown(labels: &BTreeSet<String>) {
-    if labels.is_empty() {
-        return;
+/// Labels that are not classes, for the warning scikit-learn prints.
+#[derive(Debug, Default)]
+pub struct UnknownLabels {
+    /// Each label's text and whether it is a number; ordered by text, as
+    /// scikit-learn's `sorted(unknown, key=str)`.
+    seen: BTreeSet<(String, bool)>,
+}
+
+impl UnknownLabels {
+    pub fn insert(&mut self, label: Label<'_>) {
+        let number = label.kind == LabelKind::Number;
+        self.seen.insert((label.text.to_owned(), number));
     }
-    let names: Vec<String> = labels.iter().map(|l| python_str_repr(l)).collect();
-    eprintln!(
-        "mlloss: warning: unknown class(es) [{}] will be ignored",
-        names.join(", ")
-    );
+
+    /// The warning, in scikit-learn's wording (so that scripts matching on
+    /// it keep working): each label as Python's `repr` writes it, a number
+    /// bare (`[0, 4]`), text quoted (`['q', 'y']`). Nothing if there are none.
+    pub fn warn(&self) {
+        if self.seen.is_empty() {
+            return;
+        }
+        let names: Vec<String> = self
+            .seen
+            .iter()
+            .map(|(text, number)| {
+                if *number {
+                    text.clone()
+                } else {
+                    python_str_repr(text)
+                }
+            })
+            .collect();
+        eprintln!(
+            "mlloss: warning: unknown class(es) [{}] will be ignored",
+            names.join(", ")
+        );
+    }
 }
 
 #[cfg(test)]

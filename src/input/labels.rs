@@ -1,11 +1,14 @@
 //! Label lists (binarize's input), one sample at a time.
 
+use std::borrow::Borrow;
 use std::io::BufRead;
 
 use super::csv::RecordReader;
 use super::jsonl::LineReader;
 use super::{Format, Source, json_error, read_all};
 use crate::error::InputError;
+use crate::label::{Label, LabelKind, json_number_text};
+use serde_json::value::RawValue;
 
 /// How label lists are laid out.
 #[derive(Debug, Clone, Default)]
@@ -20,8 +23,8 @@ pub struct LabelLayout {
 #[derive(Debug, Default, Clone)]
 pub struct Sample {
     text: String,
-    /// Byte range of each label in `text`, and its 1-based column.
-    labels: Vec<(usize, usize, u64)>,
+    /// Byte range of each label in `text`, its 1-based column, its type.
+    labels: Vec<(usize, usize, u64, LabelKind)>,
     /// The line on which the sample starts.
     pub line: u64,
 }
@@ -32,21 +35,22 @@ impl Sample {
         self.labels.clear();
     }
 
-    fn push(&mut self, label: &str, column: u64) {
+    fn push(&mut self, label: &str, column: u64, kind: LabelKind) {
         let label = label.trim();
         if label.is_empty() {
             return;
         }
         let start = self.text.len();
         self.text.push_str(label);
-        self.labels.push((start, self.text.len(), column));
+        self.labels.push((start, self.text.len(), column, kind));
     }
 
     /// Labels with the column they came from.
-    pub fn labels(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.labels
-            .iter()
-            .map(|&(start, end, column)| (&self.text[start..end], column))
+    pub fn labels(&self) -> impl Iterator<Item = (Label<'_>, u64)> {
+        self.labels.iter().map(|&(start, end, column, kind)| {
+            let text = &self.text[start..end];
+            (Label { text, kind }, column)
+        })
     }
 }
 
@@ -65,7 +69,7 @@ enum LabelBody {
     },
     JsonLines(LineReader),
     Json {
-        rows: std::vec::IntoIter<Vec<serde_json::Value>>,
+        rows: std::vec::IntoIter<Vec<Box<RawValue>>>,
         row: u64,
     },
 }
@@ -101,7 +105,7 @@ impl LabelReader {
             LabelBody::JsonLines(LineReader::new(reader))
         } else {
             let text = read_all(&mut reader, &file)?;
-            let rows: Vec<Vec<serde_json::Value>> =
+            let rows: Vec<Vec<Box<RawValue>>> =
                 serde_json::from_slice(&text).map_err(|e| json_error(&file, &e, 1))?;
             LabelBody::Json {
                 rows: rows.into_iter(),
@@ -147,7 +151,13 @@ impl LabelReader {
                 for i in fields {
                     let text = std::str::from_utf8(records.field(i))
                         .map_err(|_| records.error_at(i, "invalid UTF-8"))?;
-                    push_split(sample, text, i as u64 + 1, self.separator.as_deref());
+                    push_split(
+                        sample,
+                        text,
+                        i as u64 + 1,
+                        LabelKind::Text,
+                        self.separator.as_deref(),
+                    );
                 }
             }
             LabelBody::JsonLines(lines) => {
@@ -156,7 +166,7 @@ impl LabelReader {
                     return Ok(false);
                 };
                 sample.line = line_number;
-                let values: Vec<serde_json::Value> = serde_json::from_slice(text)
+                let values: Vec<&RawValue> = serde_json::from_slice(text)
                     .map_err(|e| json_error(&self.file, &e, line_number))?;
                 push_json_labels(
                     sample,
@@ -183,34 +193,56 @@ impl LabelReader {
     }
 }
 
-fn push_split(sample: &mut Sample, text: &str, column: u64, separator: Option<&str>) {
+fn push_split(
+    sample: &mut Sample,
+    text: &str,
+    column: u64,
+    kind: LabelKind,
+    separator: Option<&str>,
+) {
     match separator {
-        Some(sep) => text.split(sep).for_each(|label| sample.push(label, column)),
-        None => sample.push(text, column),
+        Some(sep) => text
+            .split(sep)
+            .for_each(|label| sample.push(label, column, kind)),
+        None => sample.push(text, column, kind),
     }
 }
 
-fn push_json_labels(
+/// JSON labels are read from their raw text, so that a number keeps its
+/// exact value (serde_json's `Value` would round `18446744073709551617`
+/// to an f64) and a string stays a string.
+fn push_json_labels<V: Borrow<RawValue>>(
     sample: &mut Sample,
-    values: &[serde_json::Value],
+    values: &[V],
     file: &str,
     line: Option<u64>,
     separator: Option<&str>,
 ) -> Result<(), InputError> {
     for (i, value) in values.iter().enumerate() {
         let column = i as u64 + 1;
-        match value {
-            serde_json::Value::String(s) => push_split(sample, s, column, separator),
-            serde_json::Value::Number(n) => sample.push(&n.to_string(), column),
-            other => {
-                let mut e =
-                    InputError::new(file, format!("label {column} is not a string or a number"))
-                        .text(other.to_string().as_bytes());
-                if let Some(line) = line {
-                    e = e.at(line, None);
-                }
-                return Err(e);
+        let raw = value.borrow().get();
+        let bad = |what: String| {
+            let e = InputError::new(file, what).text(raw.as_bytes());
+            match line {
+                Some(line) => e.at(line, None),
+                None => e,
             }
+        };
+        match raw.as_bytes().first() {
+            Some(b'"') => {
+                let text: String = serde_json::from_str(raw)
+                    .map_err(|_| bad(format!("label {column} is not a valid JSON string")))?;
+                push_split(sample, &text, column, LabelKind::Str, separator);
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let text = json_number_text(raw).ok_or_else(|| {
+                    bad(format!(
+                        "label {column} is a number beyond the range of a float"
+                    ))
+                })?;
+                sample.push(&text, column, LabelKind::Number);
+            }
+            _ => return Err(bad(format!("label {column} is not a string or a number"))),
         }
     }
     Ok(())

@@ -739,13 +739,6 @@ const ACCEPTED: &[Accepted] = &[
         stdout: Some("nan,0.0\n0.0,inf\n"),
     },
     Accepted {
-        name: "mixed label types (numbers and strings) in JSON",
-        files: &[("labels.json", b"[[\"a\", 1], [2, \"b\"], [1.5]]")],
-        plain: &[],
-        args: &["binarize", "--header", "labels.json"],
-        stdout: Some("1,1.5,2,a,b\n1,0,0,1,0\n0,0,1,0,1\n0,1,0,0,0\n"),
-    },
-    Accepted {
         name: "a quoted label with a line break and a comma",
         files: &[("labels.csv", b"\"a\nb\",c\n\"x,y\"\n")],
         plain: &[],

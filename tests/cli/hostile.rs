@@ -534,3 +534,91 @@ fn o_keeps_the_owner_of_a_replaced_file() {
     assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
     assert_eq!(std::fs::read_to_string(dir.path("out.csv")).unwrap(), "1\n");
 }
+
+/// JSON labels keep their JSON type and exact value (issue 12, items 10
+/// and 18). The answers are scikit-learn 1.9.1's, from
+/// `MultiLabelBinarizer().fit_transform(json.load(f))` and `classes_`
+/// printed with `str()`:
+/// - integers beyond f64's precision are two classes, as Python's ints;
+/// - an integral float is the integer's class (`1.0` and `1`, a Python set),
+///   named as first seen; floats are written as Python writes them;
+/// - JSON strings sort as strings, though they look like numbers;
+/// - strings mixed with numbers have no order (Python's TypeError).
+#[test]
+fn json_labels_keep_their_type_and_exact_value() {
+    let dir = Workdir::new();
+    dir.write(
+        "big.json",
+        "[[18446744073709551616],[18446744073709551617, 1.0],[1, 2.5, 1E2]]",
+    )
+    .write(
+        "big.jsonl",
+        "[18446744073709551616]\n[18446744073709551617]\n",
+    )
+    .write("strings.json", r#"[["10"],["2"]]"#)
+    .write("mixed.json", r#"[["a"],[1]]"#);
+    assert_eq!(
+        ok(&dir, &["binarize", "--header", "big.json"]),
+        "1.0,2.5,100.0,18446744073709551616,18446744073709551617\n\
+         0,0,0,1,0\n1,0,0,0,1\n1,1,1,0,0\n"
+    );
+    assert_eq!(
+        ok(&dir, &["binarize", "--header", "big.jsonl"]),
+        "18446744073709551616,18446744073709551617\n1,0\n0,1\n"
+    );
+    // Read once, from stdin, the same.
+    let piped = dir.run_with_stdin(
+        &["binarize", "--header", "--format", "jsonl", "-"],
+        b"[18446744073709551617]\n[18446744073709551616]\n",
+    );
+    assert_eq!(
+        success(&piped),
+        "18446744073709551616,18446744073709551617\n0,1\n1,0\n"
+    );
+    assert_eq!(
+        ok(&dir, &["binarize", "--header", "strings.json"]),
+        "10,2\n1,0\n0,1\n"
+    );
+    let mixed = dir.run(&["binarize", "mixed.json"]);
+    assert_eq!(mixed.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&mixed.stderr);
+    assert!(
+        stderr.contains("mix strings and numbers (\"a\" and 1)"),
+        "{stderr}"
+    );
+}
+
+/// The unknown-label warning writes numbers as Python does (`[0, 4]`),
+/// strings quoted, in scikit-learn's order (`sorted(unknown, key=str)`):
+/// scikit-learn 1.9.1 warns `unknown class(es) [0, 4, 'a'] will be ignored`
+/// for `classes=["1", "2"]` on `[[0, 4], ["a"]]`.
+#[test]
+fn the_unknown_label_warning_writes_numbers_as_python() {
+    let dir = Workdir::new();
+    dir.write("labels.jsonl", "[0,4]\n[\"a\"]\n")
+        .write("x.csv", "0.5,1\n2,-1\n");
+    let out = dir.run(&["binarize", "--classes", "1,2", "labels.jsonl"]);
+    assert_eq!(success(&out), "0,0\n0,0\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "mlloss: warning: unknown class(es) [0, 4, 'a'] will be ignored\n"
+    );
+    // loss --target-labels: the same warning.
+    let out = dir.run(&[
+        "loss",
+        "--target-labels",
+        "--classes",
+        "1,2",
+        "--unknown",
+        "warn",
+        "x.csv",
+        "labels.jsonl",
+    ]);
+    success(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown class(es) [0, 4, 'a'] will be ignored"),
+        "{stderr}"
+    );
+}

@@ -6,12 +6,12 @@
 //! index targets of `MultiLabelMarginLoss`). No binarize step, so nothing
 //! to misalign.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use super::args::Args;
 use super::columns;
 use super::job::Readers;
-use crate::cmd::classes::{ClassList, Unknown, read_classes_file, warn_unknown};
+use crate::cmd::classes::{ClassList, Unknown, UnknownLabels, read_classes_file};
 use crate::error::InputError;
 use crate::input::{Columns, Format, LabelLayout, LabelReader, RowChunk, Sample, Source};
 
@@ -107,7 +107,7 @@ pub(super) struct LabelTargets {
     cols: usize,
     unknown: Unknown,
     /// Labels left out under `--unknown warn`.
-    unknown_seen: BTreeSet<String>,
+    unknown_seen: UnknownLabels,
     /// Samples read so far.
     rows: u64,
     sample: Sample,
@@ -134,7 +134,7 @@ impl LabelTargets {
             classes,
             cols,
             unknown,
-            unknown_seen: BTreeSet::new(),
+            unknown_seen: UnknownLabels::default(),
             rows: 0,
             sample: Sample::default(),
             values: Vec::new(),
@@ -173,13 +173,14 @@ impl LabelTargets {
         };
         let line = self.sample.line;
         for (label, column) in self.sample.labels() {
+            let text = label.text;
             let class = match &self.classes {
-                Classes::Named(names) => names.get(label).copied(),
+                Classes::Named(names) => names.get(text).copied(),
                 Classes::Indices(cols) => {
-                    if label == "-1" {
+                    if text == "-1" {
                         break;
                     }
-                    match label.parse::<usize>() {
+                    match text.parse::<usize>() {
                         Ok(j) if j < *cols => Some(j),
                         _ => {
                             let what = format!(
@@ -187,7 +188,7 @@ impl LabelTargets {
                                 cols - 1,
                                 self.logits_file
                             );
-                            return Err(at(line, column, what, label));
+                            return Err(at(line, column, what, text));
                         }
                     }
                 }
@@ -199,10 +200,10 @@ impl LabelTargets {
                         "label is not a class of {} (--unknown warn or ignore leaves such labels out)",
                         self.logits_file
                     );
-                    return Err(at(line, column, what, label));
+                    return Err(at(line, column, what, text));
                 }
                 (None, Unknown::Warn) => {
-                    self.unknown_seen.insert(label.to_owned());
+                    self.unknown_seen.insert(label);
                 }
                 (None, Unknown::Ignore) => {}
             }
@@ -212,6 +213,6 @@ impl LabelTargets {
 
     /// After the run: the labels left out under `--unknown warn`.
     pub(super) fn warn(&self) {
-        warn_unknown(&self.unknown_seen);
+        self.unknown_seen.warn();
     }
 }
