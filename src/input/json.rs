@@ -17,6 +17,8 @@ use crate::error::InputError;
 pub(super) struct JsonSource {
     values: Vec<f64>,
     width: usize,
+    /// The array's shape (not for records, nor for `[]`).
+    dims: Option<Vec<usize>>,
     /// Records: their text, one after the other, and where each ends.
     records: Option<(Arc<RecordNames>, Vec<u8>, Vec<usize>)>,
 }
@@ -33,16 +35,32 @@ impl JsonSource {
         }
         let mut values = Vec::new();
         let mut de = serde_json::Deserializer::from_slice(&text);
-        let width = MatrixSeed {
+        let (mut dims, mut rank) = (Vec::new(), None);
+        ArraySeed {
             out: &mut values,
             domain: info.domain,
+            dims: &mut dims,
+            rank: &mut rank,
+            depth: 0,
+            place: 1,
         }
         .deserialize(&mut de)
-        .and_then(|cols| de.end().map(|()| cols))
+        .and_then(|()| de.end())
         .map_err(|e| json_error(&info.file, &e, 1))?;
+        let dims: Vec<usize> = dims.into_iter().map(|d| d.unwrap_or(0)).collect();
+        let width = match rank {
+            Some(_) => {
+                super::matrix::array_matrix_shape(&dims)
+                    .map_err(|what| InputError::new(&info.file, what))?
+                    .1
+            }
+            // `[]`: no rows.
+            None => 0,
+        };
         Ok(JsonSource {
             values,
             width,
+            dims: rank.map(|_| dims),
             records: None,
         })
     }
@@ -68,6 +86,7 @@ impl JsonSource {
         Ok(JsonSource {
             values: Vec::new(),
             width: names.names.len(),
+            dims: None,
             records: Some((names, joined, ends)),
         })
     }
@@ -137,60 +156,149 @@ impl MatrixSource for JsonSource {
     fn records(&self) -> Option<Arc<RecordNames>> {
         self.records.as_ref().map(|(names, _, _)| names.clone())
     }
+
+    fn dims(&self) -> Option<&[usize]> {
+        self.dims.as_deref()
+    }
 }
 
-/// Deserializes `[[n, …], …]` into a flat vector, checking that every row
-/// has the width of the first; returns that width.
-struct MatrixSeed<'a> {
+/// Deserializes a nested array of numbers of any rank (`[1, 2]`,
+/// `[[1, 2], [3, 4]]`, deeper) into a flat vector in row-major order,
+/// checking that it is not ragged; returns its shape. `[]` is no rows.
+struct ArraySeed<'a> {
     out: &'a mut Vec<f64>,
     domain: Domain,
+    /// The length of the arrays at each depth, as far as known.
+    dims: &'a mut Vec<Option<usize>>,
+    /// The depth of the numbers, once the first is seen.
+    rank: &'a mut Option<usize>,
+    depth: usize,
+    /// 1-based place among its parent's elements.
+    place: u64,
 }
 
-impl<'de> DeserializeSeed<'de> for MatrixSeed<'_> {
-    type Value = usize;
+impl<'de> DeserializeSeed<'de> for ArraySeed<'_> {
+    type Value = ();
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
-        deserializer.deserialize_seq(self)
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        if self.depth == 0 {
+            deserializer.deserialize_seq(self)
+        } else {
+            deserializer.deserialize_any(self)
+        }
     }
 }
 
-impl<'de> Visitor<'de> for MatrixSeed<'_> {
-    type Value = usize;
+impl<'de> Visitor<'de> for ArraySeed<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a 2-D array of numbers (an array of rows)")
+        f.write_str(match *self.rank {
+            _ if self.depth == 0 => "an array of numbers (a row, or an array of rows)",
+            Some(rank) if rank == self.depth => "a number",
+            Some(_) => "an array of numbers",
+            None => "a number or an array of numbers",
+        })
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-        let mut cols = 0;
-        let mut row = 0u64;
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.rank.is_some_and(|rank| self.depth >= rank) {
+            return Err(de::Error::custom(
+                "an array where a number belongs: rows nest to different depths",
+            ));
+        }
+        let mut length = 0usize;
         loop {
-            let start = self.out.len();
-            let seed = RowSeed {
+            let seed = ArraySeed {
                 out: &mut *self.out,
                 domain: self.domain,
+                dims: &mut *self.dims,
+                rank: &mut *self.rank,
+                depth: self.depth + 1,
+                place: length as u64 + 1,
             };
             if seq.next_element_seed(seed)?.is_none() {
                 break;
             }
-            row += 1;
-            let width = self.out.len() - start;
-            if width == 0 {
-                return Err(de::Error::custom(format!("row {row} has no values")));
-            }
-            if cols == 0 {
-                cols = width;
-            } else if width != cols {
-                return Err(de::Error::custom(format!(
-                    "ragged row: row {row} has {}, but earlier rows have {cols}",
-                    count(width, "value")
-                )));
-            }
+            length += 1;
         }
-        if row == 0 {
-            return Err(de::Error::custom("no rows: the array is empty"));
+        if length == 0 && self.depth > 0 {
+            return Err(de::Error::custom(if self.depth == 1 {
+                format!("row {} has no values", self.place)
+            } else {
+                format!("an empty array at depth {}", self.depth + 1)
+            }));
         }
-        Ok(cols)
+        if self.dims.len() <= self.depth {
+            self.dims.resize(self.depth + 1, None);
+        }
+        match self.dims[self.depth] {
+            None => self.dims[self.depth] = Some(length),
+            Some(known) if known != length => {
+                // The flat index of this array's first element tells its row.
+                let width = self
+                    .dims
+                    .iter()
+                    .skip(self.depth)
+                    .flatten()
+                    .product::<usize>();
+                let row = (self.out.len() - length.min(self.out.len())) / width.max(1) + 1;
+                let what = if self.rank.is_some_and(|rank| rank == self.depth + 1) {
+                    format!(
+                        "ragged row: row {row} has {}, but earlier rows have {known}",
+                        count(length, "value")
+                    )
+                } else {
+                    format!(
+                        "ragged array: an array at depth {} has {}, but earlier ones have {known}",
+                        self.depth + 1,
+                        count(length, "element")
+                    )
+                };
+                return Err(de::Error::custom(what));
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.number(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.number(v as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.number(v as f64)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        if self.domain.takes_bools() {
+            self.number(f64::from(u8::from(v)))
+        } else {
+            Err(E::invalid_type(de::Unexpected::Bool(v), &self))
+        }
+    }
+}
+
+impl ArraySeed<'_> {
+    fn number<E: de::Error>(self, value: f64) -> Result<(), E> {
+        match *self.rank {
+            None => *self.rank = Some(self.depth),
+            Some(rank) if rank != self.depth => {
+                return Err(E::custom(
+                    "a number where an array belongs: rows nest to different depths",
+                ));
+            }
+            Some(_) => {}
+        }
+        if let Some(what) = self.domain.check(value) {
+            return Err(E::custom(format!("{what} ({value})")));
+        }
+        self.out.push(value);
+        Ok(())
     }
 }
 

@@ -37,6 +37,40 @@ pub trait MatrixSource: Send {
     fn records(&self) -> Option<Arc<RecordNames>> {
         None
     }
+
+    /// The array's shape, for an input that is an array (`.npy`, a JSON
+    /// document of numbers) rather than a table of rows.
+    fn dims(&self) -> Option<&[usize]> {
+        None
+    }
+}
+
+/// Samples and classes of an array as PyTorch's losses see a tensor: the
+/// last dimension is the classes, the others the samples, so a 1-D array
+/// is one sample ("no batch dimension") and (A, B, C) is A·B samples.
+pub fn array_matrix_shape(dims: &[usize]) -> Result<(usize, usize), &'static str> {
+    let Some((&cols, leading)) = dims.split_last() else {
+        return Err(
+            "a 0-dimensional array (a scalar), but a loss needs samples of classes: \
+                    save at least a 1-D array",
+        );
+    };
+    let rows = leading
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or("the shape holds more values than any file can")?;
+    Ok((rows, cols))
+}
+
+/// A shape as NumPy prints it: `(5,)`, `(5, 1)`.
+pub fn shape_text(dims: &[usize]) -> String {
+    match dims {
+        [one] => format!("({one},)"),
+        _ => {
+            let parts: Vec<String> = dims.iter().map(usize::to_string).collect();
+            format!("({})", parts.join(", "))
+        }
+    }
 }
 
 /// The source of a [`MatrixReader::view`]: its rows are the viewed
@@ -715,6 +749,11 @@ impl MatrixReader {
     /// The header line's names, if the input has one.
     pub fn header_names(&self) -> Option<&[String]> {
         self.source.header()
+    }
+
+    /// The array's shape, when the input is an array rather than a table.
+    pub fn dims(&self) -> Option<&[usize]> {
+        self.source.dims()
     }
 
     /// Takes the matrix's columns from these fields of each row, from the

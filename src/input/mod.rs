@@ -34,7 +34,10 @@ mod records;
 mod text;
 
 pub use labels::{LabelLayout, LabelReader, Sample};
-pub use matrix::{ChunkLimit, Columns, Keys, MatrixInfo, MatrixReader, RowChunk, Rows};
+pub use matrix::{
+    ChunkLimit, Columns, Keys, MatrixInfo, MatrixReader, RowChunk, Rows, array_matrix_shape,
+    shape_text,
+};
 
 /// Size of the read buffer over a file or stdin.
 const READ_BUFFER_BYTES: usize = 1 << 18;

@@ -1,6 +1,8 @@
 //! NumPy `.npy` files, as `np.save` writes a model's outputs: float64,
 //! float32, signed and unsigned integer and bool dtypes, C or Fortran order,
-//! 1-D (one column) or 2-D.
+//! of any rank but 0: as PyTorch's losses see a tensor, the last dimension
+//! is the classes and the others the samples, so a 1-D array is one sample
+//! (PyTorch's "no batch dimension") and an (A, B, C) array A·B samples.
 //!
 //! A file in the machine's byte order is memory-mapped and checked by
 //! ndarray-npy (`ViewNpyExt`: header, dtype, shape, order, length, and for
@@ -15,7 +17,7 @@ use memmap2::Mmap;
 use ndarray::{ArrayD, ArrayViewD};
 use ndarray_npy::{ReadNpyExt, ViewNpyExt};
 
-use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk};
+use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, array_matrix_shape};
 use super::{Domain, Source, count, read_error};
 use crate::error::InputError;
 use crate::format::f64_to_string;
@@ -76,6 +78,10 @@ impl MatrixSource for NpySource {
 
     fn fields(&self) -> Option<usize> {
         Some(self.matrix.cols())
+    }
+
+    fn dims(&self) -> Option<&[usize]> {
+        Some(&self.matrix.dims)
     }
 }
 
@@ -147,6 +153,8 @@ enum Storage {
 /// A `.npy` matrix, read row by row.
 struct NpyMatrix {
     storage: Storage,
+    /// The array's shape, as `np.save` wrote it.
+    dims: Vec<usize>,
     rows: usize,
     cols: usize,
     /// Column-major data (`order='F'`).
@@ -210,8 +218,12 @@ impl NpyMatrix {
                     let shape = view.shape().to_vec();
                     let (rows, cols) = matrix_shape(&shape, name)?;
                     // A 2-D view that is not row-major is column-major: the
-                    // file is contiguous one way or the other.
+                    // file is contiguous one way or the other. Higher ranks
+                    // in Fortran order are rare: read whole, in logical order.
                     let fortran = shape.len() == 2 && !view.is_standard_layout();
+                    if shape.len() > 2 && !view.is_standard_layout() {
+                        return Ok(None);
+                    }
                     let streams = if fortran { cols } else { 1 };
                     // The view starts at the first element in memory, in either order.
                     let data_start = view.as_ptr() as usize - map.as_ptr() as usize;
@@ -229,6 +241,7 @@ impl NpyMatrix {
                             data_start,
                             released: vec![0; streams],
                         },
+                        dims: shape,
                         rows,
                         cols,
                         fortran,
@@ -253,6 +266,7 @@ impl NpyMatrix {
                         let values = array.iter().map(|&v| to_f64(v)).collect();
                         return Ok(NpyMatrix {
                             storage: Storage::Owned(values),
+                            dims: array.shape().to_vec(),
                             rows,
                             cols,
                             fortran: false,
@@ -439,16 +453,23 @@ fn unread(bytes: &[u8], name: &str) -> Option<InputError> {
             let elements = header.shape.iter().product::<usize>();
             let data = bytes.get(data_offset(bytes)?..)?.get(..elements)?;
             let at = data.iter().position(|&b| b > 1)?;
-            let (rows, cols) = match *header.shape {
-                [rows] => (rows, 1),
-                [rows, cols] => (rows, cols),
-                _ => return None,
-            };
-            let (row, col) = if header.layout.is_fortran() {
-                (at % rows, at / rows)
+            let shape = &header.shape;
+            let cols = *shape.last()?;
+            // The element's place in logical (row-major) order.
+            let logical = if header.layout.is_fortran() {
+                let mut stride_in_file = 1;
+                let mut logical = 0;
+                let mut stride_in_order = elements;
+                for &dim in shape {
+                    stride_in_order /= dim;
+                    logical += (at / stride_in_file) % dim * stride_in_order;
+                    stride_in_file *= dim;
+                }
+                logical
             } else {
-                (at / cols, at % cols)
+                at
             };
+            let (row, col) = (logical / cols, logical % cols);
             let error = InputError::new(name, "a bool other than 0 or 1 (False or True)");
             return Some(
                 error
@@ -474,29 +495,21 @@ fn unread(bytes: &[u8], name: &str) -> Option<InputError> {
     ))
 }
 
-/// Rows and columns of a 1-D (one column) or 2-D array.
+/// Samples and classes of an array: the last dimension is the classes, the
+/// others the samples (a 1-D array is one sample).
 fn matrix_shape(shape: &[usize], name: &str) -> Result<(usize, usize), InputError> {
-    match *shape {
-        [rows] => Ok((rows, 1)),
-        [rows, cols] => Ok((rows, cols)),
-        _ => Err(InputError::new(
-            name,
-            format!(
-                "a {}-dimensional array, but mlloss reads 1-D (one column) or 2-D arrays",
-                shape.len()
-            ),
-        )),
-    }
-    .and_then(|(rows, cols)| {
-        if cols == 0 && rows > 0 {
-            Err(InputError::new(
-                name,
-                format!("{} of no values", count(rows, "row")),
-            ))
-        } else {
-            Ok((rows, cols))
-        }
-    })
+    array_matrix_shape(shape)
+        .map_err(|what| InputError::new(name, what))
+        .and_then(|(rows, cols)| {
+            if cols == 0 && rows > 0 {
+                Err(InputError::new(
+                    name,
+                    format!("{} of no values", count(rows, "row")),
+                ))
+            } else {
+                Ok((rows, cols))
+            }
+        })
 }
 
 /// Every supported element as f64 (64-bit integers beyond 2^53 round).

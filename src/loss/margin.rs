@@ -31,6 +31,11 @@ impl Formula for MultiLabelMargin {
         false
     }
 
+    /// `multilabel_margin_loss` takes (C) or (N, C) only.
+    fn max_rank(&self) -> Option<usize> {
+        Some(2)
+    }
+
     fn element_losses(&self, x: &[f64], y: &[f64], _: RowWeights<'_>, out: &mut [f64]) {
         // Each target class j collects its hinge terms against every
         // non-target class k: max(0, 1 − (x_j − x_k)), summed in PyTorch's

@@ -61,6 +61,12 @@ pub trait Formula {
         true
     }
 
+    /// The most dimensions PyTorch's loss takes (`None`: any, the last
+    /// being the classes).
+    fn max_rank(&self) -> Option<usize> {
+        None
+    }
+
     /// The first parameter outside its domain, if any.
     fn check(&self) -> Result<(), ParamError> {
         Ok(())
@@ -143,6 +149,10 @@ impl Kind {
 
     pub fn takes_modifiers(&self) -> bool {
         self.formula().takes_modifiers()
+    }
+
+    pub fn max_rank(&self) -> Option<usize> {
+        self.formula().max_rank()
     }
 
     pub fn check(&self) -> Result<(), ParamError> {

@@ -21,6 +21,19 @@ const STREAMED: &[&str] = &["an unknown label with --unknown error"];
 const X: (&str, &[u8]) = ("x.csv", b"0.5,1\n-2,3\n");
 const Y: (&str, &[u8]) = ("y.csv", b"1,0\n0,1\n");
 
+/// 200 arrays deep, closed: a valid 200-dimensional array, but deeper than
+/// the parser recurses.
+const DEEP_JSON: &[u8] = &{
+    let mut text = [b']'; 401];
+    let mut i = 0;
+    while i < 200 {
+        text[i] = b'[';
+        i += 1;
+    }
+    text[200] = b'1';
+    text
+};
+
 const CASES: &[Case] = &[
     Case {
         name: "a value that is not a number",
@@ -199,23 +212,29 @@ const CASES: &[Case] = &[
         args: &["loss", "bad.json", "y.csv"],
         stdin: b"",
         code: 1,
-        message: &["bad.json:1:", "expected a 2-D array of numbers"],
+        message: &[
+            "bad.json:1:",
+            "expected an array of numbers (a row, or an array of rows)",
+        ],
     },
     Case {
-        name: "JSON that is a 1-D array",
+        name: "JSON that is a 1-D array: one sample, against two",
         files: &[("bad.json", b"[1, 2]"), Y],
         args: &["loss", "bad.json", "y.csv"],
         stdin: b"",
         code: 1,
-        message: &["bad.json:1:", "expected a row: an array of numbers"],
+        message: &[
+            "y.csv:2:",
+            "row 2 has no partner: bad.json ends after 1 row",
+        ],
     },
     Case {
-        name: "JSON that is 3-D",
-        files: &[("bad.json", b"[\n  [[1], [2]]\n]"), Y],
+        name: "JSON nested to different depths",
+        files: &[("bad.json", b"[\n  [1, [2]]\n]"), Y],
         args: &["loss", "bad.json", "y.csv"],
         stdin: b"",
         code: 1,
-        message: &["bad.json:2:", "expected a number"],
+        message: &["bad.json:2:", "an array where a number belongs"],
     },
     Case {
         name: "JSON with a string value",
@@ -401,7 +420,7 @@ const CASES: &[Case] = &[
         args: &["loss", "bad.json", "y.csv"],
         stdin: b"",
         code: 1,
-        message: &["bad.json:1:4: row 1 has no values"],
+        message: &["bad.json:1:3: row 1 has no values"],
     },
     Case {
         name: "a hexadecimal number",
@@ -455,7 +474,15 @@ const CASES: &[Case] = &[
         args: &["loss", "bad.json", "y.csv"],
         stdin: b"",
         code: 1,
-        message: &["bad.json:1:2: invalid type: sequence, expected a number"],
+        message: &["bad.json:1:65: EOF while parsing a list"],
+    },
+    Case {
+        name: "JSON nested beyond serde_json's recursion limit",
+        files: &[("bad.json", DEEP_JSON), Y],
+        args: &["loss", "bad.json", "y.csv"],
+        stdin: b"",
+        code: 1,
+        message: &["bad.json:1:128: recursion limit exceeded"],
     },
     Case {
         name: "deeply nested JSON labels",

@@ -257,12 +257,32 @@ fn seed_examples_match_their_fixtures() {
 /// (a string in the expected line) must match exactly.
 #[test]
 fn files_written_by_pandas_and_numpy_give_pytorchs_answers() {
+    run_fixture_cases("tables", 18);
+}
+
+/// fixtures/shapes/: 1-D arrays (one sample, every kind and layout), 3-D
+/// arrays, per-class and per-sample weight arrays, and the shape mismatches
+/// PyTorch raises for, as its own criterion tests use them.
+#[test]
+fn array_shapes_are_pytorchs() {
+    run_fixture_cases("shapes", 27);
+}
+
+/// Runs `fixtures/<dir>/cases.json`: each case's `args` in that directory
+/// (stdin from the output of `stdin_from`), its output compared with
+/// `expected` to 1e-12, or, for a case with an `error`, exit 1 and the
+/// error's text on stderr.
+fn run_fixture_cases(dir: &str, at_least: usize) {
     let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture("tables/cases.json")).expect("fixture"),
+        &std::fs::read_to_string(fixture(&format!("{dir}/cases.json"))).expect("fixture"),
     )
     .expect("fixture JSON");
     let cases = doc["cases"].as_array().expect("cases");
-    assert!(cases.len() >= 18, "cases.json holds {} cases", cases.len());
+    assert!(
+        cases.len() >= at_least,
+        "{dir}/cases.json holds {} cases",
+        cases.len()
+    );
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
             .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
@@ -273,7 +293,7 @@ fn files_written_by_pandas_and_numpy_give_pytorchs_answers() {
         let stdin = match case["stdin_from"].as_array() {
             Some(_) => {
                 let out = crate::harness::mlloss()
-                    .current_dir(fixture("tables"))
+                    .current_dir(fixture(dir))
                     .args(strings(&case["stdin_from"]))
                     .output()
                     .unwrap();
@@ -282,11 +302,18 @@ fn files_written_by_pandas_and_numpy_give_pytorchs_answers() {
             None => Vec::new(),
         };
         let out = crate::harness::mlloss()
-            .current_dir(fixture("tables"))
+            .current_dir(fixture(dir))
             .args(strings(&case["args"]))
             .write_stdin(stdin)
             .output()
             .unwrap();
+        if let Some(error) = case.get("error").and_then(Value::as_str) {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+            assert!(stderr.contains(error), "{name}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+            continue;
+        }
         let stdout = success(&out);
         let want = case["expected"].as_array().unwrap();
         let lines: Vec<&str> = stdout.lines().collect();

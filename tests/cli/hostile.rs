@@ -71,7 +71,13 @@ fn a_quoted_line_break_in_a_last_row_without_newline() {
 
 /// A `.npy` header for `shape` of little-endian float64 (or `descr`), no data.
 fn npy_header(descr: &str, shape: &str) -> Vec<u8> {
-    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    npy_header_in_order(descr, shape, false)
+}
+
+fn npy_header_in_order(descr: &str, shape: &str, fortran: bool) -> Vec<u8> {
+    let order = if fortran { "True" } else { "False" };
+    let mut header =
+        format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
     }
@@ -621,4 +627,43 @@ fn the_unknown_label_warning_writes_numbers_as_python() {
         stderr.contains("unknown class(es) [0, 4, 'a'] will be ignored"),
         "{stderr}"
     );
+}
+
+/// A 0-dimensional array (a scalar) has no classes: an error, not a
+/// sample of one class. (Higher ranks are fixtures/shapes/.)
+#[test]
+fn a_zero_dimensional_array_is_an_error() {
+    let dir = Workdir::new();
+    let mut scalar = npy_header("<f8", "()");
+    scalar.extend(1.5f64.to_le_bytes());
+    dir.write("x.npy", &scalar).write("y.csv", "1\n");
+    let out = dir.run(&["loss", "x.npy", "y.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "mlloss: error: x.npy: a 0-dimensional array (a scalar), but a loss needs samples of \
+         classes: save at least a 1-D array\n"
+    );
+}
+
+/// A bad bool in a 3-D array is located in logical order, whatever the
+/// file's: the byte at offset 1 of a (2, 2, 2) Fortran-order array is
+/// element [1, 0, 0], the 5th in row-major order: sample 3, class 1.
+#[test]
+fn a_bad_bool_in_a_3d_fortran_array_is_located() {
+    let dir = Workdir::new();
+    let mut fortran = npy_header_in_order("|b1", "(2, 2, 2)", true);
+    fortran.extend([0, 2, 0, 0, 0, 0, 0, 0]);
+    let mut c_order = npy_header_in_order("|b1", "(2, 2, 2)", false);
+    c_order.extend([0, 2, 0, 0, 0, 0, 0, 0]);
+    dir.write("f.npy", &fortran).write("c.npy", &c_order);
+    for (file, place) in [("f.npy", "3:1"), ("c.npy", "1:2")] {
+        let out = dir.run(&["loss", file, file]);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{file}:{place}: a bool other than 0 or 1")),
+            "{stderr}"
+        );
+    }
 }

@@ -30,16 +30,26 @@ fn npy_inputs_equal_their_csv_form() {
             }
         }
     }
-    // 1-D arrays are one column.
-    let run = |ext: &str| {
-        let (x, y) = (
-            npy(&format!("column-f64.{ext}")),
-            npy(&format!("column-targets.{ext}")),
-        );
-        success(&dir.run(&["loss", "-r", "none", &x, &y]))
+    // A 1-D array is one sample (PyTorch's "no batch dimension"): its CSV
+    // form is one line.
+    let one_line = |file: &str| {
+        let text = std::fs::read_to_string(npy(file)).unwrap();
+        text.lines().collect::<Vec<_>>().join(",") + "\n"
     };
-    assert_eq!(run("npy"), run("csv"));
-    assert_eq!(run("npy").lines().count(), 6);
+    dir.write("x.csv", one_line("column-f64.csv"))
+        .write("y.csv", one_line("column-targets.csv"));
+    let from_npy = success(&dir.run(&[
+        "loss",
+        "-r",
+        "none",
+        &npy("column-f64.npy"),
+        &npy("column-targets.npy"),
+    ]));
+    assert_eq!(
+        from_npy,
+        success(&dir.run(&["loss", "-r", "none", "x.csv", "y.csv"]))
+    );
+    assert_eq!(from_npy.lines().count(), 1);
 }
 
 #[test]
@@ -100,7 +110,7 @@ fn bad_npy_files_are_clear_errors() {
     let cases = [
         (
             npy("three-d.npy"),
-            "a 3-dimensional array, but mlloss reads 1-D (one column) or 2-D arrays",
+            "targets-bool.npy: an array of shape (6, 4), but",
         ),
         (
             npy("not-npy.npy"),

@@ -14,7 +14,7 @@ use super::weights;
 use super::worker::Kernel;
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
-use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, Source, count};
+use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, Source, count, shape_text};
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
 use crate::output::Digits;
 
@@ -54,6 +54,7 @@ impl Plan {
             .with_missing(args.ignore_value);
         let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
         let mut readers = open_readers(args, &sources, logits_domain, targets_domain)?;
+        check_array_shapes(&kind, &readers)?;
         let settled = settle_columns(args, &mut readers)?;
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
@@ -327,6 +328,38 @@ fn header_line(
 
 fn usage(message: String) -> UsageError {
     UsageError::new("loss", message)
+}
+
+/// Arrays (`.npy`, JSON documents) must have the rank the kind takes, and
+/// LOGITS and TARGETS one shape, as PyTorch requires of its tensors: no
+/// broadcasting, so (5, 1) against (5,) is an error. A table (CSV, TSV, JSON
+/// Lines, records) has rows and columns only, which are checked as read.
+fn check_array_shapes(kind: &Kind, readers: &Readers) -> Result<(), InputError> {
+    for reader in [&readers.logits, &readers.targets] {
+        if let (Some(dims), Some(max)) = (reader.dims(), kind.max_rank())
+            && dims.len() > max
+        {
+            let what = format!(
+                "an array of shape {}, but {} takes 1-D or 2-D inputs, as PyTorch's",
+                shape_text(dims),
+                kind.name()
+            );
+            return Err(InputError::new(reader.file(), what));
+        }
+    }
+    if let (Some(x), Some(y)) = (readers.logits.dims(), readers.targets.dims())
+        && x != y
+    {
+        let what = format!(
+            "an array of shape {}, but {} has shape {} (PyTorch requires one shape; \
+             a 1-D array is one sample, a column of N values has shape (N, 1))",
+            shape_text(y),
+            readers.logits.file(),
+            shape_text(x)
+        );
+        return Err(InputError::new(readers.targets.file(), what));
+    }
+    Ok(())
 }
 
 /// The width C from the inputs' first rows, which must agree with each

@@ -120,8 +120,13 @@ fn first_row(
     };
     let width = values.len();
     if width != 1 && width != cols {
+        let hint = if reader.dims().is_some_and(|d| d.len() == 1) {
+            "a 1-D array is per class, as in PyTorch; per-sample weights have shape (N, 1)".into()
+        } else {
+            format!("give {cols} values a row, or one")
+        };
         let what = format!(
-            "{}, but {logits_file} has {cols} columns (give {cols} values a row, or one)",
+            "{}, but {logits_file} has {cols} columns ({hint})",
             count(width, "value")
         );
         return Err(InputError::new(reader.file(), what).at_line_if_known(line));
