@@ -144,6 +144,66 @@ pub fn labels(data: &[u8]) {
     }
 }
 
+/// JSON records (`orient="records"`) and `loss --target-labels`, the
+/// readers of the named-tables issue. First byte, bit 7 clear: records, read
+/// as [`matrix`] reads them (bits 0-2 as there; bit 3 JSON Lines instead of
+/// a JSON document). Bit 7 set: the input is TARGETS of `loss
+/// --target-labels -r none` against 64 rows of LOGITS (bits 0-1 the
+/// format, bit 2 `--column labels`, bit 3 `--sep |`, bits 4-5 the classes:
+/// LOGITS' header `a,b,1,2`, `--classes a,b,1,2`, or class indices, bit 6
+/// `--unknown warn`); run on one thread and on two, the output or the
+/// error must be the same.
+pub fn records_and_target_labels(data: &[u8]) {
+    let (options, input) = split_options(data);
+    if options & 0x80 == 0 {
+        let format = if options & 8 == 0 {
+            Format::Json
+        } else {
+            Format::Jsonl
+        };
+        matrix(format, data);
+        return;
+    }
+    let extension = ["csv", "tsv", "json", "jsonl"][usize::from(options & 3)];
+    let classes = (options >> 4) & 3;
+    let scratch = Scratch::new();
+    let mut logits = String::new();
+    if classes == 0 {
+        logits.push_str("a,b,1,2\n");
+    }
+    for row in 0..64 {
+        logits.push_str(&format!("{}.5,-1,2,{}\n", row % 5, row % 3));
+    }
+    let x = scratch.file("logits.csv", logits.as_bytes());
+    let y = scratch.file(&format!("targets.{extension}"), input);
+    let (x, y) = (x.to_string_lossy(), y.to_string_lossy());
+    let outcome = |threads: &str| {
+        let out = scratch.dir.path().join(format!("out-{threads}.csv"));
+        let out_name = out.to_string_lossy().into_owned();
+        let mut args = vec!["mlloss", "loss", "--target-labels", "-r", "none"];
+        args.extend(["-j", threads, "-o", &out_name]);
+        if options & 4 != 0 {
+            args.extend(["--column", "labels"]);
+        }
+        if options & 8 != 0 {
+            args.extend(["--sep", "|"]);
+        }
+        if classes == 1 || classes == 3 {
+            args.extend(["--classes", "a,b,1,2"]);
+        }
+        if options & 64 != 0 {
+            args.extend(["--unknown", "warn"]);
+        }
+        args.extend([&*x, &*y]);
+        let cli = <Cli as clap::Parser>::try_parse_from(&args).expect("valid arguments");
+        match cli.run() {
+            Ok(()) => std::fs::read_to_string(&out).expect("the output"),
+            Err(e) => format!("error: {e:#}"),
+        }
+    };
+    assert_eq!(outcome("1"), outcome("2"), "one thread against two");
+}
+
 fn run(args: &[&str]) {
     let cli = <Cli as clap::Parser>::try_parse_from(args).expect("valid arguments");
     // An error is a fine outcome; a panic is not.

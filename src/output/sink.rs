@@ -35,8 +35,14 @@ impl Output {
         // written in place: renaming over it would replace the node, or the
         // file behind a file descriptor. Appending keeps what a shell
         // redirection behind `/dev/stderr` has written so far.
+        // Under /dev and /proc a name that exists and is not itself a
+        // regular file (`/dev/stderr` is a link to whatever fd 2 is) is
+        // written in place; a regular file there (on /dev/shm, a tmpfs) or
+        // a new name is replaced as anywhere else.
         let existing = fs::metadata(path).ok();
-        let special = path.starts_with("/dev") || path.starts_with("/proc");
+        let in_dev = path.starts_with("/dev") || path.starts_with("/proc");
+        let special =
+            in_dev && existing.is_some() && !fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
         if special || existing.as_ref().is_some_and(|m| !m.is_file()) {
             let file = File::options().append(true).open(path).map_err(cannot)?;
             return Ok(Output::new(Box::new(file), name, None));

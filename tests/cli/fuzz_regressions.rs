@@ -17,6 +17,7 @@ fn target(name: &str) -> fn(&[u8]) {
         "read_labels" => fuzzing::labels,
         "loss" => fuzzing::loss,
         "binarize" => fuzzing::binarize,
+        "records_and_target_labels" => fuzzing::records_and_target_labels,
         other => panic!("no fuzz target named {other}"),
     }
 }

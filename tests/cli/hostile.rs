@@ -667,3 +667,28 @@ fn a_bad_bool_in_a_3d_fortran_array_is_located() {
         );
     }
 }
+
+/// `-o` on /dev/shm (a tmpfs of regular files, where the fuzz targets
+/// write) creates and replaces files as anywhere else; it took every path
+/// under /dev for a device and failed with "No such file or directory".
+#[test]
+fn o_writes_regular_files_under_dev_shm() {
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        eprintln!("skipped: no /dev/shm on this machine");
+        return;
+    }
+    let dir = tempfile::tempdir_in(shm).unwrap();
+    let work = Workdir::new();
+    work.write("x.csv", "0.5,-1\n").write("y.csv", "1,0\n");
+    let out = dir.path().join("out.csv");
+    let out_name = out.to_str().unwrap();
+    for _ in 0..2 {
+        // Created, then replaced.
+        success(&work.run(&["loss", "-r", "sum", "-o", out_name, "x.csv", "y.csv"]));
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            ok(&work, &["loss", "-r", "sum", "x.csv", "y.csv"])
+        );
+    }
+}
