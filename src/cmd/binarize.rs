@@ -202,15 +202,7 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
         let mut rows = chunk.rows(reader.info(), (index > 0).then_some(classes.len()));
         while let Some((values, row_line)) = rows.next_row()? {
             if index == 0 && values.len() != classes.len() {
-                let what = format!(
-                    "{}, but there are {}",
-                    crate::input::count(values.len(), "column"),
-                    if classes.len() == 1 {
-                        "1 class".to_owned()
-                    } else {
-                        format!("{} classes", classes.len())
-                    }
-                );
+                let what = width_against_classes(values.len(), classes.len());
                 return Err(InputError::new(reader.file(), what)
                     .at_line_if_known(row_line)
                     .into());
@@ -230,10 +222,30 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
             index += 1;
         }
     }
+    // An array of no rows still has a width, which must be the classes'.
+    if let Some(width) = reader.dims().and_then(<[usize]>::last)
+        && index == 0
+        && *width != classes.len()
+    {
+        let what = width_against_classes(*width, classes.len());
+        return Err(InputError::new(reader.file(), what).into());
+    }
     line.clear();
     exporter.end_rows(&mut line, index);
     out.write_bytes(&line)?;
     finish_with_classes(out, classes_out, &classes)
+}
+
+fn width_against_classes(width: usize, classes: usize) -> String {
+    let classes = if classes == 1 {
+        "1 class".to_owned()
+    } else {
+        format!("{classes} classes")
+    };
+    format!(
+        "{}, but there are {classes}",
+        crate::input::count(width, "column")
+    )
 }
 
 /// The matrix `--inverse` reads, and the class names of its columns: from

@@ -335,10 +335,24 @@ impl Content {
 
 /// Reads a whole input (a JSON document), without a leading byte order mark.
 pub(crate) fn read_all(reader: &mut dyn Read, file: &str) -> Result<Vec<u8>, InputError> {
+    // A JSON document is often one line (`json.dump` writes no line
+    // breaks), and it is held whole: the line limit bounds it too, so that
+    // `/dev/zero` is an error rather than memory running out.
+    let limit = max_line_bytes();
     let mut text = Vec::new();
     reader
+        .take(limit as u64 + 1)
         .read_to_end(&mut text)
         .map_err(|e| read_error(file, &e))?;
+    if text.len() > limit {
+        return Err(InputError::new(
+            file,
+            format!(
+                "a JSON document longer than {} (one is read whole: write JSON Lines, one row a line, for large data)",
+                limit_text(limit)
+            ),
+        ));
+    }
     if text.starts_with(UTF8_BOM) {
         text.drain(..UTF8_BOM.len());
     }
@@ -361,17 +375,21 @@ pub(crate) fn max_line_bytes() -> usize {
 
 /// The error for a line longer than [`max_line_bytes`], starting at `line`.
 pub(crate) fn line_too_long(file: &str, line: u64) -> InputError {
-    let limit = max_line_bytes();
-    let size = if limit >= 1 << 30 && limit.is_multiple_of(1 << 30) {
-        format!("{} GiB", limit >> 30)
-    } else {
-        count(limit, "byte")
-    };
+    let size = limit_text(max_line_bytes());
     InputError::new(
         file,
         format!("line longer than {size} (no line break: is this a text file?)"),
     )
     .at(line, None)
+}
+
+/// A byte limit in words: `1 GiB`, `100 bytes`.
+fn limit_text(limit: usize) -> String {
+    if limit >= 1 << 30 && limit.is_multiple_of(1 << 30) {
+        format!("{} GiB", limit >> 30)
+    } else {
+        count(limit, "byte")
+    }
 }
 
 /// The UTF-8 byte order mark, which Windows tools write at the start of

@@ -311,6 +311,26 @@ fn a_line_beyond_the_limit_is_an_error() {
             "{args:?}"
         );
     }
+    // A JSON document is read whole, and bounded by the same limit.
+    dir.write("long.json", format!("[[0.5,1],\n[{long}]]"))
+        .write("labels.json", format!("[[\"a\"],\n[{long}]]"));
+    for args in [
+        &["loss", "long.json", "y.csv"][..],
+        &["binarize", "labels.json"],
+    ] {
+        let out = crate::harness::mlloss()
+            .current_dir(dir.path(""))
+            .env("MLLOSS_MAX_LINE_BYTES", "1000")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(".json: a JSON document longer than 1000 bytes (one is read whole"),
+            "{stderr}"
+        );
+    }
     // The real limit, on an input that never ends a line.
     if std::path::Path::new("/dev/zero").exists() {
         let out = dir.run(&["loss", "/dev/zero", "y.csv"]);
@@ -318,6 +338,13 @@ fn a_line_beyond_the_limit_is_an_error() {
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
             "mlloss: error: /dev/zero:1: line longer than 1 GiB (no line break: is this a text file?)\n"
+        );
+        let out = dir.run(&["loss", "--format", "json", "/dev/zero", "y.csv"]);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("mlloss: error: /dev/zero: a JSON document longer than 1 GiB"),
+            "{stderr}"
         );
     }
 }
@@ -691,4 +718,27 @@ fn o_writes_regular_files_under_dev_shm() {
             ok(&work, &["loss", "-r", "sum", "x.csv", "y.csv"])
         );
     }
+}
+
+/// `binarize --inverse` on an array of no rows still compares its width
+/// with the classes: (0, 3) with two classes is an error, (0, 2) prints
+/// nothing.
+#[test]
+fn inverse_of_no_rows_checks_the_width() {
+    let dir = Workdir::new();
+    dir.write("three.npy", npy_header("<f8", "(0, 3)"))
+        .write("two.npy", npy_header("<f8", "(0, 2)"));
+    let out = dir.run(&["binarize", "--inverse", "--classes", "a,b", "three.npy"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "mlloss: error: three.npy: 3 columns, but there are 2 classes\n"
+    );
+    assert_eq!(
+        ok(
+            &dir,
+            &["binarize", "--inverse", "--classes", "a,b", "two.npy"]
+        ),
+        ""
+    );
 }
