@@ -475,10 +475,13 @@ impl Vocabulary {
         Ok(id)
     }
 
+    /// Text labels, the common case, are looked up without building a key.
+    #[inline(always)]
     fn get(&self, label: Label<'_>) -> Option<u32> {
-        self.ids[usize::from(label.kind == LabelKind::Number)]
-            .get(&*label.key())
-            .copied()
+        match label.kind {
+            LabelKind::Number => self.ids[1].get(&*label.key()).copied(),
+            LabelKind::Text | LabelKind::Str => self.ids[0].get(label.text).copied(),
+        }
     }
 
     /// The classes in scikit-learn's order: the column of each label id, and

@@ -221,7 +221,7 @@ pub enum Format {
     /// JSON Lines: one array per line.
     #[value(alias = "ndjson")]
     Jsonl,
-    /// NumPy's .npy (np.save): numbers or bools, 1-D or 2-D (numeric matrices only).
+    /// NumPy's .npy (np.save): numbers or bools of any rank, the last dimension the classes.
     Npy,
 }
 
