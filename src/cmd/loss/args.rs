@@ -47,7 +47,7 @@ pub struct Args {
     #[arg(long, value_name = "W1,…,WC", value_parser = parse_number_list, allow_hyphen_values = true)]
     pub weight: Option<NumberList>,
 
-    /// Weights from a file: one row of C values, N rows of one value, or N×C.
+    /// Weights from a file: one row (or a 1-D array) of C values, N rows of one value, or N×C.
     #[arg(long, value_name = "FILE", conflicts_with = "weight")]
     pub weight_file: Option<PathBuf>,
 
@@ -56,7 +56,7 @@ pub struct Args {
     #[arg(long, value_name = "P1,…,PC|auto", value_parser = parse_pos_weight, allow_hyphen_values = true)]
     pub pos_weight: Option<PosWeight>,
 
-    /// pos_weight from a file: one row of C values, N rows of one value, or N×C (bce only).
+    /// pos_weight from a file: as --weight-file (bce only).
     #[arg(long, value_name = "FILE", conflicts_with = "pos_weight")]
     pub pos_weight_file: Option<PathBuf>,
 
