@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use crate::format::write_f64;
+use crate::format::{python_str_repr, write_f64};
 
 /// Where a label's type comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,9 +97,10 @@ pub fn class_order(labels: &[Label<'_>]) -> Result<Vec<usize>, String> {
     match (string, number) {
         (Some(s), Some(n)) => {
             return Err(format!(
-                "labels mix strings and numbers (\"{}\" and {}), which have no order \
+                "labels mix strings and numbers ({} and {}), which have no order \
                  (scikit-learn raises TypeError); write every label as a string, or give --classes",
-                s.text, n.text
+                python_str_repr(s.text),
+                n.text
             ));
         }
         (None, Some(_)) => {

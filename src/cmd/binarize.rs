@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::classes::{
-    ClassList, Unknown, UnknownLabels, classes_from_header, parse_classes, read_classes_file,
+    ClassIndex, ClassList, Unknown, UnknownLabels, classes_from_header, parse_classes,
+    read_classes_file,
 };
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
@@ -414,11 +415,7 @@ fn binarize_with_classes(
     row: &mut RowWriter<'_>,
     out: &mut Output,
 ) -> anyhow::Result<()> {
-    let index: HashMap<&str, usize> = classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
+    let index = ClassIndex::new(classes);
     let mut unknown_labels = UnknownLabels::default();
     row.begin(out, classes)?;
     let mut sample = Sample::default();
@@ -426,8 +423,8 @@ fn binarize_with_classes(
     while reader.next_sample(&mut sample)? {
         columns.clear();
         for (label, column) in sample.labels() {
-            match index.get(label.text) {
-                Some(&i) => columns.push(i),
+            match index.get(label) {
+                Some(i) => columns.push(i),
                 None => match unknown {
                     Unknown::Error => {
                         let mut e = InputError::new(reader.file(), "label is not in --classes")

@@ -2,14 +2,14 @@
 //! `--classes`, `--classes-file`, `--classes-from`, and what to do with a
 //! label that is not a class.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use clap::ValueEnum;
 
 use crate::error::InputError;
 use crate::format::python_str_repr;
 use crate::input::{Format, HeaderMode, MatrixReader, Source};
-use crate::label::{Label, LabelKind};
+use crate::label::{Label, LabelKind, json_number_text};
 
 /// What to do with a label that is not in --classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,18 +93,61 @@ pub fn classes_from_header(
     Ok(names[usize::from(index)..].to_vec())
 }
 
+/// Given classes (`--classes`, a header) by label: text labels by their
+/// text, JSON numbers by value, so that `1` finds class `1.0` as in
+/// scikit-learn (`classes=[1.0]` matches the label 1) and a `--save-classes`
+/// file gives the same columns when read back. The first of two classes
+/// equal as numbers takes the number.
+#[derive(Debug, Default)]
+pub struct ClassIndex {
+    by_text: HashMap<String, usize>,
+    by_number: HashMap<String, usize>,
+}
+
+impl ClassIndex {
+    pub fn new(classes: &[String]) -> ClassIndex {
+        let mut index = ClassIndex::default();
+        for (column, class) in classes.iter().enumerate() {
+            index.by_text.entry(class.clone()).or_insert(column);
+            if let Some(text) = json_number_text(class) {
+                let number = Label {
+                    text: &text,
+                    kind: LabelKind::Number,
+                };
+                index
+                    .by_number
+                    .entry(number.key().into_owned())
+                    .or_insert(column);
+            }
+        }
+        index
+    }
+
+    pub fn get(&self, label: Label<'_>) -> Option<usize> {
+        match label.kind {
+            LabelKind::Number => self.by_number.get(&*label.key()).copied(),
+            LabelKind::Text | LabelKind::Str => self.by_text.get(label.text).copied(),
+        }
+    }
+}
+
 /// Labels that are not classes, for the warning scikit-learn prints.
 #[derive(Debug, Default)]
 pub struct UnknownLabels {
     /// Each label's text and whether it is a number; ordered by text, as
     /// scikit-learn's `sorted(unknown, key=str)`.
     seen: BTreeSet<(String, bool)>,
+    /// The labels in `seen` by [`Label::key`] (and whether a number): a
+    /// set of values, as Python's (`1` and `1.0` once, as first seen).
+    keys: HashSet<(String, bool)>,
 }
 
 impl UnknownLabels {
     pub fn insert(&mut self, label: Label<'_>) {
         let number = label.kind == LabelKind::Number;
-        self.seen.insert((label.text.to_owned(), number));
+        if self.keys.insert((label.key().into_owned(), number)) {
+            self.seen.insert((label.text.to_owned(), number));
+        }
     }
 
     /// The warning, in scikit-learn's wording (so that scripts matching on

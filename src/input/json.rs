@@ -17,7 +17,7 @@ use crate::error::InputError;
 pub(super) struct JsonSource {
     values: Vec<f64>,
     width: usize,
-    /// The array's shape (not for records, nor for `[]`).
+    /// The array's shape (not for records).
     dims: Option<Vec<usize>>,
     /// Records: their text, one after the other, and where each ends.
     records: Option<(Arc<RecordNames>, Vec<u8>, Vec<usize>)>,
@@ -48,19 +48,14 @@ impl JsonSource {
         .and_then(|()| de.end())
         .map_err(|e| json_error(&info.file, &e, 1))?;
         let dims: Vec<usize> = dims.into_iter().map(|d| d.unwrap_or(0)).collect();
-        let width = match rank {
-            Some(_) => {
-                super::matrix::array_matrix_shape(&dims)
-                    .map_err(|what| InputError::new(&info.file, what))?
-                    .1
-            }
-            // `[]`: no rows.
-            None => 0,
-        };
+        // `[]` (no numbers, so no rank) is the empty 1-D array.
+        let dims = if rank.is_some() { dims } else { vec![0] };
+        let (_, width) = super::matrix::array_matrix_shape(&dims)
+            .map_err(|what| InputError::new(&info.file, what))?;
         Ok(JsonSource {
             values,
             width,
-            dims: rank.map(|_| dims),
+            dims: Some(dims),
             records: None,
         })
     }
@@ -223,7 +218,9 @@ impl<'de> Visitor<'de> for ArraySeed<'_> {
             length += 1;
         }
         if length == 0 && self.depth > 0 {
-            return Err(de::Error::custom(if self.depth == 1 {
+            // At depth 1 of a 3-D array an empty array is a block of rows.
+            let rows_are_here = self.rank.is_none_or(|rank| rank == 2);
+            return Err(de::Error::custom(if self.depth == 1 && rows_are_here {
                 format!("row {} has no values", self.place)
             } else {
                 format!("an empty array at depth {}", self.depth + 1)

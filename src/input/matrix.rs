@@ -49,6 +49,10 @@ pub trait MatrixSource: Send {
 /// last dimension is the classes, the others the samples, so a 1-D array
 /// is one sample ("no batch dimension") and (A, B, C) is A·B samples.
 pub fn array_matrix_shape(dims: &[usize]) -> Result<(usize, usize), &'static str> {
+    // An empty 1-D array (`np.zeros(0)`, JSON `[]`) is no samples.
+    if dims == [0] {
+        return Ok((0, 0));
+    }
     let Some((&cols, leading)) = dims.split_last() else {
         return Err(
             "a 0-dimensional array (a scalar), but a loss needs samples of classes: \

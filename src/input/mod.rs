@@ -341,7 +341,7 @@ pub(crate) fn read_all(reader: &mut dyn Read, file: &str) -> Result<Vec<u8>, Inp
     let limit = max_line_bytes();
     let mut text = Vec::new();
     reader
-        .take(limit as u64 + 1)
+        .take((limit as u64).saturating_add(1))
         .read_to_end(&mut text)
         .map_err(|e| read_error(file, &e))?;
     if text.len() > limit {

@@ -202,10 +202,7 @@ impl NpyMatrix {
                 return Ok(matrix);
             }
         }
-        let mut bytes = Vec::new();
-        stream
-            .read_to_end(&mut bytes)
-            .map_err(|e| read_error(&name, &e))?;
+        let bytes = read_npy_stream(&mut stream, &name)?;
         Self::read_whole(&bytes, &name)
     }
 
@@ -423,6 +420,76 @@ fn check_sizes(bytes: &[u8], name: &str) -> Result<(), InputError> {
         Some(n) if n <= bytes.len() - data => Ok(()),
         _ => bad("the shape holds more values than the file has bytes"),
     }
+}
+
+/// A `.npy` from a stream (stdin, a pipe, a file in another byte order),
+/// read as far as its header says and no further: the magic string and
+/// header first, then the data the shape and dtype hold (allocated with
+/// `try_reserve`, so that a header claiming more than memory is an error),
+/// and at most 1 MiB after them, enough to report trailing bytes. Without
+/// this, `--format npy - < /dev/zero` read until memory ran out. What is
+/// not a sound header is returned as read, for `read_whole` to name.
+fn read_npy_stream(stream: &mut dyn Read, name: &str) -> Result<Vec<u8>, InputError> {
+    const TRAILING_BYTES_READ: u64 = 1 << 20;
+    const MAX_HEADER_BYTES: usize = 1 << 20;
+    let read = |stream: &mut dyn Read, bytes: &mut Vec<u8>, limit: u64| {
+        stream
+            .take(limit)
+            .read_to_end(bytes)
+            .map_err(|e| read_error(name, &e))
+    };
+    let mut bytes = Vec::new();
+    read(stream, &mut bytes, 12)?;
+    if !bytes.starts_with(b"\x93NUMPY") {
+        return Ok(bytes);
+    }
+    let Some(data_start) = data_offset(&bytes) else {
+        return Ok(bytes);
+    };
+    // A header beyond 1 MiB (numpy writes a few hundred bytes) is read no
+    // further than that: a stream that ends first is a truncated file.
+    let header_rest = data_start
+        .min(MAX_HEADER_BYTES + 1)
+        .saturating_sub(bytes.len());
+    read(stream, &mut bytes, header_rest as u64)?;
+    if bytes.len() < data_start {
+        if bytes.len() <= MAX_HEADER_BYTES {
+            return Ok(bytes);
+        }
+        return Err(InputError::new(
+            name,
+            format!(
+                "not a .npy file mlloss reads: a header of {data_start} bytes (more than 1 MiB)"
+            ),
+        ));
+    }
+    let Ok(header) = ndarray_npy::npy::header::Header::from_reader(&mut &bytes[..]) else {
+        return Ok(bytes);
+    };
+    let descr = header.type_descriptor.to_string();
+    let element_bytes = descr
+        .trim_matches('\'')
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse::<usize>()
+        .ok();
+    let data_bytes = header
+        .shape
+        .iter()
+        .try_fold(element_bytes.unwrap_or(1), |n, &d| n.checked_mul(d));
+    // A shape beyond any size: `read_whole` says so.
+    let Some(data_bytes) = data_bytes else {
+        return Ok(bytes);
+    };
+    if bytes.try_reserve_exact(data_bytes).is_err() {
+        return Err(InputError::new(
+            name,
+            format!(
+                "out of memory: its header says {data_bytes} bytes of data, read whole from a stream (give it as a file, to be mapped)"
+            ),
+        ));
+    }
+    read(stream, &mut bytes, data_bytes as u64 + TRAILING_BYTES_READ)?;
+    Ok(bytes)
 }
 
 /// Where the data of a `.npy` file start (after the magic string, the

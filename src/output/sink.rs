@@ -35,15 +35,13 @@ impl Output {
         // written in place: renaming over it would replace the node, or the
         // file behind a file descriptor. Appending keeps what a shell
         // redirection behind `/dev/stderr` has written so far.
-        // Under /dev and /proc a name that exists and is not itself a
-        // regular file (`/dev/stderr` is a link to whatever fd 2 is) is
-        // written in place; a regular file there (on /dev/shm, a tmpfs) or
-        // a new name is replaced as anywhere else.
+        // A file descriptor's name (`/dev/stderr` behind `2> log`) is
+        // written in place even when it leads to a regular file: replacing
+        // it would replace the link, not what the descriptor writes to.
+        // Regular files elsewhere under /dev (on /dev/shm, a tmpfs) are
+        // replaced as anywhere else.
         let existing = fs::metadata(path).ok();
-        let in_dev = path.starts_with("/dev") || path.starts_with("/proc");
-        let special =
-            in_dev && existing.is_some() && !fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-        if special || existing.as_ref().is_some_and(|m| !m.is_file()) {
+        if is_descriptor_name(path) || existing.as_ref().is_some_and(|m| !m.is_file()) {
             let file = File::options().append(true).open(path).map_err(cannot)?;
             return Ok(Output::new(Box::new(file), name, None));
         }
@@ -123,6 +121,18 @@ impl Output {
             format!("cannot write to {}: {}", self.name, reason(&e)),
         )
     }
+}
+
+/// `/dev/stdin`, `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/…/fd/N`:
+/// names of open file descriptors.
+fn is_descriptor_name(path: &Path) -> bool {
+    let std_stream = ["/dev/stdin", "/dev/stdout", "/dev/stderr"]
+        .iter()
+        .any(|name| path == Path::new(name));
+    let parent_is_fd = path.parent().is_some_and(|dir| {
+        dir == Path::new("/dev/fd") || (dir.starts_with("/proc") && dir.ends_with("fd"))
+    });
+    std_stream || parent_is_fd
 }
 
 /// `-o -` and `-o /dev/stdout` mean stdout itself.

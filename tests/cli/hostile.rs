@@ -616,7 +616,7 @@ fn json_labels_keep_their_type_and_exact_value() {
     assert_eq!(mixed.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&mixed.stderr);
     assert!(
-        stderr.contains("mix strings and numbers (\"a\" and 1)"),
+        stderr.contains("mix strings and numbers ('a' and 1)"),
         "{stderr}"
     );
 }
@@ -636,6 +636,14 @@ fn the_unknown_label_warning_writes_numbers_as_python() {
     assert_eq!(
         stderr,
         "mlloss: warning: unknown class(es) [0, 4, 'a'] will be ignored\n"
+    );
+    // A set of values, as Python's: 1 and 1.0 once, -0.0 and 0 once.
+    dir.write("dups.json", r#"[[1, 1.0, -0.0, 0, 10, 9, "10"]]"#);
+    let out = dir.run(&["binarize", "--classes", "x", "dups.json"]);
+    success(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "mlloss: warning: unknown class(es) [-0.0, 1, '10', 10, 9] will be ignored\n"
     );
     // loss --target-labels: the same warning.
     let out = dir.run(&[
@@ -741,4 +749,99 @@ fn inverse_of_no_rows_checks_the_width() {
         ),
         ""
     );
+}
+
+/// Classes saved from JSON numbers give the same columns when read back:
+/// a number label matches a given class by value (scikit-learn's
+/// `classes=[1.0]` matches the label 1), a text label by its text.
+#[test]
+fn saved_number_classes_read_back_to_the_same_columns() {
+    let dir = Workdir::new();
+    dir.write("labels.json", "[[1.0],[1],[2.5, \"1\"]]");
+    let out = dir.run(&["binarize", "--save-classes", "classes.txt", "labels.json"]);
+    assert_eq!(out.status.code(), Some(1), "strings mixed with numbers");
+    dir.write("labels.json", "[[1.0],[1],[2.5]]");
+    let fitted = ok(
+        &dir,
+        &["binarize", "--save-classes", "classes.txt", "labels.json"],
+    );
+    assert_eq!(fitted, "1,0\n1,0\n0,1\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path("classes.txt")).unwrap(),
+        "1.0\n2.5\n"
+    );
+    let given = dir.run(&["binarize", "--classes-file", "classes.txt", "labels.json"]);
+    assert_eq!(success(&given), fitted);
+    assert_eq!(String::from_utf8_lossy(&given.stderr), "");
+    // A JSON string is text: "1" is not the class 1.0.
+    dir.write("strings.json", "[[\"1\"],[\"1.0\"]]");
+    let out = dir.run(&["binarize", "--classes", "1.0", "strings.json"]);
+    assert_eq!(success(&out), "0\n1\n");
+}
+
+/// A `.npy` from a stream is read as far as its header says: `/dev/zero`
+/// is not a .npy at its first bytes (it was read until memory ran out), a
+/// header claiming more than memory is an error, and data that go on past
+/// the shape are trailing bytes.
+#[test]
+fn a_npy_stream_is_read_as_far_as_its_header_says() {
+    let dir = Workdir::new();
+    dir.write("y.csv", "1,0\n");
+    if std::path::Path::new("/dev/zero").exists() {
+        let zeros = std::fs::File::open("/dev/zero").unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlloss"))
+            .current_dir(dir.path(""))
+            .args(["loss", "--format", "npy", "-", "y.csv"])
+            .stdin(zeros)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "mlloss: error: <stdin>: not a .npy file mlloss reads: no .npy magic string\n"
+        );
+    }
+    let huge = npy_header("<f8", "(1000000000000000, 2)");
+    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "y.csv"], &huge);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("out of memory: its header says 16000000000000000 bytes of data")
+            || stderr.contains("the shape holds more values than the file has bytes"),
+        "{stderr}"
+    );
+    let mut long = npy_header("<f8", "(1, 2)");
+    long.extend(0.5f64.to_le_bytes());
+    long.extend(1.5f64.to_le_bytes());
+    long.extend([0u8; 5]);
+    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "y.csv"], &long);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("file had 5 extra bytes"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Under /dev, only a file descriptor's name (`/dev/stderr`) or a device is
+/// written in place: a link on /dev/shm to a regular file has its target
+/// replaced, as anywhere else (it was appended to).
+#[test]
+fn a_link_under_dev_shm_is_replaced_not_appended_to() {
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        eprintln!("skipped: no /dev/shm on this machine");
+        return;
+    }
+    let dir = Workdir::new();
+    dir.write("labels.csv", "a\n").write("target.csv", "OLD\n");
+    let links = tempfile::tempdir_in(shm).unwrap();
+    let link = links.path().join("link.csv");
+    std::os::unix::fs::symlink(dir.path("target.csv"), &link).unwrap();
+    success(&dir.run(&["binarize", "-o", link.to_str().unwrap(), "labels.csv"]));
+    assert_eq!(
+        std::fs::read_to_string(dir.path("target.csv")).unwrap(),
+        "1\n"
+    );
+    assert!(link.is_symlink());
 }

@@ -6,12 +6,10 @@
 //! index targets of `MultiLabelMarginLoss`). No binarize step, so nothing
 //! to misalign.
 
-use std::collections::HashMap;
-
 use super::args::Args;
 use super::columns;
 use super::job::Readers;
-use crate::cmd::classes::{ClassList, Unknown, UnknownLabels, read_classes_file};
+use crate::cmd::classes::{ClassIndex, ClassList, Unknown, UnknownLabels, read_classes_file};
 use crate::error::InputError;
 use crate::input::{Columns, Format, LabelLayout, LabelReader, RowChunk, Sample, Source};
 
@@ -58,13 +56,7 @@ pub(super) fn settle(args: &Args, readers: &mut Readers) -> anyhow::Result<Optio
     let classes_of = if classes.is_empty() {
         Classes::Indices(width)
     } else {
-        Classes::Named(
-            classes
-                .iter()
-                .enumerate()
-                .map(|(j, c)| (c.clone(), j))
-                .collect(),
-        )
+        Classes::Named(ClassIndex::new(&classes), classes.len())
     };
     if let Some(columns) = columns {
         readers.logits.set_columns(columns);
@@ -94,8 +86,8 @@ pub(super) fn settle(args: &Args, readers: &mut Readers) -> anyhow::Result<Optio
 
 /// How labels name classes.
 pub(super) enum Classes {
-    /// By name: each class's column.
-    Named(HashMap<String, usize>),
+    /// By name: each class's column, and how many classes.
+    Named(ClassIndex, usize),
     /// By 0-based index, below this many classes.
     Indices(usize),
 }
@@ -126,7 +118,7 @@ impl LabelTargets {
         logits_file: &str,
     ) -> Result<LabelTargets, InputError> {
         let cols = match &classes {
-            Classes::Named(names) => names.len(),
+            Classes::Named(_, count) => *count,
             Classes::Indices(cols) => *cols,
         };
         Ok(LabelTargets {
@@ -175,7 +167,7 @@ impl LabelTargets {
         for (label, column) in self.sample.labels() {
             let text = label.text;
             let class = match &self.classes {
-                Classes::Named(names) => names.get(text).copied(),
+                Classes::Named(index, _) => index.get(label),
                 Classes::Indices(cols) => {
                     if text == "-1" {
                         break;

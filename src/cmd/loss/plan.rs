@@ -54,7 +54,7 @@ impl Plan {
             .with_missing(args.ignore_value);
         let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
         let mut readers = open_readers(args, &sources, logits_domain, targets_domain)?;
-        check_array_shapes(&kind, &readers)?;
+        check_array_shapes(&kind, args, &readers)?;
         let settled = settle_columns(args, &mut readers)?;
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
@@ -332,9 +332,10 @@ fn usage(message: String) -> UsageError {
 
 /// Arrays (`.npy`, JSON documents) must have the rank the kind takes, and
 /// LOGITS and TARGETS one shape, as PyTorch requires of its tensors: no
-/// broadcasting, so (5, 1) against (5,) is an error. A table (CSV, TSV, JSON
-/// Lines, records) has rows and columns only, which are checked as read.
-fn check_array_shapes(kind: &Kind, readers: &Readers) -> Result<(), InputError> {
+/// broadcasting, so (5, 1) against (5,) is an error (with column selections,
+/// one shape of samples). A table (CSV, TSV, JSON Lines, records) has rows
+/// and columns only, which are checked as read.
+fn check_array_shapes(kind: &Kind, args: &Args, readers: &Readers) -> Result<(), InputError> {
     for reader in [&readers.logits, &readers.targets] {
         if let (Some(dims), Some(max)) = (reader.dims(), kind.max_rank())
             && dims.len() > max
@@ -347,8 +348,16 @@ fn check_array_shapes(kind: &Kind, readers: &Readers) -> Result<(), InputError> 
             return Err(InputError::new(reader.file(), what));
         }
     }
+    // With `--logits-columns`/`--targets-columns` the classes are a
+    // selection: the samples' dimensions must still agree.
+    let selected = args.logits_columns.is_some() || args.targets_columns.is_some();
+    let samples = |dims: &[usize]| dims.split_last().map(|(_, leading)| leading.to_vec());
     if let (Some(x), Some(y)) = (readers.logits.dims(), readers.targets.dims())
-        && x != y
+        && if selected {
+            samples(x) != samples(y)
+        } else {
+            x != y
+        }
     {
         let what = format!(
             "an array of shape {}, but {} has shape {} (PyTorch requires one shape; \

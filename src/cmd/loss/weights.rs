@@ -8,7 +8,7 @@ use super::plan::Sources;
 use crate::domain::Domain;
 use crate::error::InputError;
 use crate::format::write_f64;
-use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, count};
+use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, count, shape_text};
 use crate::loss::{self, ExactSum, Missing};
 
 /// The weights a plan settled on.
@@ -71,6 +71,10 @@ pub(super) fn settle(
         let Some(source) = source else { continue };
         let format = Format::detect(source, args.format);
         let mut reader = MatrixReader::open(source, format, domain, args.dialect())?;
+        if let (Some(w), Some(x)) = (reader.dims(), readers.logits.dims()) {
+            check_broadcast(w, x, &logits_file)
+                .map_err(|what| InputError::new(reader.file(), what))?;
+        }
         let key = readers.keyed.as_ref().map(|k| &k.key);
         let paired = super::columns::pair_weights(&readers.logits, &reader, key)?;
         if let Some(columns) = paired.columns {
@@ -105,6 +109,51 @@ pub(super) fn settle(
         }
     }
     Ok(weights)
+}
+
+/// A weight array against LOGITS' array, as PyTorch broadcasts `weight`:
+/// aligned on the right, each dimension LOGITS' or 1. Of the shapes that
+/// broadcast, mlloss computes those that are per class (every leading
+/// dimension 1: `(C,)`, `(1, C)`, a scalar) or per sample or element (the
+/// leading dimensions LOGITS'); `(A, 1, C)` over `(A, B, C)` would need a
+/// broadcast mlloss does not do, and is an error rather than a misreading.
+fn check_broadcast(w: &[usize], x: &[usize], logits_file: &str) -> Result<(), String> {
+    let shapes = || {
+        format!(
+            "{} against {logits_file}'s {}",
+            shape_text(w),
+            shape_text(x)
+        )
+    };
+    if w.len() > x.len() {
+        return Err(format!(
+            "a weight array of shape {} has more dimensions than LOGITS",
+            shapes()
+        ));
+    }
+    let padded: Vec<usize> = std::iter::repeat_n(1, x.len() - w.len())
+        .chain(w.iter().copied())
+        .collect();
+    if padded.iter().zip(x).any(|(&p, &d)| p != d && p != 1) {
+        let hint = if w.len() == 1 {
+            "; a 1-D array is per class, as in PyTorch; per-sample weights have shape (N, 1)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "a weight array of shape {}, which does not broadcast (PyTorch raises too{hint})",
+            shapes()
+        ));
+    }
+    let (w_lead, x_lead) = (&padded[..x.len() - 1], &x[..x.len() - 1]);
+    if w_lead.iter().all(|&d| d == 1) || w_lead == x_lead {
+        return Ok(());
+    }
+    Err(format!(
+        "a weight array of shape {}: mlloss takes weights per class ((C,) or (1, C)), \
+         per sample ((N, 1)) or per element (LOGITS' shape); reshape it",
+        shapes()
+    ))
 }
 
 /// A weight file's first row, which must have 1 or C values.
