@@ -332,7 +332,7 @@ impl MappedRow<'_> {
         if start == record.len() {
             let error =
                 InputError::new(self.file, "empty cell").at(self.line, Some(lead as u64 + 1));
-            return Err(error.text(b""));
+            return Err(self.ragged_first(record, error.text(b"")));
         }
         Ok(&record[start..])
     }
