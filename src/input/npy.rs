@@ -480,15 +480,34 @@ fn read_npy_stream(stream: &mut dyn Read, name: &str) -> Result<Vec<u8>, InputEr
     let Some(data_bytes) = data_bytes else {
         return Ok(bytes);
     };
-    if bytes.try_reserve_exact(data_bytes).is_err() {
+    // In steps, so that a header claiming more than the stream holds is
+    // reported as short data (by `read_whole`), and memory running out as
+    // such, while data still come.
+    const STEP_BYTES: usize = 64 << 20;
+    let end = data_start.saturating_add(data_bytes);
+    let limit = end.saturating_add(TRAILING_BYTES_READ as usize);
+    while bytes.len() < limit {
+        let step = STEP_BYTES.min(limit - bytes.len());
+        if bytes.try_reserve_exact(step).is_err() {
+            return Err(InputError::new(
+                name,
+                format!(
+                    "out of memory after {} bytes of the {data_bytes} its header says, read whole \
+                     from a stream (give it as a file, to be mapped)",
+                    bytes.len()
+                ),
+            ));
+        }
+        if read(stream, &mut bytes, step as u64)? == 0 {
+            break;
+        }
+    }
+    if bytes.len() >= limit {
         return Err(InputError::new(
             name,
-            format!(
-                "out of memory: its header says {data_bytes} bytes of data, read whole from a stream (give it as a file, to be mapped)"
-            ),
+            "not a .npy file mlloss reads: more than 1 MiB of bytes after the data its header describes",
         ));
     }
-    read(stream, &mut bytes, data_bytes as u64 + TRAILING_BYTES_READ)?;
     Ok(bytes)
 }
 

@@ -265,7 +265,7 @@ fn files_written_by_pandas_and_numpy_give_pytorchs_answers() {
 /// PyTorch raises for, as its own criterion tests use them.
 #[test]
 fn array_shapes_are_pytorchs() {
-    run_fixture_cases("shapes", 34);
+    run_fixture_cases("shapes", 36);
 }
 
 /// Runs `fixtures/<dir>/cases.json`: each case's `args` in that directory

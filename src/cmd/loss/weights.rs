@@ -35,6 +35,11 @@ pub(super) fn settle(
     first: &mut Job,
     cols: usize,
 ) -> anyhow::Result<Weights> {
+    // No samples: nothing to weigh (the loss of no samples is the same with
+    // any weight), and no width to check the weights against.
+    if first.x.row_count() == 0 {
+        return Ok(Weights::default());
+    }
     let logits_file = readers.logits.file().to_owned();
     let expand = |values: &[f64], option: &str| -> anyhow::Result<Vec<f64>> {
         loss::broadcast(values, cols).ok_or_else(|| {
@@ -72,7 +77,12 @@ pub(super) fn settle(
         let format = Format::detect(source, args.format);
         let mut reader = MatrixReader::open(source, format, domain, args.dialect())?;
         if let (Some(w), Some(x)) = (reader.dims(), readers.logits.dims()) {
-            check_broadcast(w, x, &logits_file)
+            // The classes are LOGITS' selected columns, when selected.
+            let mut x = x.to_vec();
+            if let Some(last) = x.last_mut() {
+                *last = cols;
+            }
+            check_broadcast(w, &x, &logits_file)
                 .map_err(|what| InputError::new(reader.file(), what))?;
         }
         let key = readers.keyed.as_ref().map(|k| &k.key);
@@ -136,12 +146,12 @@ fn check_broadcast(w: &[usize], x: &[usize], logits_file: &str) -> Result<(), St
         .collect();
     if padded.iter().zip(x).any(|(&p, &d)| p != d && p != 1) {
         let hint = if w.len() == 1 {
-            "; a 1-D array is per class, as in PyTorch; per-sample weights have shape (N, 1)"
+            " (a 1-D array is per class, as in PyTorch; per-sample weights have shape (N, 1))"
         } else {
             ""
         };
         return Err(format!(
-            "a weight array of shape {}, which does not broadcast (PyTorch raises too{hint})",
+            "a weight array of shape {}, which does not broadcast over it{hint}",
             shapes()
         ));
     }
