@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use crate::format::{python_str_repr, write_f64};
 
@@ -50,6 +51,44 @@ impl<'a> Label<'a> {
             Ok(v) if v.is_finite() && v.fract() == 0.0 => Cow::Owned(integer_digits(v)),
             _ => Cow::Borrowed(self.text),
         }
+    }
+}
+
+/// Values by label, one per class: text labels and JSON strings by their
+/// text, JSON numbers by value ([`Label::key`]), in two maps so that `"1"`
+/// and `1` stay apart (a mix is an error once the classes are sorted).
+#[derive(Debug)]
+pub struct LabelMap<V> {
+    by_text: HashMap<String, V>,
+    by_number: HashMap<String, V>,
+}
+
+impl<V> Default for LabelMap<V> {
+    fn default() -> Self {
+        LabelMap {
+            by_text: HashMap::new(),
+            by_number: HashMap::new(),
+        }
+    }
+}
+
+impl<V: Copy> LabelMap<V> {
+    /// Text labels, the common case, are looked up without building a key.
+    #[inline(always)]
+    pub fn get(&self, label: Label<'_>) -> Option<V> {
+        match label.kind {
+            LabelKind::Number => self.by_number.get(&*label.key()).copied(),
+            LabelKind::Text | LabelKind::Str => self.by_text.get(label.text).copied(),
+        }
+    }
+
+    /// `value` for the label's class, unless it has one already.
+    pub fn insert_new(&mut self, label: Label<'_>, value: V) {
+        let map = match label.kind {
+            LabelKind::Number => &mut self.by_number,
+            LabelKind::Text | LabelKind::Str => &mut self.by_text,
+        };
+        map.entry(label.key().into_owned()).or_insert(value);
     }
 }
 

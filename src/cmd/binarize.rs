@@ -7,7 +7,6 @@
 //! stdin or a pipe is read once and each sample kept as a list of small
 //! integer ids (4 bytes a label) until the end.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -23,7 +22,7 @@ use crate::input::{
     ChunkLimit, Format, HeaderMode, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample,
     Source,
 };
-use crate::label::{Label, LabelKind, class_order};
+use crate::label::{Label, LabelKind, LabelMap, class_order};
 use crate::output::{Digits, Exporter, IndicatorRow, Output, OutputFormat};
 
 #[derive(Debug, clap::Args)]
@@ -450,10 +449,7 @@ fn binarize_with_classes(
 /// Every distinct label, numbered in order of first appearance.
 #[derive(Debug, Default)]
 struct Vocabulary {
-    /// By [`Label::key`]: text labels (and JSON strings) in the first map,
-    /// JSON numbers in the second, so that `"1"` and `1` stay apart until
-    /// the order finds them mixed.
-    ids: [HashMap<String, u32>; 2],
+    ids: LabelMap<u32>,
     /// Each class's first-seen label: its text names the class.
     names: Vec<String>,
     kinds: Vec<LabelKind>,
@@ -461,24 +457,18 @@ struct Vocabulary {
 
 impl Vocabulary {
     fn intern(&mut self, label: Label<'_>) -> anyhow::Result<u32> {
-        if let Some(id) = self.get(label) {
+        if let Some(id) = self.ids.get(label) {
             return Ok(id);
         }
         let id = u32::try_from(self.names.len()).context("more than 4 billion distinct labels")?;
-        let ids = &mut self.ids[usize::from(label.kind == LabelKind::Number)];
-        ids.insert(label.key().into_owned(), id);
+        self.ids.insert_new(label, id);
         self.names.push(label.text.to_owned());
         self.kinds.push(label.kind);
         Ok(id)
     }
 
-    /// Text labels, the common case, are looked up without building a key.
-    #[inline(always)]
     fn get(&self, label: Label<'_>) -> Option<u32> {
-        match label.kind {
-            LabelKind::Number => self.ids[1].get(&*label.key()).copied(),
-            LabelKind::Text | LabelKind::Str => self.ids[0].get(label.text).copied(),
-        }
+        self.ids.get(label)
     }
 
     /// The classes in scikit-learn's order: the column of each label id, and

@@ -2,14 +2,14 @@
 //! `--classes`, `--classes-file`, `--classes-from`, and what to do with a
 //! label that is not a class.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use clap::ValueEnum;
 
 use crate::error::InputError;
 use crate::format::python_str_repr;
 use crate::input::{Format, HeaderMode, MatrixReader, Source};
-use crate::label::{Label, LabelKind, json_number_text};
+use crate::label::{Label, LabelKind, LabelMap, json_number_text};
 
 /// What to do with a label that is not in --classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,35 +99,30 @@ pub fn classes_from_header(
 /// file gives the same columns when read back. The first of two classes
 /// equal as numbers takes the number.
 #[derive(Debug, Default)]
-pub struct ClassIndex {
-    by_text: HashMap<String, usize>,
-    by_number: HashMap<String, usize>,
-}
+pub struct ClassIndex(LabelMap<usize>);
 
 impl ClassIndex {
     pub fn new(classes: &[String]) -> ClassIndex {
-        let mut index = ClassIndex::default();
+        let mut index = LabelMap::default();
         for (column, class) in classes.iter().enumerate() {
-            index.by_text.entry(class.clone()).or_insert(column);
-            if let Some(text) = json_number_text(class) {
+            let text = Label {
+                text: class,
+                kind: LabelKind::Text,
+            };
+            index.insert_new(text, column);
+            if let Some(number) = json_number_text(class) {
                 let number = Label {
-                    text: &text,
+                    text: &number,
                     kind: LabelKind::Number,
                 };
-                index
-                    .by_number
-                    .entry(number.key().into_owned())
-                    .or_insert(column);
+                index.insert_new(number, column);
             }
         }
-        index
+        ClassIndex(index)
     }
 
     pub fn get(&self, label: Label<'_>) -> Option<usize> {
-        match label.kind {
-            LabelKind::Number => self.by_number.get(&*label.key()).copied(),
-            LabelKind::Text | LabelKind::Str => self.by_text.get(label.text).copied(),
-        }
+        self.0.get(label)
     }
 }
 
