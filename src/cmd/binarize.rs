@@ -513,10 +513,7 @@ struct FileIdentity {
 
 impl FileIdentity {
     fn of(source: &Source) -> Option<FileIdentity> {
-        let Source::Path(path) = source else {
-            return None;
-        };
-        let meta = std::fs::metadata(path).ok()?;
+        let meta = std::fs::metadata(source.file_path()?).ok()?;
         #[cfg(unix)]
         let (dev, ino) = {
             use std::os::unix::fs::MetadataExt;

@@ -3,6 +3,7 @@
 mod bad_input;
 mod binarize;
 mod completions;
+mod containers;
 mod extended;
 mod formats;
 mod fuzz_regressions;

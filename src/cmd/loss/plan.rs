@@ -110,10 +110,7 @@ impl Plan {
                 .map_or(1, NonZeroUsize::get),
             output: args.output.clone(),
             quiet: args.quiet,
-            total_bytes: match &sources.logits {
-                Source::Path(path) => std::fs::metadata(path).ok().map(|m| m.len()),
-                Source::Stdin => None,
-            },
+            total_bytes: sources.logits.plain_size(),
         })
     }
 }
