@@ -13,6 +13,7 @@ mod hostile;
 mod loss;
 mod merge;
 mod npy;
+mod npy_output;
 mod output;
 mod properties;
 mod sums;
