@@ -122,6 +122,63 @@ pub fn matrix(format: Format, data: &[u8]) {
     }
 }
 
+/// A numeric matrix (first byte: bits 0-1 the format, CSV, JSON Lines,
+/// JSON or .npy; bit 2 the targets' domain) read as it is, and gzipped,
+/// zstd-compressed, and as the one member of a zip archive, stored and
+/// deflated: each must read to the same rows, and fail after the same
+/// rows (the error's wording may differ: a mapped `.npy` and one read from
+/// a stream are checked by different code). The input as it is may itself
+/// be compressed or an archive: then only reading it must not panic.
+pub fn containers(data: &[u8]) {
+    let (options, input) = split_options(data);
+    let format = [Format::Csv, Format::Jsonl, Format::Json, Format::Npy][usize::from(options & 3)];
+    let domain = if options & 4 == 0 {
+        Domain::FINITE
+    } else {
+        Domain::UNIT_INTERVAL
+    };
+    let read = |contents: &[u8]| {
+        // The same name in each directory, so that messages compare.
+        let scratch = Scratch::new();
+        let path = scratch.file("input", contents);
+        let seen = read_all_rows(&path, format, domain, false, ChunkLimit::Rows(7));
+        match seen.find("error: ") {
+            Some(at) => seen[..at].to_owned() + "error",
+            None => seen,
+        }
+    };
+    let plain = read(input);
+    let magics: [&[u8]; 3] = [b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"PK\x03\x04"];
+    if magics.iter().any(|m| input.starts_with(m)) {
+        return;
+    }
+    let gzip = {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(input).expect("gzip in memory");
+        encoder.finish().expect("gzip in memory")
+    };
+    let zstd = zstd::bulk::compress(input, 1).expect("zstd in memory");
+    let zip = |method| {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        zip.start_file("input.npy", options).expect("zip in memory");
+        zip.write_all(input).expect("zip in memory");
+        zip.finish().expect("zip in memory").into_inner()
+    };
+    let stored = zip(zip::CompressionMethod::Stored);
+    let deflated = zip(zip::CompressionMethod::Deflated);
+    for (how, contents) in [
+        ("gzip", gzip),
+        ("zstd", zstd),
+        ("stored", stored),
+        ("deflated", deflated),
+    ] {
+        assert_eq!(read(&contents), plain, "{how} against plain");
+    }
+}
+
 /// Label lists (first byte: bits 0-1 the format, bit 2 `--column labels`,
 /// bit 3 `--sep |`).
 pub fn labels(data: &[u8]) {

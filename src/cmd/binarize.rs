@@ -23,7 +23,7 @@ use crate::input::{
     Source,
 };
 use crate::label::{Label, LabelKind, LabelMap, class_order};
-use crate::output::{Digits, Exporter, IndicatorRow, Output, OutputFormat};
+use crate::output::{Digits, Element, Exporter, IndicatorRow, Output, OutputFormat, ResultShape};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -68,9 +68,10 @@ pub struct Args {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Layout of the output: csv, tsv, json (an array of arrays) or jsonl.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Csv)]
-    pub output_format: OutputFormat,
+    /// Layout of the output: csv, tsv, json (an array of arrays), jsonl or npy (uint8, samples ×
+    /// classes) [default: from -o FILE's extension, else csv].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub output_format: Option<OutputFormat>,
 
     /// Print the class names as a first line.
     #[arg(long)]
@@ -119,11 +120,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
-    let exporter = args.output_format.exporter(Digits::Shortest);
+    let format = OutputFormat::choose(args.output_format, args.output.as_deref());
+    let exporter = format.exporter(Digits::Shortest);
+    if args.inverse && !exporter.holds_text() {
+        return Err(UsageError::new(
+            "binarize",
+            "--inverse writes label lists, which a .npy cannot hold (use csv, tsv, json or jsonl)",
+        )
+        .into());
+    }
     if args.header && !exporter.has_header() {
         return Err(UsageError::new(
             "binarize",
-            "--header applies to csv and tsv output (JSON rows are numbers only)",
+            "--header applies to csv and tsv output (JSON and .npy rows are numbers only)",
         )
         .into());
     }
@@ -142,6 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut reader = LabelReader::open(&source, format, &layout)?;
     let given = given_classes(&args)?;
     let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
+    out.reserve_header(exporter.reserved_header_bytes())?;
     // Opened now, so that a path that cannot be written fails before the
     // work, and so that both files are pending (and cleaned up on a
     // signal) together.
@@ -353,6 +363,7 @@ struct RowWriter<'e> {
     set: Vec<usize>,
     line: Vec<u8>,
     rows: u64,
+    classes: usize,
 }
 
 impl<'e> RowWriter<'e> {
@@ -364,12 +375,14 @@ impl<'e> RowWriter<'e> {
             set: Vec::new(),
             line: Vec::new(),
             rows: 0,
+            classes: 0,
         }
     }
 
     /// Once the classes are known: the header line, if asked for.
     fn begin(&mut self, out: &mut Output, classes: &[String]) -> std::io::Result<()> {
         self.row = self.exporter.indicator_row(classes.len());
+        self.classes = classes.len();
         if !self.header {
             return Ok(());
         }
@@ -403,7 +416,12 @@ impl<'e> RowWriter<'e> {
     fn end(&mut self, out: &mut Output) -> std::io::Result<()> {
         self.line.clear();
         self.exporter.end_rows(&mut self.line, self.rows);
-        out.write_bytes(&self.line)
+        out.write_bytes(&self.line)?;
+        let shape = ResultShape {
+            dims: vec![self.rows, self.classes as u64],
+            element: Element::U8,
+        };
+        out.set_result_shape(self.exporter, &shape)
     }
 }
 
@@ -513,10 +531,7 @@ struct FileIdentity {
 
 impl FileIdentity {
     fn of(source: &Source) -> Option<FileIdentity> {
-        let Source::Path(path) = source else {
-            return None;
-        };
-        let meta = std::fs::metadata(path).ok()?;
+        let meta = std::fs::metadata(source.file_path()?).ok()?;
         #[cfg(unix)]
         let (dev, ino) = {
             use std::os::unix::fs::MetadataExt;

@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use crate::error::InputError;
 use crate::input::{Source, read_error};
 use crate::loss::{Accumulator, Mismatch, Outcome, PARTIAL_VERSION, PartialState, Reduction};
-use crate::output::{Digits, Output, OutputFormat};
+use crate::output::{Digits, Element, Output, OutputFormat, ResultShape};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -28,9 +28,10 @@ pub struct Args {
     #[arg(short, long, value_enum, default_value_t = MergeReduction::Mean)]
     pub reduction: MergeReduction,
 
-    /// Layout of the output: csv, tsv, json or jsonl.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Csv)]
-    pub output_format: OutputFormat,
+    /// Layout of the output: csv, tsv, json, jsonl or npy [default: from -o FILE's extension, else
+    /// csv].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub output_format: Option<OutputFormat>,
 
     /// Print N significant digits (like printf's %.Ng) instead of the shortest round-trip form.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
@@ -82,17 +83,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let (_, total, _) = merged.expect("clap requires one PARTIAL");
-    let exporter = args
-        .output_format
+    let exporter = OutputFormat::choose(args.output_format, args.output.as_deref())
         .exporter(Digits::from_precision(args.precision));
     let mut line = Vec::new();
-    match Reduction::from(args.reduction).outcome(&total) {
-        Outcome::Scalar(value) => exporter.scalar(&mut line, value),
-        Outcome::PerClass(values) => exporter.array(&mut line, &values),
+    let dims = match Reduction::from(args.reduction).outcome(&total) {
+        Outcome::Scalar(value) => {
+            exporter.scalar(&mut line, value);
+            vec![]
+        }
+        Outcome::PerClass(values) => {
+            exporter.array(&mut line, &values);
+            vec![values.len() as u64]
+        }
         Outcome::Rows => unreachable!("merge reductions are totals"),
-    }
+    };
     let mut out = Output::to(args.output.as_deref())?;
+    out.reserve_header(exporter.reserved_header_bytes())?;
     out.write_bytes(&line)?;
+    let element = Element::F64;
+    out.set_result_shape(&*exporter, &ResultShape { dims, element })?;
     out.finish()?;
     Ok(())
 }

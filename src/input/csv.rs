@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::matrix::{ChunkLimit, ColumnMap, MatrixInfo, MatrixSource, RowChunk, Syntax, TextRows};
 use super::text::TextCutter;
-use super::{Delimiter, Dialect, Domain, HeaderMode, Source, read_error};
+use super::{Delimiter, Dialect, Domain, HeaderMode, Opened, read_error};
 use crate::error::InputError;
 
 /// A numeric matrix in CSV or TSV: a UTF-8 byte order mark is skipped, and
@@ -29,8 +29,7 @@ impl CsvSource {
     /// `delimiter` is the format's, unless `dialect` names one; a `,` input
     /// whose first line is numbers separated by blanks is read as such.
     pub(super) fn open(
-        source: &Source,
-        stream: Box<dyn std::io::Read + Send>,
+        input: Opened,
         delimiter: u8,
         info: &MatrixInfo,
         dialect: Dialect,
@@ -40,7 +39,7 @@ impl CsvSource {
             Some(Delimiter::Blanks) => Syntax::Blanks,
             None => Syntax::Delimited(delimiter),
         };
-        let mut text = TextCutter::open(source, stream, info.file.clone(), syntax)?;
+        let mut text = TextCutter::open(input, info.file.clone(), syntax);
         // Before anything looks at quotes: a quote after the mark (Excel's
         // "CSV UTF-8") opens the first field.
         if text.first_row()?.starts_with(super::UTF8_BOM) {

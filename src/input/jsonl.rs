@@ -10,7 +10,7 @@ use super::json::RowSeed;
 use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, Syntax};
 use super::records::RecordNames;
 use super::text::TextCutter;
-use super::{Domain, Source, json_error, read_error};
+use super::{Domain, Opened, json_error, read_error};
 use crate::error::InputError;
 
 /// A numeric matrix in JSON Lines: rows are cut as lines and parsed by
@@ -24,12 +24,8 @@ pub(super) struct JsonLinesSource {
 }
 
 impl JsonLinesSource {
-    pub(super) fn open(
-        source: &Source,
-        stream: Box<dyn std::io::Read + Send>,
-        info: &MatrixInfo,
-    ) -> Result<JsonLinesSource, InputError> {
-        let mut text = TextCutter::open(source, stream, info.file.clone(), Syntax::JsonLines)?;
+    pub(super) fn open(input: Opened, info: &MatrixInfo) -> Result<JsonLinesSource, InputError> {
+        let mut text = TextCutter::open(input, info.file.clone(), Syntax::JsonLines);
         if text.first_row()?.starts_with(super::UTF8_BOM) {
             text.skip(super::UTF8_BOM.len());
         }

@@ -20,16 +20,21 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+pub use decompress::Compression;
+
 use crate::domain::Domain;
 use crate::error::InputError;
 
+mod archive;
 mod blanks;
 pub mod csv;
+mod decompress;
 mod json;
 mod jsonl;
 pub mod labels;
 pub mod matrix;
 mod npy;
+mod pump;
 mod records;
 mod text;
 
@@ -47,15 +52,31 @@ const READ_BUFFER_BYTES: usize = 1 << 18;
 pub enum Source {
     Stdin,
     Path(PathBuf),
+    /// A member of an archive: `x.npz:logits`.
+    Member {
+        archive: PathBuf,
+        member: String,
+    },
 }
 
 impl Source {
+    /// `-` is stdin; `FILE:NAME` names a member of the archive FILE when
+    /// no file has that whole name.
     pub fn from_arg(arg: &Path) -> Self {
         if arg.as_os_str() == "-" {
-            Source::Stdin
-        } else {
-            Source::Path(arg.to_owned())
+            return Source::Stdin;
         }
+        if std::fs::symlink_metadata(arg).is_err()
+            && let Some((archive, member)) = arg.to_str().and_then(|a| a.rsplit_once(':'))
+            && !member.is_empty()
+            && Path::new(archive).is_file()
+        {
+            return Source::Member {
+                archive: archive.into(),
+                member: member.to_owned(),
+            };
+        }
+        Source::Path(arg.to_owned())
     }
 
     /// The name used in messages.
@@ -63,6 +84,7 @@ impl Source {
         match self {
             Source::Stdin => "<stdin>".to_owned(),
             Source::Path(p) => p.display().to_string(),
+            Source::Member { archive, member } => format!("{}:{member}", archive.display()),
         }
     }
 
@@ -70,50 +92,154 @@ impl Source {
         matches!(self, Source::Stdin)
     }
 
-    /// A regular file, which can be read to the end without waiting (and
-    /// read twice); stdin, pipes and devices are not.
-    pub fn is_regular_file(&self) -> bool {
+    /// The file on disk the input is read from: the file, or the archive.
+    pub fn file_path(&self) -> Option<&Path> {
         match self {
-            Source::Stdin => false,
-            Source::Path(path) => std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+            Source::Stdin => None,
+            Source::Path(path) | Source::Member { archive: path, .. } => Some(path),
         }
     }
 
-    /// Opens the input for reading through a buffer.
+    /// A regular file (or a member of one), which can be read to the end
+    /// without waiting (and read twice); stdin, pipes and devices are not.
+    pub fn is_regular_file(&self) -> bool {
+        self.file_path()
+            .is_some_and(|path| std::fs::metadata(path).is_ok_and(|m| m.is_file()))
+    }
+
+    /// The size of a regular file read as it is (not decompressed, not an
+    /// archive's member), to show progress against.
+    pub fn plain_size(&self) -> Option<u64> {
+        let Source::Path(path) = self else {
+            return None;
+        };
+        if !self.is_regular_file() {
+            return None;
+        }
+        let mut file = File::open(path).ok()?;
+        let head = read_head(&mut file, "").ok()?;
+        let plain = Compression::of(&head).is_none() && Content::of(&head) != Content::Zip;
+        plain.then(|| file.metadata().ok().map(|m| m.len()))?
+    }
+
+    /// Opens a text input (label lists, classes, partial states) for
+    /// reading through a buffer, decompressed if it is gzip or zstd; a
+    /// binary format is refused by name.
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>, InputError> {
+        let opened = self.open_sniffed()?;
+        let binary = match opened.content {
+            Content::Npy => Some("a .npy file (numbers)"),
+            content => content.unread(),
+        };
+        if let Some(what) = binary {
+            let what = format!("looks like {what}, not text");
+            return Err(InputError::new(&self.name(), what));
+        }
         Ok(Box::new(BufReader::with_capacity(
             READ_BUFFER_BYTES,
-            self.open_unbuffered()?,
+            opened.stream,
         )))
     }
 
-    /// Opens the input once, with its first bytes (up to 8) read ahead to
-    /// tell its format: those bytes, and a stream that yields them again
-    /// followed by the rest.
-    pub fn open_sniffed(&self) -> Result<(Vec<u8>, Box<dyn Read + Send>), InputError> {
+    /// Opens the input once, with its first bytes read ahead to tell its
+    /// format: decompressed if it is gzip or zstd, and its member if it is
+    /// a zip archive (an `.npz`).
+    pub(crate) fn open_sniffed(&self) -> Result<Opened, InputError> {
         let name = self.name();
-        // A regular file goes back to its start rather than through a
-        // chained reader, which would zero-fill every buffer it reads into.
-        if let Source::Path(path) = self
-            && self.is_regular_file()
-        {
-            let mut file = File::open(path)
-                .map_err(|e| InputError::new(&name, format!("cannot open: {}", io_reason(&e))))?;
+        let is_regular_file = self.is_regular_file();
+        if let Source::Member { archive, member } = self {
+            return self.open_member(archive, member, is_regular_file);
+        }
+        let (head, raw, file) = self.open_raw(is_regular_file)?;
+        if Content::of(&head) == Content::Zip {
+            let bytes = match file {
+                Some(file) => archive::ArchiveBytes::File(file),
+                None => archive::ArchiveBytes::Memory(read_archive(raw, &name)?),
+            };
+            return archive::open_member(bytes, None, &name, &name, !is_regular_file);
+        }
+        if let Some(compression) = Compression::of(&head) {
+            let mut stream = compression.decompress(raw, &name)?;
+            let head = stream.peek(HEAD_BYTES).map_err(|e| read_error(&name, &e))?;
+            return Ok(Opened {
+                content: Content::of(head),
+                stream: Box::new(stream),
+                plain: None,
+                is_stream: !is_regular_file,
+            });
+        }
+        Ok(Opened {
+            content: Content::of(&head),
+            stream: raw,
+            plain: file.map(|f| PlainFile::whole(f, &name)).transpose()?,
+            is_stream: !is_regular_file,
+        })
+    }
+
+    /// The input's first bytes and a stream from its first byte; and the
+    /// file itself when it is a regular file (to map, or to seek in).
+    #[allow(clippy::type_complexity)]
+    fn open_raw(
+        &self,
+        is_regular_file: bool,
+    ) -> Result<(Vec<u8>, Box<dyn Read + Send>, Option<File>), InputError> {
+        let name = self.name();
+        match self {
+            // A regular file goes back to its start rather than through a
+            // chained reader, which would zero-fill every buffer it reads
+            // into.
+            Source::Path(path) if is_regular_file => {
+                let mut file = File::open(path).map_err(|e| {
+                    InputError::new(&name, format!("cannot open: {}", io_reason(&e)))
+                })?;
+                let head = read_head(&mut file, &name)?;
+                io::Seek::seek(&mut file, io::SeekFrom::Start(0))
+                    .map_err(|e| read_error(&name, &e))?;
+                let stream = file.try_clone().map_err(|e| read_error(&name, &e))?;
+                Ok((head, Box::new(stream), Some(file)))
+            }
+            _ => {
+                let mut stream = self.open_unbuffered()?;
+                let head = read_head(&mut *stream, &name)?;
+                let again = io::Cursor::new(head.clone()).chain(stream);
+                Ok((head, Box::new(again), None))
+            }
+        }
+    }
+
+    /// Opens `member` of the zip archive `archive` (`x.npz:logits`).
+    fn open_member(
+        &self,
+        archive: &Path,
+        member: &str,
+        is_regular_file: bool,
+    ) -> Result<Opened, InputError> {
+        let name = self.name();
+        let mut file = File::open(archive)
+            .map_err(|e| InputError::new(&name, format!("cannot open: {}", io_reason(&e))))?;
+        let bytes = if is_regular_file {
             let head = read_head(&mut file, &name)?;
             io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map_err(|e| read_error(&name, &e))?;
-            return Ok((head, Box::new(file)));
-        }
-        let mut stream = self.open_unbuffered()?;
-        let head = read_head(&mut *stream, &name)?;
-        let again = io::Cursor::new(head.clone()).chain(stream);
-        Ok((head, Box::new(again)))
+            if Content::of(&head) != Content::Zip {
+                let what = format!(
+                    "{} is not a zip archive (FILE:NAME names a member of an .npz or a .zip)",
+                    archive.display()
+                );
+                return Err(InputError::new(&name, what));
+            }
+            archive::ArchiveBytes::File(file)
+        } else {
+            archive::ArchiveBytes::Memory(read_archive(Box::new(file), &name)?)
+        };
+        let archive = archive.display().to_string();
+        archive::open_member(bytes, Some(member), &name, &archive, !is_regular_file)
     }
 
     /// Opens the input for large reads of its own.
-    pub fn open_unbuffered(&self) -> Result<Box<dyn Read + Send>, InputError> {
+    fn open_unbuffered(&self) -> Result<Box<dyn Read + Send>, InputError> {
         match self {
             Source::Stdin => Ok(Box::new(io::stdin())),
-            Source::Path(path) => {
+            Source::Path(path) | Source::Member { archive: path, .. } => {
                 let file = File::open(path).map_err(|e| {
                     InputError::new(&self.name(), format!("cannot open: {}", io_reason(&e)))
                 })?;
@@ -123,11 +249,67 @@ impl Source {
     }
 }
 
-/// Up to 8 first bytes of `stream`.
+/// A zip archive from a pipe, read whole (its directory is at its end):
+/// up to the line limit, so that an endless stream is an error.
+fn read_archive(mut stream: Box<dyn Read + Send>, name: &str) -> Result<Vec<u8>, InputError> {
+    let limit = max_line_bytes();
+    let mut bytes = Vec::new();
+    (&mut stream)
+        .take((limit as u64).saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(name, &e))?;
+    if bytes.len() > limit {
+        let what = format!(
+            "a zip archive from a pipe longer than {} (one is read whole: give it as a file)",
+            limit_text(limit)
+        );
+        return Err(InputError::new(name, what));
+    }
+    Ok(bytes)
+}
+
+/// How many first bytes tell a format.
+const HEAD_BYTES: usize = 8;
+
+/// An input opened once: what its first bytes say it is, and its content.
+pub(crate) struct Opened {
+    /// What the content's first bytes (after decompression) say it is.
+    pub content: Content,
+    /// The content from its first byte, decompressed.
+    pub stream: Box<dyn Read + Send>,
+    /// Where the content lies as it is in a regular file, which can then
+    /// be mapped: the whole file, or a stored member of an archive.
+    pub plain: Option<PlainFile>,
+    /// Bytes arrive as a pipe delivers them rather than as fast as they
+    /// are asked for.
+    pub is_stream: bool,
+}
+
+/// Bytes `start..start + len` of a regular file, open.
+pub(crate) struct PlainFile {
+    pub file: File,
+    pub start: u64,
+    pub len: u64,
+}
+
+impl PlainFile {
+    fn whole(file: File, name: &str) -> Result<PlainFile, InputError> {
+        let len = file.metadata().map_err(|e| read_error(name, &e))?.len();
+        Ok(PlainFile {
+            file,
+            start: 0,
+            len,
+        })
+    }
+}
+
+/// The first bytes of `stream`, up to [`HEAD_BYTES`]: no more than tell
+/// its format, so that a pipe's first line is not held back waiting for
+/// more (`printf 'a\n' | mlloss binarize -` answers at once).
 fn read_head(stream: &mut dyn Read, name: &str) -> Result<Vec<u8>, InputError> {
-    let mut head = vec![0u8; 8];
+    let mut head = vec![0u8; HEAD_BYTES];
     let mut got = 0;
-    while got < head.len() {
+    while got < head.len() && (got == 0 || Content::may_become_magic(&head[..got])) {
         match stream.read(&mut head[got..]) {
             Ok(0) => break,
             Ok(n) => got += n,
@@ -227,7 +409,9 @@ pub enum Format {
 
 impl Format {
     /// `chosen` when given, else by extension: `.tsv`/`.tab`, `.json`,
-    /// `.jsonl`/`.ndjson`, and CSV for everything else, stdin included.
+    /// `.jsonl`/`.ndjson`, and CSV for everything else, stdin included. A
+    /// compression's extension is looked through: `x.jsonl.gz` is JSON
+    /// Lines.
     pub fn detect(source: &Source, chosen: Option<Format>) -> Format {
         if let Some(format) = chosen {
             return format;
@@ -235,10 +419,20 @@ impl Format {
         let Source::Path(path) = source else {
             return Format::Csv;
         };
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase());
+        let extension_of = |path: &Path| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .map(|e| e.to_ascii_lowercase())
+        };
+        let mut extension = extension_of(path);
+        if extension
+            .as_deref()
+            .is_some_and(|e| Compression::is_extension(e) || e == "zip")
+        {
+            extension = path
+                .file_stem()
+                .and_then(|stem| extension_of(Path::new(stem)));
+        }
         match extension.as_deref() {
             Some("tsv") | Some("tab") => Format::Tsv,
             Some("json") => Format::Json,
@@ -263,37 +457,35 @@ impl Format {
         info: &MatrixInfo,
         dialect: Dialect,
     ) -> Result<Box<dyn matrix::MatrixSource>, InputError> {
-        let (head, stream) = source.open_sniffed()?;
-        let content = Content::of(&head);
-        if let Some(what) = content.unread() {
+        let opened = source.open_sniffed()?;
+        if let Some(what) = opened.content.unread() {
             let what = format!(
-                "looks like {what}, which mlloss does not read (it reads CSV, TSV, JSON, JSON Lines and .npy)"
+                "looks like {what}, which mlloss does not read (it reads CSV, TSV, JSON, JSON Lines and .npy, gzip- or zstd-compressed or not)"
             );
             return Err(InputError::new(&info.file, what));
         }
-        let format = if content == Content::Npy {
+        let format = if opened.content == Content::Npy {
             Format::Npy
         } else {
             self
         };
         Ok(match format {
             Format::Csv | Format::Tsv => Box::new(csv::CsvSource::open(
-                source,
-                stream,
+                opened,
                 format.delimiter(),
                 info,
                 dialect,
             )?),
-            Format::Json => Box::new(json::JsonSource::open(stream, info)?),
-            Format::Jsonl => Box::new(jsonl::JsonLinesSource::open(source, stream, info)?),
-            Format::Npy => Box::new(npy::NpySource::open(source, stream, info)?),
+            Format::Json => Box::new(json::JsonSource::open(opened.stream, info)?),
+            Format::Jsonl => Box::new(jsonl::JsonLinesSource::open(opened, info)?),
+            Format::Npy => Box::new(npy::NpySource::open(source, opened, info)?),
         })
     }
 }
 
 /// What an input's first bytes say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Content {
+pub(crate) enum Content {
     Npy,
     Gzip,
     Zstd,
@@ -305,27 +497,39 @@ enum Content {
 }
 
 impl Content {
+    /// The magic bytes each format starts with.
+    const MAGICS: [(&[u8], Content); 6] = [
+        (b"\x93NUMPY", Content::Npy),
+        (b"\x1f\x8b", Content::Gzip),
+        (b"\x28\xb5\x2f\xfd", Content::Zstd),
+        (b"PK\x03\x04", Content::Zip),
+        (b"PAR1", Content::Parquet),
+        (b"ARROW1", Content::Arrow),
+    ];
+
     fn of(head: &[u8]) -> Content {
-        let magics: [(&[u8], Content); 6] = [
-            (b"\x93NUMPY", Content::Npy),
-            (b"\x1f\x8b", Content::Gzip),
-            (b"\x28\xb5\x2f\xfd", Content::Zstd),
-            (b"PK\x03\x04", Content::Zip),
-            (b"PAR1", Content::Parquet),
-            (b"ARROW1", Content::Arrow),
-        ];
-        magics
+        Self::MAGICS
             .iter()
             .find(|(magic, _)| head.starts_with(magic))
             .map_or(Content::Other, |&(_, content)| content)
     }
 
+    /// Whether more bytes could still make `head` a magic: until then the
+    /// format is not told.
+    fn may_become_magic(head: &[u8]) -> bool {
+        Self::MAGICS
+            .iter()
+            .any(|(magic, _)| magic.len() > head.len() && magic.starts_with(head))
+    }
+
     /// What to call a format mlloss recognises but does not read.
     fn unread(self) -> Option<&'static str> {
         match self {
-            Content::Gzip => Some("a gzip file (decompress it first: gzip -dc FILE | mlloss … -)"),
-            Content::Zstd => Some("a zstd file (decompress it first: zstd -dc FILE | mlloss … -)"),
-            Content::Zip => Some("a zip archive (an .npz? extract its .npy files)"),
+            // Only seen inside compressed data or an archive: the outer
+            // layer is opened as the input is.
+            Content::Gzip | Content::Zstd | Content::Zip => Some(
+                "compressed data inside compressed data or an archive (unpack the outer layer first)",
+            ),
             Content::Parquet => Some("a Parquet file"),
             Content::Arrow => Some("an Arrow IPC file"),
             Content::Npy | Content::Other => None,

@@ -10,15 +10,14 @@
 //! as they are cut, so a large file is never read into memory. Other byte
 //! orders, and stdin, are read whole with `ReadNpyExt`.
 
-use std::fs::File;
 use std::io::Read;
 
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapOptions};
 use ndarray::{ArrayD, ArrayViewD};
 use ndarray_npy::{ReadNpyExt, ViewNpyExt};
 
 use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, array_matrix_shape};
-use super::{Domain, Source, count, read_error};
+use super::{Domain, Opened, Source, count, read_error};
 use crate::error::InputError;
 use crate::format::f64_to_string;
 
@@ -32,11 +31,11 @@ pub(super) struct NpySource {
 impl NpySource {
     pub(super) fn open(
         source: &Source,
-        stream: Box<dyn Read + Send>,
+        input: Opened,
         info: &MatrixInfo,
     ) -> Result<NpySource, InputError> {
         Ok(NpySource {
-            matrix: NpyMatrix::open(source, stream)?,
+            matrix: NpyMatrix::open(source, input)?,
             info: info.clone(),
         })
     }
@@ -179,23 +178,24 @@ macro_rules! for_each_dtype {
 }
 
 impl NpyMatrix {
-    /// Maps a regular file; reads anything else (stdin, a pipe) whole
-    /// from `stream`, the input already open.
-    pub fn open(
-        source: &Source,
-        mut stream: Box<dyn Read + Send>,
-    ) -> Result<NpyMatrix, InputError> {
+    /// Maps a regular file; reads anything else (stdin, a pipe, a
+    /// compressed file) whole from `input`, the input already open.
+    pub fn open(source: &Source, input: Opened) -> Result<NpyMatrix, InputError> {
         let name = source.name();
-        if let Source::Path(path) = source
-            && source.is_regular_file()
+        let mut stream = input.stream;
+        if let Some(plain) = input.plain
+            && let Ok(len) = usize::try_from(plain.len)
         {
-            let file = File::open(path).map_err(|e| {
-                InputError::new(&name, format!("cannot open: {}", super::io_reason(&e)))
-            })?;
             // SAFETY: the map is only read; mlloss does not write the file,
             // and a file truncated by another process while mapped is the
             // documented risk of every memory-mapped reader.
-            if let Ok(map) = unsafe { Mmap::map(&file) }
+            let map = unsafe {
+                MmapOptions::new()
+                    .offset(plain.start)
+                    .len(len)
+                    .map(&plain.file)
+            };
+            if let Ok(map) = map
                 && let Some(matrix) =
                     check_sizes(&map, &name).and_then(|()| Self::view(map, &name))?
             {

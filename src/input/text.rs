@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::csv::QuoteState;
 use super::matrix::{ChunkLimit, RowChunk, Syntax};
-use super::{Source, read_error};
+use super::{Opened, read_error};
 use crate::error::InputError;
 
 /// The most a read from a pipe asks for (a pipe holds 64 KiB by default).
@@ -37,24 +37,19 @@ pub(super) struct TextCutter {
 }
 
 impl TextCutter {
-    /// Cuts `stream`, the input `source` already open.
-    pub(super) fn open(
-        source: &Source,
-        stream: Box<dyn Read + Send>,
-        file: Arc<str>,
-        syntax: Syntax,
-    ) -> Result<TextCutter, InputError> {
-        Ok(TextCutter {
+    /// Cuts `input`, already open.
+    pub(super) fn open(input: Opened, file: Arc<str>, syntax: Syntax) -> TextCutter {
+        TextCutter {
             file,
-            reader: stream,
+            reader: input.stream,
             syntax,
             leftover: Vec::new(),
             eof: false,
-            is_stream: !source.is_regular_file(),
+            is_stream: input.is_stream,
             pending_error: None,
             next_line: 1,
             bytes_cut: 0,
-        })
+        }
     }
 
     /// Cuts rows of this syntax from now on (decided from the first row).
@@ -164,6 +159,17 @@ impl TextCutter {
         self.next_line + memchr::memchr_iter(b'\n', &text[..at]).count() as u64
     }
 
+    /// Counts `text`, `rows` rows just cut, as behind.
+    fn count_cut(&mut self, text: &[u8], rows: usize, saw_quotes: bool) {
+        // Without quotes, a row is a line (the last perhaps without its newline).
+        self.next_line += if saw_quotes {
+            memchr::memchr_iter(b'\n', text).count() as u64
+        } else {
+            rows as u64 - u64::from(text.last().is_some_and(|&b| b != b'\n'))
+        };
+        self.bytes_cut += text.len() as u64;
+    }
+
     /// Replaces `chunk` with the next rows; an empty chunk means the end.
     /// `chunk.first_row` is the number of rows cut before.
     pub(super) fn next_chunk(
@@ -218,13 +224,19 @@ impl TextCutter {
                 continue;
             }
             let want = self.read_size(limit, rows_before, rows, text.len() - end, text.len());
-            if !self.read_more(text, want)? {
+            // A failed read (a truncated gzip file): the whole rows first,
+            // then the error at the unfinished row's line.
+            let more = self.read_more(text, want);
+            if let Err(error) = more {
+                stop = Some((error.at(self.line_at(text, after), None), after));
+                break;
+            }
+            if more == Ok(false) {
                 // The last row may lack its newline.
                 if !text[after..].trim_ascii().is_empty() {
                     if scanner.ends_inside_quotes(text) {
-                        let line = self.line_at(text, after);
                         let error = InputError::new(&self.file, "quoted field is never closed");
-                        stop = Some((error.at(line, None), after));
+                        stop = Some((error.at(self.line_at(text, after), None), after));
                         break;
                     }
                     rows += blank.len();
@@ -250,13 +262,7 @@ impl TextCutter {
         }
         self.leftover.extend_from_slice(&text[end..]);
         text.truncate(end);
-        // Without quotes, a row is a line (the last perhaps without its newline).
-        self.next_line += if scanner.saw_quotes {
-            memchr::memchr_iter(b'\n', text).count() as u64
-        } else {
-            rows as u64 - u64::from(text.last().is_some_and(|&b| b != b'\n'))
-        };
-        self.bytes_cut += end as u64;
+        self.count_cut(text, rows, scanner.saw_quotes);
         chunk.rows = rows;
         chunk.source_bytes = end;
         Ok(())
@@ -374,8 +380,13 @@ mod tests {
             largest: largest.clone(),
         };
         let syntax = Syntax::Delimited(b',');
-        let mut cutter =
-            TextCutter::open(&Source::Stdin, Box::new(pipe), "p".into(), syntax).unwrap();
+        let input = Opened {
+            content: super::super::Content::Other,
+            stream: Box::new(pipe),
+            plain: None,
+            is_stream: true,
+        };
+        let mut cutter = TextCutter::open(input, "p".into(), syntax);
         let mut chunk = RowChunk::default();
         let mut rows = 0;
         loop {

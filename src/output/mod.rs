@@ -14,6 +14,7 @@
 mod atomic;
 mod csv;
 mod json;
+mod npy;
 mod sink;
 
 pub use sink::Output;
@@ -32,6 +33,8 @@ pub enum OutputFormat {
     Json,
     /// JSON Lines: one number or array per line.
     Jsonl,
+    /// NumPy's .npy: float64 (binarize: uint8) in C order, of the result's shape.
+    Npy,
 }
 
 impl OutputFormat {
@@ -42,8 +45,43 @@ impl OutputFormat {
             OutputFormat::Tsv => Box::new(csv::Delimited::new(b'\t', digits)),
             OutputFormat::Json => Box::new(json::Json::document(digits)),
             OutputFormat::Jsonl => Box::new(json::Json::lines(digits)),
+            OutputFormat::Npy => Box::new(npy::Npy),
         }
     }
+
+    /// `chosen` (`--output-format`) when given, else the format `-o FILE`'s
+    /// extension names (`.tsv`, `.json`, `.jsonl`/`.ndjson`, `.npy`), else CSV.
+    pub fn choose(chosen: Option<OutputFormat>, output: Option<&std::path::Path>) -> OutputFormat {
+        if let Some(format) = chosen {
+            return format;
+        }
+        let extension = output
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("tsv" | "tab") => OutputFormat::Tsv,
+            Some("json") => OutputFormat::Json,
+            Some("jsonl" | "ndjson") => OutputFormat::Jsonl,
+            Some("npy") => OutputFormat::Npy,
+            _ => OutputFormat::Csv,
+        }
+    }
+}
+
+/// The shape and element type of a whole result, for a format whose header
+/// states them (`.npy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultShape {
+    pub dims: Vec<u64>,
+    pub element: Element,
+}
+
+/// The element type of a result: numbers, or binarize's 0/1 indicators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Element {
+    F64,
+    U8,
 }
 
 /// The digits of each number printed (`--precision`).
@@ -121,6 +159,25 @@ pub trait Exporter: Send + Sync {
 
     /// The column names as a first line; nothing for a format without one.
     fn header(&self, out: &mut Vec<u8>, names: &[&str]);
+
+    /// Whether the format can hold text (label lists); a binary format of
+    /// numbers cannot.
+    fn holds_text(&self) -> bool {
+        true
+    }
+
+    /// The size of a header that can be written only once the whole result
+    /// is known (a `.npy`'s holds the shape): [`Output::reserve_header`]
+    /// keeps room for it at the start. 0 for formats without one.
+    fn reserved_header_bytes(&self) -> usize {
+        0
+    }
+
+    /// That header, for a result of `shape`, exactly as long as reserved;
+    /// `None` if the shape does not fit in it.
+    fn final_header(&self, _shape: &ResultShape) -> Option<Vec<u8>> {
+        Some(Vec::new())
+    }
 }
 
 /// A row of 0/1 indicators kept as text (`0,1,0` or `[0,1,0]`): binarize
@@ -129,8 +186,11 @@ pub trait Exporter: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct IndicatorRow {
     text: Vec<u8>,
-    /// Where column 0's digit is; column j's is 2·j further on.
+    /// Where column 0's digit is; column j's is `stride`·j further on.
     first_digit: usize,
+    stride: usize,
+    /// What 0 and 1 are written as.
+    digits: [u8; 2],
 }
 
 impl IndicatorRow {
@@ -148,13 +208,25 @@ impl IndicatorRow {
         IndicatorRow {
             text,
             first_digit: open.len(),
+            stride: 2,
+            digits: [b'0', b'1'],
+        }
+    }
+
+    /// `columns` bytes of 0, set to 1 (a `.npy` row of uint8).
+    fn bytes(columns: usize) -> Self {
+        IndicatorRow {
+            text: vec![0; columns],
+            first_digit: 0,
+            stride: 1,
+            digits: [0, 1],
         }
     }
 
     /// Sets column `column` to 1 (`true`) or 0.
     #[inline]
     pub fn set(&mut self, column: usize, on: bool) {
-        self.text[self.first_digit + 2 * column] = if on { b'1' } else { b'0' };
+        self.text[self.first_digit + self.stride * column] = self.digits[usize::from(on)];
     }
 
     fn text(&self) -> &[u8] {

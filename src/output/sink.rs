@@ -2,10 +2,11 @@
 //! stdout or over `-o FILE` (replaced only on success, see `atomic.rs`).
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::atomic::Replacement;
+use super::{Exporter, ResultShape};
 
 const WRITE_BUFFER_BYTES: usize = 1 << 16;
 /// Where a command's output goes.
@@ -17,6 +18,21 @@ pub struct Output {
     replacement: Option<Replacement>,
     /// A progress bar counting rows, when asked for.
     progress: Option<crate::progress::Progress>,
+    /// Room kept at the start for a header written last (a `.npy`'s).
+    header: Option<PendingHeader>,
+}
+
+/// A header to write at the start of the output once the result is known.
+struct PendingHeader {
+    /// The file written (the temporary file of `-o`, or the spool), to
+    /// write the header into at its start.
+    file: File,
+    reserved: usize,
+    /// Given by [`Output::set_result_shape`].
+    text: Option<Vec<u8>>,
+    /// Stdout or a device: the output goes to a temporary file (`file`)
+    /// first, copied here when complete, since it cannot be rewound.
+    spooled_to: Option<Box<dyn Write>>,
 }
 
 impl Output {
@@ -56,7 +72,68 @@ impl Output {
             name,
             replacement,
             progress: None,
+            header: None,
         }
+    }
+
+    /// Keeps `bytes` at the start of the output for a header written when
+    /// the command finishes (see [`Output::set_result_shape`]); nothing for 0.
+    /// Stdout and devices cannot be rewound: their output is then written
+    /// to a temporary file first (unlinked at once, so nothing is left
+    /// behind), and copied to them when complete.
+    pub fn reserve_header(&mut self, bytes: usize) -> io::Result<()> {
+        if bytes == 0 {
+            return Ok(());
+        }
+        let name = self.name.clone();
+        let cannot = |e: io::Error| {
+            io::Error::new(e.kind(), format!("cannot write to {name}: {}", reason(&e)))
+        };
+        let (file, spooled_to) = match &self.replacement {
+            Some(replacement) => (replacement.file().try_clone().map_err(cannot)?, None),
+            None => {
+                let spool = tempfile::tempfile().map_err(cannot)?;
+                let writer: Box<dyn Write> = Box::new(spool.try_clone().map_err(cannot)?);
+                let sink = std::mem::replace(
+                    &mut self.writer,
+                    BufWriter::with_capacity(WRITE_BUFFER_BYTES, writer),
+                );
+                let sink = sink.into_inner().map_err(|e| cannot(e.into_error()))?;
+                (spool, Some(sink))
+            }
+        };
+        self.header = Some(PendingHeader {
+            file,
+            reserved: bytes,
+            text: None,
+            spooled_to,
+        });
+        self.write_bytes(&vec![0; bytes])
+    }
+
+    /// The whole result's shape, for the header reserved at the start.
+    pub fn set_result_shape(
+        &mut self,
+        exporter: &dyn Exporter,
+        shape: &ResultShape,
+    ) -> io::Result<()> {
+        let Some(header) = &mut self.header else {
+            return Ok(());
+        };
+        let text = exporter
+            .final_header(shape)
+            .filter(|text| text.len() == header.reserved);
+        match text {
+            Some(text) => header.text = Some(text),
+            None => {
+                let what = format!(
+                    "a result of shape {:?} does not fit a .npy header",
+                    shape.dims
+                );
+                return Err(io::Error::other(what));
+            }
+        }
+        Ok(())
     }
 
     /// Counts the rows written in a progress bar (shown on a terminal
@@ -107,6 +184,9 @@ impl Output {
             progress.finish();
         }
         self.writer.flush().map_err(|e| self.write_error(e))?;
+        if let Some(header) = self.header.take() {
+            header.write().map_err(|e| self.write_error(e))?;
+        }
         if let Some(replacement) = &self.replacement {
             replacement.sync().map_err(|e| self.write_error(e))?;
         }
@@ -120,6 +200,24 @@ impl Output {
             e.kind(),
             format!("cannot write to {}: {}", self.name, reason(&e)),
         )
+    }
+}
+
+impl PendingHeader {
+    /// Writes the header at the start of the file, and copies a spool to
+    /// where it goes.
+    fn write(mut self) -> io::Result<()> {
+        let text = self
+            .text
+            .ok_or_else(|| io::Error::other("the result's shape was never given"))?;
+        self.file.seek(SeekFrom::Start(0))?;
+        self.file.write_all(&text)?;
+        if let Some(mut sink) = self.spooled_to {
+            self.file.seek(SeekFrom::Start(0))?;
+            io::copy(&mut self.file, &mut sink)?;
+            sink.flush()?;
+        }
+        Ok(())
     }
 }
 

@@ -14,6 +14,7 @@ fn target(name: &str) -> fn(&[u8]) {
         "read_json" => |d| fuzzing::matrix(Format::Json, d),
         "read_jsonl" => |d| fuzzing::matrix(Format::Jsonl, d),
         "read_npy" => |d| fuzzing::matrix(Format::Npy, d),
+        "read_containers" => fuzzing::containers,
         "read_labels" => fuzzing::labels,
         "loss" => fuzzing::loss,
         "binarize" => fuzzing::binarize,

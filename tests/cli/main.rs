@@ -3,6 +3,7 @@
 mod bad_input;
 mod binarize;
 mod completions;
+mod containers;
 mod extended;
 mod formats;
 mod fuzz_regressions;
@@ -12,6 +13,7 @@ mod hostile;
 mod loss;
 mod merge;
 mod npy;
+mod npy_output;
 mod output;
 mod properties;
 mod sums;

@@ -948,8 +948,15 @@ fn the_first_bytes_tell_the_format() {
         );
     }
     let cases: [(&[u8], &str); 3] = [
-        (b"\x1f\x8b\x08\x00rest", "looks like a gzip file"),
-        (b"\x28\xb5\x2f\xfdrest", "looks like a zstd file"),
+        // Decompressed as they are read: these end inside the header.
+        (
+            b"\x1f\x8b\x08\x00rest",
+            "cannot read: the gzip data end early",
+        ),
+        (
+            b"\x28\xb5\x2f\xfdrest",
+            "cannot read: the zstd data end early",
+        ),
         (b"PAR1rest", "looks like a Parquet file"),
     ];
     for (bytes, message) in cases {

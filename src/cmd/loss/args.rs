@@ -134,9 +134,10 @@ pub struct Args {
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
 
-    /// Layout of the output: csv, tsv, json (a number, array or array of arrays) or jsonl.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Csv)]
-    pub output_format: OutputFormat,
+    /// Layout of the output: csv, tsv, json (a number, array or array of arrays), jsonl or npy
+    /// (float64, the result's shape) [default: from -o FILE's extension, else csv].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub output_format: Option<OutputFormat>,
 
     /// Print N significant digits (like printf's %.Ng) instead of the shortest round-trip form.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
@@ -197,6 +198,11 @@ pub enum KindArg {
 }
 
 impl Args {
+    /// The output's format: `--output-format`, else `-o FILE`'s extension.
+    pub(super) fn output_format(&self) -> OutputFormat {
+        OutputFormat::choose(self.output_format, self.output.as_deref())
+    }
+
     /// How the text inputs are written.
     pub(super) fn dialect(&self) -> Dialect {
         Dialect {

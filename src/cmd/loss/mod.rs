@@ -29,8 +29,8 @@ mod worker;
 
 pub use args::Args;
 
-use crate::loss::{Accumulator, Outcome, PartialState};
-use crate::output::Output;
+use crate::loss::{Accumulator, Outcome, PartialState, PerRow};
+use crate::output::{Element, Output, ResultShape};
 use crate::parallel;
 use crate::progress::Progress;
 use job::Readers;
@@ -51,6 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         total_bytes,
     } = Plan::new(&args)?;
     let mut out = Output::to(output.as_deref())?;
+    out.reserve_header(kernel.exporter.reserved_header_bytes())?;
     let mut progress = Progress::new(quiet, total_bytes, "bytes");
     let mut main_worker = Worker::new(&kernel);
     let mut text = Vec::new();
@@ -84,15 +85,45 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         text.push(b'\n');
     } else {
         let exporter = &kernel.exporter;
-        match reduction.outcome(&totals) {
-            Outcome::Scalar(value) => exporter.scalar(&mut text, value),
-            Outcome::PerClass(values) => exporter.array(&mut text, &values),
-            Outcome::Rows => exporter.end_rows(&mut text, rows),
-        }
+        let dims = match reduction.outcome(&totals) {
+            Outcome::Scalar(value) => {
+                exporter.scalar(&mut text, value);
+                vec![]
+            }
+            Outcome::PerClass(values) => {
+                exporter.array(&mut text, &values);
+                vec![values.len() as u64]
+            }
+            Outcome::Rows => {
+                exporter.end_rows(&mut text, rows);
+                rows_shape(kernel.per_row, readers.logits.dims(), rows, kernel.cols)
+            }
+        };
+        let shape = ResultShape {
+            dims,
+            element: Element::F64,
+        };
+        out.set_result_shape(&**exporter, &shape)?;
     }
     out.write_bytes(&text)?;
     out.finish()?;
     Ok(())
+}
+
+/// The shape of a result of rows, as PyTorch's `reduction='none'` gives
+/// it: LOGITS' own shape when it is an array (a 1-D LOGITS is one sample),
+/// else rows × classes; per-sample losses have no class dimension.
+fn rows_shape(per_row: PerRow, logits_dims: Option<&[usize]>, rows: u64, cols: usize) -> Vec<u64> {
+    let mut dims = match logits_dims {
+        Some([samples @ .., _]) if samples.iter().map(|&d| d as u64).product::<u64>() == rows => {
+            samples.iter().map(|&d| d as u64).collect()
+        }
+        _ => vec![rows],
+    };
+    if per_row == PerRow::Elements {
+        dims.push(cols as u64);
+    }
+    dims
 }
 
 /// Runs the remaining jobs on `threads` workers (see [`parallel`]),

@@ -110,10 +110,7 @@ impl Plan {
                 .map_or(1, NonZeroUsize::get),
             output: args.output.clone(),
             quiet: args.quiet,
-            total_bytes: match &sources.logits {
-                Source::Path(path) => std::fs::metadata(path).ok().map(|m| m.len()),
-                Source::Stdin => None,
-            },
+            total_bytes: sources.logits.plain_size(),
         })
     }
 }
@@ -145,7 +142,7 @@ fn kernel(
         keyed: readers.keyed.is_some(),
         loss,
         exporter: args
-            .output_format
+            .output_format()
             .exporter(Digits::from_precision(args.precision)),
         cols,
         x_info: readers.logits.info().clone(),
@@ -413,8 +410,8 @@ fn settle_shape(readers: &Readers, first: &Job) -> Result<Option<usize>, InputEr
 /// what only some kinds take (weights, smoothing, missing targets).
 fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
     let name = args.kind.name();
-    if args.header && !args.output_format.exporter(Digits::Shortest).has_header() {
-        let what = "--header applies to csv and tsv output (JSON rows name their fields)";
+    if args.header && !args.output_format().exporter(Digits::Shortest).has_header() {
+        let what = "--header applies to csv and tsv output (JSON rows name their fields; a .npy holds numbers only)";
         return Err(usage(what.into()));
     }
     for (given, option, owner) in KindArg::parameter_options(args) {

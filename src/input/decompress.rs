@@ -1,0 +1,74 @@
+//! gzip and zstd inputs: told by their magic bytes, whatever the name
+//! (`.csv.gz`, `.jsonl.zst`, stdin), and decompressed on a thread of their
+//! own while the others parse, so that decompression overlaps the work.
+//!
+//! The decompressed text is what every reader sees: lines and columns in
+//! errors are those of the decompressed text.
+
+use std::io::{self, BufReader, Read};
+
+use flate2::read::MultiGzDecoder;
+
+use super::pump::PumpedStream;
+use crate::error::InputError;
+
+/// A compression mlloss reads through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// The compression whose magic bytes `head` starts with.
+    pub fn of(head: &[u8]) -> Option<Compression> {
+        if head.starts_with(b"\x1f\x8b") {
+            Some(Compression::Gzip)
+        } else if head.starts_with(b"\x28\xb5\x2f\xfd") {
+            Some(Compression::Zstd)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// File name extensions that only say the file is compressed: the
+    /// format is the extension before (`x.csv.gz` is CSV).
+    pub fn is_extension(extension: &str) -> bool {
+        matches!(extension, "gz" | "gzip" | "zst" | "zstd")
+    }
+
+    /// The decompressed content of `raw`, decompressed ahead of the reader
+    /// on a thread. Concatenated gzip members (`cat a.gz b.gz`, bgzip) and
+    /// zstd frames are read one after the other, as `gzip -dc` does.
+    pub fn decompress(
+        self,
+        raw: Box<dyn Read + Send>,
+        file: &str,
+    ) -> Result<PumpedStream, InputError> {
+        let name = self.name();
+        PumpedStream::spawn(&format!("{name} decoder"), file, move |pump| {
+            let raw = BufReader::with_capacity(1 << 16, raw);
+            let describe = |e: &io::Error| {
+                if e.kind() == io::ErrorKind::UnexpectedEof {
+                    format!("the {name} data end early (a truncated file?)")
+                } else {
+                    format!("bad {name} data: {}", super::io_reason(e))
+                }
+            };
+            match self {
+                Compression::Gzip => pump.send_all(&mut MultiGzDecoder::new(raw), describe),
+                Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(raw) {
+                    Ok(mut decoder) => pump.send_all(&mut decoder, describe),
+                    Err(e) => pump.fail(io::Error::new(e.kind(), describe(&e))),
+                },
+            }
+        })
+    }
+}
