@@ -65,11 +65,14 @@ fn read_all_rows(
     // that pairing by name and by key uses.
     let fields = reader.header_width().unwrap_or(0);
     if mapped && fields > 1 {
-        reader.set_columns(Columns {
+        let columns = Columns {
             fields,
             select: (1..fields).rev().collect(),
             key: Some(0),
-        });
+        };
+        if let Err(e) = reader.set_columns(columns) {
+            return format!("error: {e}");
+        }
     }
     let mut seen = format!("header {:?}\n", reader.header_width());
     let mut chunk = RowChunk::default();

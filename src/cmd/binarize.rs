@@ -7,7 +7,7 @@
 //! stdin or a pipe is read once and each sample kept as a list of small
 //! integer ids (4 bytes a label) until the end.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -23,7 +23,9 @@ use crate::input::{
     Source,
 };
 use crate::label::{Label, LabelKind, LabelMap, class_order};
-use crate::output::{Digits, Element, Exporter, IndicatorRow, Output, OutputFormat, ResultShape};
+use crate::output::{
+    Cell, Digits, Element, Exporter, IndicatorRow, Output, OutputFormat, ResultShape, TableLayout,
+};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -136,6 +138,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
+    if exporter.is_table() && args.output.as_deref().is_none_or(|o| o == Path::new("-")) {
+        let what = "--output-format parquet writes a file: give -o FILE";
+        return Err(UsageError::new("binarize", what).into());
+    }
     if args.inverse {
         return run_inverse(&args, &*exporter);
     }
@@ -199,6 +205,15 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
         .as_deref()
         .map(|p| Output::to(Some(p)))
         .transpose()?;
+    if exporter.is_table() {
+        out.start_table(TableLayout {
+            key: None,
+            columns: vec!["labels".to_owned()],
+            cell: Cell::Labels,
+        })?;
+    }
+    // A table holds each row's labels as a list: nothing to join.
+    let sep = args.sep.as_deref().filter(|_| !exporter.is_table());
     let mut chunk = RowChunk::default();
     let mut labels: Vec<&str> = Vec::new();
     let mut line = Vec::new();
@@ -226,7 +241,7 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
                     .map(|(_, c)| c.as_str()),
             );
             line.clear();
-            write_labels(&mut line, &labels, args.sep.as_deref(), exporter, index);
+            write_labels(&mut line, &labels, sep, exporter, index);
             out.write_bytes(&line)?;
             out.advance();
             index += 1;
@@ -383,6 +398,13 @@ impl<'e> RowWriter<'e> {
     fn begin(&mut self, out: &mut Output, classes: &[String]) -> std::io::Result<()> {
         self.row = self.exporter.indicator_row(classes.len());
         self.classes = classes.len();
+        if self.exporter.is_table() {
+            out.start_table(TableLayout {
+                key: None,
+                columns: classes.to_vec(),
+                cell: Cell::Int8,
+            })?;
+        }
         if !self.header {
             return Ok(());
         }

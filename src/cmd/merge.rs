@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use crate::error::InputError;
 use crate::input::{Source, read_error};
 use crate::loss::{Accumulator, Mismatch, Outcome, PARTIAL_VERSION, PartialState, Reduction};
-use crate::output::{Digits, Element, Output, OutputFormat, ResultShape};
+use crate::output::{Cell, Digits, Element, Output, OutputFormat, ResultShape, TableLayout};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -99,6 +99,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut out = Output::to(args.output.as_deref())?;
     out.reserve_header(exporter.reserved_header_bytes())?;
+    if exporter.is_table() {
+        // One row: `loss`, or the classes numbered (a state keeps no names).
+        let columns = match dims.first() {
+            None => vec!["loss".to_owned()],
+            Some(&c) => (0..c).map(|j| j.to_string()).collect(),
+        };
+        let cell = Cell::F64;
+        out.start_table(TableLayout {
+            key: None,
+            columns,
+            cell,
+        })?;
+    }
     out.write_bytes(&line)?;
     let element = Element::F64;
     out.set_result_shape(&*exporter, &ResultShape { dims, element })?;

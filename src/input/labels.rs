@@ -30,12 +30,12 @@ pub struct Sample {
 }
 
 impl Sample {
-    fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.text.clear();
         self.labels.clear();
     }
 
-    fn push(&mut self, label: &str, column: u64, kind: LabelKind) {
+    pub(super) fn push(&mut self, label: &str, column: u64, kind: LabelKind) {
         let label = label.trim();
         if label.is_empty() {
             return;
@@ -72,6 +72,8 @@ enum LabelBody {
         rows: std::vec::IntoIter<Vec<Box<RawValue>>>,
         row: u64,
     },
+    /// A column of a Parquet or Arrow IPC table.
+    Table(super::columnar::LabelColumn),
 }
 
 impl LabelReader {
@@ -79,7 +81,7 @@ impl LabelReader {
         let file = source.name();
         let delimited = match format {
             Format::Csv | Format::Tsv => true,
-            Format::Json | Format::Jsonl => false,
+            Format::Json | Format::Jsonl | Format::Parquet | Format::Arrow => false,
             Format::Npy => {
                 return Err(InputError::new(
                     &file,
@@ -87,13 +89,23 @@ impl LabelReader {
                 ));
             }
         };
-        if layout.column.is_some() && !delimited {
+        let table = matches!(format, Format::Parquet | Format::Arrow);
+        if layout.column.is_some() && !delimited && !table {
             return Err(InputError::new(
                 &file,
                 "--column needs a CSV or TSV input with a header row",
             ));
         }
-        let mut reader = source.open()?;
+        let opened = source.open_sniffed()?;
+        if let Some(columnar) = super::Format::columnar_content(&opened, &file, format)? {
+            let column = super::columnar::LabelColumn::open(columnar, opened, &file, layout)?;
+            return Ok(LabelReader {
+                file,
+                separator: layout.separator.clone().filter(|s| !s.is_empty()),
+                body: LabelBody::Table(column),
+            });
+        }
+        let mut reader = super::text_stream(opened, &file)?;
         let body = if delimited {
             let mut records = RecordReader::new(reader, &file, format.delimiter());
             let column = match &layout.column {
@@ -176,6 +188,9 @@ impl LabelReader {
                     self.separator.as_deref(),
                 )?;
             }
+            LabelBody::Table(column) => {
+                return column.next_sample(sample, self.separator.as_deref());
+            }
             LabelBody::Json { rows, row } => {
                 let Some(values) = rows.next() else {
                     return Ok(false);
@@ -193,7 +208,7 @@ impl LabelReader {
     }
 }
 
-fn push_split(
+pub(super) fn push_split(
     sample: &mut Sample,
     text: &str,
     column: u64,

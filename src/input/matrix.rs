@@ -43,6 +43,30 @@ pub trait MatrixSource: Send {
     fn dims(&self) -> Option<&[usize]> {
         None
     }
+
+    /// The field that is the table's index, not a class: a header whose
+    /// first cell is empty (pandas' `to_csv`), or what the file's own
+    /// metadata says (pandas' Parquet).
+    fn index_field(&self) -> Option<usize> {
+        let first = self.header()?.first()?;
+        first.trim().is_empty().then_some(0)
+    }
+
+    /// The name of field `field` as a class: its header name, but for an
+    /// element of a list column (`logits[3]`), which is class `3`.
+    fn class_name(&self, field: usize) -> Option<&str> {
+        self.header()?.get(field).map(String::as_str)
+    }
+
+    /// What field `field` holds when it is not numbers (a typed column of
+    /// text), in words; such a field can key the rows but not be a class.
+    fn not_number(&self, _field: usize) -> Option<String> {
+        None
+    }
+
+    /// Which fields the matrix takes and which keys the rows, for a source
+    /// that converts (and checks) only those, and hands out the keys.
+    fn set_columns(&mut self, _columns: &Columns) {}
 }
 
 /// Samples and classes of an array as PyTorch's losses see a tensor: the
@@ -82,6 +106,10 @@ pub fn shape_text(dims: &[usize]) -> String {
 struct View {
     header: Option<Vec<String>>,
     fields: Option<usize>,
+    index: Option<usize>,
+    class_names: Option<Vec<String>>,
+    /// The fields that are not numbers, and what they hold.
+    not_numbers: Vec<(usize, String)>,
 }
 
 impl MatrixSource for View {
@@ -96,6 +124,19 @@ impl MatrixSource for View {
 
     fn fields(&self) -> Option<usize> {
         self.fields
+    }
+
+    fn index_field(&self) -> Option<usize> {
+        self.index
+    }
+
+    fn class_name(&self, field: usize) -> Option<&str> {
+        self.class_names.as_ref()?.get(field).map(String::as_str)
+    }
+
+    fn not_number(&self, field: usize) -> Option<String> {
+        let found = self.not_numbers.iter().find(|(f, _)| *f == field);
+        found.map(|(_, what)| what.clone())
     }
 }
 
@@ -169,6 +210,8 @@ pub(super) struct ValueRows {
     /// The rows are already the matrix's columns, in order (rows looked up
     /// by key): the column map is not applied again.
     pub(super) in_order: bool,
+    /// Each row's key, when the source hands them out (typed tables).
+    pub(super) keys: Option<Keys>,
 }
 
 impl RowChunk {
@@ -216,6 +259,7 @@ impl RowChunk {
         rows.width = width;
         rows.bad_row = None;
         rows.in_order = false;
+        rows.keys = None;
         rows
     }
 
@@ -245,13 +289,19 @@ impl RowChunk {
         let Some(field) = info.columns.as_ref().and_then(|map| map.columns.key) else {
             return Ok(());
         };
-        let Body::Text(text) = &self.body else {
-            return Ok(());
+        let text = match &self.body {
+            Body::Text(text) => text,
+            Body::Values(rows) => {
+                if let Some(row_keys) = &rows.keys {
+                    keys.clone_from(row_keys);
+                }
+                return Ok(());
+            }
         };
         if let Some(mut records) = super::csv::quoted_records(text, &info.file, self.first_line) {
             while records.next_record()? {
                 let key = (field < records.field_count()).then(|| records.field(field));
-                keys.push(key.unwrap_or_default(), records.line());
+                keys.push_key(key.unwrap_or_default(), records.line());
             }
             return Ok(());
         }
@@ -274,14 +324,14 @@ impl RowChunk {
                             file: &info.file,
                             line,
                         };
-                        keys.push(&record_key.key(record, field), line);
+                        keys.push_key(&record_key.key(record, field), line);
                         continue;
                     }
                     None
                 }
                 Syntax::JsonLines => None,
             };
-            keys.push(key.unwrap_or_default(), self.first_line + row as u64);
+            keys.push_key(key.unwrap_or_default(), self.first_line + row as u64);
         }
         Ok(())
     }
@@ -417,6 +467,10 @@ impl<'a> Rows<'a> {
         }
         let width = rows.width;
         let values = &rows.values[row * width..(row + 1) * width];
+        if let Some(keys) = &rows.keys {
+            self.key.clear();
+            self.key.extend_from_slice(keys.get(row).0);
+        }
         let map = self.info.columns.as_deref().filter(|_| !rows.in_order);
         let values = match map {
             None => values,
@@ -529,7 +583,7 @@ impl Keys {
         self.lines.clear();
     }
 
-    fn push(&mut self, key: &[u8], line: u64) {
+    pub(super) fn push_key(&mut self, key: &[u8], line: u64) {
         self.text.extend_from_slice(key.trim_ascii());
         self.ends.push(self.text.len());
         self.lines.push(line);
@@ -708,6 +762,15 @@ impl MatrixReader {
             source: Box::new(View {
                 header: self.source.header().map(<[String]>::to_vec),
                 fields: self.source.fields(),
+                index: self.source.index_field(),
+                class_names: (self.source.header()).map(|names| {
+                    (0..names.len())
+                        .map(|f| self.class_name(f).to_owned())
+                        .collect()
+                }),
+                not_numbers: (0..self.source.fields().unwrap_or(0))
+                    .filter_map(|f| Some((f, self.source.not_number(f)?)))
+                    .collect(),
             }),
             rows_cut: 0,
         }
@@ -735,6 +798,9 @@ impl MatrixReader {
             source: Box::new(View {
                 header: None,
                 fields: None,
+                index: None,
+                class_names: None,
+                not_numbers: Vec::new(),
             }),
             rows_cut: 0,
         }
@@ -760,10 +826,34 @@ impl MatrixReader {
         self.source.dims()
     }
 
+    /// Field `field`'s name as a class (see [`MatrixSource::class_name`]).
+    pub fn class_name(&self, field: usize) -> &str {
+        self.source.class_name(field).unwrap_or_default()
+    }
+
+    /// The field that is the table's index (not a class), if any.
+    pub fn index_field(&self) -> Option<usize> {
+        self.source.index_field()
+    }
+
     /// Takes the matrix's columns from these fields of each row, from the
-    /// next chunk on.
-    pub fn set_columns(&mut self, columns: Columns) {
+    /// next chunk on; a field that holds no numbers cannot be one.
+    pub fn set_columns(&mut self, columns: Columns) -> Result<(), InputError> {
+        if let Some((field, what)) = columns
+            .select
+            .iter()
+            .find_map(|&f| Some((f, self.source.not_number(f)?)))
+        {
+            let name = self
+                .header_names()
+                .and_then(|n| n.get(field))
+                .map_or_else(|| format!("field {}", field + 1), |n| format!("{n:?}"));
+            let what = format!("column {name} holds {what}, not numbers");
+            return Err(InputError::new(&self.info.file, what));
+        }
+        self.source.set_columns(&columns);
         self.info.columns = Some(Arc::new(ColumnMap::new(columns)));
+        Ok(())
     }
 
     /// Replaces `chunk` with the next rows; an empty chunk means the end.

@@ -27,6 +27,7 @@ use crate::error::InputError;
 
 mod archive;
 mod blanks;
+mod columnar;
 pub mod csv;
 mod decompress;
 mod json;
@@ -126,19 +127,7 @@ impl Source {
     /// reading through a buffer, decompressed if it is gzip or zstd; a
     /// binary format is refused by name.
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>, InputError> {
-        let opened = self.open_sniffed()?;
-        let binary = match opened.content {
-            Content::Npy => Some("a .npy file (numbers)"),
-            content => content.unread(),
-        };
-        if let Some(what) = binary {
-            let what = format!("looks like {what}, not text");
-            return Err(InputError::new(&self.name(), what));
-        }
-        Ok(Box::new(BufReader::with_capacity(
-            READ_BUFFER_BYTES,
-            opened.stream,
-        )))
+        text_stream(self.open_sniffed()?, &self.name())
     }
 
     /// Opens the input once, with its first bytes read ahead to tell its
@@ -247,6 +236,28 @@ impl Source {
             }
         }
     }
+}
+
+/// An opened input as text, through a buffer; a binary format is
+/// refused by name.
+pub(crate) fn text_stream(
+    opened: Opened,
+    name: &str,
+) -> Result<Box<dyn BufRead + Send>, InputError> {
+    let binary = match opened.content {
+        Content::Npy => Some("a .npy file (numbers)"),
+        Content::Parquet => Some("a Parquet file (a table)"),
+        Content::Arrow | Content::ArrowStream => Some("an Arrow IPC file (a table)"),
+        content => content.unread(),
+    };
+    if let Some(what) = binary {
+        let what = format!("looks like {what}, not text");
+        return Err(InputError::new(name, what));
+    }
+    Ok(Box::new(BufReader::with_capacity(
+        READ_BUFFER_BYTES,
+        opened.stream,
+    )))
 }
 
 /// A zip archive from a pipe, read whole (its directory is at its end):
@@ -405,6 +416,11 @@ pub enum Format {
     Jsonl,
     /// NumPy's .npy (np.save): numbers or bools of any rank, the last dimension the classes.
     Npy,
+    /// Apache Parquet: numeric columns are the classes, named; a list column is a row vector.
+    Parquet,
+    /// Arrow IPC, file or stream (Feather v2, .arrow): as Parquet.
+    #[value(alias = "feather", alias = "ipc")]
+    Arrow,
 }
 
 impl Format {
@@ -438,8 +454,35 @@ impl Format {
             Some("json") => Format::Json,
             Some("jsonl") | Some("ndjson") => Format::Jsonl,
             Some("npy") => Format::Npy,
+            Some("parquet" | "pq") => Format::Parquet,
+            Some("arrow" | "arrows" | "feather" | "ipc") => Format::Arrow,
             _ => Format::Csv,
         }
+    }
+
+    /// Whether the opened input is a Parquet or Arrow IPC table: its
+    /// content's magic bytes decide first, then this format (the
+    /// extension or `--format`), which then must agree.
+    pub(crate) fn columnar_content(
+        opened: &Opened,
+        file: &str,
+        format: Format,
+    ) -> Result<Option<columnar::Columnar>, InputError> {
+        Ok(match (opened.content, format) {
+            (Content::Parquet, _) => Some(columnar::Columnar::Parquet),
+            (Content::Arrow, _) => Some(columnar::Columnar::IpcFile),
+            (Content::ArrowStream, _) => Some(columnar::Columnar::IpcStream),
+            (_, Format::Parquet) => {
+                let what = "not a Parquet file (it does not start with PAR1)";
+                return Err(InputError::new(file, what));
+            }
+            (_, Format::Arrow) => {
+                let what =
+                    "not an Arrow IPC file (it starts with neither ARROW1 nor a stream message)";
+                return Err(InputError::new(file, what));
+            }
+            _ => None,
+        })
     }
 
     pub fn delimiter(self) -> u8 {
@@ -460,9 +503,14 @@ impl Format {
         let opened = source.open_sniffed()?;
         if let Some(what) = opened.content.unread() {
             let what = format!(
-                "looks like {what}, which mlloss does not read (it reads CSV, TSV, JSON, JSON Lines and .npy, gzip- or zstd-compressed or not)"
+                "looks like {what}, which mlloss does not read (it reads CSV, TSV, JSON, JSON Lines, .npy, Parquet and Arrow IPC, gzip- or zstd-compressed or not)"
             );
             return Err(InputError::new(&info.file, what));
+        }
+        if let Some(columnar) = Format::columnar_content(&opened, &info.file, self)? {
+            return Ok(Box::new(columnar::ColumnarSource::open(
+                columnar, opened, info,
+            )?));
         }
         let format = if opened.content == Content::Npy {
             Format::Npy
@@ -479,6 +527,7 @@ impl Format {
             Format::Json => Box::new(json::JsonSource::open(opened.stream, info)?),
             Format::Jsonl => Box::new(jsonl::JsonLinesSource::open(opened, info)?),
             Format::Npy => Box::new(npy::NpySource::open(source, opened, info)?),
+            Format::Parquet | Format::Arrow => unreachable!("told by the content above"),
         })
     }
 }
@@ -491,20 +540,24 @@ pub(crate) enum Content {
     Zstd,
     Zip,
     Parquet,
+    /// An Arrow IPC file (Feather v2).
     Arrow,
+    /// An Arrow IPC stream: its first message's continuation marker.
+    ArrowStream,
     /// Anything else: text, or garbage the format's reader reports.
     Other,
 }
 
 impl Content {
     /// The magic bytes each format starts with.
-    const MAGICS: [(&[u8], Content); 6] = [
+    const MAGICS: [(&[u8], Content); 7] = [
         (b"\x93NUMPY", Content::Npy),
         (b"\x1f\x8b", Content::Gzip),
         (b"\x28\xb5\x2f\xfd", Content::Zstd),
         (b"PK\x03\x04", Content::Zip),
         (b"PAR1", Content::Parquet),
         (b"ARROW1", Content::Arrow),
+        (b"\xff\xff\xff\xff", Content::ArrowStream),
     ];
 
     fn of(head: &[u8]) -> Content {
@@ -530,9 +583,11 @@ impl Content {
             Content::Gzip | Content::Zstd | Content::Zip => Some(
                 "compressed data inside compressed data or an archive (unpack the outer layer first)",
             ),
-            Content::Parquet => Some("a Parquet file"),
-            Content::Arrow => Some("an Arrow IPC file"),
-            Content::Npy | Content::Other => None,
+            Content::Npy
+            | Content::Parquet
+            | Content::Arrow
+            | Content::ArrowStream
+            | Content::Other => None,
         }
     }
 }

@@ -15,8 +15,10 @@ mod atomic;
 mod csv;
 mod json;
 mod npy;
+mod parquet;
 mod sink;
 
+pub use parquet::{Cell, TableLayout};
 pub use sink::Output;
 
 use crate::format::{write_f64, write_f64_digits};
@@ -35,6 +37,8 @@ pub enum OutputFormat {
     Jsonl,
     /// NumPy's .npy: float64 (binarize: uint8) in C order, of the result's shape.
     Npy,
+    /// Apache Parquet (needs -o FILE): a column per class, named; binarize writes int8.
+    Parquet,
 }
 
 impl OutputFormat {
@@ -46,11 +50,13 @@ impl OutputFormat {
             OutputFormat::Json => Box::new(json::Json::document(digits)),
             OutputFormat::Jsonl => Box::new(json::Json::lines(digits)),
             OutputFormat::Npy => Box::new(npy::Npy),
+            OutputFormat::Parquet => Box::new(parquet::Parquet),
         }
     }
 
     /// `chosen` (`--output-format`) when given, else the format `-o FILE`'s
-    /// extension names (`.tsv`, `.json`, `.jsonl`/`.ndjson`, `.npy`), else CSV.
+    /// extension names (`.tsv`, `.json`, `.jsonl`/`.ndjson`, `.npy`,
+    /// `.parquet`/`.pq`), else CSV.
     pub fn choose(chosen: Option<OutputFormat>, output: Option<&std::path::Path>) -> OutputFormat {
         if let Some(format) = chosen {
             return format;
@@ -64,6 +70,7 @@ impl OutputFormat {
             Some("json") => OutputFormat::Json,
             Some("jsonl" | "ndjson") => OutputFormat::Jsonl,
             Some("npy") => OutputFormat::Npy,
+            Some("parquet" | "pq") => OutputFormat::Parquet,
             _ => OutputFormat::Csv,
         }
     }
@@ -164,6 +171,13 @@ pub trait Exporter: Send + Sync {
     /// numbers cannot.
     fn holds_text(&self) -> bool {
         true
+    }
+
+    /// Whether the format is a table of typed, named columns (Parquet):
+    /// the command then gives its layout with [`Output::start_table`]
+    /// before writing rows.
+    fn is_table(&self) -> bool {
+        false
     }
 
     /// The size of a header that can be written only once the whole result

@@ -20,6 +20,10 @@ pub struct Output {
     progress: Option<crate::progress::Progress>,
     /// Room kept at the start for a header written last (a `.npy`'s).
     header: Option<PendingHeader>,
+    /// The file written, for a table format that writes it itself.
+    file: Option<File>,
+    /// Rows go into a table (Parquet) rather than as they are.
+    table: Option<super::parquet::TableSink>,
 }
 
 /// A header to write at the start of the output once the result is known.
@@ -59,11 +63,30 @@ impl Output {
         let existing = fs::metadata(path).ok();
         if is_descriptor_name(path) || existing.as_ref().is_some_and(|m| !m.is_file()) {
             let file = File::options().append(true).open(path).map_err(cannot)?;
-            return Ok(Output::new(Box::new(file), name, None));
+            let table_file = file.try_clone().map_err(cannot)?;
+            return Ok(Output::new(Box::new(file), name, None).with_file(table_file));
         }
         let replacement = Replacement::beside(path, existing.as_ref()).map_err(cannot)?;
         let file = replacement.file().try_clone().map_err(cannot)?;
-        Ok(Output::new(Box::new(file), name, Some(replacement)))
+        let table_file = file.try_clone().map_err(cannot)?;
+        Ok(Output::new(Box::new(file), name, Some(replacement)).with_file(table_file))
+    }
+
+    fn with_file(mut self, file: File) -> Self {
+        self.file = Some(file);
+        self
+    }
+
+    /// Writes rows into a table of `layout` (Parquet) from now on; only to
+    /// a file (`-o FILE`).
+    pub fn start_table(&mut self, layout: super::TableLayout) -> io::Result<()> {
+        let Some(file) = self.file.take() else {
+            let what = "a Parquet result is written to a file: give -o FILE";
+            return Err(io::Error::other(what));
+        };
+        let sink = super::parquet::TableSink::new(file, layout).map_err(|e| self.write_error(e))?;
+        self.table = Some(sink);
+        Ok(())
     }
 
     fn new(sink: Box<dyn Write>, name: String, replacement: Option<Replacement>) -> Self {
@@ -73,6 +96,8 @@ impl Output {
             replacement,
             progress: None,
             header: None,
+            file: None,
+            table: None,
         }
     }
 
@@ -152,6 +177,9 @@ impl Output {
 
     /// Writes bytes as they are (the caller supplies the newline).
     pub fn write_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(table) = &mut self.table {
+            return table.write(bytes).map_err(|e| self.write_error(e));
+        }
         self.writer
             .write_all(bytes)
             .map_err(|e| self.write_error(e))
@@ -184,6 +212,9 @@ impl Output {
             progress.finish();
         }
         self.writer.flush().map_err(|e| self.write_error(e))?;
+        if let Some(table) = self.table.take() {
+            table.finish().map_err(|e| self.write_error(e))?;
+        }
         if let Some(header) = self.header.take() {
             header.write().map_err(|e| self.write_error(e))?;
         }

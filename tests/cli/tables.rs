@@ -957,7 +957,8 @@ fn the_first_bytes_tell_the_format() {
             b"\x28\xb5\x2f\xfdrest",
             "cannot read: the zstd data end early",
         ),
-        (b"PAR1rest", "looks like a Parquet file"),
+        // Read as Parquet now: a file this short has no footer.
+        (b"PAR1rest", "not a readable Parquet file"),
     ];
     for (bytes, message) in cases {
         dir.write("p.csv", bytes);

@@ -23,6 +23,9 @@ struct Header<'r> {
     key: Option<usize>,
     /// Each class column's field and name, in the file's order.
     classes: Vec<(usize, &'r str)>,
+    /// The classes are the elements of a list column (a row vector): their
+    /// names are positions, so they pair by position.
+    positional: bool,
 }
 
 /// What keys the rows.
@@ -51,7 +54,7 @@ impl<'r> Header<'r> {
         let Some(names) = reader.header_names() else {
             return Ok(None);
         };
-        let index = names.first().filter(|n| n.trim().is_empty()).map(|_| 0);
+        let index = reader.index_field();
         let key = match key {
             None => None,
             Some(Key::Index) => index,
@@ -67,14 +70,19 @@ impl<'r> Header<'r> {
             .iter()
             .enumerate()
             .filter(|&(field, _)| Some(field) != index && Some(field) != key)
-            .map(|(field, name)| (field, name.as_str()))
-            .collect();
+            .map(|(field, _)| (field, reader.class_name(field)))
+            .collect::<Vec<_>>();
+        let positional = !classes.is_empty()
+            && classes
+                .iter()
+                .all(|&(field, class)| class != names[field].as_str());
         Ok(Some(Header {
             file: reader.file(),
             fields: names.len(),
             index,
             key,
             classes,
+            positional,
         }))
     }
 
@@ -166,11 +174,7 @@ pub(super) fn key(
     targets: &MatrixReader,
 ) -> Result<Option<Key>, UsageError> {
     let Some(name) = name else {
-        let index = |r: &MatrixReader| {
-            r.header_names()
-                .and_then(|n| n.first())
-                .is_some_and(|n| n.trim().is_empty())
-        };
+        let index = |r: &MatrixReader| r.index_field().is_some();
         return Ok((index(logits) && index(targets)).then_some(Key::Index));
     };
     for reader in [logits, targets] {
@@ -206,6 +210,13 @@ fn pair_headers(
 ) -> Result<Pairing, InputError> {
     let names = |h: &Header<'_>| h.names().map(str::to_owned).collect();
     match headers {
+        // A row vector's elements have no names: by position, quietly.
+        (Some(l), Some(o)) if l.positional || o.positional => Ok(Pairing {
+            logits: l.own_order(),
+            other: o.own_order(),
+            warning: None,
+            classes: Some(names(if l.positional { &o } else { &l })),
+        }),
         (Some(l), Some(o)) => Ok(Pairing {
             logits: l.own_order(),
             other: o.in_order_of(&l)?,

@@ -59,7 +59,7 @@ pub(super) fn settle(args: &Args, readers: &mut Readers) -> anyhow::Result<Optio
         Classes::Named(ClassIndex::new(&classes), classes.len())
     };
     if let Some(columns) = columns {
-        readers.logits.set_columns(columns);
+        readers.logits.set_columns(columns)?;
     }
     let Some(targets) = args.targets.as_deref() else {
         let what = "--target-labels reads TARGETS, a file of label lists";

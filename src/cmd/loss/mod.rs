@@ -40,6 +40,7 @@ use worker::{Kernel, Worker};
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Plan {
         header,
+        table,
         kernel,
         reduction,
         partial,
@@ -52,6 +53,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } = Plan::new(&args)?;
     let mut out = Output::to(output.as_deref())?;
     out.reserve_header(kernel.exporter.reserved_header_bytes())?;
+    if let Some(layout) = table {
+        out.start_table(layout)?;
+    }
     let mut progress = Progress::new(quiet, total_bytes, "bytes");
     let mut main_worker = Worker::new(&kernel);
     let mut text = Vec::new();

@@ -5,7 +5,7 @@
 //! out of here, before any output.
 
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
 use super::columns;
@@ -16,7 +16,7 @@ use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, Source, count, shape_text};
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
-use crate::output::Digits;
+use crate::output::{Cell, Digits, OutputFormat, TableLayout};
 
 /// Rows of the first job, which the main thread runs itself: the plan
 /// settles the shape on them before any worker starts.
@@ -26,6 +26,8 @@ const FIRST_JOB_ROWS: usize = 64;
 pub(super) struct Plan {
     /// `--header`: the names to print as a first line.
     pub(super) header: Option<Vec<String>>,
+    /// The columns of a table output (Parquet).
+    pub(super) table: Option<TableLayout>,
     /// The loss, the shape and the layout, shared by every thread.
     pub(super) kernel: Kernel,
     /// The result to print at the end (`--partial`: the totals instead).
@@ -94,11 +96,10 @@ impl Plan {
             missing: args.ignore_value.map(Missing),
         };
         let kernel = kernel(loss, args, cols, &readers, weights.per_row);
-        let header = args
-            .header
-            .then(|| header_line(args, &kernel, &readers, settled.classes));
+        let (header, table) = output_names(args, &kernel, &readers, settled.classes);
         Ok(Plan {
             header,
+            table,
             kernel,
             reduction: Reduction::from(args.reduction),
             partial: args.partial,
@@ -289,16 +290,49 @@ fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Settled>
         selections => columns::pair_selected(selections, logits, targets, key.as_ref())?,
     };
     if let Some(columns) = pairing.logits {
-        readers.logits.set_columns(columns);
+        readers.logits.set_columns(columns)?;
     }
     if let Some(columns) = pairing.other {
-        readers.targets.set_columns(columns);
+        readers.targets.set_columns(columns)?;
     }
     readers.keyed = key.map(|key| Keyed::new(key, readers.logits.file()));
     Ok(Settled {
         classes: pairing.classes,
         warning: pairing.warning,
     })
+}
+
+/// The names the output gives its columns: `--header`'s line, or a
+/// table's columns (Parquet, which always names them).
+fn output_names(
+    args: &Args,
+    kernel: &Kernel,
+    readers: &Readers,
+    classes: Option<Vec<String>>,
+) -> (Option<Vec<String>>, Option<TableLayout>) {
+    if !kernel.exporter.is_table() {
+        let header = args
+            .header
+            .then(|| header_line(args, kernel, readers, classes));
+        return (header, None);
+    }
+    let names = header_line(args, kernel, readers, classes);
+    let keyed = readers.keyed.is_some() && kernel.per_row != PerRow::Totals;
+    let (key, columns) = match names.split_first() {
+        Some((key, columns)) if keyed => (Some(key), columns),
+        _ => (None, &names[..]),
+    };
+    // pandas' name for an index it stores as a column.
+    let key = key.map(|k| match k.as_str() {
+        "" => "__index_level_0__".to_owned(),
+        k => k.to_owned(),
+    });
+    let table = TableLayout {
+        key,
+        columns: columns.to_vec(),
+        cell: Cell::F64,
+    };
+    (None, Some(table))
 }
 
 /// `--header`'s names: the key's (rows by key), then the classes' for
@@ -410,6 +444,17 @@ fn settle_shape(readers: &Readers, first: &Job) -> Result<Option<usize>, InputEr
 /// what only some kinds take (weights, smoothing, missing targets).
 fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
     let name = args.kind.name();
+    if args.output_format() == OutputFormat::Parquet {
+        if args.output.as_deref().is_none_or(|o| o == Path::new("-")) {
+            return Err(usage(
+                "--output-format parquet writes a file: give -o FILE".into(),
+            ));
+        }
+        if args.partial {
+            let what = "--partial writes a state for merge, not a Parquet table";
+            return Err(usage(what.into()));
+        }
+    }
     if args.header && !args.output_format().exporter(Digits::Shortest).has_header() {
         let what = "--header applies to csv and tsv output (JSON rows name their fields; a .npy holds numbers only)";
         return Err(usage(what.into()));

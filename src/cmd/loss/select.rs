@@ -89,7 +89,12 @@ impl Spec {
                         ));
                     };
                     let before = fields.len();
-                    fields.extend((0..names.len()).filter(|&f| matches(pattern, &names[f])));
+                    // A list column's name selects its elements (`logits`
+                    // → `logits[0]`, `logits[1]`, …).
+                    let selects = |name: &str| {
+                        matches(pattern, name) || list_of(name).is_some_and(|l| matches(pattern, l))
+                    };
+                    fields.extend((0..names.len()).filter(|&f| selects(&names[f])));
                     if fields.len() == before {
                         return Err(error(format!("no column matches {pattern:?}")));
                     }
@@ -107,11 +112,19 @@ impl Spec {
             );
             return Err(error(format!("selects {name} twice")));
         }
+        // Class names: a list column's elements are named by position.
+        let class = |f: usize| reader.class_name(f).to_owned();
         Ok(Selected {
-            names: names.map(|n| fields.iter().map(|&f| n[f].clone()).collect()),
+            names: names.map(|_| fields.iter().map(|&f| class(f)).collect()),
             fields,
         })
     }
+}
+
+/// The list column that `name` is an element of (`logits[3]` → `logits`).
+fn list_of(name: &str) -> Option<&str> {
+    let (list, index) = name.strip_suffix(']')?.rsplit_once('[')?;
+    (!index.is_empty() && index.bytes().all(|b| b.is_ascii_digit())).then_some(list)
 }
 
 /// Whether `name` matches `pattern` (`*`: any text, `?`: one character).

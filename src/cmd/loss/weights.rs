@@ -65,7 +65,7 @@ pub(super) fn settle(
             let mut reader = MatrixReader::open(source, format, Domain::ANY, header)?;
             reader.narrow_domain(targets_domain);
             if let Some(map) = &readers.targets.info().columns {
-                reader.set_columns(map.columns.clone());
+                reader.set_columns(map.columns.clone())?;
             }
             Some(auto_pos_weight(reader, cols)?)
         }
@@ -88,7 +88,7 @@ pub(super) fn settle(
         let key = readers.keyed.as_ref().map(|k| &k.key);
         let paired = super::columns::pair_weights(&readers.logits, &reader, key)?;
         if let Some(columns) = paired.columns {
-            reader.set_columns(columns);
+            reader.set_columns(columns)?;
         }
         // Two rows at least, to tell a file of one row from a file of N.
         let rows = first.x.row_count().max(2);
