@@ -831,6 +831,12 @@ impl MatrixReader {
         self.source.class_name(field).unwrap_or_default()
     }
 
+    /// What field `field` holds when it is not numbers (a text column of a
+    /// typed table), in words.
+    pub fn not_number(&self, field: usize) -> Option<String> {
+        self.source.not_number(field)
+    }
+
     /// The field that is the table's index (not a class), if any.
     pub fn index_field(&self) -> Option<usize> {
         self.source.index_field()

@@ -18,13 +18,17 @@ use arrow_array::{ArrayRef, Float64Array, Int8Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use super::{Exporter, IndicatorRow, ResultShape};
 
-/// Values per row group (and per batch handed to the writer): about 8 MiB
-/// of float64, so that memory does not grow with the rows.
+/// Values per row group: about 8 MiB of float64, so that memory does not
+/// grow with the rows.
 const ROW_GROUP_VALUES: usize = 1 << 20;
+
+/// Values per batch handed to the writer: small enough that turning rows
+/// into columns stays in the cache.
+const BATCH_VALUES: usize = 1 << 16;
 
 /// What each row of a table holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +143,7 @@ pub(crate) struct TableSink {
     values: Vec<f64>,
     labels: ListBuilder<StringBuilder>,
     rows: usize,
-    rows_per_group: usize,
+    rows_per_batch: usize,
 }
 
 impl TableSink {
@@ -164,11 +168,20 @@ impl TableSink {
         let schema = Arc::new(Schema::new(fields));
         let width = layout.columns.len().max(1);
         let rows_per_group = (ROW_GROUP_VALUES / width).max(1024);
-        // Losses are incompressible doubles: no dictionary; 0/1 columns
-        // and labels compress well with one.
+        let rows_per_batch = (BATCH_VALUES / width).clamp(64, rows_per_group);
+        // Losses are incompressible doubles: written plain, without a
+        // dictionary or compression, which would cost time and save
+        // nothing; 0/1 columns and labels compress well with both.
+        let doubles = layout.cell == Cell::F64;
+        let compression = if doubles {
+            Compression::UNCOMPRESSED
+        } else {
+            Compression::SNAPPY
+        };
         let properties = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_dictionary_enabled(layout.cell != Cell::F64)
+            .set_compression(compression)
+            .set_dictionary_enabled(!doubles)
+            .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_max_row_group_row_count(Some(rows_per_group))
             .build();
         let writer = ArrowWriter::try_new(
@@ -186,7 +199,7 @@ impl TableSink {
             values: Vec::new(),
             labels: ListBuilder::new(StringBuilder::new()),
             rows: 0,
-            rows_per_group,
+            rows_per_batch,
         })
     }
 
@@ -211,8 +224,8 @@ impl TableSink {
         while let Some(used) = self.record(&bytes[at..]) {
             at += used;
             self.rows += 1;
-            if self.rows >= self.rows_per_group {
-                self.write_group()?;
+            if self.rows >= self.rows_per_batch {
+                self.write_batch()?;
             }
         }
         Ok(at)
@@ -264,8 +277,9 @@ impl TableSink {
         Some(at)
     }
 
-    /// Writes the rows taken so far as a row group.
-    fn write_group(&mut self) -> io::Result<()> {
+    /// Hands the rows taken so far to the writer, which writes a row group
+    /// whenever it holds enough rows.
+    fn write_batch(&mut self) -> io::Result<()> {
         if self.rows == 0 {
             return Ok(());
         }
@@ -292,7 +306,6 @@ impl TableSink {
         }
         let batch = RecordBatch::try_new(self.schema.clone(), columns).map_err(io::Error::other)?;
         self.writer.write(&batch).map_err(io::Error::other)?;
-        self.writer.flush().map_err(io::Error::other)?;
         self.values.clear();
         self.rows = 0;
         Ok(())
@@ -303,8 +316,55 @@ impl TableSink {
         if !self.partial.is_empty() {
             return Err(io::Error::other("a result row was cut short"));
         }
-        self.write_group()?;
+        self.write_batch()?;
         let mut file = self.writer.into_inner().map_err(io::Error::other)?;
         file.flush()
+    }
+}
+
+/// A [`TableSink`] on a thread of its own, so that encoding the table
+/// overlaps computing the rows: the command hands it the record stream.
+pub(crate) struct TableThread {
+    send: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
+}
+
+impl TableThread {
+    pub(crate) fn start(file: File, layout: TableLayout) -> io::Result<TableThread> {
+        let mut sink = TableSink::new(file, layout)?;
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let thread = std::thread::spawn(move || {
+            for bytes in receive {
+                sink.write(&bytes)?;
+            }
+            sink.finish()
+        });
+        Ok(TableThread {
+            send: Some(send),
+            thread: Some(thread),
+        })
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let sent = self.send.as_ref().map(|s| s.send(bytes.to_vec()));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // The thread stopped on an error: it says which.
+            _ => self.join(),
+        }
+    }
+
+    /// Writes the last rows and the footer, and says how it went.
+    pub(crate) fn finish(mut self) -> io::Result<()> {
+        self.join()
+    }
+
+    fn join(&mut self) -> io::Result<()> {
+        drop(self.send.take());
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            None => Err(io::Error::other("the Parquet writer has stopped")),
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(io::Error::other("the Parquet writer failed")),
+        }
     }
 }

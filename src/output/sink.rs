@@ -23,7 +23,7 @@ pub struct Output {
     /// The file written, for a table format that writes it itself.
     file: Option<File>,
     /// Rows go into a table (Parquet) rather than as they are.
-    table: Option<super::parquet::TableSink>,
+    table: Option<super::parquet::TableThread>,
 }
 
 /// A header to write at the start of the output once the result is known.
@@ -84,7 +84,8 @@ impl Output {
             let what = "a Parquet result is written to a file: give -o FILE";
             return Err(io::Error::other(what));
         };
-        let sink = super::parquet::TableSink::new(file, layout).map_err(|e| self.write_error(e))?;
+        let sink =
+            super::parquet::TableThread::start(file, layout).map_err(|e| self.write_error(e))?;
         self.table = Some(sink);
         Ok(())
     }

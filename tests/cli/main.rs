@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod binarize;
+mod columnar;
 mod completions;
 mod containers;
 mod extended;

@@ -84,8 +84,9 @@ pub struct Args {
     #[arg(long, value_name = "EPS", allow_hyphen_values = true)]
     pub label_smoothing: Option<f64>,
 
-    /// Target elements equal to V are missing: they count for nothing (e.g. -1, or nan).
-    #[arg(long, value_name = "V", allow_hyphen_values = true)]
+    /// Target elements equal to V are missing: they count for nothing (e.g. -1, nan, or null:
+    /// the nulls of a Parquet or Arrow table, and NaN).
+    #[arg(long, value_name = "V", value_parser = parse_ignore_value, allow_hyphen_values = true)]
     pub ignore_value: Option<f64>,
 
     /// TARGETS holds label lists (as binarize reads them), the classes being LOGITS' column names.
@@ -338,4 +339,15 @@ fn parse_pos_weight(text: &str) -> Result<PosWeight, String> {
     } else {
         parse_number_list(text).map(PosWeight::Values)
     }
+}
+
+/// `--ignore-value V`: a number, `nan`, or `null`, which in a typed table
+/// is read as NaN (as pandas reads a missing value), so it is NaN's marker.
+fn parse_ignore_value(text: &str) -> Result<f64, String> {
+    if text.eq_ignore_ascii_case("null") {
+        return Ok(f64::NAN);
+    }
+    text.trim()
+        .parse::<f64>()
+        .map_err(|_| format!("{text:?} is not a number, nan or null"))
 }

@@ -26,6 +26,9 @@ struct Header<'r> {
     /// The classes are the elements of a list column (a row vector): their
     /// names are positions, so they pair by position.
     positional: bool,
+    /// The error for a class column that holds text (a typed table's), for
+    /// when its classes are taken as they are.
+    text_class: Option<InputError>,
 }
 
 /// What keys the rows.
@@ -72,6 +75,18 @@ impl<'r> Header<'r> {
             .filter(|&(field, _)| Some(field) != index && Some(field) != key)
             .map(|(field, _)| (field, reader.class_name(field)))
             .collect::<Vec<_>>();
+        // A typed table's text column cannot be a class: most likely the
+        // key that pairs the rows.
+        let text_class = classes
+            .iter()
+            .find_map(|&(field, _)| Some((field, reader.not_number(field)?)))
+            .map(|(field, what)| {
+                let name = &names[field];
+                let what = format!(
+                    "column {name:?} holds {what}, not numbers (a key? --key {name}; or choose the classes with --logits-columns/--targets-columns)"
+                );
+                InputError::new(reader.file(), what)
+            });
         let positional = !classes.is_empty()
             && classes
                 .iter()
@@ -83,7 +98,13 @@ impl<'r> Header<'r> {
             key,
             classes,
             positional,
+            text_class,
         }))
+    }
+
+    /// Fails if a class column holds no numbers.
+    fn numbers(&self) -> Result<(), InputError> {
+        self.text_class.clone().map_or(Ok(()), Err)
     }
 
     fn names(&self) -> impl Iterator<Item = &'r str> + '_ {
@@ -200,6 +221,9 @@ pub(super) fn pair(
     key: Option<&Key>,
 ) -> Result<Pairing, InputError> {
     let headers = (Header::of(logits, key)?, Header::of(other, key)?);
+    for header in [&headers.0, &headers.1].into_iter().flatten() {
+        header.numbers()?;
+    }
     pair_headers(headers, logits.file(), other.file())
 }
 
@@ -261,6 +285,9 @@ pub(super) fn logits_alone(
         };
         return Ok((Some(columns), selected.names));
     }
+    if let Some(header) = &header {
+        header.numbers()?;
+    }
     let names = header
         .as_ref()
         .map(|h| h.names().map(str::to_owned).collect());
@@ -288,7 +315,11 @@ pub(super) fn pair_weights(
     // A file without the key column may still be a row of per-class weights.
     let has_key = |k: &&Key| matches!(Header::of(weights, Some(k)), Ok(Some(h)) if h.key.is_some());
     let weights_key = key.filter(has_key);
-    match Header::of(weights, weights_key)? {
+    let header = Header::of(weights, weights_key)?;
+    if let Some(header) = &header {
+        header.numbers()?;
+    }
+    match header {
         Some(w) if w.classes.len() == 1 => Ok(WeightColumns {
             columns: w.own_order(),
             warning: None,
@@ -296,6 +327,9 @@ pub(super) fn pair_weights(
         }),
         header => {
             let logits_header = Header::of(logits, key)?;
+            if let Some(header) = &logits_header {
+                header.numbers()?;
+            }
             let pairing = pair_headers((logits_header, header), logits.file(), weights.file())?;
             Ok(WeightColumns {
                 keyed: pairing.other.as_ref().is_some_and(|c| c.key.is_some()),
@@ -325,26 +359,32 @@ pub(super) fn pair_selected(
     let l = resolve(selections[0], "--logits-columns", logits)?;
     let t = resolve(selections[1], "--targets-columns", targets)?;
     let all = |header: &Option<Header<'_>>, reader: &MatrixReader| match header {
-        Some(h) => Selected {
+        Some(h) => h.numbers().map(|()| Selected {
             fields: h.classes.iter().map(|&(f, _)| f).collect(),
             names: Some(h.names().map(str::to_owned).collect()),
-        },
-        None => Selected {
+        }),
+        None => Ok(Selected {
             fields: (0..reader.fields().unwrap_or(0)).collect(),
             names: None,
-        },
+        }),
     };
     let (l, t) = match (l, t) {
         (Some(l), None) => {
             let t = match by_names(&l, t_header.as_ref(), targets.file())? {
                 Some(t) => t,
-                None => all(&t_header, targets),
+                None => all(&t_header, targets)?,
             };
             (l, t)
         }
         (l, t) => {
-            let l = l.unwrap_or_else(|| all(&l_header, logits));
-            let t = t.unwrap_or_else(|| all(&t_header, targets));
+            let l = match l {
+                Some(l) => l,
+                None => all(&l_header, logits)?,
+            };
+            let t = match t {
+                Some(t) => t,
+                None => all(&t_header, targets)?,
+            };
             check_names_agree(&l, &t, logits, targets)?;
             (l, t)
         }

@@ -1,0 +1,246 @@
+//! Typed tables (fixtures/columnar/, written by pandas, pyarrow and
+//! polars): Parquet and Arrow IPC inputs must give the bytes their plain
+//! CSV (or JSON Lines) gives, hostile ones one-line errors; Parquet output
+//! must hold exactly the values the CSV output prints.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int8Type};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+
+use crate::harness::{Workdir, fixture, mlloss};
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+fn run(args: &[String], stdin: Option<&str>) -> std::process::Output {
+    let stdin = stdin.map_or_else(Vec::new, |f| {
+        std::fs::read(fixture(&format!("columnar/{f}"))).unwrap()
+    });
+    mlloss()
+        .current_dir(fixture("columnar"))
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn tables_read_as_their_plain_form() {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("columnar/cases.json")).unwrap())
+            .unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 46, "{} cases", cases.len());
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let out = run(&strings(&case["args"]), case["stdin"].as_str());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(error) = case["error"].as_str() {
+            assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+            assert!(
+                stderr.starts_with("mlloss: error: ") && stderr.contains(error),
+                "{name}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+            continue;
+        }
+        assert!(out.status.success(), "{name}: {stderr}");
+        let plain = run(&strings(&case["same_as"]), None);
+        assert!(plain.status.success(), "{name} (plain)");
+        assert!(!plain.stdout.is_empty(), "{name} (plain) printed nothing");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&plain.stdout),
+            "{name}"
+        );
+    }
+}
+
+/// A Parquet file's columns: names, and each column's values as f64.
+fn read_parquet(path: &std::path::Path) -> (Vec<String>, Vec<Vec<f64>>, Vec<Vec<String>>) {
+    let file = std::fs::File::open(path).unwrap();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let schema: Arc<arrow_schema::Schema> = builder.schema().clone();
+    let reader = builder.build().unwrap();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut numbers = vec![Vec::new(); names.len()];
+    let mut texts = vec![Vec::new(); names.len()];
+    for batch in reader {
+        let batch = batch.unwrap();
+        for (j, column) in batch.columns().iter().enumerate() {
+            match column.data_type() {
+                arrow_schema::DataType::Float64 => numbers[j].extend(
+                    column
+                        .as_primitive::<Float64Type>()
+                        .values()
+                        .iter()
+                        .copied(),
+                ),
+                arrow_schema::DataType::Int8 => numbers[j].extend(
+                    (column.as_primitive::<Int8Type>().values().iter()).map(|&v| f64::from(v)),
+                ),
+                arrow_schema::DataType::Utf8 => {
+                    texts[j].extend(
+                        column
+                            .as_string::<i32>()
+                            .iter()
+                            .map(|s| s.unwrap().to_owned()),
+                    );
+                }
+                arrow_schema::DataType::List(_) => {
+                    for row in column.as_list::<i32>().iter() {
+                        let row = row.unwrap();
+                        let labels: Vec<&str> =
+                            row.as_string::<i32>().iter().map(Option::unwrap).collect();
+                        texts[j].push(labels.join("|"));
+                    }
+                }
+                other => panic!("unexpected column type {other}"),
+            }
+        }
+    }
+    (names, numbers, texts)
+}
+
+/// The CSV output's lines as fields.
+fn csv_rows(stdout: &[u8]) -> Vec<Vec<String>> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect()
+}
+
+/// `-o x.parquet` holds bit for bit the values the CSV output prints (the
+/// shortest decimals read back to the same f64), with the CSV header's
+/// names, the key first when rows pair by key; every reduction.
+#[test]
+fn parquet_output_holds_the_csv_values() {
+    let dir = Workdir::new();
+    let inputs = |f: &str| fixture(&format!("columnar/{f}")).display().to_string();
+    let pairs = [
+        (
+            vec![inputs("logits.parquet"), inputs("targets.parquet")],
+            false,
+        ),
+        (
+            vec![
+                "--key".into(),
+                "id".into(),
+                inputs("logits-id.parquet"),
+                inputs("targets-id-shuffled.parquet"),
+            ],
+            true,
+        ),
+    ];
+    for (files, keyed) in &pairs {
+        for reduction in ["none", "row", "mean", "sum", "class"] {
+            let mut args = vec!["loss".to_owned(), "-r".into(), reduction.into()];
+            args.extend(files.iter().cloned());
+            let run = |args: &[String]| {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                dir.run(&args)
+            };
+            let csv = run(&[args.clone(), vec!["--header".into()]].concat());
+            assert!(csv.status.success(), "{reduction}");
+            let out = dir.path(&format!("{reduction}.parquet"));
+            let written = run(&[args, vec!["-o".into(), out.display().to_string()]].concat());
+            assert!(
+                written.status.success(),
+                "{}",
+                String::from_utf8_lossy(&written.stderr)
+            );
+            let (names, numbers, texts) = read_parquet(&out);
+            let rows = csv_rows(&csv.stdout);
+            let keyed = *keyed && matches!(reduction, "none" | "row");
+            if matches!(reduction, "mean" | "sum") {
+                // A scalar, after the header line `loss`; one row of `loss`.
+                assert_eq!(names, ["loss"]);
+                assert_eq!(rows[0], ["loss"]);
+                assert_eq!(numbers[0], [rows[1][0].parse::<f64>().unwrap()]);
+                continue;
+            }
+            assert_eq!(names, rows[0], "{reduction}: the CSV header's names");
+            for (i, row) in rows[1..].iter().enumerate() {
+                for (j, cell) in row.iter().enumerate() {
+                    if keyed && j == 0 {
+                        assert_eq!(&texts[0][i], cell, "{reduction} key {i}");
+                    } else {
+                        let want: f64 = cell.parse().unwrap();
+                        assert_eq!(
+                            numbers[j][i].to_bits(),
+                            want.to_bits(),
+                            "{reduction} {i},{j}"
+                        );
+                    }
+                }
+            }
+            let n = if keyed {
+                texts[0].len()
+            } else {
+                numbers[0].len()
+            };
+            assert_eq!(n, rows.len() - 1, "{reduction}: row count");
+        }
+    }
+}
+
+/// binarize writes int8 columns named after the classes, and --inverse a
+/// list<string> column; both read back to what the CSV gives.
+#[test]
+fn binarize_writes_parquet_tables() {
+    let dir = Workdir::new();
+    let topics = fixture("columnar/topics.parquet").display().to_string();
+    let out = dir.path("b.parquet");
+    let o = out.display().to_string();
+    let written = dir.run(&["binarize", "--column", "topics", "-o", &o, &topics]);
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let csv = dir.run(&["binarize", "--header", "--column", "topics", &topics]);
+    let rows = csv_rows(&csv.stdout);
+    let (names, numbers, _) = read_parquet(&out);
+    assert_eq!(names, rows[0]);
+    for (i, row) in rows[1..].iter().enumerate() {
+        for (j, cell) in row.iter().enumerate() {
+            assert_eq!(numbers[j][i], cell.parse::<f64>().unwrap());
+        }
+    }
+    // The table binarize wrote is read back by --inverse: the label lists.
+    let inverse = dir.path("i.parquet");
+    let i = inverse.display().to_string();
+    let back = dir.run(&["binarize", "--inverse", "-o", &i, &o]);
+    assert!(
+        back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
+    let (names, _, texts) = read_parquet(&inverse);
+    assert_eq!(names, ["labels"]);
+    assert_eq!(texts[0], ["acq|earn", "", "grain", "acq", "acq|earn|grain"]);
+}
+
+/// Parquet goes to a file; a failed command leaves none behind.
+#[test]
+fn parquet_output_needs_a_file_and_success() {
+    let dir = Workdir::new();
+    let logits = fixture("columnar/logits.parquet").display().to_string();
+    let targets = fixture("columnar/targets.csv").display().to_string();
+    let out = dir.run(&["loss", "--output-format", "parquet", &logits, &targets]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = dir.run(&["loss", "--partial", "-o", "x.parquet", &logits, &targets]);
+    assert_eq!(out.status.code(), Some(2));
+    let bad = fixture("columnar/logits-null.parquet")
+        .display()
+        .to_string();
+    let out = dir.run(&["loss", "-r", "none", "-o", "x.parquet", &bad, &targets]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path("x.parquet").exists());
+}
