@@ -125,6 +125,27 @@ pub fn matrix(format: Format, data: &[u8]) {
     }
 }
 
+/// A Parquet or Arrow IPC table (`format`; the content's magic decides
+/// as in mlloss): read as a numeric matrix in chunks of every size (see
+/// [`matrix`]), and as label lists from its first column, which must give
+/// an error or samples, never a panic (arrow-rs' own panics on corrupt
+/// data are caught and reported as errors).
+pub fn table(format: Format, data: &[u8]) {
+    matrix(format, data);
+    let (_, input) = split_options(data);
+    let scratch = Scratch::new();
+    let path = scratch.file("input", input);
+    let source = Source::Path(path);
+    let layout = LabelLayout {
+        column: None,
+        separator: Some("|".to_owned()),
+    };
+    if let Ok(mut reader) = LabelReader::open(&source, format, &layout) {
+        let mut sample = Sample::default();
+        while let Ok(true) = reader.next_sample(&mut sample) {}
+    }
+}
+
 /// A numeric matrix (first byte: bits 0-1 the format, CSV, JSON Lines,
 /// JSON or .npy; bit 2 the targets' domain) read as it is, and gzipped,
 /// zstd-compressed, and as the one member of a zip archive, stored and

@@ -112,9 +112,19 @@ where
 }
 
 impl Table {
-    /// Opens `input` as `format`, decoding batches of about `batch_rows`
-    /// rows (known only once the schema is: see [`batch_rows`]).
+    /// Opens `input` as `format`, decoding batches of about [`batch_rows`]
+    /// rows; a panic of the decoder on a corrupt file is an error.
     pub(crate) fn open(format: Columnar, input: Opened, file: &str) -> Result<Table, InputError> {
+        let open = std::panic::AssertUnwindSafe(|| Table::open_unguarded(format, input, file));
+        let table = quiet_panic(open)
+            .map_err(|e| batch_error(file, format, &e))??;
+        Ok(Table {
+            schema: table.schema,
+            batches: guarded(table.batches),
+        })
+    }
+
+    fn open_unguarded(format: Columnar, input: Opened, file: &str) -> Result<Table, InputError> {
         let bad = |e: &dyn std::fmt::Display| batch_error(file, format, &e.to_string());
         match format {
             Columnar::Parquet => {
@@ -196,6 +206,56 @@ impl Table {
     ) -> Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send> {
         self.batches
     }
+}
+
+/// Batches whose decoding may panic on a corrupt file: the panic becomes
+/// the error that ends them.
+fn guarded(
+    mut batches: Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send>,
+) -> Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send> {
+    let mut failed = false;
+    Box::new(std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        let next = quiet_panic(std::panic::AssertUnwindSafe(|| batches.next()));
+        match next {
+            Ok(batch) => batch,
+            Err(e) => {
+                failed = true;
+                Some(Err(e))
+            }
+        }
+    }))
+}
+
+thread_local! {
+    /// Set while running code whose panics are caught and reported as errors.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into an error in its words: arrow-rs' readers
+/// can panic on a corrupt file, which mlloss must report as an error (one
+/// line, exit 1), not as a crash. The panic's own message is not printed.
+fn quiet_panic<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(f);
+    QUIET.with(|q| q.set(false));
+    result.map_err(|panic| {
+        let why = (panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("the decoder failed on corrupt data ({why})")
+    })
 }
 
 /// Rows per batch: about [`BATCH_VALUE_BYTES`] of f64 values.

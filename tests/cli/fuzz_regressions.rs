@@ -15,6 +15,8 @@ fn target(name: &str) -> fn(&[u8]) {
         "read_jsonl" => |d| fuzzing::matrix(Format::Jsonl, d),
         "read_npy" => |d| fuzzing::matrix(Format::Npy, d),
         "read_containers" => fuzzing::containers,
+        "read_parquet" => |d| fuzzing::table(Format::Parquet, d),
+        "read_arrow" => |d| fuzzing::table(Format::Arrow, d),
         "read_labels" => fuzzing::labels,
         "loss" => fuzzing::loss,
         "binarize" => fuzzing::binarize,
