@@ -141,6 +141,26 @@ def polars_torch_class(logits_path, targets_path):
     print(",".join(repr(float(v)) for v in per_class.tolist()))
 
 
+def polars_parquet_numpy_mean(logits_path, targets_path):
+    """The same mean from Parquet files: polars' reader, numpy's maths."""
+    import numpy as np
+    import polars as pl
+
+    x = pl.read_parquet(logits_path).to_numpy().astype(np.float64, copy=False)
+    y = pl.read_parquet(targets_path).to_numpy().astype(np.float64, copy=False)
+    print(repr(_numpy_bce_mean(x, y)))
+
+
+def polars_torch_none_parquet(logits_path, targets_path):
+    """reduction='none' written as Parquet (next to LOGITS, as
+    LOGITS.polars-none.parquet): polars reads, torch computes, polars writes."""
+    import polars as pl
+
+    x, y = _polars_read(logits_path, targets_path)
+    loss = _torch_bce(x, y, "none")
+    pl.DataFrame(loss.numpy(), orient="row").write_parquet(logits_path + ".polars-none.parquet")
+
+
 # --------------------------------------------------------------------------
 # binarize pipelines
 
@@ -191,6 +211,8 @@ LOSS_PIPELINES = {
     "polars-torch-none": polars_torch_none,
     "polars-torch-mlsm-none": polars_torch_mlsm_none,
     "polars-torch-class": polars_torch_class,
+    "polars-parquet-numpy-mean": polars_parquet_numpy_mean,
+    "polars-torch-none-parquet": polars_torch_none_parquet,
 }
 
 BINARIZE_PIPELINES = {

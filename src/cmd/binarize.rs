@@ -58,7 +58,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Unknown::Warn)]
     pub unknown: Unknown,
 
-    /// Read a CSV/TSV with a header row and take the labels from this column.
+    /// Take the labels from this column: of a CSV/TSV with a header row, or of a Parquet or
+    /// Arrow table (lists of strings or integers, or one string or integer a row).
     #[arg(long, value_name = "NAME")]
     pub column: Option<String>,
 

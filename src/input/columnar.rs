@@ -18,7 +18,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use arrow_array::cast::AsArray;
@@ -74,7 +74,10 @@ macro_rules! with_getter {
 /// in flight stay a few megabytes, large enough to cost little per batch.
 const BATCH_VALUE_BYTES: usize = 1 << 20;
 
-/// Batches decoded ahead of the rows being cut.
+/// Rows converted at a time within a block (see [`Converter::convert`]).
+const CONVERT_TILE_ROWS: usize = 32;
+
+/// Batches decoded and converted ahead of the rows being cut.
 const BATCHES_IN_FLIGHT: usize = 2;
 
 /// Which columnar format an input is in.
@@ -116,8 +119,7 @@ impl Table {
     /// rows; a panic of the decoder on a corrupt file is an error.
     pub(crate) fn open(format: Columnar, input: Opened, file: &str) -> Result<Table, InputError> {
         let open = std::panic::AssertUnwindSafe(|| Table::open_unguarded(format, input, file));
-        let table = quiet_panic(open)
-            .map_err(|e| batch_error(file, format, &e))??;
+        let table = quiet_panic(open).map_err(|e| batch_error(file, format, &e))??;
         Ok(Table {
             schema: table.schema,
             batches: guarded(table.batches),
@@ -179,24 +181,6 @@ impl Table {
                     batches: batches(reader),
                 })
             }
-        }
-    }
-
-    /// Decodes the batches on a thread of their own, a few ahead.
-    fn pumped(self) -> Pumped {
-        let (send, receive) = sync_channel(BATCHES_IN_FLIGHT);
-        let mut batches = self.batches;
-        let thread = std::thread::spawn(move || {
-            for batch in &mut batches {
-                let failed = batch.is_err();
-                if send.send(batch).is_err() || failed {
-                    return;
-                }
-            }
-        });
-        Pumped {
-            batches: Some(receive),
-            thread: Some(thread),
         }
     }
 
@@ -303,28 +287,6 @@ fn read_whole(
     Ok(bytes)
 }
 
-/// Batches decoded by a thread; dropping it stops and joins the thread.
-struct Pumped {
-    batches: Option<Receiver<Result<RecordBatch, String>>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Pumped {
-    fn next(&mut self) -> Option<Result<RecordBatch, String>> {
-        self.batches.as_ref()?.recv().ok()
-    }
-}
-
-impl Drop for Pumped {
-    fn drop(&mut self) {
-        // The thread's next send fails once the receiver is gone.
-        drop(self.batches.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 /// What a field of the matrix is.
 #[derive(Debug, Clone)]
 enum FieldKind {
@@ -346,20 +308,25 @@ struct Field {
 /// A Parquet or Arrow IPC table as a numeric matrix.
 pub(super) struct ColumnarSource {
     info: MatrixInfo,
-    fields: Vec<Field>,
-    header: Vec<String>,
+    fields: Arc<Vec<Field>>,
+    header: Arc<Vec<String>>,
     index: Option<usize>,
-    batches: Pumped,
-    /// The batch being cut, and the first of its rows not cut yet.
-    pending: Option<(RecordBatch, usize)>,
-    /// The fields that are the matrix's columns (checked, converted), and
-    /// the key field: from [`MatrixSource::set_columns`], else every field.
+    /// The batches before the first chunk: the converting thread starts
+    /// then, once the selection is known.
+    start: Option<(Batches, Option<RecordBatch>)>,
+    converted: Option<Converted>,
+    /// The block being cut, and the first of its rows not cut yet.
+    pending: Option<(Block, usize)>,
+    /// The fields that are the matrix's columns (checked), and the key
+    /// field: from [`MatrixSource::set_columns`], else every field.
     selected: Vec<bool>,
     key: Option<usize>,
     /// Whether a selection was given (without one, every field must be a number).
     selection_given: bool,
     failed: bool,
 }
+
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send>;
 
 impl ColumnarSource {
     pub(super) fn open(
@@ -369,22 +336,21 @@ impl ColumnarSource {
     ) -> Result<ColumnarSource, InputError> {
         let table = Table::open(format, input, &info.file)?;
         let schema = table.schema.clone();
-        let mut batches = table.pumped();
+        let mut batches = table.batches;
         // A list of numbers of no fixed size tells its size in its first row.
-        let mut pending = None;
+        let mut first = None;
         let needs_first_row = schema
             .fields()
             .iter()
             .any(|f| list_of_numbers(f.data_type()).is_some_and(|fixed| fixed.is_none()));
         if needs_first_row {
             match batches.next() {
-                Some(Ok(batch)) => pending = Some((batch, 0)),
+                Some(Ok(batch)) => first = Some(batch),
                 Some(Err(e)) => return Err(batch_error(&info.file, format, &e)),
                 None => {}
             }
         }
-        let first = pending.as_ref().map(|(b, _)| b);
-        let (fields, header) = layout(&schema, first, &info.file)?;
+        let (fields, header) = layout(&schema, first.as_ref(), &info.file)?;
         let index = pandas_index(&schema).and_then(|name| {
             let column = schema.fields().iter().position(|f| f.name() == &name)?;
             fields.iter().position(|f| f.column == column)
@@ -392,28 +358,46 @@ impl ColumnarSource {
         Ok(ColumnarSource {
             info: info.clone(),
             selected: vec![true; fields.len()],
-            fields,
-            header,
+            fields: Arc::new(fields),
+            header: Arc::new(header),
             index,
-            batches,
-            pending,
+            start: Some((batches, first)),
+            converted: None,
+            pending: None,
             key: None,
             selection_given: false,
             failed: false,
         })
     }
 
-    /// The next batch with rows left, or `None` at the end.
-    fn batch(&mut self) -> Result<Option<(RecordBatch, usize)>, InputError> {
+    /// The next block with rows left, or `None` at the end.
+    fn block(&mut self) -> Result<Option<(Block, usize)>, InputError> {
+        if let Some((batches, first)) = self.start.take() {
+            let converter = Converter {
+                fields: self.fields.clone(),
+                header: self.header.clone(),
+                selected: self.selected.clone(),
+                key: self.key,
+                domain: self.info.domain,
+                file: self.info.file.clone(),
+            };
+            self.converted = Some(Converted::start(converter, batches, first));
+        }
         loop {
-            if let Some((batch, at)) = self.pending.take()
-                && at < batch.num_rows()
-            {
-                return Ok(Some((batch, at)));
+            if let Some((block, at)) = self.pending.take() {
+                if at < block.rows {
+                    return Ok(Some((block, at)));
+                }
+                if let Some(converted) = &self.converted {
+                    converted.recycle(block);
+                }
             }
-            match self.batches.next() {
+            let Some(converted) = &mut self.converted else {
+                return Ok(None);
+            };
+            match converted.next() {
                 None => return Ok(None),
-                Some(Ok(batch)) => self.pending = Some((batch, 0)),
+                Some(Ok(block)) => self.pending = Some((block, 0)),
                 Some(Err(e)) => {
                     return Err(InputError::new(
                         &self.info.file,
@@ -456,7 +440,6 @@ impl MatrixSource for ColumnarSource {
             ChunkLimit::Rows(r) => r,
             ChunkLimit::Bytes(b) => b.div_ceil(width.saturating_mul(8).max(1)),
         };
-        let first_row = chunk.first_row;
         let body = chunk.value_rows(width);
         if self.failed {
             return Ok(());
@@ -468,44 +451,42 @@ impl MatrixSource for ColumnarSource {
         let mut keys = self.key.map(|_| Keys::default());
         let mut rows = 0;
         while rows < want {
-            let Some((batch, at)) = self.batch()? else {
+            let Some((mut block, at)) = self.block()? else {
                 break;
             };
-            let take = (want - rows).min(batch.num_rows() - at);
-            let start = body.values.len();
-            body.values.resize(start + take * width, 0.0);
-            let place = Place {
-                file: &self.info.file,
-                first_row: first_row + rows as u64,
-                header: &self.header,
+            let take = (want - rows).min(block.rows - at);
+            // A chunk of about so many bytes ends with a block, so that the
+            // next one can take a whole block without copying it.
+            let whole_block = matches!(limit, ChunkLimit::Bytes(_));
+            let (take, bad) = match &block.bad {
+                // The rows before a bad value are handed out first.
+                Some((bad, error)) if *bad < at + take => {
+                    body.bad_row = Some((rows + bad - at, error.clone()));
+                    (bad - at + 1, true)
+                }
+                _ => (take, false),
             };
-            let converted = convert(
-                &batch,
-                at,
-                take,
-                &self.fields,
-                &self.selected,
-                self.info.domain,
-                &place,
-                &mut body.values[start..],
-            );
-            if let (Some(keys), Some(field)) = (&mut keys, self.key) {
-                let line = place.first_row + 1;
-                key_texts(&batch, &self.fields[field], at, take, line, keys);
+            if rows == 0 && at == 0 && take == block.rows {
+                // The chunk is the whole block: its buffer, not a copy.
+                std::mem::swap(&mut body.values, &mut block.values);
+            } else {
+                body.values
+                    .extend_from_slice(&block.values[at * width..(at + take) * width]);
             }
-            match converted {
-                Ok(()) => {
-                    rows += take;
-                    self.pending = Some((batch, at + take));
+            if let (Some(keys), Some(block_keys)) = (&mut keys, &block.keys) {
+                for i in at..at + take {
+                    let (key, line) = block_keys.get(i);
+                    keys.push_key(key, line);
                 }
-                Err((bad, error)) => {
-                    // The rows before a bad value are handed out first.
-                    body.values.truncate(start + (bad + 1) * width);
-                    body.bad_row = Some((rows + bad, error));
-                    rows += bad + 1;
-                    self.failed = true;
-                    break;
-                }
+            }
+            rows += take;
+            self.pending = Some((block, at + take));
+            if bad {
+                self.failed = true;
+                break;
+            }
+            if whole_block {
+                break;
             }
         }
         body.keys = keys;
@@ -548,6 +529,148 @@ impl MatrixSource for ColumnarSource {
         }
         self.key = columns.key;
         self.selection_given = true;
+    }
+}
+
+/// Rows of a batch converted to f64, row after row, with their keys; a
+/// bad value ends the block, its row the last.
+struct Block {
+    values: Vec<f64>,
+    rows: usize,
+    keys: Option<Keys>,
+    bad: Option<(usize, InputError)>,
+}
+
+/// What the converting thread needs: the fields, which are the matrix's
+/// (checked against the domain), and which keys the rows.
+struct Converter {
+    fields: Arc<Vec<Field>>,
+    header: Arc<Vec<String>>,
+    selected: Vec<bool>,
+    key: Option<usize>,
+    domain: Domain,
+    file: Arc<str>,
+}
+
+impl Converter {
+    /// Converts `batch`, whose first row is row `first_row` (0-based) of
+    /// the input, into `values` (a recycled buffer).
+    fn convert(&self, batch: &RecordBatch, first_row: u64, mut values: Vec<f64>) -> Block {
+        let (rows, width) = (batch.num_rows(), self.fields.len());
+        // Every value is written below: a recycled buffer of the right
+        // size is not cleared first.
+        values.resize(rows * width, 0.0);
+        // Tiles of rows whose values fit in the L1 cache: the fields are
+        // written across each row, column after column.
+        let mut converted = Ok(());
+        for tile in (0..rows).step_by(CONVERT_TILE_ROWS) {
+            let n = CONVERT_TILE_ROWS.min(rows - tile);
+            let place = Place {
+                file: &self.file,
+                first_row: first_row + tile as u64,
+                header: &self.header,
+            };
+            let out = &mut values[tile * width..(tile + n) * width];
+            let fields = &self.fields;
+            converted = convert(
+                batch,
+                tile,
+                n,
+                fields,
+                &self.selected,
+                self.domain,
+                &place,
+                out,
+            )
+            .map_err(|(row, e)| (tile + row, e));
+            if converted.is_err() {
+                break;
+            }
+        }
+        let keys = self.key.map(|field| {
+            let mut keys = Keys::default();
+            key_texts(
+                batch,
+                &self.fields[field],
+                0,
+                rows,
+                first_row + 1,
+                &mut keys,
+            );
+            keys
+        });
+        let bad = converted.err();
+        Block {
+            values,
+            rows: bad.as_ref().map_or(rows, |(row, _)| row + 1),
+            keys,
+            bad,
+        }
+    }
+}
+
+/// Batches decoded and converted on a thread of their own, a few ahead;
+/// dropping it stops and joins the thread.
+struct Converted {
+    blocks: Option<Receiver<Result<Block, String>>>,
+    empty: SyncSender<Vec<f64>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Converted {
+    fn start(converter: Converter, batches: Batches, first: Option<RecordBatch>) -> Converted {
+        let (send, blocks) = sync_channel(BATCHES_IN_FLIGHT);
+        let (empty, recycled) = sync_channel::<Vec<f64>>(BATCHES_IN_FLIGHT + 2);
+        let thread = std::thread::spawn(move || {
+            let mut first_row = 0u64;
+            // An IPC batch may hold a million rows: converted a block of
+            // about BATCH_VALUE_BYTES at a time, so memory stays flat.
+            let width = converter.fields.len().max(1);
+            let block_rows = (BATCH_VALUE_BYTES / 8 / width).clamp(64, 65_536);
+            for batch in first.map(Ok).into_iter().chain(batches) {
+                let batch = match batch {
+                    Ok(batch) => batch,
+                    Err(e) => {
+                        let _ = send.send(Err(e));
+                        return;
+                    }
+                };
+                for offset in (0..batch.num_rows()).step_by(block_rows) {
+                    let rows = block_rows.min(batch.num_rows() - offset);
+                    let buffer = recycled.try_recv().unwrap_or_default();
+                    let block = converter.convert(&batch.slice(offset, rows), first_row, buffer);
+                    first_row += block.rows as u64;
+                    let stop = block.bad.is_some();
+                    if send.send(Ok(block)).is_err() || stop {
+                        return;
+                    }
+                }
+            }
+        });
+        Converted {
+            blocks: Some(blocks),
+            empty,
+            thread: Some(thread),
+        }
+    }
+
+    fn next(&mut self) -> Option<Result<Block, String>> {
+        self.blocks.as_ref()?.recv().ok()
+    }
+
+    /// Hands a block's buffer back for another batch.
+    fn recycle(&self, block: Block) {
+        let _ = self.empty.try_send(block.values);
+    }
+}
+
+impl Drop for Converted {
+    fn drop(&mut self) {
+        // The thread's next send fails once the receiver is gone.
+        drop(self.blocks.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -721,6 +844,9 @@ fn convert(
             place,
         };
         match field.kind {
+            FieldKind::Number if column.null_count() == 0 => {
+                with_getter!(column, get => slot.fill_plain(&get, at, rows, out, &mut bad));
+            }
             FieldKind::Number => {
                 let index = |row: usize| Ok(at + row);
                 with_getter!(column, get => slot.fill(&get, column.nulls(), &index, rows, out, &mut bad));
@@ -748,7 +874,11 @@ fn convert(
                 };
                 with_getter!(values, get => slot.fill(&get, values.nulls(), &index, rows, out, &mut bad));
             }
-            FieldKind::NotNumber(_) => {}
+            FieldKind::NotNumber(_) => {
+                for row in 0..rows {
+                    out[row * fields.len() + f] = f64::NAN;
+                }
+            }
         }
         // Nothing before the first row can be handed out: stop early.
         if bad.as_ref().is_some_and(|(row, _)| *row == 0) {
@@ -772,6 +902,37 @@ struct Slot<'a> {
 }
 
 impl Slot<'_> {
+    /// [`Slot::fill`] for a column without nulls: row `row`'s value is
+    /// `get(at + row)`. The common case, kept to a plain copy.
+    #[inline(always)]
+    fn fill_plain(
+        &self,
+        get: &impl Fn(usize) -> f64,
+        at: usize,
+        rows: usize,
+        out: &mut [f64],
+        bad: &mut Option<(usize, InputError)>,
+    ) {
+        let (f, width) = (self.f, self.width);
+        let slots = out.iter_mut().skip(f).step_by(width).take(rows);
+        for (slot, i) in slots.zip(at..at + rows) {
+            *slot = get(i);
+        }
+        if !self.checked {
+            return;
+        }
+        let domain = self.domain;
+        if let Some(row) = (0..rows).find(|&row| domain.check(get(at + row)).is_some()) {
+            let value = get(at + row);
+            let what = domain.check(value).unwrap_or_default();
+            let text = f64_to_string(value);
+            let error = self.place.error(row, f, what).text(text.as_bytes());
+            if bad.as_ref().is_none_or(|(first, _)| row < *first) {
+                *bad = Some((row, error));
+            }
+        }
+    }
+
     /// Fills the field in `rows` rows of `out`: row `row`'s value is
     /// `get(index(row))`, unless `nulls` says it is null or `index` says
     /// what is wrong with the row. The first bad row goes into `bad`.

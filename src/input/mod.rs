@@ -119,7 +119,13 @@ impl Source {
         }
         let mut file = File::open(path).ok()?;
         let head = read_head(&mut file, "").ok()?;
-        let plain = Compression::of(&head).is_none() && Content::of(&head) != Content::Zip;
+        // Progress counts the bytes of text read; a table's decoded values
+        // have no such measure.
+        let plain = Compression::of(&head).is_none()
+            && !matches!(
+                Content::of(&head),
+                Content::Zip | Content::Parquet | Content::Arrow | Content::ArrowStream
+            );
         plain.then(|| file.metadata().ok().map(|m| m.len()))?
     }
 

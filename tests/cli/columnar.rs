@@ -244,3 +244,143 @@ fn parquet_output_needs_a_file_and_success() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!dir.path("x.parquet").exists());
 }
+
+/// Tables longer than a block of converted rows (about a megabyte), in
+/// several row groups, and an IPC file of one large batch: the same bytes
+/// as their CSV; a null late in the file stops the output after the rows
+/// before it, at its row.
+#[test]
+fn long_tables_cross_blocks_and_row_groups() {
+    use arrow_array::{ArrayRef, Float64Array, Int8Array, RecordBatch};
+    let dir = Workdir::new();
+    let (n, names) = (100_000usize, ["a", "b", "c"]);
+    let mut next = crate::harness::uniform(7);
+    let x: Vec<Vec<f64>> = (0..3)
+        .map(|_| (0..n).map(|_| next() * 8.0 - 4.0).collect())
+        .collect();
+    let y: Vec<Vec<i8>> = (0..3)
+        .map(|_| (0..n).map(|_| i8::from(next() < 0.3)).collect())
+        .collect();
+    let csv = |columns: &[Vec<String>]| {
+        let mut text = names.join(",") + "\n";
+        for i in 0..n {
+            let row: Vec<&str> = columns.iter().map(|c| c[i].as_str()).collect();
+            text += &(row.join(",") + "\n");
+        }
+        text
+    };
+    let x_text: Vec<Vec<String>> = x
+        .iter()
+        .map(|c| c.iter().map(|v| format!("{v:?}")).collect())
+        .collect();
+    let y_text: Vec<Vec<String>> = y
+        .iter()
+        .map(|c| c.iter().map(i8::to_string).collect())
+        .collect();
+    dir.write("x.csv", csv(&x_text))
+        .write("y.csv", csv(&y_text));
+    let batch = |columns: Vec<ArrayRef>| {
+        RecordBatch::try_from_iter(names.iter().zip(columns).map(|(n, c)| (*n, c))).unwrap()
+    };
+    let xb = batch(
+        x.iter()
+            .map(|c| Arc::new(Float64Array::from(c.clone())) as ArrayRef)
+            .collect(),
+    );
+    let yb = batch(
+        y.iter()
+            .map(|c| Arc::new(Int8Array::from(c.clone())) as ArrayRef)
+            .collect(),
+    );
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(9_000))
+        .build();
+    let file = std::fs::File::create(dir.path("x.parquet")).unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, xb.schema(), Some(properties)).unwrap();
+    writer.write(&xb).unwrap();
+    writer.close().unwrap();
+    let file = std::fs::File::create(dir.path("y.arrow")).unwrap();
+    let mut writer = arrow_ipc::writer::FileWriter::try_new(file, &yb.schema()).unwrap();
+    writer.write(&yb).unwrap();
+    writer.finish().unwrap();
+    for r in ["none", "mean", "class"] {
+        let table = dir.run(&["loss", "-r", r, "x.parquet", "y.arrow"]);
+        let plain = dir.run(&["loss", "-r", r, "x.csv", "y.csv"]);
+        assert!(
+            table.status.success(),
+            "{}",
+            String::from_utf8_lossy(&table.stderr)
+        );
+        assert_eq!(table.stdout, plain.stdout, "{r}");
+    }
+    // Keyed, TARGETS in reverse order: indexed across blocks.
+    let ids: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+    let mut x_keyed = String::from("id,a,b,c\n");
+    let mut y_keyed = String::from("id,a,b,c\n");
+    for i in 0..n {
+        x_keyed += &format!(
+            "{},{},{},{}\n",
+            ids[i], x_text[0][i], x_text[1][i], x_text[2][i]
+        );
+        let j = n - 1 - i;
+        y_keyed += &format!(
+            "{},{},{},{}\n",
+            ids[j], y_text[0][j], y_text[1][j], y_text[2][j]
+        );
+    }
+    dir.write("xk.csv", x_keyed).write("yk.csv", y_keyed);
+    let reversed: Vec<usize> = (0..n).rev().collect();
+    let take = |c: &Vec<i8>| Int8Array::from(reversed.iter().map(|&j| c[j]).collect::<Vec<_>>());
+    let yk = RecordBatch::try_from_iter([
+        (
+            "id",
+            Arc::new(arrow_array::StringArray::from(
+                reversed.iter().map(|&j| ids[j].clone()).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        ("a", Arc::new(take(&y[0])) as ArrayRef),
+        ("b", Arc::new(take(&y[1])) as ArrayRef),
+        ("c", Arc::new(take(&y[2])) as ArrayRef),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(dir.path("yk.parquet")).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, yk.schema(), None).unwrap();
+    writer.write(&yk).unwrap();
+    writer.close().unwrap();
+    let table = dir.run(&["loss", "-r", "row", "--key", "id", "xk.csv", "yk.parquet"]);
+    let plain = dir.run(&["loss", "-r", "row", "--key", "id", "xk.csv", "yk.csv"]);
+    assert!(
+        table.status.success(),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
+    assert_eq!(table.stdout, plain.stdout, "keyed");
+    // A null at row 70,001, column b (blocks are 43,690 rows of 3 values).
+    let mut with_null: Vec<Option<i8>> = y[1].iter().copied().map(Some).collect();
+    with_null[70_000] = None;
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int8Array::from(y[0].clone())),
+        Arc::new(Int8Array::from(with_null)),
+        Arc::new(Int8Array::from(y[2].clone())),
+    ];
+    let nb = batch(columns);
+    let file = std::fs::File::create(dir.path("y-null.parquet")).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, nb.schema(), None).unwrap();
+    writer.write(&nb).unwrap();
+    writer.close().unwrap();
+    let out = dir.run(&["loss", "-r", "none", "x.parquet", "y-null.parquet"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.starts_with("mlloss: error: y-null.parquet:70001:2: null in column \"b\""),
+        "{stderr}"
+    );
+    let plain = dir.run(&["loss", "-r", "none", "x.csv", "y.csv"]);
+    let rows: Vec<&[u8]> = plain
+        .stdout
+        .split_inclusive(|&b| b == b'\n')
+        .take(70_000)
+        .collect();
+    assert_eq!(out.stdout, rows.concat());
+}

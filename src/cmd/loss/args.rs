@@ -27,7 +27,8 @@ pub struct Args {
     #[arg(value_name = "TARGETS", required_unless_present_all = ["logits_columns", "targets_columns"])]
     pub targets: Option<PathBuf>,
 
-    /// LOGITS' columns: names (p_* wildcards) or 1-based positions and ranges, comma-separated.
+    /// LOGITS' columns: names (p_* wildcards; a list column's name selects its elements) or
+    /// 1-based positions and ranges, comma-separated.
     #[arg(long, value_name = "SPEC", value_parser = super::select::parse)]
     pub logits_columns: Option<Spec>,
 
@@ -93,7 +94,8 @@ pub struct Args {
     #[arg(long)]
     pub target_labels: bool,
 
-    /// With --target-labels: the labels are in this column of a CSV/TSV with a header row.
+    /// With --target-labels: the labels are in this column (of a CSV/TSV with a header row, or of
+    /// a Parquet or Arrow table).
     #[arg(long, value_name = "NAME", requires = "target_labels")]
     pub column: Option<String>,
 
