@@ -186,6 +186,17 @@ impl Output {
             .map_err(|e| self.write_error(e))
     }
 
+    /// Writes `buffer`'s bytes and leaves it empty to fill again; a table
+    /// output takes the buffer itself rather than a copy.
+    pub fn write_owned(&mut self, buffer: &mut Vec<u8>) -> io::Result<()> {
+        if let Some(table) = &mut self.table {
+            return table.write_owned(buffer).map_err(|e| self.write_error(e));
+        }
+        self.write_bytes(buffer)?;
+        buffer.clear();
+        Ok(())
+    }
+
     /// Flushes, and with `-o FILE` puts the new content in place.
     pub fn finish(self) -> io::Result<()> {
         Output::finish_all([self])

@@ -154,7 +154,7 @@ fn run_parallel(
             Ok(result?)
         },
         |job| {
-            out.write_bytes(&job.text)?;
+            out.write_owned(&mut job.text)?;
             rows += job.x.row_count() as u64;
             progress.advance(job.x.source_bytes() as u64);
             Ok(())
