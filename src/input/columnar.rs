@@ -16,7 +16,6 @@
 //! Parquet file is read page by page, not row group by row group.
 
 use std::fs::File;
-use std::io::Read;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -30,7 +29,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 
 use super::matrix::{ChunkLimit, Columns, Keys, MatrixInfo, MatrixSource, RowChunk};
-use super::{Opened, count, read_error};
+use super::{Opened, count};
 use crate::domain::Domain;
 use crate::error::InputError;
 use crate::format::f64_to_string;
@@ -147,7 +146,11 @@ impl Table {
                 match whole_file(&input) {
                     Some(file) => ParquetRecordBatchReaderBuilder::try_new(file).and_then(table),
                     None => {
-                        let bytes = bytes::Bytes::from(read_whole(input.stream, file, "Parquet")?);
+                        let bytes = bytes::Bytes::from(super::read_whole(
+                            input.stream,
+                            file,
+                            "a Parquet file from a pipe or an archive",
+                        )?);
                         ParquetRecordBatchReaderBuilder::try_new(bytes).and_then(table)
                     }
                 }
@@ -161,7 +164,11 @@ impl Table {
                         (reader.schema(), batches(reader))
                     }
                     None => {
-                        let bytes = read_whole(input.stream, file, "Arrow IPC")?;
+                        let bytes = super::read_whole(
+                            input.stream,
+                            file,
+                            "an Arrow IPC file from a pipe or an archive",
+                        )?;
                         let reader = FileReader::try_new(std::io::Cursor::new(bytes), None)
                             .map_err(|e| bad(&e))?;
                         (reader.schema(), batches(reader))
@@ -262,29 +269,6 @@ fn whole_file(input: &Opened) -> Option<File> {
     (plain.start == 0 && plain.len == len)
         .then(|| plain.file.try_clone().ok())
         .flatten()
-}
-
-/// A file from a pipe or out of an archive, read whole (its footer is at
-/// its end): up to the line limit, so that an endless stream is an error.
-fn read_whole(
-    mut stream: Box<dyn Read + Send>,
-    file: &str,
-    what: &str,
-) -> Result<Vec<u8>, InputError> {
-    let limit = super::max_line_bytes();
-    let mut bytes = Vec::new();
-    (&mut stream)
-        .take((limit as u64).saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| read_error(file, &e))?;
-    if bytes.len() > limit {
-        let what = format!(
-            "a {what} file from a pipe or an archive longer than {} (one is read whole: give it as a file)",
-            super::limit_text(limit)
-        );
-        return Err(InputError::new(file, what));
-    }
-    Ok(bytes)
 }
 
 /// What a field of the matrix is.
@@ -688,12 +672,17 @@ fn list_of_numbers(data_type: &DataType) -> Option<Option<usize>> {
 }
 
 fn is_number(data_type: &DataType) -> bool {
+    is_integer(data_type)
+        || matches!(
+            data_type,
+            DataType::Float64 | DataType::Float32 | DataType::Float16 | DataType::Boolean
+        )
+}
+
+fn is_integer(data_type: &DataType) -> bool {
     matches!(
         data_type,
-        DataType::Float64
-            | DataType::Float32
-            | DataType::Float16
-            | DataType::Int8
+        DataType::Int8
             | DataType::Int16
             | DataType::Int32
             | DataType::Int64
@@ -701,7 +690,6 @@ fn is_number(data_type: &DataType) -> bool {
             | DataType::UInt16
             | DataType::UInt32
             | DataType::UInt64
-            | DataType::Boolean
     )
 }
 
@@ -1236,14 +1224,7 @@ fn label_kind(data_type: &DataType) -> Option<LabelKind> {
         {
             Some(LabelKind::Str)
         }
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64 => Some(LabelKind::Number),
+        integer if is_integer(integer) => Some(LabelKind::Number),
         DataType::List(item) | DataType::LargeList(item) | DataType::FixedSizeList(item, _) => {
             match item.data_type() {
                 DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => None,

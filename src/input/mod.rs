@@ -266,9 +266,18 @@ pub(crate) fn text_stream(
     )))
 }
 
-/// A zip archive from a pipe, read whole (its directory is at its end):
-/// up to the line limit, so that an endless stream is an error.
-fn read_archive(mut stream: Box<dyn Read + Send>, name: &str) -> Result<Vec<u8>, InputError> {
+/// A zip archive from a pipe, read whole (its directory is at its end).
+fn read_archive(stream: Box<dyn Read + Send>, name: &str) -> Result<Vec<u8>, InputError> {
+    read_whole(stream, name, "a zip archive from a pipe")
+}
+
+/// An input that is read whole (`what` names it in the error): up to the
+/// line limit, so that an endless stream is an error.
+pub(crate) fn read_whole(
+    mut stream: Box<dyn Read + Send>,
+    name: &str,
+    what: &str,
+) -> Result<Vec<u8>, InputError> {
     let limit = max_line_bytes();
     let mut bytes = Vec::new();
     (&mut stream)
@@ -277,7 +286,7 @@ fn read_archive(mut stream: Box<dyn Read + Send>, name: &str) -> Result<Vec<u8>,
         .map_err(|e| read_error(name, &e))?;
     if bytes.len() > limit {
         let what = format!(
-            "a zip archive from a pipe longer than {} (one is read whole: give it as a file)",
+            "{what} longer than {} (one is read whole: give it as a file)",
             limit_text(limit)
         );
         return Err(InputError::new(name, what));

@@ -5,61 +5,14 @@
 
 use std::sync::Arc;
 
+use crate::harness::{Workdir, fixture};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int8Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use serde_json::Value;
-
-use crate::harness::{Workdir, fixture, mlloss};
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
-        .unwrap_or_default()
-}
-
-fn run(args: &[String], stdin: Option<&str>) -> std::process::Output {
-    let stdin = stdin.map_or_else(Vec::new, |f| {
-        std::fs::read(fixture(&format!("columnar/{f}"))).unwrap()
-    });
-    mlloss()
-        .current_dir(fixture("columnar"))
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn tables_read_as_their_plain_form() {
-    let doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("columnar/cases.json")).unwrap())
-            .unwrap();
-    let cases = doc["cases"].as_array().unwrap();
-    assert!(cases.len() >= 46, "{} cases", cases.len());
-    for case in cases {
-        let name = case["name"].as_str().unwrap();
-        let out = run(&strings(&case["args"]), case["stdin"].as_str());
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if let Some(error) = case["error"].as_str() {
-            assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
-            assert!(
-                stderr.starts_with("mlloss: error: ") && stderr.contains(error),
-                "{name}: {stderr}"
-            );
-            assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
-            continue;
-        }
-        assert!(out.status.success(), "{name}: {stderr}");
-        let plain = run(&strings(&case["same_as"]), None);
-        assert!(plain.status.success(), "{name} (plain)");
-        assert!(!plain.stdout.is_empty(), "{name} (plain) printed nothing");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&plain.stdout),
-            "{name}"
-        );
-    }
+    crate::harness::run_fixture_cases("columnar", 46);
 }
 
 /// A Parquet file's columns: names, and each column's values as f64.

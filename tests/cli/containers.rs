@@ -2,58 +2,9 @@
 //! NumPy, gzip and zstd): each must give the bytes its plain CSV gives, and
 //! hostile ones (truncated, corrupt, lying about their size) one-line errors.
 
-use serde_json::Value;
-
-use crate::harness::{fixture, mlloss};
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
-        .unwrap_or_default()
-}
-
-fn run(args: &[String], stdin: Option<&str>) -> std::process::Output {
-    let stdin = stdin.map_or_else(Vec::new, |f| {
-        std::fs::read(fixture(&format!("containers/{f}"))).unwrap()
-    });
-    mlloss()
-        .current_dir(fixture("containers"))
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn containers_read_as_their_plain_csv() {
-    let doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("containers/cases.json")).unwrap())
-            .unwrap();
-    let cases = doc["cases"].as_array().unwrap();
-    assert!(cases.len() >= 26, "{} cases", cases.len());
-    for case in cases {
-        let name = case["name"].as_str().unwrap();
-        let out = run(&strings(&case["args"]), case["stdin"].as_str());
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if let Some(error) = case["error"].as_str() {
-            assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
-            assert!(
-                stderr.starts_with("mlloss: error: ") && stderr.contains(error),
-                "{name}: {stderr}"
-            );
-            assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
-            continue;
-        }
-        assert!(out.status.success(), "{name}: {stderr}");
-        let plain = run(&strings(&case["same_as"]), None);
-        assert!(plain.status.success(), "{name} (plain)");
-        assert!(!plain.stdout.is_empty(), "{name} (plain) printed nothing");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&plain.stdout),
-            "{name}"
-        );
-    }
+    crate::harness::run_fixture_cases("containers", 26);
 }
 
 /// A truncated gzip file: every whole row decompressed before the break is

@@ -118,3 +118,54 @@ pub fn uniform(seed: u64) -> impl FnMut() -> f64 {
         (state >> 11) as f64 / (1u64 << 53) as f64
     }
 }
+
+/// Runs `fixtures/<folder>/cases.json` (at least `at_least` cases, written
+/// by the folder's generate.py): each case's command (in the folder, with a
+/// fixture as stdin if it names one) must print what its plain command
+/// prints, byte for byte, or fail with exit 1 and one line containing its
+/// error.
+pub fn run_fixture_cases(folder: &str, at_least: usize) {
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    let run = |args: &[String], stdin: Option<&str>| {
+        let stdin = stdin.map_or_else(Vec::new, |f| {
+            std::fs::read(fixture(&format!("{folder}/{f}"))).unwrap()
+        });
+        mlloss()
+            .current_dir(fixture(folder))
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .unwrap()
+    };
+    let text = std::fs::read_to_string(fixture(&format!("{folder}/cases.json"))).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= at_least, "{} cases", cases.len());
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let out = run(&strings(&case["args"]), case["stdin"].as_str());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(error) = case["error"].as_str() {
+            assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+            assert!(
+                stderr.starts_with("mlloss: error: ") && stderr.contains(error),
+                "{name}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+            continue;
+        }
+        assert!(out.status.success(), "{name}: {stderr}");
+        let plain = run(&strings(&case["same_as"]), None);
+        assert!(plain.status.success(), "{name} (plain)");
+        assert!(!plain.stdout.is_empty(), "{name} (plain) printed nothing");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&plain.stdout),
+            "{name}"
+        );
+    }
+}
