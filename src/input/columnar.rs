@@ -650,9 +650,13 @@ impl Converted {
 
 impl Drop for Converted {
     fn drop(&mut self) {
-        // The thread's next send fails once the receiver is gone.
+        // The thread's next send fails once the receiver is gone. It is
+        // joined if it has ended; one still waiting for a pipe to write
+        // more is left to end with the process rather than waited for.
         drop(self.blocks.take());
-        if let Some(thread) = self.thread.take() {
+        if let Some(thread) = self.thread.take()
+            && thread.is_finished()
+        {
             let _ = thread.join();
         }
     }
