@@ -298,6 +298,8 @@ pub(super) struct ColumnarSource {
     /// The batches before the first chunk: the converting thread starts
     /// then, once the selection is known.
     start: Option<(Batches, Option<RecordBatch>)>,
+    /// The converting thread may wait on a pipe (an IPC stream from one).
+    may_block: bool,
     converted: Option<Converted>,
     /// The block being cut, and the first of its rows not cut yet.
     pending: Option<(Block, usize)>,
@@ -307,6 +309,8 @@ pub(super) struct ColumnarSource {
     key: Option<usize>,
     /// Whether a selection was given (without one, every field must be a number).
     selection_given: bool,
+    /// A read error met after some rows of a chunk: reported by the next one.
+    read_error: Option<InputError>,
     failed: bool,
 }
 
@@ -318,6 +322,9 @@ impl ColumnarSource {
         input: Opened,
         info: &MatrixInfo,
     ) -> Result<ColumnarSource, InputError> {
+        // Only an IPC stream is decoded as it is read; Parquet and IPC
+        // files from a pipe are read whole before.
+        let may_block = format == Columnar::IpcStream && input.is_stream;
         let table = Table::open(format, input, &info.file)?;
         let schema = table.schema.clone();
         let mut batches = table.batches;
@@ -346,10 +353,12 @@ impl ColumnarSource {
             header: Arc::new(header),
             index,
             start: Some((batches, first)),
+            may_block,
             converted: None,
             pending: None,
             key: None,
             selection_given: false,
+            read_error: None,
             failed: false,
         })
     }
@@ -365,7 +374,7 @@ impl ColumnarSource {
                 domain: self.info.domain,
                 file: self.info.file.clone(),
             };
-            self.converted = Some(Converted::start(converter, batches, first));
+            self.converted = Some(Converted::start(converter, batches, first, self.may_block));
         }
         loop {
             if let Some((block, at)) = self.pending.take() {
@@ -434,9 +443,23 @@ impl MatrixSource for ColumnarSource {
         }
         let mut keys = self.key.map(|_| Keys::default());
         let mut rows = 0;
+        if let Some(error) = self.read_error.take() {
+            self.failed = true;
+            return Err(error);
+        }
         while rows < want {
-            let Some((mut block, at)) = self.block()? else {
-                break;
+            let (mut block, at) = match self.block() {
+                Ok(Some(block)) => block,
+                Ok(None) => break,
+                // The rows before a read error are handed out first.
+                Err(error) if rows > 0 => {
+                    self.read_error = Some(error);
+                    break;
+                }
+                Err(error) => {
+                    self.failed = true;
+                    return Err(error);
+                }
             };
             let take = (want - rows).min(block.rows - at);
             // A chunk of about so many bytes ends with a block, so that the
@@ -599,10 +622,17 @@ struct Converted {
     blocks: Option<Receiver<Result<Block, String>>>,
     empty: SyncSender<Vec<f64>>,
     thread: Option<JoinHandle<()>>,
+    /// The thread may be waiting for a pipe to write more: not joined.
+    may_block: bool,
 }
 
 impl Converted {
-    fn start(converter: Converter, batches: Batches, first: Option<RecordBatch>) -> Converted {
+    fn start(
+        converter: Converter,
+        batches: Batches,
+        first: Option<RecordBatch>,
+        may_block: bool,
+    ) -> Converted {
         let (send, blocks) = sync_channel(BATCHES_IN_FLIGHT);
         let (empty, recycled) = sync_channel::<Vec<f64>>(BATCHES_IN_FLIGHT + 2);
         let thread = std::thread::spawn(move || {
@@ -635,6 +665,7 @@ impl Converted {
             blocks: Some(blocks),
             empty,
             thread: Some(thread),
+            may_block,
         }
     }
 
@@ -650,12 +681,13 @@ impl Converted {
 
 impl Drop for Converted {
     fn drop(&mut self) {
-        // The thread's next send fails once the receiver is gone. It is
-        // joined if it has ended; one still waiting for a pipe to write
-        // more is left to end with the process rather than waited for.
+        // The thread's next send fails once the receiver is gone, and it
+        // ends. One that may be waiting for a pipe to write more (an IPC
+        // stream) is joined only if it has ended already, else left to end
+        // with the process rather than waited for.
         drop(self.blocks.take());
         if let Some(thread) = self.thread.take()
-            && thread.is_finished()
+            && (!self.may_block || thread.is_finished())
         {
             let _ = thread.join();
         }
