@@ -84,7 +84,9 @@ fn open_in<R: Read + Seek + Send + 'static>(
             Ok(mut entry) => pump.send_all(&mut entry, describe),
             Err(e) => pump.fail(io::Error::other(zip_reason(&e))),
         }
-    })?;
+    })?
+    // A member is read from the archive's file or from memory.
+    .reads_no_pipe(true);
     let head = stream.peek(HEAD_BYTES).map_err(|e| read_error(&file, &e))?;
     Ok(Opened {
         content: Content::of(head),

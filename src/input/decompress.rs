@@ -47,13 +47,15 @@ impl Compression {
     /// The decompressed content of `raw`, decompressed ahead of the reader
     /// on a thread. Concatenated gzip members (`cat a.gz b.gz`, bgzip) and
     /// zstd frames are read one after the other, as `gzip -dc` does.
+    /// `regular_file`: `raw` is one (or memory), never a pipe.
     pub fn decompress(
         self,
         raw: Box<dyn Read + Send>,
         file: &str,
+        regular_file: bool,
     ) -> Result<PumpedStream, InputError> {
         let name = self.name();
-        PumpedStream::spawn(&format!("{name} decoder"), file, move |pump| {
+        let stream = PumpedStream::spawn(&format!("{name} decoder"), file, move |pump| {
             let raw = BufReader::with_capacity(1 << 16, raw);
             let describe = |e: &io::Error| {
                 if e.kind() == io::ErrorKind::UnexpectedEof {
@@ -69,6 +71,7 @@ impl Compression {
                     Err(e) => pump.fail(io::Error::new(e.kind(), describe(&e))),
                 },
             }
-        })
+        })?;
+        Ok(stream.reads_no_pipe(regular_file))
     }
 }

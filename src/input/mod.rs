@@ -154,7 +154,7 @@ impl Source {
             return archive::open_member(bytes, None, &name, &name, !is_regular_file);
         }
         if let Some(compression) = Compression::of(&head) {
-            let mut stream = compression.decompress(raw, &name)?;
+            let mut stream = compression.decompress(raw, &name, is_regular_file)?;
             let head = stream.peek(HEAD_BYTES).map_err(|e| read_error(&name, &e))?;
             return Ok(Opened {
                 content: Content::of(head),

@@ -61,6 +61,9 @@ pub struct PumpedStream {
     position: usize,
     /// The error that ended the stream, given again to every later read.
     failure: Option<(io::ErrorKind, String)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// The thread may be waiting on a pipe: not waited for when dropped.
+    may_block: bool,
 }
 
 impl PumpedStream {
@@ -77,7 +80,7 @@ impl PumpedStream {
             full: full_tx,
             empty: empty_rx,
         };
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name(thread.to_owned())
             .spawn(move || produce(&pump))
             .map_err(|e| {
@@ -90,7 +93,17 @@ impl PumpedStream {
             buffer: Vec::new(),
             position: 0,
             failure: None,
+            thread: Some(thread),
+            may_block: true,
         })
+    }
+
+    /// Says that the thread reads a regular file or memory, never a pipe,
+    /// so that dropping the stream waits for it to end (it ends at its next
+    /// send) instead of leaving it running.
+    pub fn reads_no_pipe(mut self, no_pipe: bool) -> Self {
+        self.may_block = !no_pipe;
+        self
     }
 
     /// Makes `buffer` hold unread bytes, if any are left; `false` at the end.
@@ -126,6 +139,21 @@ impl PumpedStream {
         // than `n` is the whole content.
         let end = (self.position + n).min(self.buffer.len());
         Ok(&self.buffer[self.position..end])
+    }
+}
+
+impl Drop for PumpedStream {
+    fn drop(&mut self) {
+        // The thread's next send fails once the receiver is gone (swapped
+        // for a closed one here), and it ends. One that may be waiting for
+        // a pipe is joined only if it has ended already.
+        let (_, closed) = sync_channel(0);
+        drop(std::mem::replace(&mut self.full, closed));
+        if let Some(thread) = self.thread.take()
+            && (!self.may_block || thread.is_finished())
+        {
+            let _ = thread.join();
+        }
     }
 }
 
