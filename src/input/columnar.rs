@@ -127,6 +127,7 @@ impl Table {
 
     fn open_unguarded(format: Columnar, input: Opened, file: &str) -> Result<Table, InputError> {
         let bad = |e: &dyn std::fmt::Display| batch_error(file, format, &e.to_string());
+        let name = file;
         match format {
             Columnar::Parquet => {
                 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -160,6 +161,7 @@ impl Table {
                 use arrow_ipc::reader::FileReader;
                 let reader = match whole_file(&input) {
                     Some(file) => {
+                        check_ipc_file(&file, IPC_FILE_START, name)?;
                         let reader = FileReader::try_new(file, None).map_err(|e| bad(&e))?;
                         (reader.schema(), batches(reader))
                     }
@@ -169,6 +171,7 @@ impl Table {
                             file,
                             "an Arrow IPC file from a pipe or an archive",
                         )?;
+                        check_ipc_buffers(&bytes, IPC_FILE_START, name)?;
                         let reader = FileReader::try_new(std::io::Cursor::new(bytes), None)
                             .map_err(|e| bad(&e))?;
                         (reader.schema(), batches(reader))
@@ -181,6 +184,11 @@ impl Table {
             }
             Columnar::IpcStream => {
                 use arrow_ipc::reader::StreamReader;
+                // A stream from a pipe cannot be looked at ahead: its
+                // buffers are not checked (see `check_ipc_buffers`).
+                if let Some(file) = whole_file(&input) {
+                    check_ipc_file(&file, 0, name)?;
+                }
                 let buffered = std::io::BufReader::with_capacity(1 << 18, input.stream);
                 let reader = StreamReader::try_new(buffered, None).map_err(|e| bad(&e))?;
                 Ok(Table {
@@ -197,6 +205,120 @@ impl Table {
     ) -> Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send> {
         self.batches
     }
+}
+
+/// Where an IPC file's messages start: after `ARROW1` and its padding.
+const IPC_FILE_START: usize = 8;
+
+/// [`check_ipc_buffers`] on a regular file, mapped.
+fn check_ipc_file(file: &File, start: usize, name: &str) -> Result<(), InputError> {
+    // SAFETY: the map is read only while this function runs; a file
+    // changed meanwhile gives wrong bytes to check, never unsafety in
+    // safe code beyond what reading it would give.
+    let map = unsafe { memmap2::Mmap::map(file) };
+    match map {
+        Ok(map) => check_ipc_buffers(&map, start, name),
+        // Unmappable (empty, special): arrow-ipc reports what is wrong.
+        Err(_) => Ok(()),
+    }
+}
+
+/// Checks what each compressed buffer of the IPC messages in `data`
+/// claims to hold once decompressed: the messages one after the other
+/// from `start` (a stream), and for a file (`start` past its magic) also
+/// the blocks its footer lists, which are what its reader reads.
+/// arrow-ipc allocates that claim before decompressing
+/// (`Vec::with_capacity`), so a corrupt or hostile file claiming exabytes
+/// would abort the process on the failed allocation, which no error
+/// handling can catch: a claim beyond 1 GiB (the limit of a whole read) is
+/// an error here instead. Whatever else is wrong is left for arrow-ipc.
+fn check_ipc_buffers(data: &[u8], start: usize, name: &str) -> Result<(), InputError> {
+    let mut at = Some(start);
+    while let Some(message) = at {
+        at = check_ipc_message(data, message, None, name)?;
+    }
+    if start == IPC_FILE_START
+        && let Some(footer) = ipc_footer(data)
+    {
+        let blocks = (footer.recordBatches().into_iter().flatten())
+            .chain(footer.dictionaries().into_iter().flatten());
+        for block in blocks {
+            // The reader finds the body after the block's metadata length.
+            let offset = usize::try_from(block.offset()).ok();
+            let meta = usize::try_from(block.metaDataLength()).ok();
+            if let (Some(offset), Some(meta)) = (offset, meta) {
+                check_ipc_message(data, offset, offset.checked_add(meta), name)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An IPC file's footer: its length and `ARROW1` close the file.
+fn ipc_footer(data: &[u8]) -> Option<arrow_ipc::Footer<'_>> {
+    let end = data.len().checked_sub(10)?;
+    let length = i32::from_le_bytes(data.get(end..end + 4)?.try_into().ok()?);
+    let start = end.checked_sub(usize::try_from(length).ok()?)?;
+    arrow_ipc::root_as_footer(data.get(start..end)?).ok()
+}
+
+/// Checks the message at `at` (see [`check_ipc_buffers`]), whose body
+/// starts after its metadata or at `body`; where the next message starts,
+/// or `None` when there is none to read or it cannot be.
+fn check_ipc_message(
+    data: &[u8],
+    at: usize,
+    body: Option<usize>,
+    name: &str,
+) -> Result<Option<usize>, InputError> {
+    let word = |at: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(
+            data.get(at..at.checked_add(4)?)?.try_into().ok()?,
+        ))
+    };
+    let Some(marker) = word(at) else {
+        return Ok(None);
+    };
+    // A continuation marker before the length (format ≥ 0.15).
+    let length_at = if marker == u32::MAX { at + 4 } else { at };
+    let Some(meta_len) = word(length_at).and_then(|l| usize::try_from(l as i32).ok()) else {
+        return Ok(None);
+    };
+    let meta_start = length_at + 4;
+    let meta = (meta_start.checked_add(meta_len)).and_then(|end| data.get(meta_start..end));
+    let Some(message) = meta
+        .filter(|_| meta_len > 0)
+        .and_then(|meta| arrow_ipc::root_as_message(meta).ok())
+    else {
+        return Ok(None);
+    };
+    let body_start = body.unwrap_or(meta_start + meta_len);
+    let batch = (message.header_as_record_batch())
+        .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
+    let limit = super::max_line_bytes() as u64;
+    if let Some(batch) = batch.filter(|b| b.compression().is_some()) {
+        for buffer in batch.buffers().iter().flatten() {
+            let claim = usize::try_from(buffer.offset())
+                .ok()
+                .and_then(|offset| body_start.checked_add(offset))
+                .filter(|_| buffer.length() >= 8)
+                .and_then(|at| data.get(at..at.checked_add(8)?))
+                .map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()));
+            if let Some(claim) = claim
+                && claim > 0
+                && claim as u64 > limit
+            {
+                let what = format!(
+                    "not a readable Arrow IPC file: a compressed buffer claims {claim} bytes once decompressed (a corrupt file?)"
+                );
+                return Err(InputError::new(name, what));
+            }
+        }
+    }
+    let next = usize::try_from(message.bodyLength())
+        .ok()
+        .and_then(|body| body_start.checked_add(body));
+    Ok(next)
 }
 
 /// Batches whose decoding may panic on a corrupt file: the panic becomes
