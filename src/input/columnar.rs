@@ -246,6 +246,16 @@ fn check_ipc_buffers(data: &[u8], start: usize, name: &str) -> Result<(), InputE
             // The reader finds the body after the block's metadata length.
             let offset = usize::try_from(block.offset()).ok();
             let meta = usize::try_from(block.metaDataLength()).ok();
+            let body = usize::try_from(block.bodyLength()).ok();
+            // The reader allocates the block before reading it: one that
+            // lies beyond the file is refused first.
+            let end = offset
+                .zip(meta)
+                .and_then(|(o, m)| o.checked_add(m)?.checked_add(body?));
+            if end.is_none_or(|end| end > data.len()) {
+                let what = "not a readable Arrow IPC file: its footer lists a block beyond the file's end (a truncated or corrupt file?)";
+                return Err(InputError::new(name, what));
+            }
             if let (Some(offset), Some(meta)) = (offset, meta) {
                 check_ipc_message(data, offset, offset.checked_add(meta), name)?;
             }
