@@ -569,7 +569,10 @@ impl MatrixSource for ColumnarSource {
         if self.failed {
             return Ok(());
         }
-        if let Some(error) = self.not_number_selected() {
+        // Once, before the first rows: the selection is settled by then.
+        if self.start.is_some()
+            && let Some(error) = self.not_number_selected()
+        {
             self.failed = true;
             return Err(error);
         }

@@ -793,29 +793,25 @@ fn short_decimal(field: &[u8], delimiter: u8) -> Option<(f64, usize)> {
         Some(b'+') => (false, 1),
         _ => (false, 0),
     };
+    // The digits from `i` on, appended to `mantissa`: how many.
     let mut mantissa = 0u64;
-    let mut digits = 0usize;
-    while let Some(d) = field
-        .get(i)
-        .map(|b| b.wrapping_sub(b'0'))
-        .filter(|&d| d <= 9)
-    {
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-        digits += 1;
-        i += 1;
-    }
-    let mut decimals = 0usize;
-    if field.get(i) == Some(&b'.') {
-        i += 1;
+    let mut run = |i: &mut usize| {
+        let start = *i;
         while let Some(d) = field
-            .get(i)
+            .get(*i)
             .map(|b| b.wrapping_sub(b'0'))
             .filter(|&d| d <= 9)
         {
             mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-            decimals += 1;
-            i += 1;
+            *i += 1;
         }
+        *i - start
+    };
+    let digits = run(&mut i);
+    let mut decimals = 0usize;
+    if field.get(i) == Some(&b'.') {
+        i += 1;
+        decimals = run(&mut i);
     }
     let total = digits + decimals;
     if total == 0 || total > 15 || field.get(i).is_some_and(|&b| b != delimiter) {

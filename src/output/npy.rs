@@ -18,7 +18,9 @@ const HEADER_BYTES: usize = 320;
 pub(super) struct Npy;
 
 impl Npy {
-    fn values(out: &mut Vec<u8>, values: &[f64]) {
+    /// `values` as their 8 little-endian bytes each (also the Parquet
+    /// exporter's record layout).
+    pub(super) fn values(out: &mut Vec<u8>, values: &[f64]) {
         out.reserve(8 * values.len());
         for value in values {
             out.extend_from_slice(&value.to_le_bytes());

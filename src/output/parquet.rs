@@ -56,10 +56,7 @@ pub(super) struct Parquet;
 
 impl Parquet {
     fn values(out: &mut Vec<u8>, values: &[f64]) {
-        out.reserve(8 * values.len());
-        for value in values {
-            out.extend_from_slice(&value.to_le_bytes());
-        }
+        super::npy::Npy::values(out, values);
     }
 
     fn key(out: &mut Vec<u8>, key: &str) {
