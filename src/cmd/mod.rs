@@ -5,3 +5,4 @@ pub mod classes;
 pub mod completions;
 pub mod loss;
 pub mod merge;
+pub mod pairing;

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::select::Spec;
 use crate::cmd::classes::{ClassList, Unknown};
+use crate::cmd::pairing::PairOptions;
+use crate::cmd::pairing::select::{self, Spec};
 use crate::input::{Delimiter, Dialect, Format, HeaderMode};
 use crate::loss::{
     Asymmetric, Bce, BceProbs, Focal, Kind, MultiLabelMargin, MultiLabelSoftMargin, Reduction,
@@ -29,11 +30,11 @@ pub struct Args {
 
     /// LOGITS' columns: names (p_* wildcards; a list column's name selects its elements) or
     /// 1-based positions and ranges, comma-separated.
-    #[arg(long, value_name = "SPEC", value_parser = super::select::parse)]
+    #[arg(long, value_name = "SPEC", value_parser = select::parse)]
     pub logits_columns: Option<Spec>,
 
     /// TARGETS' columns, as --logits-columns; with both, TARGETS may be left out: one file holds both.
-    #[arg(long, value_name = "SPEC", value_parser = super::select::parse)]
+    #[arg(long, value_name = "SPEC", value_parser = select::parse)]
     pub targets_columns: Option<Spec>,
 
     /// The loss to compute.
@@ -204,6 +205,18 @@ impl Args {
     /// The output's format: `--output-format`, else `-o FILE`'s extension.
     pub(super) fn output_format(&self) -> OutputFormat {
         OutputFormat::choose(self.output_format, self.output.as_deref())
+    }
+
+    /// How LOGITS and TARGETS pair.
+    pub(super) fn pair_options(&self) -> PairOptions<'_> {
+        PairOptions {
+            command: "loss",
+            logits_columns: self.logits_columns.as_ref(),
+            targets_columns: self.targets_columns.as_ref(),
+            key: self.key.as_deref(),
+            format: self.format,
+            dialect: self.dialect(),
+        }
     }
 
     /// How the text inputs are written.

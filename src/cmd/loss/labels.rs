@@ -7,9 +7,9 @@
 //! to misalign.
 
 use super::args::Args;
-use super::columns;
-use super::job::Readers;
 use crate::cmd::classes::{ClassIndex, ClassList, Unknown, UnknownLabels, read_classes_file};
+use crate::cmd::pairing::columns;
+use crate::cmd::pairing::job::{Readers, TargetRows};
 use crate::error::InputError;
 use crate::input::{Columns, Format, LabelLayout, LabelReader, RowChunk, Sample, Source};
 
@@ -80,7 +80,7 @@ pub(super) fn settle(args: &Args, readers: &mut Readers) -> anyhow::Result<Optio
         unknown,
         readers.logits.file(),
     )?;
-    readers.labels = Some(labels);
+    readers.labels = Some(Box::new(labels));
     Ok((!classes.is_empty()).then_some(classes))
 }
 
@@ -136,7 +136,7 @@ impl LabelTargets {
 
     /// Replaces `chunk` with the next `rows` samples (fewer at the end) as
     /// rows of 0/1.
-    pub(super) fn fill(&mut self, rows: usize, chunk: &mut RowChunk) -> Result<(), InputError> {
+    fn fill_rows(&mut self, rows: usize, chunk: &mut RowChunk) -> Result<(), InputError> {
         self.values.clear();
         let first_row = self.rows;
         for _ in 0..rows {
@@ -202,9 +202,15 @@ impl LabelTargets {
         }
         Ok(())
     }
+}
+
+impl TargetRows for LabelTargets {
+    fn fill(&mut self, rows: usize, chunk: &mut RowChunk) -> Result<(), InputError> {
+        self.fill_rows(rows, chunk)
+    }
 
     /// After the run: the labels left out under `--unknown warn`.
-    pub(super) fn warn(&self) {
+    fn warn(&self) {
         self.unknown_seen.warn();
     }
 }

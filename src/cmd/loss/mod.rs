@@ -2,10 +2,11 @@
 //! MultiLabelSoftMarginLoss and the rest of the family) on files.
 //!
 //! - `args.rs`: the command line as the user wrote it;
+//! - [`crate::cmd::pairing`] (shared with `metrics`): the inputs opened,
+//!   their columns and rows paired, jobs cut;
 //! - `plan.rs`: the checked plan: options, opened inputs, and the shape and
 //!   weights settled on the inputs' first rows;
 //! - `weights.rs`: weights per class or per row, `--pos-weight auto`;
-//! - `job.rs`: jobs of whole rows, cut from every input at once;
 //! - `worker.rs`: what each thread does with a job;
 //! - here: running the plan.
 //!
@@ -18,22 +19,18 @@
 //! of threads or on where the chunks were cut.
 
 mod args;
-mod columns;
-mod job;
-mod keyed;
 mod labels;
 mod plan;
-mod select;
 mod weights;
 mod worker;
 
 pub use args::Args;
 
+use crate::cmd::pairing::job::Readers;
 use crate::loss::{Accumulator, Outcome, PartialState, PerRow};
 use crate::output::{Element, Output, ResultShape};
 use crate::parallel;
 use crate::progress::Progress;
-use job::Readers;
 use plan::Plan;
 use worker::{Kernel, Worker};
 

@@ -8,13 +8,12 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
-use super::columns;
-use super::job::{Job, Keyed, Readers};
 use super::weights;
 use super::worker::Kernel;
-use crate::domain::Domain;
-use crate::error::{InputError, UsageError};
-use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, Source, count, shape_text};
+use crate::cmd::pairing::job::{Job, Readers};
+use crate::cmd::pairing::{self, Settled};
+use crate::error::UsageError;
+use crate::input::{ChunkLimit, Source};
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
 use crate::output::{Cell, Digits, OutputFormat, TableLayout};
 
@@ -55,12 +54,21 @@ impl Plan {
             .with_nonfinite(allow_nonfinite)
             .with_missing(args.ignore_value);
         let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
-        let mut readers = open_readers(args, &sources, logits_domain, targets_domain)?;
-        check_array_shapes(&kind, args, &readers)?;
+        let options = args.pair_options();
+        let mut readers = pairing::open_readers(
+            &options,
+            &sources.logits,
+            sources.targets.as_ref(),
+            args.target_labels,
+            logits_domain,
+            targets_domain,
+        )?;
+        let rank = kind.max_rank().map(|max| (max, kind.name()));
+        pairing::check_array_shapes(rank, &options, &readers)?;
         let settled = settle_columns(args, &mut readers)?;
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
-        let cols = match settle_shape(&readers, &first)? {
+        let cols = match pairing::settle_shape(&readers, &first)? {
             Some(cols) => cols,
             // No samples at all: PyTorch's answer for an N = 0 batch (sum 0,
             // mean NaN, no rows), over the classes the headers name.
@@ -214,94 +222,6 @@ impl Sources {
     }
 }
 
-/// Opens LOGITS and TARGETS; when one file holds both, it is read once
-/// and TARGETS is a view of its rows.
-fn open_readers(
-    args: &Args,
-    sources: &Sources,
-    logits_domain: Domain,
-    targets_domain: Domain,
-) -> Result<Readers, InputError> {
-    let open = |source: &Source, domain: Domain| {
-        MatrixReader::open(
-            source,
-            Format::detect(source, args.format),
-            domain,
-            args.dialect(),
-        )
-    };
-    let (logits, targets) = match &sources.targets {
-        // Label lists are opened once the classes are known.
-        Some(targets) if args.target_labels => (
-            open(&sources.logits, logits_domain)?,
-            MatrixReader::filled_elsewhere(&targets.name(), targets_domain),
-        ),
-        Some(targets) => (
-            open(&sources.logits, logits_domain)?,
-            open(targets, targets_domain)?,
-        ),
-        None => {
-            let mut logits = open(&sources.logits, Domain::ANY)?;
-            logits.narrow_domain(logits_domain);
-            let targets = logits.view(targets_domain);
-            (logits, targets)
-        }
-    };
-    Ok(Readers {
-        logits,
-        targets,
-        one_file: sources.targets.is_none(),
-        weights: [None, None],
-        keyed: None,
-        labels: None,
-    })
-}
-
-/// What the columns settled: the class names, when the inputs name them,
-/// and the warning to print if columns pair by position though one side
-/// names them.
-struct Settled {
-    classes: Option<Vec<String>>,
-    warning: Option<String>,
-}
-
-/// Which fields of LOGITS and TARGETS are the classes, and whether rows
-/// pair by key.
-fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Settled> {
-    if args.target_labels {
-        let classes = super::labels::settle(args, readers)?;
-        return Ok(Settled {
-            classes,
-            warning: None,
-        });
-    }
-    let key = if readers.one_file {
-        if let Some(name) = &args.key {
-            let what = format!("--key {name} pairs the rows of two files, but one file holds both");
-            return Err(usage(what).into());
-        }
-        None
-    } else {
-        columns::key(args.key.as_deref(), &readers.logits, &readers.targets)?
-    };
-    let (logits, targets) = (&readers.logits, &readers.targets);
-    let pairing = match [args.logits_columns.as_ref(), args.targets_columns.as_ref()] {
-        [None, None] => columns::pair(logits, targets, key.as_ref())?,
-        selections => columns::pair_selected(selections, logits, targets, key.as_ref())?,
-    };
-    if let Some(columns) = pairing.logits {
-        readers.logits.set_columns(columns)?;
-    }
-    if let Some(columns) = pairing.other {
-        readers.targets.set_columns(columns)?;
-    }
-    readers.keyed = key.map(|key| Keyed::new(key, readers.logits.file()));
-    Ok(Settled {
-        classes: pairing.classes,
-        warning: pairing.warning,
-    })
-}
-
 /// The names the output gives its columns: `--header`'s line, or a
 /// table's columns (Parquet, which always names them).
 fn output_names(
@@ -346,8 +266,8 @@ fn header_line(
 ) -> Vec<String> {
     let classes = || classes.unwrap_or_else(|| (0..kernel.cols).map(|j| j.to_string()).collect());
     let key = readers.keyed.as_ref().map(|k| match &k.key {
-        super::columns::Key::Named(name) => name.clone(),
-        super::columns::Key::Index => String::new(),
+        pairing::columns::Key::Named(name) => name.clone(),
+        pairing::columns::Key::Index => String::new(),
     });
     let values = match (kernel.per_row, Reduction::from(args.reduction)) {
         (PerRow::Elements, _) | (_, Reduction::Class) => classes(),
@@ -357,87 +277,20 @@ fn header_line(
     key.into_iter().chain(values).collect()
 }
 
+/// Which fields of LOGITS and TARGETS are the classes (LOGITS' alone, with
+/// label lists), and whether rows pair by key.
+fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Settled> {
+    if args.target_labels {
+        return Ok(Settled {
+            classes: super::labels::settle(args, readers)?,
+            warning: None,
+        });
+    }
+    pairing::settle_columns(&args.pair_options(), readers)
+}
+
 fn usage(message: String) -> UsageError {
     UsageError::new("loss", message)
-}
-
-/// Arrays (`.npy`, JSON documents) must have the rank the kind takes, and
-/// LOGITS and TARGETS one shape, as PyTorch requires of its tensors: no
-/// broadcasting, so (5, 1) against (5,) is an error (with column selections,
-/// one shape of samples). A table (CSV, TSV, JSON Lines, records) has rows
-/// and columns only, which are checked as read.
-fn check_array_shapes(kind: &Kind, args: &Args, readers: &Readers) -> Result<(), InputError> {
-    for reader in [&readers.logits, &readers.targets] {
-        if let (Some(dims), Some(max)) = (reader.dims(), kind.max_rank())
-            && dims.len() > max
-        {
-            let what = format!(
-                "an array of shape {}, but {} takes 1-D or 2-D inputs, as PyTorch's",
-                shape_text(dims),
-                kind.name()
-            );
-            return Err(InputError::new(reader.file(), what));
-        }
-    }
-    // With `--logits-columns`/`--targets-columns` the classes are a
-    // selection: the samples' dimensions must still agree.
-    let selected = args.logits_columns.is_some() || args.targets_columns.is_some();
-    let samples = |dims: &[usize]| dims.split_last().map(|(_, leading)| leading.to_vec());
-    if let (Some(x), Some(y)) = (readers.logits.dims(), readers.targets.dims())
-        && if selected {
-            samples(x) != samples(y)
-        } else {
-            x != y
-        }
-    {
-        let what = format!(
-            "an array of shape {}, but {} has shape {} (PyTorch requires one shape; \
-             a 1-D array is one sample, a column of N values has shape (N, 1))",
-            shape_text(y),
-            readers.logits.file(),
-            shape_text(x)
-        );
-        return Err(InputError::new(readers.targets.file(), what));
-    }
-    Ok(())
-}
-
-/// The width C from the inputs' first rows, which must agree with each
-/// other and with their headers. (The first job parses these two rows
-/// again: one row, not worth carrying the values along.)
-fn settle_shape(readers: &Readers, first: &Job) -> Result<Option<usize>, InputError> {
-    if first.x.row_count() == 0 && first.y.row_count() == 0 {
-        return Ok(None);
-    }
-    // One input empty (or a header alone) is named as such, rather than as
-    // the other input's rows having no partner.
-    for (chunk, reader) in [(&first.x, &readers.logits), (&first.y, &readers.targets)] {
-        if chunk.row_count() == 0 {
-            return Err(InputError::new(reader.file(), "no data rows"));
-        }
-    }
-    // Each input's first row: its width and line.
-    let first_row = |chunk: &RowChunk, reader: &MatrixReader| -> Result<_, InputError> {
-        Ok(chunk
-            .rows(reader.info(), None)
-            .next_row()?
-            .map(|(v, line)| (v.len(), line)))
-    };
-    let x = first_row(&first.x, &readers.logits)?;
-    let y = first_row(&first.y, &readers.targets)?;
-    let cols = x.or(y).map_or(0, |(width, _)| width);
-    check_header(&readers.logits, x, cols)?;
-    if let (Some(_), Some((y_cols, y_line))) = (x, y) {
-        if y_cols != cols {
-            let mut what = format!("{y_cols} columns, but {} has {cols}", readers.logits.file());
-            if y_cols.abs_diff(cols) == 1 {
-                what += " (an index column in one of them? see --key, --logits-columns, --targets-columns)";
-            }
-            return Err(InputError::new(readers.targets.file(), what).at_line_if_known(y_line));
-        }
-        check_header(&readers.targets, y, cols)?;
-    }
-    Ok(Some(cols))
 }
 
 /// Options that do not apply to the kind: another kind's parameters, and
@@ -530,27 +383,4 @@ fn check_values(kind: &Kind, args: &Args) -> Result<(), UsageError> {
         }
     }
     Ok(())
-}
-
-/// A header line must be as wide as the rows under it; `first` is the width
-/// and line of the first row.
-fn check_header(
-    reader: &MatrixReader,
-    first: Option<(usize, u64)>,
-    cols: usize,
-) -> Result<(), InputError> {
-    // With a column map, each row's fields are checked against the header.
-    let header = reader
-        .header_width()
-        .filter(|_| reader.info().columns.is_none());
-    match (header, first) {
-        (Some(header), Some((_, line))) if header != cols => {
-            let what = format!(
-                "ragged row: {}, but the header has {header}",
-                count(cols, "value")
-            );
-            Err(InputError::new(reader.file(), what).at(line, None))
-        }
-        _ => Ok(()),
-    }
 }

@@ -3,8 +3,9 @@
 //! from a file of N rows read along with the other inputs.
 
 use super::args::{Args, NumberList, PosWeight};
-use super::job::{Job, Readers};
 use super::plan::Sources;
+use crate::cmd::pairing::columns;
+use crate::cmd::pairing::job::{Job, Readers};
 use crate::domain::Domain;
 use crate::error::InputError;
 use crate::format::write_f64;
@@ -86,7 +87,7 @@ pub(super) fn settle(
                 .map_err(|what| InputError::new(reader.file(), what))?;
         }
         let key = readers.keyed.as_ref().map(|k| &k.key);
-        let paired = super::columns::pair_weights(&readers.logits, &reader, key)?;
+        let paired = columns::pair_weights(&readers.logits, &reader, key)?;
         if let Some(columns) = paired.columns {
             reader.set_columns(columns)?;
         }

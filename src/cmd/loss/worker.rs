@@ -2,9 +2,10 @@
 //! the row weights), parse them, compute the element losses, and print
 //! each row (`none`, `row`) or add it to the thread's own totals.
 
-use super::job::Job;
+use crate::cmd::pairing::job::Job;
+use crate::cmd::pairing::unpaired_row;
 use crate::error::InputError;
-use crate::input::{MatrixInfo, Rows, count};
+use crate::input::{MatrixInfo, Rows};
 use crate::loss::{Accumulator, Loss, PerRow, RowWeights};
 use crate::output::Exporter;
 
@@ -151,22 +152,4 @@ fn print_row(
             exporter.keyed_number_row(text, &key, loss, index)
         }
     }
-}
-
-/// The error for inputs of different lengths: the first row of the longer
-/// input (at `line`) that has no partner, the shorter having ended after
-/// `rows` rows.
-pub(super) fn unpaired_row(
-    longer: &MatrixInfo,
-    line: u64,
-    shorter: &MatrixInfo,
-    rows: u64,
-) -> InputError {
-    let what = format!(
-        "row {} has no partner: {} ends after {}",
-        rows + 1,
-        shorter.file,
-        count(rows as usize, "row")
-    );
-    InputError::new(&longer.file, what).at_line_if_known(line)
 }

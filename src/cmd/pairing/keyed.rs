@@ -18,7 +18,7 @@ use crate::error::{InputError, quote};
 use crate::input::{ChunkLimit, Keys, MatrixReader, RowChunk};
 
 /// An input whose rows pair with LOGITS' by key.
-pub(super) struct KeyedPartner {
+pub(crate) struct KeyedPartner {
     /// The key column's name, for messages.
     key: String,
     logits_file: String,
@@ -53,7 +53,7 @@ impl Index {
 }
 
 impl KeyedPartner {
-    pub(super) fn new(key: &str, logits_file: &str) -> Self {
+    pub(crate) fn new(key: &str, logits_file: &str) -> Self {
         KeyedPartner {
             key: key.to_owned(),
             logits_file: logits_file.to_owned(),
@@ -66,7 +66,7 @@ impl KeyedPartner {
     /// Makes `chunk` (cut from `reader` with as many rows as LOGITS' chunk,
     /// whose keys are `x_keys`) hold the partner rows of those keys, in
     /// their order.
-    pub(super) fn pair(
+    pub(crate) fn pair(
         &mut self,
         x_keys: &Keys,
         reader: &mut MatrixReader,

@@ -21,7 +21,7 @@ enum Item {
 }
 
 /// Parses SPEC (clap's value parser).
-pub(super) fn parse(text: &str) -> Result<Spec, String> {
+pub(crate) fn parse(text: &str) -> Result<Spec, String> {
     let mut items = Vec::new();
     for item in text.split(',').map(str::trim) {
         if item.is_empty() {
@@ -53,14 +53,14 @@ pub(super) fn parse(text: &str) -> Result<Spec, String> {
 /// The selected fields of an input, in the order selected, and their
 /// names when the input has a header.
 #[derive(Debug, Clone)]
-pub(super) struct Selected {
-    pub(super) fields: Vec<usize>,
-    pub(super) names: Option<Vec<String>>,
+pub(crate) struct Selected {
+    pub(crate) fields: Vec<usize>,
+    pub(crate) names: Option<Vec<String>>,
 }
 
 impl Spec {
     /// The fields of `reader` that `option` (this spec) selects.
-    pub(super) fn resolve(
+    pub(crate) fn resolve(
         &self,
         option: &str,
         reader: &MatrixReader,
@@ -150,7 +150,7 @@ fn matches(pattern: &str, name: &str) -> bool {
 /// `names` without their common prefix, cut back to a separator (a
 /// character that is not a letter or digit): `p_cat`, `p_cow` → `cat`,
 /// `cow`.
-pub(super) fn without_common_prefix(names: &[String]) -> Vec<&str> {
+pub(crate) fn without_common_prefix(names: &[String]) -> Vec<&str> {
     let Some(first) = names.first() else {
         return Vec::new();
     };

@@ -33,7 +33,7 @@ struct Header<'r> {
 
 /// What keys the rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Key {
+pub(crate) enum Key {
     /// `--key NAME`.
     Named(String),
     /// The index columns of both inputs.
@@ -42,7 +42,7 @@ pub(super) enum Key {
 
 impl Key {
     /// How messages name the key: `id "s1" is not in targets.csv`.
-    pub(super) fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Key::Named(name) => name,
             Key::Index => "index",
@@ -177,19 +177,19 @@ impl<'r> Header<'r> {
 
 /// How the columns of LOGITS and of one other input pair up.
 #[derive(Debug, Default)]
-pub(super) struct Pairing {
+pub(crate) struct Pairing {
     /// The fields each one's matrix columns come from, when not all in order.
-    pub(super) logits: Option<Columns>,
-    pub(super) other: Option<Columns>,
+    pub(crate) logits: Option<Columns>,
+    pub(crate) other: Option<Columns>,
     /// The warning to print when only one of the two has names.
-    pub(super) warning: Option<String>,
+    pub(crate) warning: Option<String>,
     /// The class names in the matrix's order, when either side names them.
-    pub(super) classes: Option<Vec<String>>,
+    pub(crate) classes: Option<Vec<String>>,
 }
 
 /// What keys the rows of LOGITS and TARGETS: `--key NAME`, which both must
 /// have names for (a usage error otherwise), or the index columns of both.
-pub(super) fn key(
+pub(crate) fn key(
     name: Option<&str>,
     logits: &MatrixReader,
     targets: &MatrixReader,
@@ -215,7 +215,7 @@ pub(super) fn key(
 
 /// Pairs the columns of `other` (TARGETS, or a weight file of C columns)
 /// with LOGITS'; with `key`, both have the key column.
-pub(super) fn pair(
+pub(crate) fn pair(
     logits: &MatrixReader,
     other: &MatrixReader,
     key: Option<&Key>,
@@ -271,7 +271,7 @@ fn pair_headers(
 
 /// LOGITS' class columns when nothing pairs them by name (TARGETS are
 /// label lists): all but an index, or `selection`; and their names.
-pub(super) fn logits_alone(
+pub(crate) fn logits_alone(
     logits: &MatrixReader,
     selection: Option<&Spec>,
 ) -> Result<(Option<Columns>, Option<Vec<String>>), InputError> {
@@ -296,18 +296,18 @@ pub(super) fn logits_alone(
 
 /// The columns of a weight file.
 #[derive(Debug, Default)]
-pub(super) struct WeightColumns {
-    pub(super) columns: Option<Columns>,
-    pub(super) warning: Option<String>,
+pub(crate) struct WeightColumns {
+    pub(crate) columns: Option<Columns>,
+    pub(crate) warning: Option<String>,
     /// Whether its rows carry the key (then they pair by it when the file
     /// is read row by row).
-    pub(super) keyed: bool,
+    pub(crate) keyed: bool,
 }
 
 /// The columns of a weight file: one value a row (or a row of one value)
 /// needs no names; C values are paired with LOGITS' columns by name. The
 /// key column, when the file has it, is not a weight.
-pub(super) fn pair_weights(
+pub(crate) fn pair_weights(
     logits: &MatrixReader,
     weights: &MatrixReader,
     key: Option<&Key>,
@@ -346,7 +346,7 @@ pub(super) fn pair_weights(
 /// columns but an index or key (by position). When both sides' selected
 /// columns have names, the names after their common prefixes must agree
 /// (`p_cat` with `y_cat`).
-pub(super) fn pair_selected(
+pub(crate) fn pair_selected(
     selections: [Option<&Spec>; 2],
     logits: &MatrixReader,
     targets: &MatrixReader,

@@ -4,7 +4,6 @@
 
 use super::columns::Key;
 use super::keyed::KeyedPartner;
-use super::labels::LabelTargets;
 use crate::error::InputError;
 use crate::input::{ChunkLimit, Keys, MatrixReader, RowChunk};
 use crate::parallel::{Cut, Feed};
@@ -14,24 +13,33 @@ use crate::parallel::{Cut, Feed};
 const JOB_BYTES: usize = 1 << 20;
 
 /// Every input, cut at the same rows.
-pub(super) struct Readers {
-    pub(super) logits: MatrixReader,
-    pub(super) targets: MatrixReader,
+pub(crate) struct Readers {
+    pub(crate) logits: MatrixReader,
+    pub(crate) targets: MatrixReader,
     /// LOGITS' file holds the targets too: `targets` is a view of its rows,
     /// and each job's TARGETS rows are a copy of its LOGITS rows.
-    pub(super) one_file: bool,
+    pub(crate) one_file: bool,
     /// `--weight-file` and `--pos-weight-file` when they have a row per sample.
-    pub(super) weights: [Option<MatrixReader>; 2],
+    pub(crate) weights: [Option<MatrixReader>; 2],
     /// When rows pair by key rather than by position.
-    pub(super) keyed: Option<Keyed>,
+    pub(crate) keyed: Option<Keyed>,
     /// TARGETS as label lists (`targets` then only names them).
-    pub(super) labels: Option<LabelTargets>,
+    pub(crate) labels: Option<Box<dyn TargetRows>>,
+}
+
+/// TARGETS' rows made by something other than a matrix reader (`loss
+/// --target-labels`: label lists turned into 0/1 rows), given LOGITS' rows.
+pub(crate) trait TargetRows: Send {
+    /// Fills `chunk` with the next `rows` rows of targets.
+    fn fill(&mut self, rows: usize, chunk: &mut RowChunk) -> Result<(), InputError>;
+    /// Prints what the rows' reading found to warn about, once at the end.
+    fn warn(&self);
 }
 
 /// Rows paired by key: LOGITS' keys of the job being cut, and how each
 /// other input's rows are found for them.
-pub(super) struct Keyed {
-    pub(super) key: Key,
+pub(crate) struct Keyed {
+    pub(crate) key: Key,
     x_keys: Keys,
     targets: KeyedPartner,
     /// The weight files read row by row whose rows carry the key.
@@ -39,7 +47,7 @@ pub(super) struct Keyed {
 }
 
 impl Keyed {
-    pub(super) fn new(key: Key, logits_file: &str) -> Keyed {
+    pub(crate) fn new(key: Key, logits_file: &str) -> Keyed {
         Keyed {
             targets: KeyedPartner::new(key.name(), logits_file),
             key,
@@ -50,7 +58,7 @@ impl Keyed {
 
     /// Pairs a weight file read row by row: by key if its rows carry the
     /// key (`keyed`), by position otherwise, which `--key NAME` refuses.
-    pub(super) fn pair_weights(
+    pub(crate) fn pair_weights(
         &mut self,
         i: usize,
         x: &RowChunk,
@@ -78,7 +86,7 @@ impl Keyed {
 
 impl Readers {
     /// Cuts the next job: LOGITS by `limit`, the others by the same row count.
-    pub(super) fn cut(&mut self, limit: ChunkLimit, job: &mut Job) -> Result<(), InputError> {
+    pub(crate) fn cut(&mut self, limit: ChunkLimit, job: &mut Job) -> Result<(), InputError> {
         self.logits.next_chunk(limit, &mut job.x)?;
         // When LOGITS has ended, one more row of the others tells whether they have too.
         let rows = ChunkLimit::Rows(job.x.row_count().max(1));
@@ -134,14 +142,14 @@ impl Feed for Readers {
 /// One set of chunks: rows of LOGITS and the same rows of TARGETS (and of
 /// the weight files read row by row).
 #[derive(Debug, Default)]
-pub(super) struct Job {
-    pub(super) x: RowChunk,
-    pub(super) y: RowChunk,
-    pub(super) weights: [RowChunk; 2],
+pub(crate) struct Job {
+    pub(crate) x: RowChunk,
+    pub(crate) y: RowChunk,
+    pub(crate) weights: [RowChunk; 2],
     /// No job follows: the inputs ended, or one of them did before the other.
-    pub(super) is_last: bool,
+    pub(crate) is_last: bool,
     /// The buffer its printed rows go into, reused from job to job.
-    pub(super) text: Vec<u8>,
+    pub(crate) text: Vec<u8>,
 }
 
 impl Job {
