@@ -25,6 +25,8 @@ pub enum Command {
     Binarize(cmd::binarize::Args),
     /// Compute a multi-label loss (BCEWithLogitsLoss, MultiLabelSoftMarginLoss, focal, …) from files.
     Loss(Box<cmd::loss::Args>),
+    /// scikit-learn's multi-label metrics (F1, AUROC, AP, ranking metrics, …) from files.
+    Metrics(Box<cmd::metrics::Args>),
     /// Combine the `loss --partial` states of sharded runs into the unsharded result.
     Merge(cmd::merge::Args),
     /// Write a shell completion script to stdout.
@@ -38,6 +40,7 @@ impl Cli {
         match self.command {
             Command::Binarize(args) => cmd::binarize::run(args),
             Command::Loss(args) => cmd::loss::run(*args),
+            Command::Metrics(args) => cmd::metrics::run(*args),
             Command::Merge(args) => cmd::merge::run(args),
             Command::Completions(args) => cmd::completions::completions(args, Cli::command()),
             Command::Man(args) => cmd::completions::man(args, Cli::command()),

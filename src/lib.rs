@@ -1,7 +1,7 @@
 //! mlloss: multi-label classification losses (PyTorch's exact numbers) and
 //! label binarization (scikit-learn's MultiLabelBinarizer) on files.
 //!
-//! - [`loss`]: the maths, pure.
+//! - [`loss`] and [`metrics`]: the maths, pure.
 //! - [`input`]: every format and file reading.
 //! - [`label`]: what a label is, and scikit-learn's class order.
 //! - [`format`] and [`output`]: how numbers are printed.
@@ -19,6 +19,7 @@ pub mod fuzzing;
 pub mod input;
 pub mod label;
 pub mod loss;
+pub mod metrics;
 pub mod output;
 pub mod parallel;
 pub mod progress;

@@ -5,4 +5,5 @@ pub mod classes;
 pub mod completions;
 pub mod loss;
 pub mod merge;
+pub mod metrics;
 pub mod pairing;

@@ -54,6 +54,21 @@ pub mod value {
     }
 }
 
+/// `Option<f64>`.
+pub mod option {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        value.map(Number::from_f64).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Option::<Number>::deserialize(d)?
+            .map(|n| n.to_f64())
+            .transpose()
+    }
+}
+
 /// `Option<Vec<f64>>`.
 pub mod option_vec {
     use super::*;

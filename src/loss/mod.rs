@@ -21,7 +21,7 @@ use crate::domain::Domain;
 
 mod asymmetric;
 mod focal;
-mod json_f64;
+pub(crate) mod json_f64;
 mod kernel;
 mod logit;
 mod margin;

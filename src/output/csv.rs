@@ -2,7 +2,7 @@
 //! line; text fields quoted (RFC 4180) when they hold the separator, a
 //! quote or a line break.
 
-use super::{Digits, Exporter, IndicatorRow};
+use super::{Digits, Exporter, IndicatorRow, NamedValues};
 
 /// CSV (`,`) or TSV (`\t`).
 pub(super) struct Delimited {
@@ -56,6 +56,23 @@ impl Delimited {
 }
 
 impl Exporter for Delimited {
+    /// `metric,value` (or `metric,<classes>`), then `name,v…` per entry.
+    fn named_values(&self, report: &NamedValues) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut header = vec!["metric"];
+        header.extend(report.columns.iter().map(String::as_str));
+        self.fields(&mut out, &header);
+        for (name, values, _) in &report.entries {
+            self.field(&mut out, name);
+            for &value in values {
+                out.push(self.separator);
+                self.digits.write(&mut out, value);
+            }
+            out.push(b'\n');
+        }
+        Some(out)
+    }
+
     #[inline]
     fn numbers_row(&self, out: &mut Vec<u8>, values: &[f64], _index: u64) {
         self.numbers(out, values);

@@ -3,7 +3,7 @@
 //! JSON has no NaN or infinity: they are written `NaN`, `Infinity` and
 //! `-Infinity`, as Python's `json` module writes them.
 
-use super::{Digits, Exporter, IndicatorRow};
+use super::{Digits, Exporter, IndicatorRow, NamedValues};
 
 /// A JSON document, or JSON Lines.
 pub(super) struct Json {
@@ -83,6 +83,36 @@ impl Json {
 }
 
 impl Exporter for Json {
+    /// A document: one object `{"name": value or [values], …}`; lines: an
+    /// object `{"metric": name, "value": …}` per entry.
+    fn named_values(&self, report: &NamedValues) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        for (i, (name, values, array)) in report.entries.iter().enumerate() {
+            match (self.lines, i) {
+                (true, _) => out.extend_from_slice(b"{\"metric\":"),
+                (false, 0) => out.push(b'{'),
+                (false, _) => out.push(b','),
+            }
+            serde_json::to_writer(&mut out, name).expect("a string serialises to memory");
+            out.extend_from_slice(if self.lines { b",\"value\":" } else { b":" });
+            match (array, values.as_slice()) {
+                (false, [value]) => self.number(&mut out, *value),
+                _ => self.numbers(&mut out, values),
+            }
+            if self.lines {
+                out.extend_from_slice(b"}\n");
+            }
+        }
+        if !self.lines {
+            out.extend_from_slice(if report.entries.is_empty() {
+                b"{}\n"
+            } else {
+                b"}\n"
+            });
+        }
+        Some(out)
+    }
+
     #[inline]
     fn numbers_row(&self, out: &mut Vec<u8>, values: &[f64], index: u64) {
         self.row_start(out, index);

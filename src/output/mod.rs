@@ -76,6 +76,16 @@ impl OutputFormat {
     }
 }
 
+/// Named results, each one number or one per class (`metrics`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedValues {
+    /// The names of the value columns of a delimited layout: `value`, or
+    /// the classes when some entry has one value per class.
+    pub columns: Vec<String>,
+    /// Each result's name, its values, and whether they are an array.
+    pub entries: Vec<(String, Vec<f64>, bool)>,
+}
+
 /// The shape and element type of a whole result, for a format whose header
 /// states them (`.npy`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +176,12 @@ pub trait Exporter: Send + Sync {
 
     /// The column names as a first line; nothing for a format without one.
     fn header(&self, out: &mut Vec<u8>, names: &[&str]);
+
+    /// A report of named results (`metrics`): a line per entry; `None`
+    /// where the format cannot hold one (a binary array or table).
+    fn named_values(&self, _report: &NamedValues) -> Option<Vec<u8>> {
+        None
+    }
 
     /// Whether the format can hold text (label lists); a binary format of
     /// numbers cannot.

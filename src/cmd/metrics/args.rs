@@ -1,0 +1,266 @@
+//! The command line of `mlloss metrics`, as the user wrote it (clap
+//! derive; the doc comments are the help text). [`super::plan`] checks it.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use crate::cmd::pairing::PairOptions;
+use crate::cmd::pairing::select::{self, Spec};
+use crate::input::{Delimiter, Dialect, Format, HeaderMode};
+use crate::metrics::{Average, Metric, Scores, Undefined, ZeroDivision};
+use crate::output::OutputFormat;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Scores: logits (or probabilities with --scores probs), an N×C numeric matrix, or - for stdin.
+    #[arg(value_name = "SCORES")]
+    pub scores_file: PathBuf,
+
+    /// Targets, 0 or 1: an N×C matrix, or - for stdin; none when SCORES holds both
+    /// (--scores-columns and --targets-columns).
+    #[arg(value_name = "TARGETS", required_unless_present_all = ["scores_columns", "targets_columns"])]
+    pub targets: Option<PathBuf>,
+
+    /// The metrics, comma-separated (scikit-learn's names; see the list below).
+    #[arg(
+        short,
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "hamming_loss,subset_accuracy,f1,roc_auc,average_precision",
+        hide_possible_values = true
+    )]
+    pub metric: Vec<Metric>,
+
+    /// scikit-learn's average= for jaccard, precision, recall, f1, fbeta, roc_auc and
+    /// average_precision; none gives one value per class.
+    #[arg(short, long, value_enum, default_value_t = Average::Macro)]
+    pub average: Average,
+
+    /// Whether SCORES are logits or probabilities.
+    #[arg(long = "scores", value_enum, default_value_t = Scores::Logits)]
+    pub scores_kind: Scores,
+
+    /// A class is predicted where σ(x) ≥ T (logits) or p ≥ T (probs).
+    #[arg(long, value_name = "T", default_value_t = 0.5)]
+    pub threshold: f64,
+
+    /// The value of a precision, recall, F-score or Jaccard whose denominator is 0 [default: 0,
+    /// with scikit-learn's warning].
+    #[arg(long, value_name = "0|1|nan", value_parser = parse_zero_division)]
+    pub zero_division: Option<f64>,
+
+    /// fbeta's β (required with fbeta).
+    #[arg(long, value_name = "B", allow_hyphen_values = true)]
+    pub beta: Option<f64>,
+
+    /// ndcg's and precision_at_k's k (required with precision_at_k; ndcg without it uses every
+    /// class).
+    #[arg(short, long, value_name = "K")]
+    pub k: Option<usize>,
+
+    /// A class (or sample) without an AUROC or AP: error, nan (its averages NaN too), or skip
+    /// (averages over the defined ones) [default: scikit-learn's value, with its warning].
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub undefined: Option<UndefinedArg>,
+
+    /// Target elements equal to V are missing: they take no part (e.g. -1, nan, or null).
+    #[arg(long, value_name = "V", value_parser = parse_ignore_value, allow_hyphen_values = true)]
+    pub ignore_value: Option<f64>,
+
+    /// roc_auc and average_precision from B bins of σ(x) or p per class (mergeable, bounded
+    /// memory, approximate) instead of every score.
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    pub bins: Option<u32>,
+
+    /// Memory for exact roc_auc and average_precision: scores beyond it are sorted in runs, kept in
+    /// temporary files ($TMPDIR) and merged. K, M, G suffixes are powers of 1024.
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes, default_value = "256M")]
+    pub memory_limit: u64,
+
+    /// SCORES' columns: names (p_* wildcards) or 1-based positions and ranges, comma-separated.
+    #[arg(long, value_name = "SPEC", value_parser = select::parse, visible_alias = "logits-columns")]
+    pub scores_columns: Option<Spec>,
+
+    /// TARGETS' columns, as --scores-columns; with both, TARGETS may be left out: one file holds
+    /// both.
+    #[arg(long, value_name = "SPEC", value_parser = select::parse)]
+    pub targets_columns: Option<Spec>,
+
+    /// Pair rows by this column's value (in SCORES and TARGETS).
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+
+    /// Whether the inputs' first line is a header of column names: auto (text and no number), yes, no.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = HeaderMode::Auto)]
+    pub input_header: HeaderMode,
+
+    /// What separates fields in CSV inputs, instead of the format's: one character; ' ' means runs of
+    /// blanks.
+    #[arg(long, value_name = "C", value_parser = Delimiter::parse, allow_hyphen_values = true)]
+    pub delimiter: Option<Delimiter>,
+
+    /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Layout of the output: csv or tsv (`metric,value` lines), json (one object) or jsonl (an
+    /// object per metric) [default: from -o FILE's extension, else csv].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub output_format: Option<OutputFormat>,
+
+    /// Print N significant digits (like printf's %.Ng) instead of the shortest round-trip form.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
+    pub precision: Option<u8>,
+
+    /// Print the state as JSON for `mlloss merge` instead of the metrics (sharded runs; exact
+    /// roc_auc and average_precision need --bins or --average samples).
+    #[arg(long, conflicts_with_all = ["output_format", "precision"])]
+    pub partial: bool,
+
+    /// No progress bar (shown on stderr when it is a terminal and a run takes a while).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Write to FILE instead of stdout; FILE is replaced only if the command succeeds.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Threads that parse and compute, 1–1024 (default: one per core). Results do not depend on it.
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<NonZeroUsize>,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  mlloss metrics logits.csv targets.csv
+  mlloss metrics --metric f1,precision,recall --average micro --threshold 0.3 logits.csv targets.csv
+  mlloss metrics --metric roc_auc --average none --undefined skip logits.csv targets.csv
+  mlloss metrics --metric ndcg,precision_at_k --k 5 --scores probs probs.npy targets.npy
+  mlloss metrics --ignore-value -1 --output-format json logits.csv chexpert-labels.csv
+
+Metrics (--metric): hamming_loss, subset_accuracy, zero_one_loss, jaccard, precision, recall, f1,
+fbeta, roc_auc, average_precision, label_ranking_loss, coverage_error, lrap, ndcg, precision_at_k.";
+
+/// `--undefined`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UndefinedArg {
+    /// Stop with an error naming the classes (or samples).
+    Error,
+    /// NaN for the unit, and for every average over it.
+    Nan,
+    /// Average over the defined units only, naming the skipped ones on stderr.
+    Skip,
+}
+
+impl Args {
+    pub(super) fn undefined(&self) -> Undefined {
+        match self.undefined {
+            None => Undefined::Sklearn,
+            Some(UndefinedArg::Error) => Undefined::Error,
+            Some(UndefinedArg::Nan) => Undefined::Nan,
+            Some(UndefinedArg::Skip) => Undefined::Skip,
+        }
+    }
+
+    pub(super) fn zero_division(&self) -> ZeroDivision {
+        self.zero_division
+            .map_or(ZeroDivision::Warn, ZeroDivision::Value)
+    }
+
+    /// The output's format: `--output-format`, else `-o FILE`'s extension.
+    pub(super) fn output_format(&self) -> OutputFormat {
+        OutputFormat::choose(self.output_format, self.output.as_deref())
+    }
+
+    /// How SCORES and TARGETS pair.
+    pub(super) fn pair_options(&self) -> PairOptions<'_> {
+        PairOptions {
+            command: "metrics",
+            logits_columns: self.scores_columns.as_ref(),
+            targets_columns: self.targets_columns.as_ref(),
+            key: self.key.as_deref(),
+            format: self.format,
+            dialect: Dialect {
+                header: self.input_header,
+                delimiter: self.delimiter,
+            },
+        }
+    }
+}
+
+fn parse_zero_division(text: &str) -> Result<f64, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "0" | "0.0" => Ok(0.0),
+        "1" | "1.0" => Ok(1.0),
+        "nan" => Ok(f64::NAN),
+        _ => Err(format!("{text:?} is not 0, 1 or nan")),
+    }
+}
+
+/// `--ignore-value V`: a number, `nan`, or `null` (a typed table's nulls,
+/// read as NaN).
+fn parse_ignore_value(text: &str) -> Result<f64, String> {
+    if text.eq_ignore_ascii_case("null") {
+        return Ok(f64::NAN);
+    }
+    text.trim()
+        .parse::<f64>()
+        .map_err(|_| format!("{text:?} is not a number, nan or null"))
+}
+
+/// `--memory-limit`: bytes, with K, M, G or T (powers of 1024; an optional
+/// `B` or `iB` after it).
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let upper = t.to_ascii_uppercase();
+    let upper = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, shift) = match upper.chars().last() {
+        Some('K') => (&upper[..upper.len() - 1], 10),
+        Some('M') => (&upper[..upper.len() - 1], 20),
+        Some('G') => (&upper[..upper.len() - 1], 30),
+        Some('T') => (&upper[..upper.len() - 1], 40),
+        _ => (upper, 0),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 256M, 1G, 65536)"))?;
+    n.checked_mul(1 << shift)
+        .filter(|&b| b > 0)
+        .ok_or_else(|| format!("{text:?} is not a size between 1 byte and 16 EiB"))
+}
+
+fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
+    let max = crate::cmd::loss::MAX_THREADS;
+    let n: NonZeroUsize = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of threads (1–{max})"))?;
+    if n.get() > max {
+        return Err(format!("at most {max} threads"));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_bytes("256M"), Ok(256 << 20));
+        assert_eq!(parse_bytes("1g"), Ok(1 << 30));
+        assert_eq!(parse_bytes("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        assert!(parse_bytes("0").is_err());
+        assert!(parse_bytes("12X").is_err());
+        assert!(parse_bytes("99999999999T").is_err());
+    }
+}

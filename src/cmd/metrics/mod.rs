@@ -1,0 +1,202 @@
+//! `mlloss metrics`: scikit-learn's multi-label metrics on files.
+//!
+//! - `args.rs`: the command line as the user wrote it;
+//! - `plan.rs`: the checked plan: the spec, the inputs opened and paired
+//!   ([`crate::cmd::pairing`], shared with `loss`), the width settled;
+//! - `worker.rs`: what each thread does with a job of rows;
+//! - `spill.rs`: exact AUROC and AP in bounded memory (sorted runs on disk);
+//! - here: running the plan, and the report (also `merge`'s).
+//!
+//! Jobs stream through [`parallel`] as `loss`'s do; each worker folds its
+//! rows into its own [`Tally`] (and keeps its scores when the exact curves
+//! need them); the tallies merge exactly, so the result does not depend on
+//! the threads or where the chunks were cut.
+
+mod args;
+mod plan;
+mod spill;
+mod worker;
+
+pub use args::Args;
+
+use crate::error::InputError;
+use crate::metrics::curve::Groups;
+use crate::metrics::state::MetricsState;
+use crate::metrics::{Bins, Curves, Decision, MetricValue, Spec, Tally, evaluate};
+use crate::output::{Digits, NamedValues, Output, OutputFormat};
+use crate::parallel;
+use crate::progress::Progress;
+use plan::Plan;
+use spill::Stores;
+use worker::{Kernel, Worker};
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let Plan {
+        spec,
+        classes,
+        mut readers,
+        first,
+        threads,
+        memory_limit,
+        partial,
+        output,
+        format,
+        digits,
+        quiet,
+        total_bytes,
+    } = Plan::new(&args)?;
+    let kernel = Kernel {
+        decision: Decision::new(spec.scores, spec.threshold),
+        cols: classes.len(),
+        x_info: readers.logits.info().clone(),
+        y_info: readers.targets.info().clone(),
+        store_budget: memory_limit.map(|limit| (limit / threads as u64).max(1) as usize),
+        spec,
+    };
+    let mut progress = Progress::new(quiet, total_bytes, "bytes");
+    let mut main_worker = Worker::new(&kernel);
+    main_worker.run(&first)?;
+    progress.advance(first.x.source_bytes() as u64);
+    let mut workers = vec![];
+    if !first.is_last {
+        workers = parallel::run(
+            threads,
+            &mut readers,
+            || Worker::new(&kernel),
+            |worker, job| worker.run(job),
+            |job| {
+                progress.advance(job.x.source_bytes() as u64);
+                Ok(())
+            },
+        )?;
+    }
+    progress.finish();
+    let mut tally = main_worker.tally;
+    let mut stores: Vec<_> = main_worker.store.into_iter().collect();
+    for worker in workers {
+        tally.merge(&worker.tally);
+        stores.extend(worker.store);
+    }
+    let spec = &kernel.spec;
+    let mut out = Output::to(output.as_deref())?;
+    let mut text = Vec::new();
+    if partial {
+        serde_json::to_writer(&mut text, &MetricsState::new(spec, &classes, &tally))?;
+        text.push(b'\n');
+    } else {
+        let curves = match memory_limit {
+            Some(limit) => exact_curves(spec, &tally, Stores::new(stores, limit))?,
+            None => binned_curves(spec, &tally),
+        };
+        text = report(
+            spec,
+            &tally,
+            &curves,
+            &classes,
+            format,
+            digits,
+            readers.targets.file(),
+        )?;
+    }
+    out.write_bytes(&text)?;
+    out.finish()?;
+    Ok(())
+}
+
+/// Each class's curve (and the pooled one for micro) from every score.
+fn exact_curves(spec: &Spec, tally: &Tally, stores: Stores) -> anyhow::Result<Curves> {
+    let mut curves = Curves::default();
+    let spilled = |e: std::io::Error| anyhow::anyhow!("cannot read back sorted scores: {e}");
+    if spec.average == crate::metrics::Average::Micro {
+        let (p, n) = tally
+            .per_class
+            .iter()
+            .fold((0, 0), |(p, n), c| (p + c.positives(), n + c.negatives()));
+        curves.pooled = Some(stores.curve(None, p, n).map_err(spilled)?);
+    } else {
+        for (j, c) in tally.per_class.iter().enumerate() {
+            let curve = stores.curve(Some(j), c.positives(), c.negatives());
+            curves.per_class.push(curve.map_err(spilled)?);
+        }
+    }
+    Ok(curves)
+}
+
+/// The curves from `--bins`' histograms, if kept.
+fn binned_curves(spec: &Spec, tally: &Tally) -> Curves {
+    let mut curves = Curves::default();
+    let Some(bins) = &tally.bins else {
+        return curves;
+    };
+    let curve = |class: Option<usize>| {
+        let groups = bins.groups(class);
+        let (p, n) = groups.iter().fold((0, 0), |(p, n), g| (p + g.0, n + g.1));
+        (
+            groups.iter().copied().curve(p, n),
+            Bins::roc_auc_bound(&groups),
+        )
+    };
+    let mut bound: f64 = 0.0;
+    if spec.average == crate::metrics::Average::Micro {
+        let (c, b) = curve(None);
+        curves.pooled = Some(c);
+        bound = b;
+    } else {
+        for j in 0..tally.classes {
+            let (c, b) = curve(Some(j));
+            curves.per_class.push(c);
+            bound = bound.max(b);
+        }
+    }
+    if spec.wants(crate::metrics::Metric::RocAuc) {
+        eprintln!(
+            "mlloss: note: --bins {}: each binned roc_auc is within {bound:.3e} of the exact value \
+             (pairs of scores sharing a bin count one half)",
+            bins.bins
+        );
+    }
+    curves
+}
+
+/// The metrics as `format` lays them out, their warnings printed; an
+/// undefined unit under `--undefined error` is an error of TARGETS.
+pub(crate) fn report(
+    spec: &Spec,
+    tally: &Tally,
+    curves: &Curves,
+    classes: &[String],
+    format: OutputFormat,
+    digits: Digits,
+    targets_file: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let outcome = evaluate(spec, tally, curves, classes)
+        .map_err(|e| InputError::new(targets_file, e.to_string()))?;
+    for warning in &outcome.warnings {
+        eprintln!("mlloss: warning: {warning}");
+    }
+    let per_class = outcome
+        .values
+        .iter()
+        .any(|(_, v)| matches!(v, MetricValue::PerClass(_)));
+    let columns = if per_class {
+        classes.to_vec()
+    } else {
+        vec!["value".to_owned()]
+    };
+    let entries = outcome
+        .values
+        .into_iter()
+        .map(|(metric, value)| {
+            let (values, array) = match value {
+                MetricValue::Scalar(v) => (vec![v], false),
+                MetricValue::PerClass(v) => (v, true),
+            };
+            (metric.name().to_owned(), values, array)
+        })
+        .collect();
+    let report = NamedValues { columns, entries };
+    Ok(format
+        .exporter(digits)
+        .named_values(&report)
+        .expect("the plan allows only formats of named values"))
+}

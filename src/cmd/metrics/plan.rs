@@ -1,0 +1,201 @@
+//! `metrics`' plan: the command line checked, SCORES and TARGETS opened and
+//! paired (every rule `loss` has: [`crate::cmd::pairing`]), and the width C
+//! settled on the first rows. Every usage error comes out of here, before
+//! any output.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use super::args::Args;
+use crate::cmd::pairing::job::{Job, Readers};
+use crate::cmd::pairing::{self, PairOptions};
+use crate::domain::Domain;
+use crate::error::{InputError, UsageError};
+use crate::input::{ChunkLimit, Source};
+use crate::metrics::{Average, Family, Metric, Scores, Spec, ZeroDivision};
+use crate::output::{Digits, NamedValues, OutputFormat};
+
+/// Rows of the first job, which the main thread runs itself.
+const FIRST_JOB_ROWS: usize = 64;
+
+pub(super) struct Plan {
+    pub(super) spec: Spec,
+    /// The classes' names: SCORES' (or TARGETS') header, else 0…C−1.
+    pub(super) classes: Vec<String>,
+    pub(super) readers: Readers,
+    pub(super) first: Job,
+    pub(super) threads: usize,
+    /// Bytes for the exact curves' scores (`--memory-limit`), when kept.
+    pub(super) memory_limit: Option<u64>,
+    pub(super) partial: bool,
+    pub(super) output: Option<PathBuf>,
+    pub(super) format: OutputFormat,
+    pub(super) digits: Digits,
+    pub(super) quiet: bool,
+    pub(super) total_bytes: Option<u64>,
+}
+
+impl Plan {
+    pub(super) fn new(args: &Args) -> anyhow::Result<Plan> {
+        let spec = spec(args)?;
+        check_output(args, &spec)?;
+        let scores = Source::from_arg(&args.scores_file);
+        let targets = args.targets.as_deref().map(Source::from_arg);
+        if scores.is_stdin() && targets.as_ref().is_some_and(Source::is_stdin) {
+            return Err(usage("only one input can be stdin (-)").into());
+        }
+        let scores_domain = match spec.scores {
+            Scores::Logits => Domain::FINITE,
+            Scores::Probs => Domain::PROBABILITY,
+        };
+        let targets_domain = Domain::BINARY.with_missing(spec.ignore_value);
+        let options: PairOptions = args.pair_options();
+        let mut readers = pairing::open_readers(
+            &options,
+            &scores,
+            targets.as_ref(),
+            false,
+            scores_domain,
+            targets_domain,
+        )?;
+        pairing::check_array_shapes(Some((2, "metrics")), &options, &readers)?;
+        let settled = pairing::settle_columns(&options, &mut readers)?;
+        let mut first = Job::default();
+        readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
+        let Some(cols) = pairing::settle_shape(&readers, &first)? else {
+            let what = "no data rows: metrics need at least one sample";
+            return Err(InputError::new(readers.logits.file(), what).into());
+        };
+        if spec.wants(Metric::Ndcg) && cols == 1 {
+            let what = "one class: ndcg ranks the classes of a sample, and needs two or more \
+                        (scikit-learn refuses one too)";
+            return Err(InputError::new(readers.logits.file(), what).into());
+        }
+        if let Some(warning) = &settled.warning {
+            eprintln!("{warning}");
+        }
+        let classes = settled
+            .classes
+            .unwrap_or_else(|| (0..cols).map(|j| j.to_string()).collect());
+        let exact_curves = spec.needs_class_curves() && spec.bins.is_none();
+        Ok(Plan {
+            classes,
+            readers,
+            first,
+            threads: args
+                .threads
+                .or_else(|| std::thread::available_parallelism().ok())
+                .map_or(1, NonZeroUsize::get),
+            memory_limit: exact_curves.then_some(args.memory_limit),
+            partial: args.partial,
+            output: args.output.clone(),
+            format: args.output_format(),
+            digits: Digits::from_precision(args.precision),
+            quiet: args.quiet,
+            total_bytes: scores.plain_size(),
+            spec,
+        })
+    }
+}
+
+/// The spec from the options, checked as scikit-learn checks its
+/// parameters.
+fn spec(args: &Args) -> Result<Spec, UsageError> {
+    let mut metrics = Vec::new();
+    for &m in &args.metric {
+        if !metrics.contains(&m) {
+            metrics.push(m);
+        }
+    }
+    let wants = |m: Metric| metrics.contains(&m);
+    if !(0.0..=1.0).contains(&args.threshold) {
+        return Err(usage(&format!(
+            "--threshold is a probability in [0, 1], not {}",
+            args.threshold
+        )));
+    }
+    match args.beta {
+        None if wants(Metric::Fbeta) => return Err(usage("fbeta needs --beta B")),
+        Some(b) if !(b >= 0.0 && b.is_finite()) => {
+            return Err(usage(&format!(
+                "--beta must be a finite number ≥ 0, not {b} (as scikit-learn's beta)"
+            )));
+        }
+        Some(_) if !wants(Metric::Fbeta) => {
+            return Err(usage("--beta applies to fbeta only (f1 is β = 1)"));
+        }
+        _ => {}
+    }
+    match args.k {
+        None if wants(Metric::PrecisionAtK) => return Err(usage("precision_at_k needs --k K")),
+        Some(0) => return Err(usage("--k must be at least 1 (scikit-learn refuses k = 0)")),
+        Some(_) if !wants(Metric::PrecisionAtK) && !wants(Metric::Ndcg) => {
+            return Err(usage("--k applies to ndcg and precision_at_k only"));
+        }
+        _ => {}
+    }
+    let zero_division = args.zero_division();
+    if wants(Metric::Jaccard) && matches!(zero_division, ZeroDivision::Value(v) if v.is_nan()) {
+        return Err(usage(
+            "jaccard takes --zero-division 0 or 1, not nan (as scikit-learn 1.9.1's jaccard_score)",
+        ));
+    }
+    let has_curves = metrics.iter().any(|m| m.family() == Family::Curve);
+    if args.bins.is_some() && !has_curves {
+        return Err(usage(
+            "--bins applies to roc_auc and average_precision only",
+        ));
+    }
+    if args.undefined.is_some() && !has_curves {
+        return Err(usage(
+            "--undefined applies to roc_auc and average_precision only (--zero-division to the others)",
+        ));
+    }
+    if args.average == Average::Samples && args.bins.is_some() {
+        return Err(usage(
+            "--bins approximates the classes' curves; --average samples computes each sample's exactly",
+        ));
+    }
+    Ok(Spec {
+        metrics,
+        average: args.average,
+        scores: args.scores_kind,
+        threshold: args.threshold,
+        zero_division,
+        undefined: args.undefined(),
+        beta: args.beta,
+        k: args.k,
+        ignore_value: args.ignore_value,
+        bins: args.bins.map(|b| b as usize),
+    })
+}
+
+/// Outputs that cannot hold a report, and `--partial` of what cannot merge.
+fn check_output(args: &Args, spec: &Spec) -> Result<(), UsageError> {
+    let format = args.output_format();
+    let probe = NamedValues {
+        columns: Vec::new(),
+        entries: Vec::new(),
+    };
+    if !args.partial
+        && format
+            .exporter(Digits::Shortest)
+            .named_values(&probe)
+            .is_none()
+    {
+        return Err(usage(
+            "metrics print csv, tsv, json or jsonl (a report of named values, not an array)",
+        ));
+    }
+    if args.partial && spec.needs_class_curves() && spec.bins.is_none() {
+        return Err(usage(
+            "exact roc_auc and average_precision need every score, which a --partial state does \
+             not keep: add --bins B (a mergeable approximation) or use --average samples",
+        ));
+    }
+    Ok(())
+}
+
+fn usage(message: &str) -> UsageError {
+    UsageError::new("metrics", message.to_owned())
+}

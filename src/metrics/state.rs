@@ -1,0 +1,73 @@
+//! The state `metrics --partial` prints and `merge` reads: the spec (every
+//! option that shapes the numbers and the report), the classes' names and
+//! the tally. Serde data, versioned; two states merge only if their specs
+//! and classes agree.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Spec, Tally};
+
+/// The format of metrics states; `merge` refuses others.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MetricsState {
+    /// Always [`VERSION`]; the field's name says what the file is.
+    pub mlloss_metrics_partial: u32,
+    pub spec: Spec,
+    pub classes: Vec<String>,
+    pub tally: Tally,
+}
+
+impl MetricsState {
+    pub fn new(spec: &Spec, classes: &[String], tally: &Tally) -> MetricsState {
+        MetricsState {
+            mlloss_metrics_partial: VERSION,
+            spec: spec.clone(),
+            classes: classes.to_vec(),
+            tally: tally.clone(),
+        }
+    }
+
+    /// What is wrong with a state read from a file, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if self.mlloss_metrics_partial != VERSION {
+            return Some(format!(
+                "a metrics state of format {}, but this mlloss reads format {VERSION}",
+                self.mlloss_metrics_partial
+            ));
+        }
+        if self.classes.len() != self.tally.classes {
+            return Some("inconsistent metrics state (class names)".into());
+        }
+        self.tally.problem(&self.spec)
+    }
+
+    /// Why `other` cannot be merged into this state, if it cannot.
+    pub fn mismatch(&self, other: &MetricsState) -> Option<String> {
+        if self.spec != other.spec {
+            let (a, b) = (to_value(&self.spec), to_value(&other.spec));
+            let field = (a.as_object().zip(b.as_object()))
+                .and_then(|(a, b)| a.iter().find(|(k, v)| b.get(*k) != Some(v)))
+                .map_or("spec", |(k, _)| k.as_str());
+            let shown =
+                |v: &serde_json::Value| v.get(field).map_or(String::new(), |x| x.to_string());
+            return Some(format!(
+                "computed with another {field} ({} instead of {})",
+                shown(&b),
+                shown(&a)
+            ));
+        }
+        (self.classes != other.classes).then(|| {
+            format!(
+                "computed on other classes ({} instead of {})",
+                other.classes.join(","),
+                self.classes.join(",")
+            )
+        })
+    }
+}
+
+fn to_value(spec: &Spec) -> serde_json::Value {
+    serde_json::to_value(spec).expect("a spec is plain data")
+}

@@ -1,0 +1,286 @@
+//! The state that streams: per class the confusion counts of the observed
+//! elements, per metric averaged over samples the exact sum of the samples'
+//! values (and how many were undefined), and `--bins`' histograms. Its size
+//! depends on the classes, not the rows; tallies of any split of the rows
+//! merge to the tally of all of them, bit for bit (counts are integers,
+//! sums exact), so threads and shards (`--partial`, `merge`) do not change
+//! a result.
+
+use serde::{Deserialize, Serialize};
+
+use super::curve::Bins;
+use super::row::{RankedRow, discount_cumsum};
+use super::{Average, Decision, Family, Metric, Spec};
+use crate::loss::{ExactSum, Terms};
+
+/// One class's observed elements, by target (positive or not) and
+/// prediction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confusion {
+    pub tp: u64,
+    pub fp: u64,
+    #[serde(rename = "fn")]
+    pub fn_: u64,
+    pub tn: u64,
+}
+
+impl Confusion {
+    pub fn merge(&mut self, other: &Confusion) {
+        self.tp += other.tp;
+        self.fp += other.fp;
+        self.fn_ += other.fn_;
+        self.tn += other.tn;
+    }
+
+    /// Positives (scikit-learn's support, `true_sum`).
+    pub fn positives(&self) -> u64 {
+        self.tp + self.fn_
+    }
+
+    pub fn negatives(&self) -> u64 {
+        self.fp + self.tn
+    }
+
+    pub fn observed(&self) -> u64 {
+        self.tp + self.fp + self.fn_ + self.tn
+    }
+}
+
+/// The samples' values of one metric averaged over samples: their exact
+/// sum over the samples where it is defined, and how many it is not.
+#[derive(Debug, Clone, Default)]
+pub struct SampleSum {
+    pub sum: ExactSum,
+    pub undefined: u64,
+}
+
+impl SampleSum {
+    #[inline]
+    fn add(&mut self, value: Option<f64>) {
+        match value {
+            Some(v) => self.sum.add(v),
+            None => self.undefined += 1,
+        }
+    }
+
+    fn merge(&mut self, other: &SampleSum) {
+        self.sum.merge(&other.sum);
+        self.undefined += other.undefined;
+    }
+}
+
+/// A [`SampleSum`] as JSON.
+#[derive(Serialize, Deserialize)]
+struct SampleSumData {
+    sum: Terms,
+    undefined: u64,
+}
+
+impl Serialize for SampleSum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SampleSumData {
+            sum: self.sum.to_terms(),
+            undefined: self.undefined,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SampleSum {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let data = SampleSumData::deserialize(d)?;
+        Ok(SampleSum {
+            sum: ExactSum::from_terms(&data.sum),
+            undefined: data.undefined,
+        })
+    }
+}
+
+/// Everything the streaming metrics need, for the rows seen so far.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tally {
+    pub classes: usize,
+    pub rows: u64,
+    /// Samples whose observed elements are all predicted right.
+    pub exact_rows: u64,
+    pub per_class: Vec<Confusion>,
+    /// For each metric averaged over samples (in the spec's order), the
+    /// sum of the samples' values.
+    pub samples: Vec<(Metric, SampleSum)>,
+    /// `--bins`: the class histograms of AUROC and AP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bins: Option<Bins>,
+}
+
+/// A thread's scratch space for [`Tally::add_row`].
+#[derive(Debug, Default)]
+pub struct RowScratch {
+    ranked: RankedRow,
+    discount_cumsum: Vec<f64>,
+}
+
+impl Tally {
+    pub fn new(spec: &Spec, classes: usize) -> Tally {
+        let per_sample = |m: &Metric| match m.family() {
+            Family::SampleRanking => true,
+            Family::Thresholded | Family::Curve => spec.average == Average::Samples,
+            Family::SampleCounts => false,
+        };
+        Tally {
+            classes,
+            rows: 0,
+            exact_rows: 0,
+            per_class: vec![Confusion::default(); classes],
+            samples: spec
+                .metrics
+                .iter()
+                .filter(|m| per_sample(m))
+                .map(|&m| (m, SampleSum::default()))
+                .collect(),
+            bins: spec
+                .bins
+                .filter(|_| spec.needs_class_curves())
+                .map(|b| Bins::new(classes, b)),
+        }
+    }
+
+    pub fn scratch(spec: &Spec, classes: usize) -> RowScratch {
+        let k = spec.wants(Metric::Ndcg).then_some(spec.k).flatten();
+        RowScratch {
+            ranked: RankedRow::default(),
+            discount_cumsum: discount_cumsum(classes, k),
+        }
+    }
+
+    /// Adds one sample: its scores and 0/1 targets (a target equal to the
+    /// spec's ignore value is missing).
+    pub fn add_row(
+        &mut self,
+        spec: &Spec,
+        decision: &Decision,
+        scores: &[f64],
+        targets: &[f64],
+        scratch: &mut RowScratch,
+    ) {
+        self.rows += 1;
+        let (mut tp, mut fp, mut fn_) = (0u64, 0u64, 0u64);
+        for (j, (&score, &target)) in scores.iter().zip(targets).enumerate() {
+            if spec.is_missing(target) {
+                continue;
+            }
+            let positive = target == 1.0;
+            let predicted = decision.positive(score);
+            let counts = &mut self.per_class[j];
+            match (positive, predicted) {
+                (true, true) => {
+                    counts.tp += 1;
+                    tp += 1;
+                }
+                (false, true) => {
+                    counts.fp += 1;
+                    fp += 1;
+                }
+                (true, false) => {
+                    counts.fn_ += 1;
+                    fn_ += 1;
+                }
+                (false, false) => counts.tn += 1,
+            }
+            if let Some(bins) = &mut self.bins {
+                bins.add(j, probability(spec, score), positive);
+            }
+        }
+        if fp == 0 && fn_ == 0 {
+            self.exact_rows += 1;
+        }
+        if self.samples.is_empty() {
+            return;
+        }
+        let ranks = self
+            .samples
+            .iter()
+            .any(|(m, _)| matches!(m.family(), Family::SampleRanking | Family::Curve));
+        if ranks {
+            let observed = scores
+                .iter()
+                .zip(targets)
+                .filter(|&(_, &t)| !spec.is_missing(t))
+                .map(|(&s, &t)| (s, t == 1.0));
+            scratch.ranked.rank(observed);
+        }
+        let ranked = &scratch.ranked;
+        let (tp, fp, fn_) = (tp as f64, fp as f64, fn_ as f64);
+        for (metric, sum) in &mut self.samples {
+            let value = match metric {
+                Metric::Precision => ratio(tp, tp + fp),
+                Metric::Recall => ratio(tp, tp + fn_),
+                Metric::F1 | Metric::Fbeta => {
+                    let beta2 = spec.f_beta(*metric).powi(2);
+                    ratio((1.0 + beta2) * tp, beta2 * (tp + fn_) + (tp + fp))
+                }
+                Metric::Jaccard => ratio(tp, tp + fp + fn_),
+                Metric::RocAuc => ranked.curve().roc_auc(),
+                Metric::AveragePrecision => ranked.curve().average_precision(),
+                Metric::LabelRankingLoss => Some(ranked.label_ranking_loss()),
+                Metric::CoverageError => Some(ranked.coverage()),
+                Metric::Lrap => Some(ranked.lrap()),
+                Metric::Ndcg => Some(ranked.ndcg(&scratch.discount_cumsum)),
+                Metric::PrecisionAtK => Some(ranked.precision_at_k(spec.k.unwrap_or(1))),
+                Metric::HammingLoss | Metric::SubsetAccuracy | Metric::ZeroOneLoss => None,
+            };
+            sum.add(value);
+        }
+    }
+
+    /// Adds another tally of the same spec and classes.
+    pub fn merge(&mut self, other: &Tally) {
+        self.rows += other.rows;
+        self.exact_rows += other.exact_rows;
+        for (a, b) in self.per_class.iter_mut().zip(&other.per_class) {
+            a.merge(b);
+        }
+        for ((_, a), (_, b)) in self.samples.iter_mut().zip(&other.samples) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (&mut self.bins, &other.bins) {
+            a.merge(b);
+        }
+    }
+
+    /// What is wrong with a tally read from a file, if anything.
+    pub fn problem(&self, spec: &Spec) -> Option<String> {
+        let expected = Tally::new(spec, self.classes);
+        let metrics = |t: &Tally| t.samples.iter().map(|(m, _)| *m).collect::<Vec<_>>();
+        let bins_fit = match (&self.bins, &expected.bins) {
+            (Some(a), Some(b)) => a.bins == b.bins && a.counts.len() == b.counts.len(),
+            (None, None) => true,
+            _ => false,
+        };
+        let fits =
+            self.per_class.len() == self.classes && metrics(self) == metrics(&expected) && bins_fit;
+        (!fits).then(|| "inconsistent metrics state (counts do not fit its spec)".to_owned())
+    }
+
+    /// The sum over samples of `metric`, if the tally keeps one.
+    pub fn sample_sum(&self, metric: Metric) -> Option<&SampleSum> {
+        self.samples
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map(|(_, s)| s)
+    }
+}
+
+/// `numerator / denominator`, undefined (`None`) when the denominator is 0.
+#[inline]
+pub fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
+    (denominator != 0.0).then(|| numerator / denominator)
+}
+
+/// The probability a score stands for: σ(x) of a logit, or itself.
+#[inline]
+pub fn probability(spec: &Spec, score: f64) -> f64 {
+    match spec.scores {
+        super::Scores::Logits => 1.0 / (1.0 + (-score).exp()),
+        super::Scores::Probs => score,
+    }
+}
