@@ -27,7 +27,7 @@ pub enum Command {
     Loss(Box<cmd::loss::Args>),
     /// scikit-learn's multi-label metrics (F1, AUROC, AP, ranking metrics, …) from files.
     Metrics(Box<cmd::metrics::Args>),
-    /// Combine the `loss --partial` states of sharded runs into the unsharded result.
+    /// Combine the `loss --partial` (or `metrics --partial`) states of sharded runs into the unsharded result.
     Merge(cmd::merge::Args),
     /// Write a shell completion script to stdout.
     Completions(cmd::completions::CompletionsArgs),

@@ -1,5 +1,5 @@
-//! `mlloss merge`: combines the `--partial` states of sharded `loss` runs
-//! into the number the unsharded run prints. The states hold exact sums
+//! `mlloss merge`: combines the `--partial` states of sharded `loss` (or
+//! `metrics`) runs into what the unsharded run prints. The states hold exact sums
 //! (as f64 terms) and counts, so the merge is exact whatever the shards.
 
 use std::path::PathBuf;
@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use crate::error::InputError;
 use crate::input::{Source, read_error};
 use crate::loss::{Accumulator, Mismatch, Outcome, PARTIAL_VERSION, PartialState, Reduction};
+use crate::metrics::state::MetricsState;
 use crate::output::{Cell, Digits, Element, Output, OutputFormat, ResultShape, TableLayout};
 
 #[derive(Debug, clap::Args)]
@@ -20,11 +21,12 @@ Examples:
     ls x-* | sed 's/^x-//' | xargs -P 2 -I{} sh -c 'mlloss loss --partial x-{} y-{} > part-{}.json' && \\
     mlloss merge part-*.json")]
 pub struct Args {
-    /// States written by `mlloss loss --partial` (- for stdin, once).
+    /// States written by `mlloss loss --partial` or `mlloss metrics --partial` (- for stdin, once).
     #[arg(value_name = "PARTIAL", required = true)]
     pub partials: Vec<PathBuf>,
 
-    /// The result to print from the merged totals.
+    /// The result to print from the merged totals of loss states (metrics states print their
+    /// metrics).
     #[arg(short, long, value_enum, default_value_t = MergeReduction::Mean)]
     pub reduction: MergeReduction,
 
@@ -66,10 +68,21 @@ impl From<MergeReduction> for Reduction {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut merged: Option<(PartialState, Accumulator, String)> = None;
+    let mut merged_metrics: Option<(MetricsState, String)> = None;
     for path in &args.partials {
         let source = Source::from_arg(path);
         let name = source.name();
-        let state = read_state(&source)?;
+        let state = match read_state(&source)? {
+            State::Loss(state) if merged_metrics.is_none() => state,
+            State::Metrics(state) if merged.is_none() => {
+                merge_metrics(&mut merged_metrics, state, name)?;
+                continue;
+            }
+            _ => {
+                let what = "a loss state and a metrics state do not merge";
+                return Err(InputError::new(&name, what).into());
+            }
+        };
         let accumulator = state.accumulator();
         match &mut merged {
             None => merged = Some((state, accumulator, name)),
@@ -82,9 +95,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     }
+    let format = OutputFormat::choose(args.output_format, args.output.as_deref());
+    let digits = Digits::from_precision(args.precision);
+    if let Some((state, name)) = merged_metrics {
+        let text = crate::cmd::metrics::merged_report(&state, format, digits, &name)?;
+        let mut out = Output::to(args.output.as_deref())?;
+        out.write_bytes(&text)?;
+        return Ok(out.finish()?);
+    }
     let (_, total, _) = merged.expect("clap requires one PARTIAL");
-    let exporter = OutputFormat::choose(args.output_format, args.output.as_deref())
-        .exporter(Digits::from_precision(args.precision));
+    let exporter = format.exporter(digits);
     let mut line = Vec::new();
     let dims = match Reduction::from(args.reduction).outcome(&total) {
         Outcome::Scalar(value) => {
@@ -119,12 +139,53 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Merges a metrics state into `merged`, if their specs and classes agree.
+fn merge_metrics(
+    merged: &mut Option<(MetricsState, String)>,
+    state: MetricsState,
+    name: String,
+) -> anyhow::Result<()> {
+    match merged {
+        None => *merged = Some((state, name)),
+        Some((first, first_name)) => {
+            if let Some(detail) = first.mismatch(&state) {
+                let what = format!("{detail}, unlike {first_name}");
+                return Err(InputError::new(&name, what).into());
+            }
+            first.tally.merge(&state.tally);
+        }
+    }
+    Ok(())
+}
+
+/// A state of `loss --partial` or of `metrics --partial`.
+enum State {
+    Loss(PartialState),
+    Metrics(MetricsState),
+}
+
 /// Reads one state, refusing other formats and inconsistent totals.
-fn read_state(source: &Source) -> anyhow::Result<PartialState> {
+fn read_state(source: &Source) -> anyhow::Result<State> {
     let name = source.name();
     let mut text = Vec::new();
     std::io::Read::read_to_end(&mut *source.open()?, &mut text)
         .map_err(|e| read_error(&name, &e))?;
+    /// Which kind of state: the name of its version field.
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        mlloss_metrics_partial: Option<serde::de::IgnoredAny>,
+    }
+    if let Ok(Kind {
+        mlloss_metrics_partial: Some(_),
+    }) = serde_json::from_slice::<Kind>(&text)
+    {
+        let state: MetricsState =
+            serde_json::from_slice(&text).map_err(|e| crate::input::json_error(&name, &e, 1))?;
+        if let Some(problem) = state.problem() {
+            return Err(InputError::new(&name, problem).into());
+        }
+        return Ok(State::Metrics(state));
+    }
     let state: PartialState = serde_json::from_slice(&text).map_err(|e| {
         /// The version alone, to tell an older mlloss's state from a bad file.
         #[derive(serde::Deserialize)]
@@ -145,5 +206,5 @@ fn read_state(source: &Source) -> anyhow::Result<PartialState> {
     if let Some(problem) = state.problem() {
         return Err(InputError::new(&name, problem).into());
     }
-    Ok(state)
+    Ok(State::Loss(state))
 }

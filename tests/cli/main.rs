@@ -13,6 +13,7 @@ mod harness;
 mod hostile;
 mod loss;
 mod merge;
+mod metrics;
 mod npy;
 mod npy_output;
 mod output;

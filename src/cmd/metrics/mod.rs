@@ -19,7 +19,7 @@ mod worker;
 
 pub use args::Args;
 
-use crate::error::InputError;
+use crate::error::{InputError, UsageError};
 use crate::metrics::curve::Groups;
 use crate::metrics::state::MetricsState;
 use crate::metrics::{Bins, Curves, Decision, MetricValue, Spec, Tally, evaluate};
@@ -101,6 +101,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     out.write_bytes(&text)?;
     out.finish()?;
     Ok(())
+}
+
+/// `merge` of metrics states: the report of the merged state, as the
+/// unsharded run prints it.
+pub(crate) fn merged_report(
+    state: &MetricsState,
+    format: OutputFormat,
+    digits: Digits,
+    file: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let spec = &state.spec;
+    let curves = binned_curves(spec, &state.tally);
+    report(
+        spec,
+        &state.tally,
+        &curves,
+        &state.classes,
+        format,
+        digits,
+        file,
+    )
 }
 
 /// Each class's curve (and the pooled one for micro) from every score.
@@ -195,8 +216,13 @@ pub(crate) fn report(
         })
         .collect();
     let report = NamedValues { columns, entries };
-    Ok(format
+    format
         .exporter(digits)
         .named_values(&report)
-        .expect("the plan allows only formats of named values"))
+        .ok_or_else(|| {
+            // `metrics`' plan refuses these formats; `merge` gets here.
+            let what =
+                "metrics print csv, tsv, json or jsonl (a report of named values, not an array)";
+            UsageError::new("merge", what.to_owned()).into()
+        })
 }
