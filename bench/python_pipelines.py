@@ -202,6 +202,56 @@ def pandas_mlb(labels_path):
 # --------------------------------------------------------------------------
 # CLI
 
+# --------------------------------------------------------------------------
+# metrics (scikit-learn on the arrays polars read)
+
+
+def _sklearn_thresholded(logits_path, targets_path):
+    """What `mlloss metrics --metric hamming_loss,subset_accuracy,f1` prints:
+    0/1 predictions where sigma(x) >= 0.5, scikit-learn's metrics on them."""
+    import numpy as np
+    from sklearn import metrics
+
+    x, y = _polars_read(logits_path, targets_path)
+    y = y.astype(np.int64)
+    pred = (1.0 / (1.0 + np.exp(-x)) >= 0.5).astype(np.int64)
+    print(f"hamming_loss,{metrics.hamming_loss(y, pred)!r}")
+    print(f"subset_accuracy,{metrics.accuracy_score(y, pred)!r}")
+    print(f"f1,{metrics.f1_score(y, pred, average='macro')!r}")
+
+
+def _sklearn_ranking(logits_path, targets_path):
+    """label_ranking_loss, coverage_error, lrap and ndcg of the scores."""
+    from sklearn import metrics
+
+    x, y = _polars_read(logits_path, targets_path)
+    print(f"label_ranking_loss,{metrics.label_ranking_loss(y, x)!r}")
+    print(f"coverage_error,{metrics.coverage_error(y, x)!r}")
+    print(f"lrap,{metrics.label_ranking_average_precision_score(y, x)!r}")
+    print(f"ndcg,{metrics.ndcg_score(y, x)!r}")
+
+
+def _sklearn_curves(logits_path, targets_path):
+    """Exact macro roc_auc and average_precision of the scores."""
+    from sklearn import metrics
+
+    x, y = _polars_read(logits_path, targets_path)
+    print(f"roc_auc,{metrics.roc_auc_score(y, x, average='macro')!r}")
+    print(f"average_precision,{metrics.average_precision_score(y, x, average='macro')!r}")
+
+
+def polars_sklearn_thresholded(logits_path, targets_path):
+    _sklearn_thresholded(logits_path, targets_path)
+
+
+def polars_sklearn_ranking(logits_path, targets_path):
+    _sklearn_ranking(logits_path, targets_path)
+
+
+def polars_sklearn_curves(logits_path, targets_path):
+    _sklearn_curves(logits_path, targets_path)
+
+
 LOSS_PIPELINES = {
     "pandas-torch-mean": pandas_torch_mean,
     "pandas-numpy-mean": pandas_numpy_mean,
@@ -213,6 +263,9 @@ LOSS_PIPELINES = {
     "polars-torch-class": polars_torch_class,
     "polars-parquet-numpy-mean": polars_parquet_numpy_mean,
     "polars-torch-none-parquet": polars_torch_none_parquet,
+    "polars-sklearn-thresholded": polars_sklearn_thresholded,
+    "polars-sklearn-ranking": polars_sklearn_ranking,
+    "polars-sklearn-curves": polars_sklearn_curves,
 }
 
 BINARIZE_PIPELINES = {

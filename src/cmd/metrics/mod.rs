@@ -22,7 +22,7 @@ pub use args::Args;
 use crate::error::{InputError, UsageError};
 use crate::metrics::curve::Groups;
 use crate::metrics::state::MetricsState;
-use crate::metrics::{Bins, Curves, Decision, MetricValue, Spec, Tally, evaluate};
+use crate::metrics::{Bins, Curve, Curves, Decision, MetricValue, Spec, Tally, evaluate};
 use crate::output::{Digits, NamedValues, Output, OutputFormat};
 use crate::parallel;
 use crate::progress::Progress;
@@ -85,7 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         text.push(b'\n');
     } else {
         let curves = match memory_limit {
-            Some(limit) => exact_curves(spec, &tally, Stores::new(stores, limit))?,
+            Some(limit) => exact_curves(spec, &tally, Stores::new(stores, limit), threads)?,
             None => binned_curves(spec, &tally),
         };
         text = report(
@@ -124,8 +124,14 @@ pub(crate) fn merged_report(
     )
 }
 
-/// Each class's curve (and the pooled one for micro) from every score.
-fn exact_curves(spec: &Spec, tally: &Tally, stores: Stores) -> anyhow::Result<Curves> {
+/// Each class's curve (and the pooled one for micro) from every score;
+/// the classes' merges run on `threads` threads.
+fn exact_curves(
+    spec: &Spec,
+    tally: &Tally,
+    stores: Stores,
+    threads: usize,
+) -> anyhow::Result<Curves> {
     let mut curves = Curves::default();
     let spilled = |e: std::io::Error| anyhow::anyhow!("cannot read back sorted scores: {e}");
     if spec.average == crate::metrics::Average::Micro {
@@ -134,12 +140,38 @@ fn exact_curves(spec: &Spec, tally: &Tally, stores: Stores) -> anyhow::Result<Cu
             .iter()
             .fold((0, 0), |(p, n), c| (p + c.positives(), n + c.negatives()));
         curves.pooled = Some(stores.curve(None, p, n).map_err(spilled)?);
-    } else {
-        for (j, c) in tally.per_class.iter().enumerate() {
-            let curve = stores.curve(Some(j), c.positives(), c.negatives());
-            curves.per_class.push(curve.map_err(spilled)?);
-        }
+        return Ok(curves);
     }
+    let classes = tally.per_class.len();
+    let threads = threads.clamp(1, classes.max(1));
+    let results: Vec<Vec<(usize, std::io::Result<Curve>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let stores = &stores;
+                scope.spawn(move || {
+                    (t..classes)
+                        .step_by(threads)
+                        .map(|j| {
+                            let c = &tally.per_class[j];
+                            (j, stores.curve(Some(j), c.positives(), c.negatives()))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a curve's thread does not panic"))
+            .collect()
+    });
+    let mut per_class: Vec<Option<Curve>> = (0..classes).map(|_| None).collect();
+    for (j, curve) in results.into_iter().flatten() {
+        per_class[j] = Some(curve.map_err(spilled)?);
+    }
+    curves.per_class = per_class
+        .into_iter()
+        .map(|c| c.expect("every class"))
+        .collect();
     Ok(curves)
 }
 

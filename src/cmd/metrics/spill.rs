@@ -129,9 +129,12 @@ pub(super) struct Stores {
 
 impl Stores {
     pub(super) fn new(mut stores: Vec<ScoreStore>, memory_limit: u64) -> Stores {
-        for store in &mut stores {
-            store.sort();
-        }
+        // Each worker's last run is sorted on a thread of its own.
+        std::thread::scope(|scope| {
+            for store in &mut stores {
+                scope.spawn(|| store.sort());
+            }
+        });
         let runs: usize = stores
             .iter()
             .map(|s| s.spill.as_ref().map_or(0, |f| f.runs.len()))
