@@ -198,7 +198,7 @@ impl Report<'_> {
             _ => 0.0,
         };
         let why = match metric {
-            Metric::RocAuc => "targets all 0 or all 1",
+            Metric::RocAuc => "no positive or no negative target",
             _ => "no positive target",
         };
         let average = self.spec.average;

@@ -383,7 +383,7 @@ fn undefined_policies() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         err,
-        "mlloss: error: y.csv: roc_auc is undefined for classes s2, s3 (targets all 0 or all 1; \
+        "mlloss: error: y.csv: roc_auc is undefined for classes s2, s3 (no positive or no negative target; \
          --undefined nan or skip gives a result)\n"
     );
     let out = run(&["--undefined", "skip", "--average", "none"]);
@@ -560,5 +560,49 @@ fn output_formats() {
     assert_eq!(
         run("jsonl"),
         "{\"metric\":\"hamming_loss\",\"value\":0.5}\n{\"metric\":\"recall\",\"value\":[1.0,0.5]}\n"
+    );
+}
+
+/// Every input rule of `loss`: one table holding both, pandas' index,
+/// columns by name, JSON Lines records, stdin, .npy — the same numbers as
+/// the plain, aligned CSV files.
+#[test]
+fn inputs_pair_as_loss_reads_them() {
+    let run = |dir: &std::path::Path, args: &[&str], stdin: Option<&str>| {
+        let mut command = crate::harness::mlloss();
+        command
+            .current_dir(dir)
+            .arg("metrics")
+            .args(["--metric", "f1,roc_auc,lrap,hamming_loss"]);
+        command.args(args);
+        if let Some(file) = stdin {
+            command.write_stdin(std::fs::read(dir.join(file)).unwrap());
+        }
+        success(&command.output().unwrap())
+    };
+    let tables = fixture("tables");
+    let plain = run(&tables, &["logits.csv", "targets-permuted.csv"], None);
+    let variants: [(&[&str], Option<&str>); 4] = [
+        (&["logits-index.csv", "targets-index-shuffled.csv"], None),
+        (&["logits.csv", "targets.jsonl"], None),
+        (&["logits.csv", "-"], Some("targets-permuted.csv")),
+        (
+            &[
+                "--scores-columns",
+                "p_*",
+                "--targets-columns",
+                "y_*",
+                "table.csv",
+            ],
+            None,
+        ),
+    ];
+    for (args, stdin) in variants {
+        assert_eq!(run(&tables, args, stdin), plain, "{args:?}");
+    }
+    let npy = fixture("npy");
+    assert_eq!(
+        run(&npy, &["logits-f32.npy", "targets-u8.npy"], None),
+        run(&npy, &["logits-f32.csv", "targets-u8.csv"], None)
     );
 }
