@@ -6,4 +6,5 @@ pub mod completions;
 pub mod loss;
 pub mod merge;
 pub mod metrics;
+pub mod options;
 pub mod pairing;

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use crate::cmd::classes::{ClassList, Unknown};
+use crate::cmd::options::{TableArgs, parse_ignore_value, parse_threads};
 use crate::cmd::pairing::PairOptions;
 use crate::cmd::pairing::select::{self, Spec};
-use crate::input::{Delimiter, Dialect, Format, HeaderMode};
 use crate::loss::{
     Asymmetric, Bce, BceProbs, Focal, Kind, MultiLabelMargin, MultiLabelSoftMargin, Reduction,
 };
@@ -121,22 +121,8 @@ pub struct Args {
     #[arg(long, value_enum, requires = "target_labels")]
     pub unknown: Option<Unknown>,
 
-    /// Pair rows by this column's value (in LOGITS, TARGETS and weight files read row by row).
-    #[arg(long, value_name = "NAME")]
-    pub key: Option<String>,
-
-    /// Whether the inputs' first line is a header of column names: auto (text and no number), yes, no.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = HeaderMode::Auto)]
-    pub input_header: HeaderMode,
-
-    /// What separates fields in CSV inputs, instead of the format's: one character; ' ' means runs of
-    /// blanks (np.savetxt's default, also recognised without it).
-    #[arg(long, value_name = "C", value_parser = Delimiter::parse, allow_hyphen_values = true)]
-    pub delimiter: Option<Delimiter>,
-
-    /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
-    #[arg(short, long, value_enum)]
-    pub format: Option<Format>,
+    #[command(flatten)]
+    pub table: TableArgs,
 
     /// Layout of the output: csv, tsv, json (a number, array or array of arrays), jsonl or npy
     /// (float64, the result's shape) [default: from -o FILE's extension, else csv].
@@ -213,17 +199,9 @@ impl Args {
             command: "loss",
             logits_columns: self.logits_columns.as_ref(),
             targets_columns: self.targets_columns.as_ref(),
-            key: self.key.as_deref(),
-            format: self.format,
-            dialect: self.dialect(),
-        }
-    }
-
-    /// How the text inputs are written.
-    pub(super) fn dialect(&self) -> Dialect {
-        Dialect {
-            header: self.input_header,
-            delimiter: self.delimiter,
+            key: self.table.key.as_deref(),
+            format: self.table.format,
+            dialect: self.table.dialect(),
         }
     }
 }
@@ -315,21 +293,6 @@ impl From<ReductionArg> for Reduction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NumberList(pub Vec<f64>);
 
-/// The most threads `-j` may ask for: far more than any machine's cores,
-/// and few enough that their stacks are always there to be had (200,000
-/// once aborted the process while the threads started).
-pub const MAX_THREADS: usize = 1024;
-
-fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
-    let n: NonZeroUsize = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a whole number of threads (1–{MAX_THREADS})"))?;
-    if n.get() > MAX_THREADS {
-        return Err(format!("at most {MAX_THREADS} threads"));
-    }
-    Ok(n)
-}
-
 fn parse_number_list(text: &str) -> Result<NumberList, String> {
     text.split(',')
         .map(|item| {
@@ -354,15 +317,4 @@ fn parse_pos_weight(text: &str) -> Result<PosWeight, String> {
     } else {
         parse_number_list(text).map(PosWeight::Values)
     }
-}
-
-/// `--ignore-value V`: a number, `nan`, or `null`, which in a typed table
-/// is read as NaN (as pandas reads a missing value), so it is NaN's marker.
-fn parse_ignore_value(text: &str) -> Result<f64, String> {
-    if text.eq_ignore_ascii_case("null") {
-        return Ok(f64::NAN);
-    }
-    text.trim()
-        .parse::<f64>()
-        .map_err(|_| format!("{text:?} is not a number, nan or null"))
 }

@@ -70,7 +70,7 @@ pub(super) fn settle(args: &Args, readers: &mut Readers) -> anyhow::Result<Optio
         column: args.column.clone(),
         separator: args.sep.clone(),
     };
-    let format = Format::detect(&source, args.format);
+    let format = Format::detect(&source, args.table.format);
     let unknown = args.unknown.unwrap_or(Unknown::Error);
     let labels = LabelTargets::open(
         &source,

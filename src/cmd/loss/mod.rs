@@ -24,7 +24,7 @@ mod plan;
 mod weights;
 mod worker;
 
-pub use args::{Args, MAX_THREADS};
+pub use args::Args;
 
 use crate::cmd::pairing::job::Readers;
 use crate::loss::{Accumulator, Outcome, PartialState, PerRow};

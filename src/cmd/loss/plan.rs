@@ -194,7 +194,7 @@ impl Sources {
                     .into(),
             ));
         }
-        if args.target_labels && args.key.is_some() {
+        if args.target_labels && args.table.key.is_some() {
             return Err(usage(
                 "--key pairs the rows of two tables; label lists pair with LOGITS row by row"
                     .into(),

@@ -61,8 +61,8 @@ pub(super) fn settle(
         Some(PosWeight::Auto) => {
             // A first pass over TARGETS, its columns taken as in the run.
             let source = sources.targets();
-            let format = Format::detect(source, args.format);
-            let header = args.dialect();
+            let format = Format::detect(source, args.table.format);
+            let header = args.table.dialect();
             let mut reader = MatrixReader::open(source, format, Domain::ANY, header)?;
             reader.narrow_domain(targets_domain);
             if let Some(map) = &readers.targets.info().columns {
@@ -75,8 +75,8 @@ pub(super) fn settle(
     let domain = Domain::FINITE.with_nonfinite(args.nonfinite == super::args::Nonfinite::Allow);
     for (i, source) in sources.weights.iter().enumerate() {
         let Some(source) = source else { continue };
-        let format = Format::detect(source, args.format);
-        let mut reader = MatrixReader::open(source, format, domain, args.dialect())?;
+        let format = Format::detect(source, args.table.format);
+        let mut reader = MatrixReader::open(source, format, domain, args.table.dialect())?;
         if let (Some(w), Some(x)) = (reader.dims(), readers.logits.dims()) {
             // The classes are LOGITS' selected columns, when selected.
             let mut x = x.to_vec();

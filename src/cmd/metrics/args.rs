@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use crate::cmd::options::{TableArgs, parse_ignore_value, parse_threads};
 use crate::cmd::pairing::PairOptions;
 use crate::cmd::pairing::select::{self, Spec};
-use crate::input::{Delimiter, Dialect, Format, HeaderMode};
 use crate::metrics::{Average, Metric, Scores, Undefined, ZeroDivision};
 use crate::output::OutputFormat;
 
@@ -42,7 +42,7 @@ pub struct Args {
     pub average: Average,
 
     /// Whether SCORES are logits or probabilities.
-    #[arg(long = "scores", value_enum, default_value_t = Scores::Logits)]
+    #[arg(long = "scores", value_enum, value_name = "KIND", default_value_t = Scores::Logits)]
     pub scores_kind: Scores,
 
     /// A class is predicted where σ(x) ≥ T (logits) or p ≥ T (probs).
@@ -91,22 +91,8 @@ pub struct Args {
     #[arg(long, value_name = "SPEC", value_parser = select::parse)]
     pub targets_columns: Option<Spec>,
 
-    /// Pair rows by this column's value (in SCORES and TARGETS).
-    #[arg(long, value_name = "NAME")]
-    pub key: Option<String>,
-
-    /// Whether the inputs' first line is a header of column names: auto (text and no number), yes, no.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = HeaderMode::Auto)]
-    pub input_header: HeaderMode,
-
-    /// What separates fields in CSV inputs, instead of the format's: one character; ' ' means runs of
-    /// blanks.
-    #[arg(long, value_name = "C", value_parser = Delimiter::parse, allow_hyphen_values = true)]
-    pub delimiter: Option<Delimiter>,
-
-    /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
-    #[arg(short, long, value_enum)]
-    pub format: Option<Format>,
+    #[command(flatten)]
+    pub table: TableArgs,
 
     /// Layout of the output: csv or tsv (`metric,value` lines), json (one object) or jsonl (an
     /// object per metric) [default: from -o FILE's extension, else csv].
@@ -183,12 +169,9 @@ impl Args {
             command: "metrics",
             logits_columns: self.scores_columns.as_ref(),
             targets_columns: self.targets_columns.as_ref(),
-            key: self.key.as_deref(),
-            format: self.format,
-            dialect: Dialect {
-                header: self.input_header,
-                delimiter: self.delimiter,
-            },
+            key: self.table.key.as_deref(),
+            format: self.table.format,
+            dialect: self.table.dialect(),
         }
     }
 }
@@ -200,17 +183,6 @@ fn parse_zero_division(text: &str) -> Result<f64, String> {
         "nan" => Ok(f64::NAN),
         _ => Err(format!("{text:?} is not 0, 1 or nan")),
     }
-}
-
-/// `--ignore-value V`: a number, `nan`, or `null` (a typed table's nulls,
-/// read as NaN).
-fn parse_ignore_value(text: &str) -> Result<f64, String> {
-    if text.eq_ignore_ascii_case("null") {
-        return Ok(f64::NAN);
-    }
-    text.trim()
-        .parse::<f64>()
-        .map_err(|_| format!("{text:?} is not a number, nan or null"))
 }
 
 /// `--memory-limit`: bytes, with K, M, G or T (powers of 1024; an optional
@@ -236,17 +208,6 @@ fn parse_bytes(text: &str) -> Result<u64, String> {
     n.checked_mul(1 << shift)
         .filter(|&b| b > 0)
         .ok_or_else(|| format!("{text:?} is not a size between 1 byte and 16 EiB"))
-}
-
-fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
-    let max = crate::cmd::loss::MAX_THREADS;
-    let n: NonZeroUsize = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a whole number of threads (1–{max})"))?;
-    if n.get() > max {
-        return Err(format!("at most {max} threads"));
-    }
-    Ok(n)
 }
 
 #[cfg(test)]

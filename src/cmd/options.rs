@@ -1,0 +1,64 @@
+//! Options that `loss` and `metrics` share: how their input tables are
+//! read and paired, and the parsers of values both take.
+
+use std::num::NonZeroUsize;
+
+use crate::input::{Delimiter, Dialect, Format, HeaderMode};
+
+/// How the input tables are read, and their rows paired.
+#[derive(Debug, clap::Args)]
+pub struct TableArgs {
+    /// Pair rows by this column's value (in every input read row by row).
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+
+    /// Whether the inputs' first line is a header of column names: auto (text and no number), yes, no.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = HeaderMode::Auto)]
+    pub input_header: HeaderMode,
+
+    /// What separates fields in CSV inputs, instead of the format's: one character; ' ' means runs of
+    /// blanks (np.savetxt's default, also recognised without it).
+    #[arg(long, value_name = "C", value_parser = Delimiter::parse, allow_hyphen_values = true)]
+    pub delimiter: Option<Delimiter>,
+
+    /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
+}
+
+impl TableArgs {
+    /// How the text inputs are written.
+    pub fn dialect(&self) -> Dialect {
+        Dialect {
+            header: self.input_header,
+            delimiter: self.delimiter,
+        }
+    }
+}
+
+/// The most threads `-j` may ask for: far more than any machine's cores,
+/// and few enough that their stacks are always there to be had (200,000
+/// once aborted the process while the threads started).
+pub const MAX_THREADS: usize = 1024;
+
+/// `-j N`.
+pub fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
+    let n: NonZeroUsize = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of threads (1–{MAX_THREADS})"))?;
+    if n.get() > MAX_THREADS {
+        return Err(format!("at most {MAX_THREADS} threads"));
+    }
+    Ok(n)
+}
+
+/// `--ignore-value V`: a number, `nan`, or `null`, which in a typed table
+/// is read as NaN (as pandas reads a missing value), so it is NaN's marker.
+pub fn parse_ignore_value(text: &str) -> Result<f64, String> {
+    if text.eq_ignore_ascii_case("null") {
+        return Ok(f64::NAN);
+    }
+    text.trim()
+        .parse::<f64>()
+        .map_err(|_| format!("{text:?} is not a number, nan or null"))
+}
