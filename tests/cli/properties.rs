@@ -186,3 +186,168 @@ proptest! {
         prop_assert!(close(sum, bce_mean * (xs.len() * xs[0].len()) as f64));
     }
 }
+
+/// The metrics' state and curves: any split of the rows, in any order,
+/// gives the same numbers bit for bit, and the curve is AUROC's pairwise
+/// definition.
+mod metrics {
+    use mlloss::metrics::curve::{Curve, score_key, walk_groups};
+    use mlloss::metrics::{
+        Average, Curves, Decision, Metric, MetricValue, Scores, Spec, Tally, Undefined,
+        ZeroDivision, evaluate,
+    };
+    use proptest::prelude::*;
+
+    /// A score: few distinct values (ties) or any.
+    fn score() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            3 => (-4i32..=4).prop_map(|v| f64::from(v) / 2.0),
+            2 => -30.0..30.0f64,
+        ]
+    }
+
+    /// A target: 0, 1, or missing (-1).
+    fn target() -> impl Strategy<Value = f64> {
+        prop_oneof![4 => Just(0.0), 3 => Just(1.0), 1 => Just(-1.0)]
+    }
+
+    fn rows(cols: usize) -> impl Strategy<Value = Vec<(Vec<f64>, Vec<f64>)>> {
+        prop::collection::vec(
+            (
+                prop::collection::vec(score(), cols),
+                prop::collection::vec(target(), cols),
+            ),
+            1..30,
+        )
+    }
+
+    fn spec(average: Average) -> Spec {
+        Spec {
+            metrics: vec![
+                Metric::HammingLoss,
+                Metric::SubsetAccuracy,
+                Metric::Jaccard,
+                Metric::Precision,
+                Metric::F1,
+                Metric::Fbeta,
+                Metric::RocAuc,
+                Metric::AveragePrecision,
+                Metric::LabelRankingLoss,
+                Metric::CoverageError,
+                Metric::Lrap,
+                Metric::Ndcg,
+                Metric::PrecisionAtK,
+            ],
+            average,
+            scores: Scores::Logits,
+            threshold: 0.4,
+            zero_division: ZeroDivision::Value(1.0),
+            undefined: Undefined::Nan,
+            beta: Some(0.5),
+            k: Some(2),
+            ignore_value: Some(-1.0),
+            bins: None,
+        }
+    }
+
+    fn tally(spec: &Spec, rows: &[(Vec<f64>, Vec<f64>)], cols: usize) -> Tally {
+        let decision = Decision::new(spec.scores, spec.threshold);
+        let mut tally = Tally::new(spec, cols);
+        let mut scratch = Tally::scratch(spec, cols);
+        for (x, y) in rows {
+            tally.add_row(spec, &decision, x, y, &mut scratch);
+        }
+        tally
+    }
+
+    /// Each class's curve and the pooled one, from the rows.
+    fn curves(rows: &[(Vec<f64>, Vec<f64>)], cols: usize) -> Curves {
+        let unit = |classes: &[usize]| {
+            let (mut pos, mut neg) = (Vec::new(), Vec::new());
+            for (x, y) in rows {
+                for &j in classes {
+                    match y[j] {
+                        1.0 => pos.push(score_key(x[j])),
+                        0.0 => neg.push(score_key(x[j])),
+                        _ => {}
+                    }
+                }
+            }
+            pos.sort_unstable();
+            neg.sort_unstable();
+            let mut curve = Curve::new(pos.len() as u64, neg.len() as u64);
+            walk_groups(pos.into_iter(), neg.into_iter(), &mut curve);
+            curve
+        };
+        Curves {
+            per_class: (0..cols).map(|j| unit(&[j])).collect(),
+            pooled: Some(unit(&(0..cols).collect::<Vec<_>>())),
+        }
+    }
+
+    fn bits(values: &[(Metric, MetricValue)]) -> Vec<Vec<u64>> {
+        values
+            .iter()
+            .map(|(_, v)| match v {
+                MetricValue::Scalar(x) => vec![x.to_bits()],
+                MetricValue::PerClass(xs) => xs.iter().map(|x| x.to_bits()).collect(),
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_split_in_any_order_gives_the_same_bits(
+            rows in rows(4),
+            cut in any::<prop::sample::Index>(),
+            average in prop_oneof![
+                Just(Average::Micro), Just(Average::Macro), Just(Average::Weighted),
+                Just(Average::Samples), Just(Average::None)
+            ],
+        ) {
+            let spec = spec(average);
+            let names: Vec<String> = (0..4).map(|j| j.to_string()).collect();
+            let units = curves(&rows, 4);
+            let whole = evaluate(&spec, &tally(&spec, &rows, 4), &units, &names).unwrap();
+            let cut = cut.index(rows.len() + 1);
+            let mut merged = tally(&spec, &rows[cut..], 4);
+            merged.merge(&tally(&spec, &rows[..cut], 4));
+            let split = evaluate(&spec, &merged, &units, &names).unwrap();
+            prop_assert_eq!(bits(&whole.values), bits(&split.values));
+            let mut reversed = rows.clone();
+            reversed.reverse();
+            let again = evaluate(&spec, &tally(&spec, &reversed, 4), &curves(&reversed, 4), &names).unwrap();
+            prop_assert_eq!(bits(&whole.values), bits(&again.values));
+        }
+
+        #[test]
+        fn auroc_is_the_fraction_of_pairs_ranked_right(
+            pos in prop::collection::vec(score(), 1..40),
+            neg in prop::collection::vec(score(), 1..40),
+        ) {
+            let rows: Vec<(Vec<f64>, Vec<f64>)> = pos.iter().map(|&s| (vec![s], vec![1.0]))
+                .chain(neg.iter().map(|&s| (vec![s], vec![0.0]))).collect();
+            let curve = &curves(&rows, 1).per_class[0];
+            let mut right = 0.0;
+            for &p in &pos {
+                for &n in &neg {
+                    right += if p > n { 1.0 } else if p == n { 0.5 } else { 0.0 };
+                }
+            }
+            let want = right / (pos.len() * neg.len()) as f64;
+            prop_assert!((curve.roc_auc().unwrap() - want).abs() <= 1e-12);
+            // AP by its definition: at each positive, the precision of the
+            // scores at least as high, averaged over the positives.
+            let mut ap = 0.0;
+            for &p in &pos {
+                let tp = pos.iter().filter(|&&s| s >= p).count() as f64;
+                let fp = neg.iter().filter(|&&s| s >= p).count() as f64;
+                ap += tp / (tp + fp);
+            }
+            ap /= pos.len() as f64;
+            prop_assert!((curve.average_precision().unwrap() - ap).abs() <= 1e-12);
+        }
+    }
+}
