@@ -288,12 +288,12 @@ mod tests {
                 let mut x = cut;
                 for _ in 0..200 {
                     xs.push(x);
-                    x = f64::from_bits(x.to_bits() + 1);
+                    x = x.next_up();
                 }
                 let mut x = cut;
                 for _ in 0..200 {
                     xs.push(x);
-                    x = f64::from_bits(x.to_bits() - 1);
+                    x = x.next_down();
                 }
             }
             for x in xs {
