@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use crate::error::InputError;
+use crate::error::{InputError, UsageError};
 use crate::input::{Source, read_error};
 use crate::loss::{Accumulator, Mismatch, Outcome, PARTIAL_VERSION, PartialState, Reduction};
 use crate::metrics::state::MetricsState;
@@ -19,9 +19,12 @@ Examples:
   mlloss merge --reduction mean part-*.json
   split -l 100000 logits.csv x- && split -l 100000 targets.csv y- && \\
     ls x-* | sed 's/^x-//' | xargs -P 2 -I{} sh -c 'mlloss loss --partial x-{} y-{} > part-{}.json' && \\
-    mlloss merge part-*.json")]
+    mlloss merge part-*.json
+  parallel --pipepart -a table.csv --header 1 --block 10M \\
+    mlloss loss --partial --logits-columns 'p_*' --targets-columns 'y_*' - | mlloss merge -")]
 pub struct Args {
-    /// States written by `mlloss loss --partial` or `mlloss metrics --partial` (- for stdin, once).
+    /// States written by `mlloss loss --partial` or `mlloss metrics --partial`: files, or - for
+    /// stdin; a file or stdin may hold any number, one per line.
     #[arg(value_name = "PARTIAL", required = true)]
     pub partials: Vec<PathBuf>,
 
@@ -69,31 +72,50 @@ impl From<MergeReduction> for Reduction {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut merged: Option<(PartialState, Accumulator, String)> = None;
     let mut merged_metrics: Option<(MetricsState, String)> = None;
+    let mut stdin_read = false;
     for path in &args.partials {
         let source = Source::from_arg(path);
-        let name = source.name();
-        let state = match read_state(&source)? {
-            State::Loss(state) if merged_metrics.is_none() => state,
-            State::Metrics(state) if merged.is_none() => {
-                merge_metrics(&mut merged_metrics, state, name)?;
-                continue;
+        if source.is_stdin() {
+            if stdin_read {
+                let what = "- (stdin) is given twice: its states are read once, all of them";
+                return Err(UsageError::new("merge", what.to_owned()).into());
             }
-            _ => {
-                let what = "a loss state and a metrics state do not merge";
-                return Err(InputError::new(&name, what).into());
-            }
-        };
-        let accumulator = state.accumulator();
-        match &mut merged {
-            None => merged = Some((state, accumulator, name)),
-            Some((first, total, first_name)) => {
-                if let Some(Mismatch { what, detail }) = first.mismatch(&state) {
-                    let what = format!("computed with another {what} than {first_name} ({detail})");
+            stdin_read = true;
+        }
+        for (state, name) in read_states(&source)? {
+            let state = match state {
+                State::Loss(state) if merged_metrics.is_none() => state,
+                State::Metrics(state) if merged.is_none() => {
+                    merge_metrics(&mut merged_metrics, state, name)?;
+                    continue;
+                }
+                _ => {
+                    let what = "a loss state and a metrics state do not merge";
                     return Err(InputError::new(&name, what).into());
                 }
-                total.merge(&accumulator);
+            };
+            let accumulator = state.accumulator();
+            match &mut merged {
+                None => merged = Some((state, accumulator, name)),
+                Some((first, total, first_name)) => {
+                    if let Some(Mismatch { what, detail }) = first.mismatch(&state) {
+                        let what =
+                            format!("computed with another {what} than {first_name} ({detail})");
+                        return Err(InputError::new(&name, what).into());
+                    }
+                    total.merge(&accumulator);
+                }
             }
         }
+    }
+    if merged.is_none() && merged_metrics.is_none() {
+        let names: Vec<String> = args
+            .partials
+            .iter()
+            .map(|p| Source::from_arg(p).name())
+            .collect();
+        let what = "no partial state (each run of loss or metrics --partial prints one line)";
+        return Err(InputError::new(&names.join(", "), what).into());
     }
     let format = OutputFormat::choose(args.output_format, args.output.as_deref());
     let digits = Digits::from_precision(args.precision);
@@ -164,12 +186,45 @@ enum State {
     Metrics(MetricsState),
 }
 
-/// Reads one state, refusing other formats and inconsistent totals.
-fn read_state(source: &Source) -> anyhow::Result<State> {
+/// Reads every state of a file or stdin: JSON documents, one per line as
+/// `--partial` prints them (any whitespace between them will do). Each is
+/// named for messages by its file, and its line when not the first.
+fn read_states(source: &Source) -> anyhow::Result<Vec<(State, String)>> {
     let name = source.name();
     let mut text = Vec::new();
     std::io::Read::read_to_end(&mut *source.open()?, &mut text)
         .map_err(|e| read_error(&name, &e))?;
+    let mut states = Vec::new();
+    let mut documents =
+        serde_json::Deserializer::from_slice(&text).into_iter::<&serde_json::value::RawValue>();
+    let mut end = 0;
+    loop {
+        let start = end
+            + text[end..]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        let line = 1 + memchr::memchr_iter(b'\n', &text[..start]).count() as u64;
+        let document = match documents.next() {
+            None => break,
+            Some(Ok(document)) => document,
+            Some(Err(e)) => return Err(crate::input::json_error(&name, &e, 1).into()),
+        };
+        end = documents.byte_offset();
+        let label = if line == 1 {
+            name.clone()
+        } else {
+            format!("{name}:{line}")
+        };
+        let state = read_state(document.get().as_bytes(), &name, line)?;
+        states.push((state, label));
+    }
+    Ok(states)
+}
+
+/// Reads one state (a JSON document starting at `line` of `name`),
+/// refusing other formats and inconsistent totals.
+fn read_state(text: &[u8], name: &str, line: u64) -> anyhow::Result<State> {
     /// Which kind of state: the name of its version field.
     #[derive(serde::Deserialize)]
     struct Kind {
@@ -177,34 +232,34 @@ fn read_state(source: &Source) -> anyhow::Result<State> {
     }
     if let Ok(Kind {
         mlloss_metrics_partial: Some(_),
-    }) = serde_json::from_slice::<Kind>(&text)
+    }) = serde_json::from_slice::<Kind>(text)
     {
         let state: MetricsState =
-            serde_json::from_slice(&text).map_err(|e| crate::input::json_error(&name, &e, 1))?;
+            serde_json::from_slice(text).map_err(|e| crate::input::json_error(name, &e, line))?;
         if let Some(problem) = state.problem() {
-            return Err(InputError::new(&name, problem).into());
+            return Err(InputError::new(name, problem).at(line, None).into());
         }
         return Ok(State::Metrics(state));
     }
-    let state: PartialState = serde_json::from_slice(&text).map_err(|e| {
+    let state: PartialState = serde_json::from_slice(text).map_err(|e| {
         /// The version alone, to tell an older mlloss's state from a bad file.
         #[derive(serde::Deserialize)]
         struct Version {
             mlloss_partial: u32,
         }
-        match serde_json::from_slice::<Version>(&text) {
+        match serde_json::from_slice::<Version>(text) {
             Ok(Version { mlloss_partial: v }) if v < PARTIAL_VERSION => InputError::new(
-                &name,
+                name,
                 format!(
                     "a partial state of format {v} (an older mlloss), but this mlloss reads \
                      format {PARTIAL_VERSION}: run loss --partial again"
                 ),
             ),
-            _ => crate::input::json_error(&name, &e, 1),
+            _ => crate::input::json_error(name, &e, line),
         }
     })?;
     if let Some(problem) = state.problem() {
-        return Err(InputError::new(&name, problem).into());
+        return Err(InputError::new(name, problem).at(line, None).into());
     }
     Ok(State::Loss(state))
 }

@@ -85,7 +85,7 @@ impl Spec {
                 Item::Name(pattern) => {
                     let Some(names) = names else {
                         return Err(error(
-                            "no header of names to select from (select by position: 2-13)".into(),
+                            "no header of names to select from (give the file its header line, or select by position, e.g. 2-13)".into(),
                         ));
                     };
                     let before = fields.len();
