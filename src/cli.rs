@@ -10,7 +10,7 @@ use crate::error::UsageError;
 #[derive(Debug, Parser)]
 #[command(
     name = "mlloss",
-    version,
+    version = env!("MLLOSS_VERSION_TEXT"),
     propagate_version = true,
     max_term_width = 100
 )]
