@@ -98,3 +98,96 @@ fn states_of_different_losses_do_not_merge() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("mlloss: error: bad.json:1:"));
     assert_eq!(dir.run(&["merge"]).status.code(), Some(2));
 }
+
+/// `merge -`: any number of states on stdin, one per line, as a pipeline
+/// of `--partial` runs gives them; stdin read once; located errors.
+#[test]
+fn merge_reads_every_state_on_stdin() {
+    let dir = Workdir::new();
+    shards(&dir, 3000, 3);
+    let whole = success(&dir.run(&["loss", "--ignore-value=-1", "-r", "class", "x.csv", "y.csv"]));
+    let mut states = String::new();
+    for i in [2, 0, 1] {
+        let (x, y) = (format!("x{i}.csv"), format!("y{i}.csv"));
+        states += &success(&dir.run(&["loss", "--partial", "--ignore-value=-1", &x, &y]));
+    }
+    assert_eq!(states.lines().count(), 3);
+    let merged = dir.run_with_stdin(&["merge", "-r", "class", "-"], states.as_bytes());
+    assert_eq!(success(&merged), whole);
+    // A file of several states, and a state file beside stdin.
+    dir.write("all.json", &states);
+    assert_eq!(
+        success(&dir.run(&["merge", "-r", "class", "all.json"])),
+        whole
+    );
+    let first = states.lines().next().unwrap().to_owned() + "\n";
+    let rest: String = states
+        .lines()
+        .skip(1)
+        .map(|l| l.to_owned() + "\n")
+        .collect();
+    dir.write("first.json", first);
+    let out = dir.run_with_stdin(
+        &["merge", "-r", "class", "first.json", "-"],
+        rest.as_bytes(),
+    );
+    assert_eq!(success(&out), whole);
+    // Metrics states too.
+    let metrics = [
+        "metrics",
+        "--ignore-value=-1",
+        "--metric",
+        "f1,lrap",
+        "--average",
+        "samples",
+    ];
+    let whole = success(&dir.run(&[&metrics[..], &["x.csv", "y.csv"]].concat()));
+    let mut states = String::new();
+    for i in 0..3 {
+        let (x, y) = (format!("x{i}.csv"), format!("y{i}.csv"));
+        states += &success(&dir.run(&[&metrics[..], &["--partial", &x, &y]].concat()));
+    }
+    assert_eq!(
+        success(&dir.run_with_stdin(&["merge", "-"], states.as_bytes())),
+        whole
+    );
+    // Errors: a bad line is located; no state at all; stdin twice.
+    let bad = states.lines().next().unwrap().to_owned() + "\n{\"mlloss_partial\": 2,\n";
+    let out = dir.run_with_stdin(&["merge", "-"], bad.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("mlloss: error: <stdin>:3: EOF while parsing"),
+        "{err}"
+    );
+    let out = dir.run_with_stdin(&["merge", "-"], b"\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no partial state"));
+    let out = dir.run_with_stdin(&["merge", "-", "-"], states.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `--version` names the commit the binary was built from, when built
+/// from a git checkout (as the tests are).
+#[test]
+fn version_names_the_commit() {
+    let out = success(&crate::harness::mlloss().arg("--version").output().unwrap());
+    assert!(
+        out.starts_with(&format!("mlloss {}", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
+    let root = env!("CARGO_MANIFEST_DIR");
+    let head = std::process::Command::new("git")
+        .args(["-C", root, "rev-parse", "--short=12", "HEAD"])
+        .output();
+    match head {
+        Ok(head) if head.status.success() && std::path::Path::new(root).join(".git").exists() => {
+            let commit = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+            assert!(
+                out.contains(&format!("(commit {commit}")),
+                "{out} lacks {commit}"
+            );
+        }
+        _ => eprintln!("skipped: not a git checkout, so no commit to name"),
+    }
+}
