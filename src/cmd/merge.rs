@@ -70,6 +70,60 @@ impl From<MergeReduction> for Reduction {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let (merged, merged_metrics) = merge_all(&args)?;
+    let format = OutputFormat::choose(args.output_format, args.output.as_deref());
+    let digits = Digits::from_precision(args.precision);
+    if let Some((state, name)) = merged_metrics {
+        let text = crate::cmd::metrics::merged_report(&state, format, digits, &name)?;
+        let mut out = Output::to(args.output.as_deref())?;
+        out.write_bytes(&text)?;
+        return Ok(out.finish()?);
+    }
+    let (_, total, _) = merged.expect("clap requires one PARTIAL");
+    let exporter = format.exporter(digits);
+    let mut line = Vec::new();
+    let dims = match Reduction::from(args.reduction).outcome(&total) {
+        Outcome::Scalar(value) => {
+            exporter.scalar(&mut line, value);
+            vec![]
+        }
+        Outcome::PerClass(values) => {
+            exporter.array(&mut line, &values);
+            vec![values.len() as u64]
+        }
+        Outcome::Rows => unreachable!("merge reductions are totals"),
+    };
+    let mut out = Output::to(args.output.as_deref())?;
+    out.reserve_header(exporter.reserved_header_bytes())?;
+    if exporter.is_table() {
+        // One row: `loss`, or the classes numbered (a state keeps no names).
+        let columns = match dims.first() {
+            None => vec!["loss".to_owned()],
+            Some(&c) => (0..c).map(|j| j.to_string()).collect(),
+        };
+        let cell = Cell::F64;
+        out.start_table(TableLayout {
+            key: None,
+            columns,
+            cell,
+        })?;
+    }
+    out.write_bytes(&line)?;
+    let element = Element::F64;
+    out.set_result_shape(&*exporter, &ResultShape { dims, element })?;
+    out.finish()?;
+    Ok(())
+}
+
+/// The merged states of every PARTIAL: loss states, or metrics states.
+type Merged = (
+    Option<(PartialState, Accumulator, String)>,
+    Option<(MetricsState, String)>,
+);
+
+/// Reads and merges every state of every source, refusing states that do
+/// not merge (another kind, loss, spec or shape) and sources without any.
+fn merge_all(args: &Args) -> anyhow::Result<Merged> {
     let mut merged: Option<(PartialState, Accumulator, String)> = None;
     let mut merged_metrics: Option<(MetricsState, String)> = None;
     let mut stdin_read = false;
@@ -117,48 +171,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let what = "no partial state (each run of loss or metrics --partial prints one line)";
         return Err(InputError::new(&names.join(", "), what).into());
     }
-    let format = OutputFormat::choose(args.output_format, args.output.as_deref());
-    let digits = Digits::from_precision(args.precision);
-    if let Some((state, name)) = merged_metrics {
-        let text = crate::cmd::metrics::merged_report(&state, format, digits, &name)?;
-        let mut out = Output::to(args.output.as_deref())?;
-        out.write_bytes(&text)?;
-        return Ok(out.finish()?);
-    }
-    let (_, total, _) = merged.expect("clap requires one PARTIAL");
-    let exporter = format.exporter(digits);
-    let mut line = Vec::new();
-    let dims = match Reduction::from(args.reduction).outcome(&total) {
-        Outcome::Scalar(value) => {
-            exporter.scalar(&mut line, value);
-            vec![]
-        }
-        Outcome::PerClass(values) => {
-            exporter.array(&mut line, &values);
-            vec![values.len() as u64]
-        }
-        Outcome::Rows => unreachable!("merge reductions are totals"),
-    };
-    let mut out = Output::to(args.output.as_deref())?;
-    out.reserve_header(exporter.reserved_header_bytes())?;
-    if exporter.is_table() {
-        // One row: `loss`, or the classes numbered (a state keeps no names).
-        let columns = match dims.first() {
-            None => vec!["loss".to_owned()],
-            Some(&c) => (0..c).map(|j| j.to_string()).collect(),
-        };
-        let cell = Cell::F64;
-        out.start_table(TableLayout {
-            key: None,
-            columns,
-            cell,
-        })?;
-    }
-    out.write_bytes(&line)?;
-    let element = Element::F64;
-    out.set_result_shape(&*exporter, &ResultShape { dims, element })?;
-    out.finish()?;
-    Ok(())
+    Ok((merged, merged_metrics))
 }
 
 /// Merges a metrics state into `merged`, if their specs and classes agree.
