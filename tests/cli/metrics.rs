@@ -499,6 +499,18 @@ fn bad_options_and_inputs_are_errors() {
             "add --bins B",
         ),
         (
+            &[
+                "--metric",
+                "roc_auc",
+                "--bins",
+                "100000000",
+                "x.csv",
+                "y.csv",
+            ],
+            2,
+            "takes 3200000000 bytes of counts per thread, more than --memory-limit",
+        ),
+        (
             &["--output-format", "npy", "x.csv", "y.csv"],
             2,
             "metrics print csv, tsv, json or jsonl",

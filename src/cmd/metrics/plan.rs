@@ -71,6 +71,19 @@ impl Plan {
                         (scikit-learn refuses one too)";
             return Err(InputError::new(readers.logits.file(), what).into());
         }
+        if let Some(bins) = spec.bins.filter(|_| spec.needs_class_curves()) {
+            // Each thread keeps C × B pairs of counts (16 bytes), and the
+            // merged histogram one more: bounded by --memory-limit too.
+            let bytes = (cols as u128) * (bins as u128) * 16;
+            if bytes > u128::from(args.memory_limit) {
+                return Err(usage(&format!(
+                    "--bins {bins} for {cols} classes takes {bytes} bytes of counts per thread, \
+                     more than --memory-limit {}: fewer bins, or a larger limit",
+                    args.memory_limit
+                ))
+                .into());
+            }
+        }
         if let Some(warning) = &settled.warning {
             eprintln!("{warning}");
         }
