@@ -126,16 +126,16 @@ type Merged = (
 fn merge_all(args: &Args) -> anyhow::Result<Merged> {
     let mut merged: Option<(PartialState, Accumulator, String)> = None;
     let mut merged_metrics: Option<(MetricsState, String)> = None;
-    let mut stdin_read = false;
+    let stdin_twice = (args.partials.iter())
+        .filter(|p| Source::from_arg(p).is_stdin())
+        .count()
+        > 1;
+    if stdin_twice {
+        let what = "- (stdin) is given twice: its states are read once, all of them";
+        return Err(UsageError::new("merge", what.to_owned()).into());
+    }
     for path in &args.partials {
         let source = Source::from_arg(path);
-        if source.is_stdin() {
-            if stdin_read {
-                let what = "- (stdin) is given twice: its states are read once, all of them";
-                return Err(UsageError::new("merge", what.to_owned()).into());
-            }
-            stdin_read = true;
-        }
         for (state, name) in read_states(&source)? {
             let state = match state {
                 State::Loss(state) if merged_metrics.is_none() => state,

@@ -237,8 +237,10 @@ impl Spec {
 
 /// The decision σ(x) ≥ T (logits) or p ≥ T (probabilities), made the way
 /// scikit-learn's reference makes it but without an exp per element: a
-/// logit is compared with logit(T), and only one within a relative 1e-9 of
-/// it has σ computed.
+/// logit is compared with logit(T), and only one near it has σ computed —
+/// within 1e-6 relative, or within the logits over which the rounding of
+/// σ (a few ulps of 1) spans when σ is flat, about ε / (T (1 − T)) (T near
+/// 1: σ(27.7257…) rounds to ≥ 1 − 2⁻⁴⁰ from 1e-4 below logit(T)).
 #[derive(Debug, Clone, Copy)]
 pub struct Decision {
     scores: Scores,
@@ -251,11 +253,12 @@ pub struct Decision {
 impl Decision {
     pub fn new(scores: Scores, threshold: f64) -> Decision {
         let cut = (threshold / (1.0 - threshold)).ln();
+        let flat = 64.0 * f64::EPSILON / (threshold * (1.0 - threshold));
         Decision {
             scores,
             threshold,
             cut,
-            band: 1e-6 * cut.abs().max(1.0),
+            band: (1e-6 * cut.abs().max(1.0)).max(flat),
         }
     }
 
@@ -280,7 +283,21 @@ mod tests {
 
     #[test]
     fn logit_decision_agrees_with_sigma() {
-        for t in [0.0, 1e-300, 0.1, 0.25, 0.3, 0.5, 0.7, 0.9, 1.0 - 1e-12, 1.0] {
+        let near_one = 1.0 - 2f64.powi(-40);
+        for t in [
+            0.0,
+            1e-300,
+            1e-12,
+            0.1,
+            0.25,
+            0.3,
+            0.5,
+            0.7,
+            0.9,
+            1.0 - 1e-12,
+            near_one,
+            1.0,
+        ] {
             let d = Decision::new(Scores::Logits, t);
             let cut = (t / (1.0 - t)).ln();
             let mut xs = vec![0.0, -0.0, 1.0, -1.0, 40.0, -40.0, 800.0, -800.0];
@@ -295,6 +312,11 @@ mod tests {
                     xs.push(x);
                     x = x.next_down();
                 }
+            }
+            // Across a wide band around the cut, in steps of 1e-6 of it.
+            if cut.is_finite() {
+                let step = 1e-6 * cut.abs().max(1.0);
+                xs.extend((-2000..=2000).map(|i| cut + f64::from(i) * step));
             }
             for x in xs {
                 let sigma = 1.0 / (1.0 + (-x).exp());

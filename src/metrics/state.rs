@@ -43,10 +43,13 @@ impl MetricsState {
         self.tally.problem(&self.spec)
     }
 
-    /// Why `other` cannot be merged into this state, if it cannot.
+    /// Why `other` cannot be merged into this state, if it cannot: specs
+    /// are compared as JSON (where NaN, as `--zero-division nan` or
+    /// `--ignore-value nan`, equals itself), then the classes, then whether
+    /// the counts would overflow.
     pub fn mismatch(&self, other: &MetricsState) -> Option<String> {
-        if self.spec != other.spec {
-            let (a, b) = (to_value(&self.spec), to_value(&other.spec));
+        let (a, b) = (to_value(&self.spec), to_value(&other.spec));
+        if a != b {
             let field = (a.as_object().zip(b.as_object()))
                 .and_then(|(a, b)| a.iter().find(|(k, v)| b.get(*k) != Some(v)))
                 .map_or("spec", |(k, _)| k.as_str());
@@ -58,13 +61,15 @@ impl MetricsState {
                 shown(&a)
             ));
         }
-        (self.classes != other.classes).then(|| {
-            format!(
+        if self.classes != other.classes {
+            return Some(format!(
                 "computed on other classes ({} instead of {})",
                 other.classes.join(","),
                 self.classes.join(",")
-            )
-        })
+            ));
+        }
+        (!self.tally.can_merge(&other.tally))
+            .then(|| "more rows than 64-bit counts hold, with the states before it".to_owned())
     }
 }
 

@@ -247,18 +247,68 @@ impl Tally {
         }
     }
 
-    /// What is wrong with a tally read from a file, if anything.
+    /// What is wrong with a tally read from a file, if anything: what it
+    /// keeps must be what its spec keeps (checked before anything is
+    /// allocated for it), and its counts must add up.
     pub fn problem(&self, spec: &Spec) -> Option<String> {
-        let expected = Tally::new(spec, self.classes);
-        let metrics = |t: &Tally| t.samples.iter().map(|(m, _)| *m).collect::<Vec<_>>();
-        let bins_fit = match (&self.bins, &expected.bins) {
-            (Some(a), Some(b)) => a.bins == b.bins && a.counts.len() == b.counts.len(),
-            (None, None) => true,
-            _ => false,
-        };
-        let fits =
-            self.per_class.len() == self.classes && metrics(self) == metrics(&expected) && bins_fit;
-        (!fits).then(|| "inconsistent metrics state (counts do not fit its spec)".to_owned())
+        let bad = |what: &str| Some(format!("inconsistent metrics state ({what})"));
+        let per_sample: Vec<Metric> = spec
+            .metrics
+            .iter()
+            .copied()
+            .filter(|m| match m.family() {
+                Family::SampleRanking => true,
+                Family::Thresholded | Family::Curve => spec.average == Average::Samples,
+                Family::SampleCounts => false,
+            })
+            .collect();
+        let kept: Vec<Metric> = self.samples.iter().map(|(m, _)| *m).collect();
+        if self.per_class.len() != self.classes || kept != per_sample {
+            return bad("its counts do not fit its spec");
+        }
+        let wants_bins = spec.needs_class_curves();
+        match (&self.bins, spec.bins) {
+            (None, None) if wants_bins => {
+                return bad("exact roc_auc and average_precision cannot come from a state");
+            }
+            (Some(b), Some(n)) if wants_bins => {
+                let fits = (self.classes as u128) * (n as u128) == b.counts.len() as u128;
+                if b.bins != n || !fits {
+                    return bad("its bins do not fit its spec");
+                }
+            }
+            (None, _) if !wants_bins => {}
+            _ => return bad("bins where the spec has none, or none where it has"),
+        }
+        if self.exact_rows > self.rows || self.samples.iter().any(|(_, s)| s.undefined > self.rows)
+        {
+            return bad("more samples counted than rows");
+        }
+        for (j, c) in self.per_class.iter().enumerate() {
+            let observed = [c.tp, c.fp, c.fn_, c.tn]
+                .iter()
+                .try_fold(0u64, |a, &b| a.checked_add(b));
+            if observed.is_none_or(|o| o > self.rows) {
+                return bad("a class with more elements than rows");
+            }
+            if let Some(b) = &self.bins {
+                let counts = &b.counts[j * b.bins..(j + 1) * b.bins];
+                let pos = counts.iter().try_fold(0u64, |a, c| a.checked_add(c[0]));
+                let neg = counts.iter().try_fold(0u64, |a, c| a.checked_add(c[1]));
+                if pos != Some(c.positives()) || neg != Some(c.negatives()) {
+                    return bad("bins that do not add up to the class's counts");
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether another tally's counts can be added without overflowing
+    /// (states read from files: `rows` bounds every count, so checking it
+    /// and the classes' elements suffices).
+    pub fn can_merge(&self, other: &Tally) -> bool {
+        let rows = self.rows.checked_add(other.rows);
+        rows.is_some_and(|r| r.checked_mul(self.classes.max(1) as u64).is_some())
     }
 
     /// The sum over samples of `metric`, if the tally keeps one.

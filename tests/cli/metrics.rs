@@ -192,7 +192,7 @@ fn results_do_not_depend_on_row_order_threads_or_memory() {
             base,
             "{average} reversed"
         );
-        let tiny = ["-j", "2", "--memory-limit", "2K"];
+        let tiny = ["-j", "2", "--memory-limit", "128K"];
         assert_eq!(run(&tiny, ["x.csv", "y.csv"]), base, "{average} spilled");
     }
     let run = |extra: &[&str]| {
@@ -269,6 +269,43 @@ fn merged_shards_print_the_unsharded_output() {
         let merged = success(&dir.run(&["merge", "s3.json", "s1.json", "s0.json", "s2.json"]));
         assert_eq!(merged, whole, "{setup:?}");
     }
+    // NaN in a spec (--zero-division nan) equals itself: such states merge.
+    let nan = [
+        "metrics",
+        "--ignore-value",
+        "-1",
+        "--metric",
+        "precision,f1",
+        "--zero-division",
+        "nan",
+        "--average",
+        "samples",
+    ];
+    let whole = success(&dir.run(&[&nan[..], &["x.csv", "y.csv"]].concat()));
+    let mut states = String::new();
+    for i in 0..4 {
+        let (xi, yi) = (format!("x{i}.csv"), format!("y{i}.csv"));
+        states += &success(&dir.run(&[&nan[..], &["--partial", &xi, &yi]].concat()));
+    }
+    assert_eq!(
+        success(&dir.run_with_stdin(&["merge", "-"], states.as_bytes())),
+        whole
+    );
+    // A state whose counts do not add up is refused, not trusted.
+    let state = states.lines().nth(2).unwrap();
+    let rows = state.find("\"rows\":").unwrap();
+    let end = rows + state[rows..].find(',').unwrap();
+    dir.write(
+        "forged.json",
+        format!("{}\"rows\":0{}", &state[..rows], &state[end..]),
+    );
+    let out = dir.run(&["merge", "forged.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("forged.json:1: inconsistent metrics state"),
+        "{err}"
+    );
     // States of another spec do not merge.
     let f1 = [
         "metrics",
@@ -459,7 +496,7 @@ fn bad_options_and_inputs_are_errors() {
         (
             &["--metric", "fbeta", "--beta", "-1", "x.csv", "y.csv"],
             2,
-            "--beta must be a finite number ≥ 0",
+            "--beta must be a number ≥ 0 whose square is finite",
         ),
         (
             &["--metric", "precision_at_k", "x.csv", "y.csv"],
@@ -509,6 +546,25 @@ fn bad_options_and_inputs_are_errors() {
             ],
             2,
             "takes 3200000000 bytes of counts per thread, more than --memory-limit",
+        ),
+        (
+            &["--metric", "fbeta", "--beta", "1e308", "x.csv", "y.csv"],
+            2,
+            "whose square is finite",
+        ),
+        (
+            &[
+                "--metric",
+                "roc_auc",
+                "--memory-limit",
+                "64K",
+                "-j",
+                "2",
+                "x.csv",
+                "y.csv",
+            ],
+            2,
+            "--memory-limit 65536 is too small for exact roc_auc and average_precision of 2 classes on 2 threads",
         ),
         (
             &["--output-format", "npy", "x.csv", "y.csv"],

@@ -112,6 +112,7 @@ pub(crate) fn merged_report(
     file: &str,
 ) -> anyhow::Result<Vec<u8>> {
     let spec = &state.spec;
+    check_report_format(format)?;
     let curves = binned_curves(spec, &state.tally);
     report(
         spec,
@@ -248,13 +249,27 @@ pub(crate) fn report(
         })
         .collect();
     let report = NamedValues { columns, entries };
-    format
+    Ok(format
         .exporter(digits)
         .named_values(&report)
-        .ok_or_else(|| {
-            // `metrics`' plan refuses these formats; `merge` gets here.
-            let what =
-                "metrics print csv, tsv, json or jsonl (a report of named values, not an array)";
-            UsageError::new("merge", what.to_owned()).into()
-        })
+        .expect("the format was checked: check_report_format"))
+}
+
+/// A report of metrics is named values: `merge --output-format npy` (or
+/// parquet) of metrics states is a usage error, found before computing.
+/// (`metrics`' own plan refuses those formats with its options.)
+fn check_report_format(format: OutputFormat) -> anyhow::Result<()> {
+    let probe = NamedValues {
+        columns: Vec::new(),
+        entries: Vec::new(),
+    };
+    if format
+        .exporter(Digits::Shortest)
+        .named_values(&probe)
+        .is_none()
+    {
+        let what = "metrics print csv, tsv, json or jsonl (a report of named values, not an array)";
+        return Err(UsageError::new("merge", what.to_owned()).into());
+    }
+    Ok(())
 }

@@ -91,14 +91,18 @@ impl Plan {
             .classes
             .unwrap_or_else(|| (0..cols).map(|j| j.to_string()).collect());
         let exact_curves = spec.needs_class_curves() && spec.bins.is_none();
+        let threads = args
+            .threads
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get);
+        if exact_curves {
+            check_memory_limit(args.memory_limit, threads, cols)?;
+        }
         Ok(Plan {
             classes,
             readers,
             first,
-            threads: args
-                .threads
-                .or_else(|| std::thread::available_parallelism().ok())
-                .map_or(1, NonZeroUsize::get),
+            threads,
             memory_limit: exact_curves.then_some(args.memory_limit),
             partial: args.partial,
             output: args.output.clone(),
@@ -129,9 +133,9 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
     }
     match args.beta {
         None if wants(Metric::Fbeta) => return Err(usage("fbeta needs --beta B")),
-        Some(b) if !(b >= 0.0 && b.is_finite()) => {
+        Some(b) if !(b >= 0.0 && (b * b).is_finite()) => {
             return Err(usage(&format!(
-                "--beta must be a finite number ≥ 0, not {b} (as scikit-learn's beta)"
+                "--beta must be a number ≥ 0 whose square is finite, not {b:?} (scikit-learn refuses both)"
             )));
         }
         Some(_) if !wants(Metric::Fbeta) => {
@@ -205,6 +209,23 @@ fn check_output(args: &Args, spec: &Spec) -> Result<(), UsageError> {
             "exact roc_auc and average_precision need every score, which a --partial state does \
              not keep: add --bins B (a mergeable approximation) or use --average samples",
         ));
+    }
+    Ok(())
+}
+
+/// Exact curves keep each thread's share of the limit; below a floor per
+/// class the runs spilled would be so small that their number (and the
+/// merge's time and tables) would grow out of proportion.
+fn check_memory_limit(limit: u64, threads: usize, cols: usize) -> Result<(), UsageError> {
+    let per_thread =
+        (super::spill::MIN_BYTES_PER_CLASS * cols as u64).max(super::spill::MIN_BYTES_PER_THREAD);
+    let needed = per_thread.saturating_mul(threads as u64);
+    if limit < needed {
+        return Err(usage(&format!(
+            "--memory-limit {limit} is too small for exact roc_auc and average_precision of \
+             {cols} classes on {threads} threads: at least {needed} bytes ({per_thread} a thread); \
+             give a larger limit, fewer threads (-j), or --bins"
+        )));
     }
     Ok(())
 }

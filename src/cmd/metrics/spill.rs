@@ -28,14 +28,44 @@ struct Segment {
     len: u64,
 }
 
-/// One worker's spill file and the runs in it: for each run, per class,
-/// the positives' and the negatives' segments.
+/// One worker's spill file and the runs in it. A run is its sorted lists,
+/// then its table: per class, the positives' and the negatives' segments
+/// (offset and length, 32 bytes a class), on disk too, so that memory does
+/// not grow with the runs; `runs` keeps where each table starts.
 struct SpillFile {
     file: Arc<File>,
-    /// Keys written so far.
+    /// Keys (8-byte words) written so far.
     written: u64,
-    runs: Vec<Vec<[Segment; 2]>>,
+    runs: Vec<u64>,
 }
+
+impl SpillFile {
+    /// Run `run`'s segments of class `class`.
+    fn segments(&self, run: usize, class: usize) -> io::Result<[Segment; 2]> {
+        let mut bytes = [0u8; 32];
+        let at = (self.runs[run] + 4 * class as u64) * 8;
+        self.file.read_exact_at(&mut bytes, at)?;
+        let word = |i: usize| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8"));
+        Ok([
+            Segment {
+                offset: word(0),
+                len: word(1),
+            },
+            Segment {
+                offset: word(2),
+                len: word(3),
+            },
+        ])
+    }
+}
+
+/// The least memory per thread and class that keeps runs large against
+/// their tables (a table is 32 bytes a class; a run then holds 1 KiB a
+/// class on average, so tables are at most 1/32 of the spilled bytes) and
+/// the number of runs, and with it the merge's time, moderate.
+pub(super) const MIN_BYTES_PER_CLASS: u64 = 1024;
+/// And the least per thread whatever the classes.
+pub(super) const MIN_BYTES_PER_THREAD: u64 = 64 * 1024;
 
 /// The scores one worker has read, per class and target.
 pub(super) struct ScoreStore {
@@ -53,7 +83,7 @@ impl ScoreStore {
         ScoreStore {
             lists: (0..classes).map(|_| [Vec::new(), Vec::new()]).collect(),
             held: 0,
-            budget: budget.max(64),
+            budget,
             spill: None,
         }
     }
@@ -65,7 +95,7 @@ impl ScoreStore {
             let before = list.capacity();
             // Grow by half (not double), so that one list's growth does not
             // overshoot the budget by much.
-            list.reserve_exact((before / 2).max(64));
+            list.reserve_exact((before / 2).max(16));
             self.held += (list.capacity() - before) * 8;
         }
         list.push(score_key(score));
@@ -86,15 +116,11 @@ impl ScoreStore {
             }),
         };
         let mut out = BufWriter::with_capacity(1 << 16, &*spill.file);
-        let mut run = Vec::with_capacity(self.lists.len());
+        let mut table = Vec::with_capacity(self.lists.len() * 4);
         for lists in &mut self.lists {
-            let mut segments = [Segment { offset: 0, len: 0 }; 2];
-            for (list, segment) in lists.iter_mut().zip(&mut segments) {
+            for list in lists.iter_mut() {
                 list.sort_unstable();
-                *segment = Segment {
-                    offset: spill.written,
-                    len: list.len() as u64,
-                };
+                table.extend([spill.written, list.len() as u64]);
                 for key in list.iter() {
                     out.write_all(&key.to_le_bytes())?;
                 }
@@ -102,10 +128,13 @@ impl ScoreStore {
                 // Memory goes back: the next run grows its lists again.
                 *list = Vec::new();
             }
-            run.push(segments);
         }
+        spill.runs.push(spill.written);
+        for word in &table {
+            out.write_all(&word.to_le_bytes())?;
+        }
+        spill.written += table.len() as u64;
         out.flush()?;
-        spill.runs.push(run);
         self.held = 0;
         Ok(())
     }
@@ -123,7 +152,7 @@ impl ScoreStore {
 /// Every worker's stores, ready to be merged into curves.
 pub(super) struct Stores {
     stores: Vec<ScoreStore>,
-    /// Read buffer per run and list being merged, in keys.
+    /// The read buffers of one merge share this many keys.
     buffer_keys: usize,
 }
 
@@ -135,20 +164,19 @@ impl Stores {
                 scope.spawn(|| store.sort());
             }
         });
-        let runs: usize = stores
-            .iter()
-            .map(|s| s.spill.as_ref().map_or(0, |f| f.runs.len()))
-            .sum();
-        // The buffers of one class's merge share an eighth of the limit.
-        let buffer_keys = ((memory_limit / 8 / 8) as usize / (2 * runs).max(1)).clamp(512, 1 << 16);
+        // The buffers of the merges running at once share a 32nd of the
+        // limit (what the lists held is then partly free again).
+        let threads = stores.len().max(1) as u64;
+        let buffer_keys = (memory_limit / 32 / 8 / threads).max(1 << 10) as usize;
         Stores {
             stores,
             buffer_keys,
         }
     }
 
-    /// Whether any worker spilled to disk.
-    pub(super) fn spilled_runs(&self) -> usize {
+    /// How many runs the workers spilled.
+    #[cfg(test)]
+    fn spilled_runs(&self) -> usize {
         self.stores
             .iter()
             .map(|s| s.spill.as_ref().map_or(0, |f| f.runs.len()))
@@ -168,32 +196,32 @@ impl Stores {
             None => (0..self.stores.first().map_or(0, |s| s.lists.len())).collect(),
         };
         let error = RefCell::new(None);
+        // The segments to merge, from the runs' tables, then the cursors
+        // with their share of the buffers (none larger than its segment).
+        let mut segments: [Vec<(&Arc<File>, Segment)>; 2] = [Vec::new(), Vec::new()];
         let mut lists: [Vec<Cursor<'_>>; 2] = [Vec::new(), Vec::new()];
-        let sources = classes.len() * (self.spilled_runs() + self.stores.len());
-        let buffer_keys = (self.buffer_keys * 2 / sources.max(1)).max(512);
-        let buffer_keys = if class.is_some() {
-            self.buffer_keys
-        } else {
-            buffer_keys
-        };
         for store in &self.stores {
             for &j in &classes {
                 for (t, target) in lists.iter_mut().enumerate() {
                     if !store.lists[j][t].is_empty() {
                         target.push(Cursor::Memory(store.lists[j][t].iter()));
                     }
-                    for run in store
-                        .spill
-                        .iter()
-                        .flat_map(|s| s.runs.iter().map(move |r| (s, r)))
-                    {
-                        let (spill, segments) = run;
-                        let segment = segments[j][t];
+                }
+                let Some(spill) = &store.spill else { continue };
+                for run in 0..spill.runs.len() {
+                    for (t, segment) in spill.segments(run, j)?.into_iter().enumerate() {
                         if segment.len > 0 {
-                            target.push(Cursor::file(&spill.file, segment, buffer_keys, &error));
+                            segments[t].push((&spill.file, segment));
                         }
                     }
                 }
+            }
+        }
+        let share = (self.buffer_keys / (segments[0].len() + segments[1].len()).max(1)).max(64);
+        for (t, target) in lists.iter_mut().enumerate() {
+            for &(file, segment) in &segments[t] {
+                let keys = share.min(segment.len as usize);
+                target.push(Cursor::file(file, segment, keys, &error));
             }
         }
         let [pos, neg] = lists;
