@@ -206,7 +206,7 @@ def pandas_mlb(labels_path):
 # metrics (scikit-learn on the arrays polars read)
 
 
-def _sklearn_thresholded(logits_path, targets_path):
+def polars_sklearn_thresholded(logits_path, targets_path):
     """What `mlloss metrics --metric hamming_loss,subset_accuracy,f1` prints:
     0/1 predictions where sigma(x) >= 0.5, scikit-learn's metrics on them."""
     import numpy as np
@@ -220,7 +220,7 @@ def _sklearn_thresholded(logits_path, targets_path):
     print(f"f1,{metrics.f1_score(y, pred, average='macro')!r}")
 
 
-def _sklearn_ranking(logits_path, targets_path):
+def polars_sklearn_ranking(logits_path, targets_path):
     """label_ranking_loss, coverage_error, lrap and ndcg of the scores."""
     from sklearn import metrics
 
@@ -231,25 +231,13 @@ def _sklearn_ranking(logits_path, targets_path):
     print(f"ndcg,{metrics.ndcg_score(y, x)!r}")
 
 
-def _sklearn_curves(logits_path, targets_path):
+def polars_sklearn_curves(logits_path, targets_path):
     """Exact macro roc_auc and average_precision of the scores."""
     from sklearn import metrics
 
     x, y = _polars_read(logits_path, targets_path)
     print(f"roc_auc,{metrics.roc_auc_score(y, x, average='macro')!r}")
     print(f"average_precision,{metrics.average_precision_score(y, x, average='macro')!r}")
-
-
-def polars_sklearn_thresholded(logits_path, targets_path):
-    _sklearn_thresholded(logits_path, targets_path)
-
-
-def polars_sklearn_ranking(logits_path, targets_path):
-    _sklearn_ranking(logits_path, targets_path)
-
-
-def polars_sklearn_curves(logits_path, targets_path):
-    _sklearn_curves(logits_path, targets_path)
 
 
 LOSS_PIPELINES = {

@@ -41,6 +41,13 @@ impl TableArgs {
 /// once aborted the process while the threads started).
 pub const MAX_THREADS: usize = 1024;
 
+/// The threads to run: `-j N`, else one per core.
+pub fn thread_count(threads: Option<NonZeroUsize>) -> usize {
+    threads
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get)
+}
+
 /// `-j N`.
 pub fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
     let n: NonZeroUsize = text

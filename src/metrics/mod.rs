@@ -63,7 +63,7 @@ pub enum Metric {
 }
 
 /// How the values of the metric's units are put together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
     /// From the 0/1 predictions, per sample only (Hamming, subset accuracy).
     SampleCounts,

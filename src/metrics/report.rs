@@ -4,7 +4,7 @@
 //! `--undefined` policy where a unit has no value.
 
 use super::curve::Curve;
-use super::tally::{Confusion, SampleSum, Tally, ratio};
+use super::tally::{Confusion, SampleSum, Tally, thresholded_value};
 use super::{Average, Family, Metric, Spec, Undefined, ZeroDivision};
 
 /// One metric's result.
@@ -97,6 +97,12 @@ struct Report<'a> {
 }
 
 impl Report<'_> {
+    /// Each class's observed positives: the weights of `weighted`.
+    fn supports(&self) -> Vec<f64> {
+        let classes = self.tally.per_class.iter();
+        classes.map(|c| c.positives() as f64).collect()
+    }
+
     fn sample_counts(&self, metric: Metric) -> f64 {
         let t = self.tally;
         match metric {
@@ -117,14 +123,8 @@ impl Report<'_> {
         let zero_division = spec.zero_division;
         let zd = zero_division.value();
         let beta2 = spec.f_beta(metric).powi(2);
-        let of = |c: &Confusion| -> Option<f64> {
-            let (tp, fp, fn_) = (c.tp as f64, c.fp as f64, c.fn_ as f64);
-            match metric {
-                Metric::Precision => ratio(tp, tp + fp),
-                Metric::Recall => ratio(tp, tp + fn_),
-                Metric::Jaccard => ratio(tp, tp + fp + fn_),
-                _ => ratio((1.0 + beta2) * tp, beta2 * (tp + fn_) + (tp + fp)),
-            }
+        let of = |c: &Confusion| {
+            thresholded_value(metric, c.tp as f64, c.fp as f64, c.fn_ as f64, beta2)
         };
         // Jaccard averages with NaN kept (scikit-learn refuses
         // zero_division=nan for it); the others leave NaN out.
@@ -155,10 +155,8 @@ impl Report<'_> {
                 let value = match average {
                     Average::None => MetricValue::PerClass(values),
                     Average::Weighted => {
-                        let weights: Vec<f64> = (self.tally.per_class.iter())
-                            .map(|c| c.positives() as f64)
-                            .collect();
-                        MetricValue::Scalar(weighted_mean(&values, &weights, leave_out_nan))
+                        let supports = self.supports();
+                        MetricValue::Scalar(weighted_mean(&values, &supports, leave_out_nan))
                     }
                     _ => MetricValue::Scalar(mean(&values, leave_out_nan)),
                 };
@@ -250,15 +248,13 @@ impl Report<'_> {
         let value = match average {
             Average::None => MetricValue::PerClass(values),
             Average::Weighted => {
-                let weights: Vec<f64> = (self.tally.per_class.iter())
-                    .map(|c| c.positives() as f64)
-                    .collect();
+                let supports = self.supports();
                 MetricValue::Scalar(if skip {
-                    weighted_mean(&values, &weights, true)
+                    weighted_mean(&values, &supports, true)
                 } else if policy == Undefined::Nan && !undefined.is_empty() {
                     f64::NAN
                 } else {
-                    sklearn_weighted(&values, &weights)
+                    sklearn_weighted(&values, &supports)
                 })
             }
             _ => MetricValue::Scalar(mean(&values, skip)),

@@ -64,10 +64,6 @@ impl RankedRow {
         self.positives
     }
 
-    pub fn groups(&self) -> &[(u64, u64)] {
-        &self.groups
-    }
-
     /// The pairs (positive, negative) in which the negative scores at least
     /// as high, over n⁺ n⁻; 0 when either is 0 (the order is then right).
     pub fn label_ranking_loss(&self) -> f64 {

@@ -112,30 +112,50 @@ pub struct Tally {
     pub bins: Option<Bins>,
 }
 
-/// A thread's scratch space for [`Tally::add_row`].
+/// A thread's scratch space for [`Tally::add_row`], and what the spec asks
+/// of each row, settled once.
 #[derive(Debug, Default)]
 pub struct RowScratch {
     ranked: RankedRow,
     discount_cumsum: Vec<f64>,
+    /// Some metric averaged over samples ranks each sample's scores.
+    ranks: bool,
+}
+
+/// The metrics a tally keeps a sum over samples of, in the spec's order:
+/// the per-sample ranking metrics, and with `--average samples` the
+/// thresholded and curve metrics.
+fn per_sample_metrics(spec: &Spec) -> Vec<Metric> {
+    let per_sample = |m: &Metric| match m.family() {
+        Family::SampleRanking => true,
+        Family::Thresholded | Family::Curve => spec.average == Average::Samples,
+        Family::SampleCounts => false,
+    };
+    spec.metrics.iter().copied().filter(per_sample).collect()
+}
+
+/// Jaccard, precision, recall or F-score (β² = `beta2`) of a unit's
+/// counts; `None` (a zero division) when the denominator is 0.
+#[inline]
+pub fn thresholded_value(metric: Metric, tp: f64, fp: f64, fn_: f64, beta2: f64) -> Option<f64> {
+    match metric {
+        Metric::Precision => ratio(tp, tp + fp),
+        Metric::Recall => ratio(tp, tp + fn_),
+        Metric::Jaccard => ratio(tp, tp + fp + fn_),
+        _ => ratio((1.0 + beta2) * tp, beta2 * (tp + fn_) + (tp + fp)),
+    }
 }
 
 impl Tally {
     pub fn new(spec: &Spec, classes: usize) -> Tally {
-        let per_sample = |m: &Metric| match m.family() {
-            Family::SampleRanking => true,
-            Family::Thresholded | Family::Curve => spec.average == Average::Samples,
-            Family::SampleCounts => false,
-        };
         Tally {
             classes,
             rows: 0,
             exact_rows: 0,
             per_class: vec![Confusion::default(); classes],
-            samples: spec
-                .metrics
-                .iter()
-                .filter(|m| per_sample(m))
-                .map(|&m| (m, SampleSum::default()))
+            samples: per_sample_metrics(spec)
+                .into_iter()
+                .map(|m| (m, SampleSum::default()))
                 .collect(),
             bins: spec
                 .bins
@@ -149,6 +169,9 @@ impl Tally {
         RowScratch {
             ranked: RankedRow::default(),
             discount_cumsum: discount_cumsum(classes, k),
+            ranks: per_sample_metrics(spec)
+                .iter()
+                .any(|m| matches!(m.family(), Family::SampleRanking | Family::Curve)),
         }
     }
 
@@ -196,11 +219,7 @@ impl Tally {
         if self.samples.is_empty() {
             return;
         }
-        let ranks = self
-            .samples
-            .iter()
-            .any(|(m, _)| matches!(m.family(), Family::SampleRanking | Family::Curve));
-        if ranks {
+        if scratch.ranks {
             let observed = scores
                 .iter()
                 .zip(targets)
@@ -212,13 +231,14 @@ impl Tally {
         let (tp, fp, fn_) = (tp as f64, fp as f64, fn_ as f64);
         for (metric, sum) in &mut self.samples {
             let value = match metric {
-                Metric::Precision => ratio(tp, tp + fp),
-                Metric::Recall => ratio(tp, tp + fn_),
-                Metric::F1 | Metric::Fbeta => {
+                Metric::Precision
+                | Metric::Recall
+                | Metric::Jaccard
+                | Metric::F1
+                | Metric::Fbeta => {
                     let beta2 = spec.f_beta(*metric).powi(2);
-                    ratio((1.0 + beta2) * tp, beta2 * (tp + fn_) + (tp + fp))
+                    thresholded_value(*metric, tp, fp, fn_, beta2)
                 }
-                Metric::Jaccard => ratio(tp, tp + fp + fn_),
                 Metric::RocAuc => ranked.curve().roc_auc(),
                 Metric::AveragePrecision => ranked.curve().average_precision(),
                 Metric::LabelRankingLoss => Some(ranked.label_ranking_loss()),
@@ -252,16 +272,7 @@ impl Tally {
     /// allocated for it), and its counts must add up.
     pub fn problem(&self, spec: &Spec) -> Option<String> {
         let bad = |what: &str| Some(format!("inconsistent metrics state ({what})"));
-        let per_sample: Vec<Metric> = spec
-            .metrics
-            .iter()
-            .copied()
-            .filter(|m| match m.family() {
-                Family::SampleRanking => true,
-                Family::Thresholded | Family::Curve => spec.average == Average::Samples,
-                Family::SampleCounts => false,
-            })
-            .collect();
+        let per_sample = per_sample_metrics(spec);
         let kept: Vec<Metric> = self.samples.iter().map(|(m, _)| *m).collect();
         if self.per_class.len() != self.classes || kept != per_sample {
             return bad("its counts do not fit its spec");

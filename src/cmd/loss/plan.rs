@@ -4,12 +4,12 @@
 //! and the weights; what is left is to compute. Every usage error comes
 //! out of here, before any output.
 
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
 use super::weights;
 use super::worker::Kernel;
+use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, Settled};
 use crate::error::UsageError;
@@ -113,10 +113,7 @@ impl Plan {
             partial: args.partial,
             readers,
             first,
-            threads: args
-                .threads
-                .or_else(|| std::thread::available_parallelism().ok())
-                .map_or(1, NonZeroUsize::get),
+            threads: thread_count(args.threads),
             output: args.output.clone(),
             quiet: args.quiet,
             total_bytes: sources.logits.plain_size(),

@@ -112,7 +112,7 @@ pub(crate) fn merged_report(
     file: &str,
 ) -> anyhow::Result<Vec<u8>> {
     let spec = &state.spec;
-    check_report_format(format)?;
+    check_report_format(format, "merge")?;
     let curves = binned_curves(spec, &state.tally);
     report(
         spec,
@@ -255,10 +255,12 @@ pub(crate) fn report(
         .expect("the format was checked: check_report_format"))
 }
 
-/// A report of metrics is named values: `merge --output-format npy` (or
-/// parquet) of metrics states is a usage error, found before computing.
-/// (`metrics`' own plan refuses those formats with its options.)
-fn check_report_format(format: OutputFormat) -> anyhow::Result<()> {
+/// A report of metrics is named values: a format that cannot hold them
+/// (npy, parquet) is a usage error of `command`, found before computing.
+pub(super) fn check_report_format(
+    format: OutputFormat,
+    command: &'static str,
+) -> Result<(), UsageError> {
     let probe = NamedValues {
         columns: Vec::new(),
         entries: Vec::new(),
@@ -269,7 +271,7 @@ fn check_report_format(format: OutputFormat) -> anyhow::Result<()> {
         .is_none()
     {
         let what = "metrics print csv, tsv, json or jsonl (a report of named values, not an array)";
-        return Err(UsageError::new("merge", what.to_owned()).into());
+        return Err(UsageError::new(command, what.to_owned()));
     }
     Ok(())
 }

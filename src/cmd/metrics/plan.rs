@@ -3,17 +3,17 @@
 //! settled on the first rows. Every usage error comes out of here, before
 //! any output.
 
-use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use super::args::Args;
+use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, PairOptions};
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Source};
 use crate::metrics::{Average, Family, Metric, Scores, Spec, ZeroDivision};
-use crate::output::{Digits, NamedValues, OutputFormat};
+use crate::output::{Digits, OutputFormat};
 
 /// Rows of the first job, which the main thread runs itself.
 const FIRST_JOB_ROWS: usize = 64;
@@ -91,10 +91,7 @@ impl Plan {
             .classes
             .unwrap_or_else(|| (0..cols).map(|j| j.to_string()).collect());
         let exact_curves = spec.needs_class_curves() && spec.bins.is_none();
-        let threads = args
-            .threads
-            .or_else(|| std::thread::available_parallelism().ok())
-            .map_or(1, NonZeroUsize::get);
+        let threads = thread_count(args.threads);
         if exact_curves {
             check_memory_limit(args.memory_limit, threads, cols)?;
         }
@@ -189,20 +186,8 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
 
 /// Outputs that cannot hold a report, and `--partial` of what cannot merge.
 fn check_output(args: &Args, spec: &Spec) -> Result<(), UsageError> {
-    let format = args.output_format();
-    let probe = NamedValues {
-        columns: Vec::new(),
-        entries: Vec::new(),
-    };
-    if !args.partial
-        && format
-            .exporter(Digits::Shortest)
-            .named_values(&probe)
-            .is_none()
-    {
-        return Err(usage(
-            "metrics print csv, tsv, json or jsonl (a report of named values, not an array)",
-        ));
+    if !args.partial {
+        super::check_report_format(args.output_format(), "metrics")?;
     }
     if args.partial && spec.needs_class_curves() && spec.bins.is_none() {
         return Err(usage(
