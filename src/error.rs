@@ -147,3 +147,10 @@ mod tests {
         assert_eq!(quote(&long).chars().count(), MAX_QUOTED_CHARS + 3);
     }
 }
+
+/// Prints one warning line on stderr; a stderr that is closed or whose
+/// reader is gone is no reason to stop.
+pub fn warn(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "mlloss: warning: {message}");
+}

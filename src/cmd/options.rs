@@ -12,9 +12,10 @@ pub struct TableArgs {
     #[arg(long, value_name = "NAME")]
     pub key: Option<String>,
 
-    /// Whether the inputs' first line is a header of column names: auto (text and no number), yes, no.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = HeaderMode::Auto)]
-    pub input_header: HeaderMode,
+    /// Whether the inputs' first line is a header of column names: auto (text, or pandas' names 0,1,…
+    /// where the files tell), yes, no; or two, for LOGITS and TARGETS (yes,no).
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = InputHeader::parse)]
+    pub input_header: InputHeader,
 
     /// What separates fields in CSV inputs, instead of the format's: one character; ' ' means runs of
     /// blanks (np.savetxt's default, also recognised without it).
@@ -27,11 +28,48 @@ pub struct TableArgs {
 }
 
 impl TableArgs {
-    /// How the text inputs are written.
+    /// How LOGITS (and a weight file) is written.
     pub fn dialect(&self) -> Dialect {
         Dialect {
-            header: self.input_header,
+            header: self.input_header.logits,
             delimiter: self.delimiter,
+        }
+    }
+
+    /// How TARGETS is written.
+    pub fn targets_dialect(&self) -> Dialect {
+        Dialect {
+            header: self.input_header.targets,
+            ..self.dialect()
+        }
+    }
+}
+
+/// `--input-header`: one answer for every input, or LOGITS' and TARGETS'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputHeader {
+    pub logits: HeaderMode,
+    pub targets: HeaderMode,
+}
+
+impl InputHeader {
+    pub fn parse(text: &str) -> Result<InputHeader, String> {
+        let mode = |word: &str| {
+            <HeaderMode as clap::ValueEnum>::from_str(word.trim(), true)
+                .map_err(|_| format!("{word:?} is not auto, yes or no"))
+        };
+        match text.split_once(',') {
+            None => {
+                let both = mode(text)?;
+                Ok(InputHeader {
+                    logits: both,
+                    targets: both,
+                })
+            }
+            Some((logits, targets)) => Ok(InputHeader {
+                logits: mode(logits)?,
+                targets: mode(targets)?,
+            }),
         }
     }
 }

@@ -9,9 +9,10 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
+use super::first_line::{self, HeaderWhy};
 use super::matrix::{ChunkLimit, ColumnMap, MatrixInfo, MatrixSource, RowChunk, Syntax, TextRows};
 use super::text::TextCutter;
-use super::{Delimiter, Dialect, Domain, HeaderMode, Opened, read_error};
+use super::{Delimiter, Dialect, Domain, Opened, read_error};
 use crate::error::InputError;
 
 /// A numeric matrix in CSV or TSV: a UTF-8 byte order mark is skipped, and
@@ -21,6 +22,11 @@ pub(super) struct CsvSource {
     header: Option<Vec<String>>,
     /// The fields of the header, or else of the first row.
     fields: Option<usize>,
+    /// How the first line was taken, and why.
+    why: HeaderWhy,
+    /// A first line that may be pandas' names `0,1,…` (and its length),
+    /// until the pairing decides.
+    candidate: Option<(Vec<String>, usize)>,
 }
 
 impl CsvSource {
@@ -60,54 +66,18 @@ impl CsvSource {
             syntax => syntax,
         };
         text.set_syntax(syntax);
-        let first = text.first_row()?;
-        let first_len = first.len();
-        // The first row is split once: into names, or its fields counted.
-        let (header, first_fields): (Option<Vec<String>>, Option<usize>) = match syntax {
-            Syntax::Delimited(delimiter) => {
-                let mut records = RecordReader::starting_at(first, &info.file, delimiter, 1);
-                let has_record = records.next_record()?;
-                let is_header = has_record
-                    && match dialect.header {
-                        HeaderMode::Auto => is_header(&records),
-                        HeaderMode::Yes => true,
-                        HeaderMode::No => false,
-                    };
-                let names = is_header.then(|| {
-                    (0..records.field_count())
-                        .map(|i| {
-                            String::from_utf8_lossy(records.field(i).trim_ascii()).into_owned()
-                        })
-                        .collect()
-                });
-                let fields = (has_record && !is_header).then(|| records.field_count());
-                (names, fields)
-            }
-            _ => (super::blanks::header(first, dialect.header), None),
-        };
-        if header.is_some() {
-            text.skip(first_len);
-        }
-        let fields = match (&header, first_fields) {
-            (Some(names), _) => Some(names.len()),
-            (None, Some(fields)) => Some(fields),
-            (None, None) => {
-                let first = text.first_row()?;
-                match syntax {
-                    Syntax::Delimited(delimiter) => {
-                        let mut records =
-                            RecordReader::starting_at(first, &info.file, delimiter, 1);
-                        // A bad first row is reported when it is parsed.
-                        records.next_record().ok().map(|_| records.field_count())
-                    }
-                    _ => Some(super::blanks::fields(first).count()),
-                }
-            }
-        };
+        let first_line::Taken {
+            header,
+            fields,
+            why,
+            candidate,
+        } = first_line::take(&mut text, syntax, &info.file, info.domain, dialect.header)?;
         Ok(CsvSource {
             text,
             header,
             fields,
+            why,
+            candidate,
         })
     }
 }
@@ -123,6 +93,25 @@ impl MatrixSource for CsvSource {
 
     fn fields(&self) -> Option<usize> {
         self.fields
+    }
+
+    fn header_why(&self) -> Option<HeaderWhy> {
+        Some(self.why)
+    }
+
+    fn header_candidate(&self) -> Option<&[String]> {
+        self.candidate.as_ref().map(|(names, _)| &names[..])
+    }
+
+    fn settle_candidate(&mut self, why: HeaderWhy) {
+        let Some((names, len)) = self.candidate.take() else {
+            return;
+        };
+        self.why = why;
+        if why.is_header() {
+            self.text.skip(len);
+            self.header = Some(names);
+        }
     }
 }
 

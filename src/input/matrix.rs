@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use super::records::RecordNames;
-use super::{Dialect, Domain, Format, Source, count};
+use super::{Dialect, Domain, Format, HeaderWhy, Source, count};
 use crate::error::InputError;
 
 /// One format's reader of numeric matrices.
@@ -32,6 +32,22 @@ pub trait MatrixSource: Send {
     fn fields(&self) -> Option<usize> {
         self.header().map(<[String]>::len)
     }
+
+    /// How the first line of a text table was taken, and why; `None` for
+    /// a format whose names (or their absence) are certain.
+    fn header_why(&self) -> Option<HeaderWhy> {
+        None
+    }
+
+    /// A first line that may be pandas' default names `0,1,…,C−1` or
+    /// data, until [`MatrixSource::settle_candidate`] decides.
+    fn header_candidate(&self) -> Option<&[String]> {
+        None
+    }
+
+    /// Takes the candidate first line as `why` says (a header, or data),
+    /// before any row is cut.
+    fn settle_candidate(&mut self, _why: HeaderWhy) {}
 
     /// The column names of JSON records, when the rows are objects.
     fn records(&self) -> Option<Arc<RecordNames>> {
@@ -819,6 +835,24 @@ impl MatrixReader {
     /// The header line's names, if the input has one.
     pub fn header_names(&self) -> Option<&[String]> {
         self.source.header()
+    }
+
+    /// How a text table's first line was taken, and why.
+    pub fn header_why(&self) -> Option<HeaderWhy> {
+        self.source.header_why()
+    }
+
+    /// A first line that may be pandas' names or data (see
+    /// [`MatrixSource::header_candidate`]).
+    pub fn header_candidate(&self) -> Option<&[String]> {
+        self.source.header_candidate()
+    }
+
+    /// Takes the candidate first line as `why` says; only before any row
+    /// is cut.
+    pub fn settle_candidate(&mut self, why: HeaderWhy) {
+        debug_assert_eq!(self.rows_cut, 0, "the first line is settled before any row");
+        self.source.settle_candidate(why);
     }
 
     /// The array's shape, when the input is an array rather than a table.

@@ -30,6 +30,7 @@ mod blanks;
 mod columnar;
 pub mod csv;
 mod decompress;
+mod first_line;
 mod json;
 mod jsonl;
 pub mod labels;
@@ -39,6 +40,7 @@ mod pump;
 mod records;
 mod text;
 
+pub use first_line::HeaderWhy;
 pub use labels::{LabelLayout, LabelReader, Sample};
 pub use matrix::{
     ChunkLimit, Columns, Keys, MatrixInfo, MatrixReader, RowChunk, Rows, array_matrix_shape,

@@ -23,6 +23,11 @@ impl Formula for MultiLabelMargin {
         Shape::Samples
     }
 
+    /// Scores of any scale: probabilities are as good as logits.
+    fn takes_logits(&self) -> bool {
+        false
+    }
+
     fn targets_domain(&self) -> Domain {
         Domain::BINARY
     }

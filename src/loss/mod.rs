@@ -56,6 +56,12 @@ pub trait Formula {
         Domain::UNIT_INTERVAL
     }
 
+    /// Whether LOGITS are logits (σ applied inside): then scores that all
+    /// lie in [0, 1] are most likely probabilities, which earn a warning.
+    fn takes_logits(&self) -> bool {
+        true
+    }
+
     /// Whether class weights, label smoothing and missing targets apply.
     fn takes_modifiers(&self) -> bool {
         true
@@ -145,6 +151,10 @@ impl Kind {
 
     pub fn targets_domain(&self) -> Domain {
         self.formula().targets_domain()
+    }
+
+    pub fn takes_logits(&self) -> bool {
+        self.formula().takes_logits()
     }
 
     pub fn takes_modifiers(&self) -> bool {

@@ -21,6 +21,10 @@ impl Formula for BceProbs {
         Shape::Elements
     }
 
+    fn takes_logits(&self) -> bool {
+        false
+    }
+
     fn logits_domain(&self) -> Domain {
         Domain::PROBABILITY
     }

@@ -107,9 +107,23 @@ fn missing_targets_count_for_nothing_in_every_reduction() {
 
 #[test]
 fn weight_files_broadcast_like_pytorch() {
+    // Four samples of three classes: a file of one value a row is then
+    // per sample (with as many rows as classes it would be ambiguous).
     let dir = dir();
-    let x = [[0.5, -1.5, 2.0], [-3.0, 0.0, 1.0], [1.25, 0.75, -0.5]];
-    let y = [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]];
+    dir.write("x.csv", format!("{LOGITS}2,-0.25,0.5\n"))
+        .write("y.csv", format!("{TARGETS}1,1,0\n"));
+    let x = [
+        [0.5, -1.5, 2.0],
+        [-3.0, 0.0, 1.0],
+        [1.25, 0.75, -0.5],
+        [2.0, -0.25, 0.5],
+    ];
+    let y = [
+        [1.0, 0.0, 1.0],
+        [0.0, 1.0, 1.0],
+        [0.0, 0.0, 1.0],
+        [1.0, 1.0, 0.0],
+    ];
     let none = |extra: &[&str]| {
         let mut args = vec!["loss", "-r", "none"];
         args.extend(extra);
@@ -123,9 +137,9 @@ fn weight_files_broadcast_like_pytorch() {
         none(&["--weight", "0.5,2,1"])
     );
     // N rows of one value: per sample.
-    dir.write("w.csv", "2\n0.5\n3\n");
-    let per_sample = [2.0, 0.5, 3.0];
-    let want: Vec<Vec<f64>> = (0..3)
+    dir.write("w.csv", "2\n0.5\n3\n1.5\n");
+    let per_sample = [2.0, 0.5, 3.0, 1.5];
+    let want: Vec<Vec<f64>> = (0..4)
         .map(|i| {
             (0..3)
                 .map(|j| bce(x[i][j], y[i][j]) * per_sample[i])
@@ -139,16 +153,21 @@ fn weight_files_broadcast_like_pytorch() {
         "per sample",
     );
     // N×C.
-    let w = [[1.0, 2.0, 3.0], [0.0, 1.0, 0.5], [4.0, 1.0, 1.0]];
+    let w = [
+        [1.0, 2.0, 3.0],
+        [0.0, 1.0, 0.5],
+        [4.0, 1.0, 1.0],
+        [1.0, 0.0, 2.0],
+    ];
     dir.write("w.csv", csv(&w.map(|r| r.to_vec())));
-    let want: Vec<Vec<f64>> = (0..3)
+    let want: Vec<Vec<f64>> = (0..4)
         .map(|i| (0..3).map(|j| bce(x[i][j], y[i][j]) * w[i][j]).collect())
         .collect();
     assert_close(&none(&["--weight-file", "w.csv"]), &want, 1e-14, "N×C");
     // pos_weight from a file of N rows.
-    dir.write("p.csv", "2\n1\n3\n");
-    let p = [2.0, 1.0, 3.0];
-    let want: Vec<Vec<f64>> = (0..3)
+    dir.write("p.csv", "2\n1\n3\n0.5\n");
+    let p = [2.0, 1.0, 3.0, 0.5];
+    let want: Vec<Vec<f64>> = (0..4)
         .map(|i| {
             (0..3)
                 .map(|j| {
@@ -166,15 +185,15 @@ fn weight_files_broadcast_like_pytorch() {
         "pos_weight rows",
     );
     // The mean still divides by N×C, and threads do not change it.
-    dir.write("w.csv", "2\n0.5\n3\n");
+    dir.write("w.csv", "2\n0.5\n3\n1.5\n");
     let mean = run(&dir, &["loss", "--weight-file", "w.csv", "x.csv", "y.csv"]);
-    let total: f64 = (0..3)
+    let total: f64 = (0..4)
         .flat_map(|i| (0..3).map(move |j| (i, j)))
         .map(|(i, j)| bce(x[i][j], y[i][j]) * per_sample[i])
         .sum();
-    assert_close(&mean, &[vec![total / 9.0]], 1e-14, "mean");
+    assert_close(&mean, &[vec![total / 12.0]], 1e-14, "mean");
     // A weight file is read once, so it may come from stdin (a pipe).
-    for weights in ["2\n0.5\n3\n", "0.5,2,1\n", "1\n"] {
+    for weights in ["2\n0.5\n3\n1.5\n", "0.5,2,1\n", "1\n"] {
         dir.write("w.csv", weights);
         let file = none(&["--weight-file", "w.csv"]);
         let args = ["loss", "-r", "none", "--weight-file", "-", "x.csv", "y.csv"];

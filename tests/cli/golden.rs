@@ -268,10 +268,21 @@ fn array_shapes_are_pytorchs() {
     run_fixture_cases("shapes", 36);
 }
 
+/// fixtures/misreads/: files as pandas and NumPy write them by default
+/// that an earlier mlloss misread silently (pandas' names `0,1,…` read as a
+/// sample) or refused wrongly; and what is ambiguous, refused naming the
+/// option that settles it.
+#[test]
+fn files_once_misread_are_read_as_their_writers_meant() {
+    run_fixture_cases("misreads", 19);
+}
+
 /// Runs `fixtures/<dir>/cases.json`: each case's `args` in that directory
-/// (stdin from the output of `stdin_from`), its output compared with
-/// `expected` to 1e-12, or, for a case with an `error`, exit 1 and the
-/// error's text on stderr.
+/// (stdin from the output of `stdin_from`, or the fixture `stdin`), its
+/// output compared with `expected` to 1e-12, or, for a case with an
+/// `error`, exit 1 and the error's text on stderr; a case with an `exit`
+/// code must fail with it and say `stderr`; one with `stderr` and
+/// `expected` must succeed and say it.
 fn run_fixture_cases(dir: &str, at_least: usize) {
     let doc: Value = serde_json::from_str(
         &std::fs::read_to_string(fixture(&format!("{dir}/cases.json"))).expect("fixture"),
@@ -299,7 +310,10 @@ fn run_fixture_cases(dir: &str, at_least: usize) {
                     .unwrap();
                 success(&out).into_bytes()
             }
-            None => Vec::new(),
+            None => case["stdin"]
+                .as_str()
+                .map(|f| std::fs::read(fixture(&format!("{dir}/{f}"))).expect("fixture"))
+                .unwrap_or_default(),
         };
         let out = crate::harness::mlloss()
             .current_dir(fixture(dir))
@@ -313,6 +327,19 @@ fn run_fixture_cases(dir: &str, at_least: usize) {
             assert!(stderr.contains(error), "{name}: {stderr}");
             assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
             continue;
+        }
+        let said = case.get("stderr").and_then(Value::as_str);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(code) = case.get("exit").and_then(Value::as_i64) {
+            assert_eq!(out.status.code(), Some(code as i32), "{name}: {stderr}");
+            assert!(
+                stderr.contains(said.unwrap_or_default()),
+                "{name}: {stderr}"
+            );
+            continue;
+        }
+        if let Some(said) = said {
+            assert!(stderr.contains(said), "{name}: {stderr}");
         }
         let stdout = success(&out);
         let want = case["expected"].as_array().unwrap();

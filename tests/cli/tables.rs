@@ -166,11 +166,7 @@ fn weight_files_with_names_pair_by_name() {
         .write("prw.csv", "1,2,3\n1,1,1\n2,0,0.5\n")
         .write("one.csv", "weight\n2\n0.5\n3\n")
         .write("pone.csv", "2\n0.5\n3\n");
-    for (named, plain) in [
-        ("w.csv", "pw.csv"),
-        ("rw.csv", "prw.csv"),
-        ("one.csv", "pone.csv"),
-    ] {
+    for (named, plain) in [("w.csv", "pw.csv"), ("rw.csv", "prw.csv")] {
         let (want, _) = run(
             &dir,
             &[
@@ -197,6 +193,22 @@ fn weight_files_with_names_pair_by_name() {
         );
         assert_eq!(got, want, "{named}");
         assert!(stderr.is_empty(), "{named}: {stderr}");
+    }
+    // One value a row, as many rows as classes (np.savetxt(f, pos_weight)
+    // writes C lines): per class or per sample? Refused, both named.
+    for (file, x, y) in [
+        ("one.csv", "x.csv", "y.csv"),
+        ("pone.csv", "px.csv", "py.csv"),
+    ] {
+        let out = dir.run(&["loss", "--pos-weight-file", file, x, y]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("per-class weights or one weight a sample?")
+                && stderr.contains("w[None]")
+                && stderr.contains("(N, 1)"),
+            "{file}: {stderr}"
+        );
     }
     // C weights without names beside named inputs: by position, with a warning.
     let (_, stderr) = run(&dir, &["loss", "--weight-file", "pw.csv", "x.csv", "y.csv"]);
@@ -354,7 +366,9 @@ fn a_key_missing_or_repeated_is_an_error_naming_it() {
 fn weight_files_read_row_by_row_pair_by_key() {
     let dir = keyed_dir("id,bird,cat,dog\nc,1,0,0\na,1,1,0\nb,1,0,1\n");
     dir.write("kw.csv", "id,w\nb,0.5\nc,3\na,2\n")
-        .write("pw.csv", "2\n0.5\n3\n");
+        // The same weights per element (one value a row would be ambiguous
+        // with as many rows as classes).
+        .write("pw.csv", "2,2,2\n0.5,0.5,0.5\n3,3,3\n");
     let (plain, _) = run(
         &dir,
         &[

@@ -27,6 +27,7 @@ mod worker;
 pub use args::Args;
 
 use crate::cmd::pairing::job::Readers;
+use crate::cmd::unit_scores::UnitScores;
 use crate::loss::{Accumulator, Outcome, PartialState, PerRow};
 use crate::output::{Element, Output, ResultShape};
 use crate::parallel;
@@ -64,6 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     out.write_bytes(&text)?;
     progress.advance(first.x.source_bytes() as u64);
     let mut totals = main_worker.accumulator;
+    let mut unit_scores = main_worker.unit_scores;
     let mut rows = first.x.row_count() as u64;
     if !first.is_last {
         rows += run_parallel(
@@ -71,7 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             threads,
             &mut readers,
             &mut out,
-            &mut totals,
+            (&mut totals, &mut unit_scores),
             &mut progress,
         )?;
     }
@@ -108,6 +110,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     out.write_bytes(&text)?;
     out.finish()?;
+    if kernel.loss.kind.takes_logits() {
+        let fix = "--kind bce-probs";
+        unit_scores.warn_if_probabilities(readers.logits.file(), "logits", fix);
+    }
     Ok(())
 }
 
@@ -129,13 +135,14 @@ fn rows_shape(per_row: PerRow, logits_dims: Option<&[usize]>, rows: u64, cols: u
 
 /// Runs the remaining jobs on `threads` workers (see [`parallel`]),
 /// writing their output in input order and merging their partial sums into
-/// `total`; returns the number of rows.
+/// `total` (and what they saw of the scores into `unit_scores`); returns
+/// the number of rows.
 fn run_parallel(
     kernel: &Kernel,
     threads: usize,
     readers: &mut Readers,
     out: &mut Output,
-    total: &mut Accumulator,
+    (total, unit_scores): (&mut Accumulator, &mut UnitScores),
     progress: &mut Progress,
 ) -> anyhow::Result<u64> {
     let mut rows = 0;
@@ -159,6 +166,7 @@ fn run_parallel(
     )?;
     for worker in workers {
         total.merge(&worker.accumulator);
+        unit_scores.merge(worker.unit_scores);
     }
     Ok(rows)
 }

@@ -4,8 +4,8 @@
 
 use super::args::{Args, NumberList, PosWeight};
 use super::plan::Sources;
-use crate::cmd::pairing::columns;
 use crate::cmd::pairing::job::{Job, Readers};
+use crate::cmd::pairing::{columns, first_line};
 use crate::domain::Domain;
 use crate::error::InputError;
 use crate::format::write_f64;
@@ -75,8 +75,51 @@ pub(super) fn settle(
     let domain = Domain::FINITE.with_nonfinite(args.nonfinite == super::args::Nonfinite::Allow);
     for (i, source) in sources.weights.iter().enumerate() {
         let Some(source) = source else { continue };
+        let file = WeightFile {
+            i,
+            source,
+            domain,
+            cols,
+        };
+        file.settle(args, sources, readers, first, &mut weights)?;
+    }
+    Ok(weights)
+}
+
+/// A weight file (`i`: 0 for `--weight-file`, 1 for `--pos-weight-file`).
+struct WeightFile<'a> {
+    i: usize,
+    source: &'a crate::input::Source,
+    domain: Domain,
+    cols: usize,
+}
+
+impl WeightFile<'_> {
+    /// Opens it and reads its first rows along with the first job's: one
+    /// row applies to every sample; otherwise its reader joins the inputs.
+    fn settle(
+        &self,
+        args: &Args,
+        sources: &Sources,
+        readers: &mut Readers,
+        first: &mut Job,
+        weights: &mut Weights,
+    ) -> anyhow::Result<()> {
+        let WeightFile {
+            i,
+            source,
+            domain,
+            cols,
+        } = *self;
+        let logits_file = readers.logits.file().to_owned();
         let format = Format::detect(source, args.table.format);
         let mut reader = MatrixReader::open(source, format, domain, args.table.dialect())?;
+        first_line::settle_weights(
+            "loss",
+            &readers.logits,
+            &mut reader,
+            [&sources.logits, source],
+        )?;
         if let (Some(w), Some(x)) = (reader.dims(), readers.logits.dims()) {
             // The classes are LOGITS' selected columns, when selected.
             let mut x = x.to_vec();
@@ -96,6 +139,9 @@ pub(super) fn settle(
         let chunk = &mut first.weights[i];
         reader.next_chunk(ChunkLimit::Rows(rows), chunk)?;
         let values = first_row(&reader, chunk, cols, &logits_file)?;
+        if values.len() == 1 && chunk.row_count() > 1 && readers.keyed.is_none() {
+            check_not_per_class(&reader, source, cols, &logits_file)?;
+        }
         // One weight a row needs no names to pair with.
         weights
             .warnings
@@ -118,8 +164,40 @@ pub(super) fn settle(
             weights.per_row[i] = Some(values.len());
             readers.weights[i] = Some(reader);
         }
+        Ok(())
     }
-    Ok(weights)
+}
+
+/// A text file of one value a row (`np.savetxt(f, pos_weight)`) holding
+/// exactly C values: per class, or per sample? It reads as per sample
+/// (one weight a row), so refused when it could be the C per-class
+/// weights: a wrong guess changes the number. An array says which by its
+/// shape; a keyed file is per sample.
+fn check_not_per_class(
+    reader: &MatrixReader,
+    source: &crate::input::Source,
+    cols: usize,
+    logits_file: &str,
+) -> anyhow::Result<()> {
+    let Some(why) = reader.header_why() else {
+        return Ok(());
+    };
+    if cols < 2 || !source.is_regular_file() {
+        return Ok(());
+    }
+    let rows = first_line::count_lines(source)?.saturating_sub(u64::from(why.is_header()));
+    if rows != cols as u64 {
+        return Ok(());
+    }
+    let file = reader.file();
+    let what = format!(
+        "{file} holds one value a row, {cols} rows, and {logits_file} has {cols} classes: \
+         per-class weights or one weight a sample? Write per-class weights as one row \
+         (np.savetxt(f, w[None], delimiter=\",\")), as a .npy of shape (C,), or give them as \
+         --weight/--pos-weight values; per-sample weights as a .npy of shape (N, 1), or with \
+         the key column (--key)"
+    );
+    Err(crate::error::UsageError::new("loss", what).into())
 }
 
 /// A weight array against LOGITS' array, as PyTorch broadcasts `weight`:

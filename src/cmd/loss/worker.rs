@@ -4,6 +4,7 @@
 
 use crate::cmd::pairing::job::Job;
 use crate::cmd::pairing::unpaired_row;
+use crate::cmd::unit_scores::UnitScores;
 use crate::error::InputError;
 use crate::input::{MatrixInfo, Rows};
 use crate::loss::{Accumulator, Loss, PerRow, RowWeights};
@@ -35,6 +36,8 @@ pub(super) struct Worker<'k> {
     /// A row of each weight file, widened to C values.
     row_weights: [Vec<f64>; 2],
     pub(super) accumulator: Accumulator,
+    /// Whether every logit so far lay in [0, 1].
+    pub(super) unit_scores: UnitScores,
 }
 
 impl<'k> Worker<'k> {
@@ -47,6 +50,7 @@ impl<'k> Worker<'k> {
             scratch: Vec::new(),
             row_weights: [Vec::new(), Vec::new()],
             accumulator: Accumulator::new(loss.kind.shape(), loss.missing, per_class),
+            unit_scores: UnitScores::default(),
         }
     }
 
@@ -112,6 +116,7 @@ impl<'k> Worker<'k> {
                 }
             }
             paired += 1;
+            self.unit_scores.see(x);
             let row_weights = RowWeights {
                 weight: weight_rows[0].as_ref().map(|_| &self.row_weights[0][..]),
                 pos_weight: weight_rows[1].as_ref().map(|_| &self.row_weights[1][..]),

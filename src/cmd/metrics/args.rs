@@ -171,7 +171,7 @@ impl Args {
             targets_columns: self.targets_columns.as_ref(),
             key: self.table.key.as_deref(),
             format: self.table.format,
-            dialect: self.table.dialect(),
+            dialects: [self.table.dialect(), self.table.targets_dialect()],
         }
     }
 }

@@ -22,7 +22,7 @@ pub use args::Args;
 use crate::error::{InputError, UsageError};
 use crate::metrics::curve::Groups;
 use crate::metrics::state::MetricsState;
-use crate::metrics::{Bins, Curve, Curves, Decision, MetricValue, Spec, Tally, evaluate};
+use crate::metrics::{Bins, Curve, Curves, Decision, MetricValue, Scores, Spec, Tally, evaluate};
 use crate::output::{Digits, NamedValues, Output, OutputFormat};
 use crate::parallel;
 use crate::progress::Progress;
@@ -73,9 +73,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     progress.finish();
     let mut tally = main_worker.tally;
     let mut stores: Vec<_> = main_worker.store.into_iter().collect();
+    let mut unit_scores = main_worker.unit_scores;
     for worker in workers {
         tally.merge(&worker.tally);
         stores.extend(worker.store);
+        unit_scores.merge(worker.unit_scores);
     }
     let spec = &kernel.spec;
     let mut out = Output::to(output.as_deref())?;
@@ -100,6 +102,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     out.write_bytes(&text)?;
     out.finish()?;
+    if kernel.spec.scores == Scores::Logits {
+        let file = readers.logits.file();
+        unit_scores.warn_if_probabilities(file, "logits (--scores logits)", "--scores probs");
+    }
     Ok(())
 }
 

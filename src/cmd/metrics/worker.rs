@@ -5,6 +5,7 @@
 use super::spill::ScoreStore;
 use crate::cmd::pairing::job::Job;
 use crate::cmd::pairing::unpaired_row;
+use crate::cmd::unit_scores::UnitScores;
 use crate::input::MatrixInfo;
 use crate::metrics::tally::RowScratch;
 use crate::metrics::{Decision, Spec, Tally};
@@ -26,6 +27,8 @@ pub(super) struct Worker<'k> {
     pub(super) tally: Tally,
     scratch: RowScratch,
     pub(super) store: Option<ScoreStore>,
+    /// Whether every score so far lay in [0, 1].
+    pub(super) unit_scores: UnitScores,
 }
 
 impl<'k> Worker<'k> {
@@ -37,6 +40,7 @@ impl<'k> Worker<'k> {
             store: kernel
                 .store_budget
                 .map(|budget| ScoreStore::new(kernel.cols, budget)),
+            unit_scores: UnitScores::default(),
         }
     }
 
@@ -61,6 +65,7 @@ impl<'k> Worker<'k> {
                 }
             };
             paired += 1;
+            self.unit_scores.see(x);
             let spec = &k.spec;
             self.tally
                 .add_row(spec, &k.decision, x, y, &mut self.scratch);

@@ -255,8 +255,8 @@ fn pair_headers(
         }),
         (l, o) => {
             let warning = match (&l, &o) {
-                (Some(named), None) => Some(positional_warning(other_file, named.file)),
-                (None, Some(named)) => Some(positional_warning(logits_file, named.file)),
+                (Some(named), None) => Some(unnamed_warning(other_file, named)),
+                (None, Some(named)) => Some(unnamed_warning(logits_file, named)),
                 _ => None,
             };
             Ok(Pairing {
@@ -482,6 +482,21 @@ fn one_index_warning(indexed: &str, other: &str) -> String {
     format!(
         "mlloss: warning: {indexed} has an index column and {other} has none: their rows are paired by position"
     )
+}
+
+/// The warning for an input without names beside one with them: columns
+/// pair by position, and so do rows, though the named one's index (pandas'
+/// `to_csv()`, a Parquet index) says its rows may have been reordered.
+fn unnamed_warning(unnamed: &str, named: &Header<'_>) -> String {
+    let columns = positional_warning(unnamed, named.file);
+    match named.index {
+        Some(_) => format!(
+            "{columns}; and {} has an index column, which {unnamed} has not: their rows are paired by position \
+             (if its rows were shuffled or filtered, write {unnamed} with the index, or pair by a column both have: --key)",
+            named.file
+        ),
+        None => columns,
+    }
 }
 
 fn positional_warning(unnamed: &str, named: &str) -> String {

@@ -4,11 +4,14 @@
 //! by key, the width C from the first rows, and cutting jobs of paired rows.
 //!
 //! - `select.rs`: `--logits-columns`/`--targets-columns` selections;
+//! - `first_line.rs`: whether a first line `0,1,…` is pandas' names, from
+//!   both inputs;
 //! - `columns.rs`: columns paired by name, the key column;
 //! - `keyed.rs`: rows paired by key;
 //! - `job.rs`: jobs of whole rows cut from every input at once.
 
 pub(crate) mod columns;
+pub(crate) mod first_line;
 pub(crate) mod job;
 pub(crate) mod keyed;
 pub(crate) mod select;
@@ -29,41 +32,49 @@ pub(crate) struct PairOptions<'a> {
     pub(crate) targets_columns: Option<&'a Spec>,
     pub(crate) key: Option<&'a str>,
     pub(crate) format: Option<Format>,
-    pub(crate) dialect: Dialect,
+    /// How LOGITS and TARGETS are written (`--input-header` may differ).
+    pub(crate) dialects: [Dialect; 2],
 }
 
 /// Opens LOGITS and TARGETS (`None`: LOGITS' file holds both, and TARGETS
 /// is a view of its rows, read once). `targets_elsewhere`: TARGETS' rows
 /// come from elsewhere (label lists, opened once the classes are known).
 pub(crate) fn open_readers(
-    options: &PairOptions,
+    options: &PairOptions<'_>,
     logits: &Source,
     targets: Option<&Source>,
     targets_elsewhere: bool,
     logits_domain: Domain,
     targets_domain: Domain,
-) -> Result<Readers, InputError> {
-    let open = |source: &Source, domain: Domain| {
+) -> anyhow::Result<Readers> {
+    let open = |source: &Source, domain: Domain, dialect: Dialect| {
         MatrixReader::open(
             source,
             Format::detect(source, options.format),
             domain,
-            options.dialect,
+            dialect,
         )
     };
+    let [logits_dialect, targets_dialect] = options.dialects;
     let (logits, targets, one_file) = match targets {
-        Some(targets) if targets_elsewhere => (
-            open(logits, logits_domain)?,
-            MatrixReader::filled_elsewhere(&targets.name(), targets_domain),
-            false,
-        ),
-        Some(targets) => (
-            open(logits, logits_domain)?,
-            open(targets, targets_domain)?,
-            false,
-        ),
+        Some(targets) if targets_elsewhere => {
+            let mut logits = open(logits, logits_domain, logits_dialect)?;
+            first_line::settle_alone(options.command, &mut logits)?;
+            let targets = MatrixReader::filled_elsewhere(&targets.name(), targets_domain);
+            (logits, targets, false)
+        }
+        Some(targets) => {
+            let sources = [logits, targets];
+            let (mut logits, mut targets) = (
+                open(logits, logits_domain, logits_dialect)?,
+                open(targets, targets_domain, targets_dialect)?,
+            );
+            first_line::settle(options.command, [&mut logits, &mut targets], sources)?;
+            (logits, targets, false)
+        }
         None => {
-            let mut logits = open(logits, Domain::ANY)?;
+            let mut logits = open(logits, Domain::ANY, logits_dialect)?;
+            first_line::settle_alone(options.command, &mut logits)?;
             logits.narrow_domain(logits_domain);
             let targets = logits.view(targets_domain);
             (logits, targets, true)
