@@ -127,6 +127,13 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// Prints one warning line on stderr; a stderr that is closed or whose
+/// reader is gone is no reason to stop.
+pub fn warn(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "mlloss: warning: {message}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,11 +153,4 @@ mod tests {
         let long = vec![b'x'; 100];
         assert_eq!(quote(&long).chars().count(), MAX_QUOTED_CHARS + 3);
     }
-}
-
-/// Prints one warning line on stderr; a stderr that is closed or whose
-/// reader is gone is no reason to stop.
-pub fn warn(message: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "mlloss: warning: {message}");
 }
