@@ -15,6 +15,7 @@ use super::classes::{
     ClassIndex, ClassList, Unknown, UnknownLabels, classes_from_header, parse_classes,
     read_classes_file,
 };
+use crate::cmd::explain::Explanation;
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::format::python_str_repr;
@@ -83,6 +84,11 @@ pub struct Args {
     /// No progress bar (shown on stderr when it is a terminal and a run takes a while).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Say on stderr how the input was read: its format and what told it, where the labels are, where the
+    /// classes come from.
+    #[arg(long)]
+    pub explain: bool,
 
     /// The other way (inverse_transform): read a 0/1 matrix, print each sample's labels.
     #[arg(long, conflicts_with_all = ["unknown", "column", "header"])]
@@ -153,6 +159,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         separator: args.sep.clone(),
     };
     let format = Format::detect(&source, args.format);
+    if args.explain {
+        explain_labels(&args, &source, format);
+    }
     // Before the first read: a file replaced before the second is then told.
     let identity = FileIdentity::of(&source);
     let mut reader = LabelReader::open(&source, format, &layout)?;
@@ -291,6 +300,11 @@ fn open_inverse(args: &Args) -> anyhow::Result<(MatrixReader, Vec<String>)> {
     };
     let format = Format::detect(&source, args.format);
     let reader = MatrixReader::open(&source, format, domain, header)?;
+    if args.explain {
+        let mut explanation = Explanation::default();
+        explanation.input("MATRIX", &reader, &source, args.format);
+        explanation.print(true);
+    }
     let classes = match given_classes(args)? {
         Some(classes) => classes,
         None => match reader.header_names() {
@@ -308,6 +322,36 @@ fn open_inverse(args: &Args) -> anyhow::Result<(MatrixReader, Vec<String>)> {
 }
 
 /// The classes from `--classes`, `--classes-file` or `--classes-from`.
+/// `--explain` for label lists: where the labels are, and the classes.
+fn explain_labels(args: &Args, source: &Source, format: Format) {
+    let mut explanation = Explanation::default();
+    let told = match (args.format, source.is_stdin()) {
+        (Some(_), _) => "--format",
+        (None, true) => "stdin's default",
+        (None, false) => "its extension (or its first bytes)",
+    };
+    let labels = match (&args.column, &args.sep) {
+        (Some(column), Some(sep)) => format!("column {column:?}, labels joined by {sep:?}"),
+        (Some(column), None) => format!("column {column:?} (a list, or one label a row)"),
+        (None, Some(sep)) => format!("each row's one field, labels joined by {sep:?}"),
+        (None, None) => "each row's fields (a JSON array's elements) are its labels".to_owned(),
+    };
+    let classes = match (&args.classes, &args.classes_file, &args.classes_from) {
+        (Some(_), _, _) => "--classes, in that order",
+        (None, Some(_), _) => "--classes-file, in its order",
+        (None, None, Some(_)) => "--classes-from's header, in its order",
+        (None, None, None) => "the labels seen, sorted as scikit-learn sorts them",
+    };
+    let file = source.name();
+    let format = clap::ValueEnum::to_possible_value(&format)
+        .map_or_else(String::new, |v| v.get_name().to_uppercase());
+    explanation.note(format!(
+        "FILE {file}: label lists as {format} (told by {told}); {labels}"
+    ));
+    explanation.note(format!("classes: {classes}"));
+    explanation.print(true);
+}
+
 fn given_classes(args: &Args) -> anyhow::Result<Option<Vec<String>>> {
     Ok(
         match (&args.classes, &args.classes_file, &args.classes_from) {

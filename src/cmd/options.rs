@@ -22,6 +22,11 @@ pub struct TableArgs {
     #[arg(long, value_name = "C", value_parser = Delimiter::parse, allow_hyphen_values = true)]
     pub delimiter: Option<Delimiter>,
 
+    /// Say on stderr how each input was read: its format and what told it, whether its first line is a
+    /// header and why, its index column, how columns and rows were paired, and the rows read.
+    #[arg(long)]
+    pub explain: bool,
+
     /// Input format of all inputs, instead of guessing from the extension (stdin: csv).
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,

@@ -27,6 +27,8 @@ pub(super) struct CsvSource {
     /// A first line that may be pandas' names `0,1,…` (and its length),
     /// until the pairing decides.
     candidate: Option<(Vec<String>, usize)>,
+    /// How fields are separated, for `--explain`.
+    syntax: Syntax,
 }
 
 impl CsvSource {
@@ -78,6 +80,7 @@ impl CsvSource {
             fields,
             why,
             candidate,
+            syntax,
         })
     }
 }
@@ -97,6 +100,15 @@ impl MatrixSource for CsvSource {
 
     fn header_why(&self) -> Option<HeaderWhy> {
         Some(self.why)
+    }
+
+    fn format_name(&self) -> Option<&'static str> {
+        Some(match self.syntax {
+            Syntax::Delimited(b',') => "CSV",
+            Syntax::Delimited(b'\t') => "TSV",
+            Syntax::Delimited(_) => "CSV with --delimiter's separator",
+            _ => "text of blank-separated numbers (np.savetxt)",
+        })
     }
 
     fn header_candidate(&self) -> Option<&[String]> {

@@ -39,6 +39,12 @@ pub trait MatrixSource: Send {
         None
     }
 
+    /// The format's name, where the source tells it more precisely than
+    /// the format it was opened as (CSV split at blanks).
+    fn format_name(&self) -> Option<&'static str> {
+        None
+    }
+
     /// A first line that may be pandas' default names `0,1,…,C−1` or
     /// data, until [`MatrixSource::settle_candidate`] decides.
     fn header_candidate(&self) -> Option<&[String]> {
@@ -721,10 +727,21 @@ impl ColumnMap {
     }
 }
 
+/// What an input was read as.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ReadAs {
+    pub(super) format: &'static str,
+    /// Its first bytes told (a `.npy`, Parquet, Arrow), whatever the
+    /// extension or `--format`.
+    pub(super) by_content: bool,
+}
+
 /// A numeric matrix in any format, cut into chunks of rows.
 pub struct MatrixReader {
     info: MatrixInfo,
     source: Box<dyn MatrixSource>,
+    /// What it was read as, for `--explain`.
+    read_as: ReadAs,
     rows_cut: u64,
 }
 
@@ -744,8 +761,9 @@ impl MatrixReader {
             check_values: false,
             records: None,
         };
-        let source = format.matrix_source(source, &info, dialect.into())?;
+        let (source, read_as) = format.matrix_source(source, &info, dialect.into())?;
         Ok(MatrixReader {
+            read_as,
             info: MatrixInfo {
                 records: source.records(),
                 ..info
@@ -788,6 +806,7 @@ impl MatrixReader {
                     .filter_map(|f| Some((f, self.source.not_number(f)?)))
                     .collect(),
             }),
+            read_as: self.read_as,
             rows_cut: 0,
         }
     }
@@ -818,6 +837,10 @@ impl MatrixReader {
                 class_names: None,
                 not_numbers: Vec::new(),
             }),
+            read_as: ReadAs {
+                format: "label lists",
+                by_content: false,
+            },
             rows_cut: 0,
         }
     }
@@ -835,6 +858,12 @@ impl MatrixReader {
     /// The header line's names, if the input has one.
     pub fn header_names(&self) -> Option<&[String]> {
         self.source.header()
+    }
+
+    /// The format it was read as, and whether its first bytes told.
+    pub fn read_as(&self) -> (&'static str, bool) {
+        let format = self.source.format_name().unwrap_or(self.read_as.format);
+        (format, self.read_as.by_content)
     }
 
     /// How a text table's first line was taken, and why.

@@ -516,7 +516,7 @@ impl Format {
         source: &Source,
         info: &MatrixInfo,
         dialect: Dialect,
-    ) -> Result<Box<dyn matrix::MatrixSource>, InputError> {
+    ) -> Result<(Box<dyn matrix::MatrixSource>, matrix::ReadAs), InputError> {
         let opened = source.open_sniffed()?;
         if let Some(what) = opened.content.unread() {
             let what = format!(
@@ -525,16 +525,34 @@ impl Format {
             return Err(InputError::new(&info.file, what));
         }
         if let Some(columnar) = Format::columnar_content(&opened, &info.file, self)? {
-            return Ok(Box::new(columnar::ColumnarSource::open(
-                columnar, opened, info,
-            )?));
+            let read_as = matrix::ReadAs {
+                format: match columnar {
+                    columnar::Columnar::Parquet => "Parquet",
+                    columnar::Columnar::IpcFile => "Arrow IPC file (Feather)",
+                    columnar::Columnar::IpcStream => "Arrow IPC stream",
+                },
+                by_content: true,
+            };
+            let source = columnar::ColumnarSource::open(columnar, opened, info)?;
+            return Ok((Box::new(source), read_as));
         }
         let format = if opened.content == Content::Npy {
             Format::Npy
         } else {
             self
         };
-        Ok(match format {
+        let read_as = matrix::ReadAs {
+            format: match format {
+                Format::Csv => "CSV",
+                Format::Tsv => "TSV",
+                Format::Json => "JSON",
+                Format::Jsonl => "JSON Lines",
+                Format::Npy => "NumPy .npy",
+                Format::Parquet | Format::Arrow => "",
+            },
+            by_content: format == Format::Npy,
+        };
+        let source: Box<dyn matrix::MatrixSource> = match format {
             Format::Csv | Format::Tsv => Box::new(csv::CsvSource::open(
                 opened,
                 format.delimiter(),
@@ -545,7 +563,8 @@ impl Format {
             Format::Jsonl => Box::new(jsonl::JsonLinesSource::open(opened, info)?),
             Format::Npy => Box::new(npy::NpySource::open(source, opened, info)?),
             Format::Parquet | Format::Arrow => unreachable!("told by the content above"),
-        })
+        };
+        Ok((source, read_as))
     }
 }
 

@@ -5,6 +5,7 @@ mod binarize;
 mod columnar;
 mod completions;
 mod containers;
+mod explain;
 mod extended;
 mod formats;
 mod fuzz_regressions;

@@ -48,6 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         output,
         quiet,
         total_bytes,
+        explain,
     } = Plan::new(&args)?;
     let mut out = Output::to(output.as_deref())?;
     out.reserve_header(kernel.exporter.reserved_header_bytes())?;
@@ -110,11 +111,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     out.write_bytes(&text)?;
     out.finish()?;
+    said_at_the_end(&kernel, &readers, explain, rows, unit_scores);
+    Ok(())
+}
+
+/// What stderr says once the output is complete: the rows read
+/// (`--explain`), and whether the logits looked like probabilities.
+fn said_at_the_end(
+    kernel: &Kernel,
+    readers: &Readers,
+    explain: bool,
+    rows: u64,
+    unit_scores: UnitScores,
+) {
+    crate::cmd::explain::rows_read(explain, rows, kernel.cols);
     if kernel.loss.kind.takes_logits() {
         let fix = "--kind bce-probs";
         unit_scores.warn_if_probabilities(readers.logits.file(), "logits", fix);
     }
-    Ok(())
 }
 
 /// The shape of a result of rows, as PyTorch's `reduction='none'` gives

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
 use super::weights;
 use super::worker::Kernel;
+use crate::cmd::explain::Explanation;
 use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, Settled};
@@ -40,6 +41,8 @@ pub(super) struct Plan {
     pub(super) quiet: bool,
     /// The size of LOGITS, for progress, when it is a file.
     pub(super) total_bytes: Option<u64>,
+    /// `--explain`: the rows read are said at the end too.
+    pub(super) explain: bool,
 }
 
 impl Plan {
@@ -93,6 +96,13 @@ impl Plan {
         for warning in settled.warning.iter().chain(&weights.warnings) {
             eprintln!("{warning}");
         }
+        explain(
+            args,
+            &sources,
+            &readers,
+            settled.classes.as_deref(),
+            &weights,
+        );
         let [weight, pos_weight] = weights.per_class;
         if let Kind::Bce(bce) = &mut kind {
             bce.pos_weight = pos_weight;
@@ -117,8 +127,36 @@ impl Plan {
             output: args.output.clone(),
             quiet: args.quiet,
             total_bytes: sources.logits.plain_size(),
+            explain: args.table.explain,
         })
     }
+}
+
+/// `--explain`: how the inputs were read and paired.
+fn explain(
+    args: &Args,
+    sources: &Sources,
+    readers: &Readers,
+    classes: Option<&[String]>,
+    weights: &weights::Weights,
+) {
+    if !args.table.explain {
+        return;
+    }
+    let mut explanation = Explanation::default();
+    let format = args.table.format;
+    explanation.input("LOGITS", &readers.logits, &sources.logits, format);
+    if args.target_labels {
+        let file = sources.targets().name();
+        explanation.note(format!("TARGETS {file}: label lists (--target-labels)"));
+    } else if sources.targets.is_some() {
+        explanation.input("TARGETS", &readers.targets, sources.targets(), format);
+    }
+    explanation.pairing(readers, classes);
+    for line in &weights.explained {
+        explanation.note(line.clone());
+    }
+    explanation.print(true);
 }
 
 /// What every thread needs: the loss, what each row gives, the layout of

@@ -22,6 +22,8 @@ pub(super) struct Weights {
     pub(super) per_row: [Option<usize>; 2],
     /// Weight files of C columns without names, paired by position.
     pub(super) warnings: Vec<String>,
+    /// How each weight file was read, for `--explain`.
+    pub(super) explained: Vec<String>,
 }
 
 /// Settles the weights once the inputs' width `cols` is known. A weight
@@ -146,6 +148,15 @@ impl WeightFile<'_> {
         weights
             .warnings
             .extend(paired.warning.filter(|_| values.len() != 1));
+        let option = ["--weight-file", "--pos-weight-file"][i];
+        let file = reader.file();
+        weights
+            .explained
+            .push(match (chunk.row_count(), values.len()) {
+                (1, _) => format!("{option} {file}: one row, the same weights for every sample"),
+                (_, 1) => format!("{option} {file}: one weight a sample, row by row"),
+                _ => format!("{option} {file}: one weight an element, row by row"),
+            });
         if chunk.row_count() == 1 {
             weights.per_class[i] = loss::broadcast(&values, cols);
             *chunk = RowChunk::default();

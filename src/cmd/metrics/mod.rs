@@ -44,6 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         digits,
         quiet,
         total_bytes,
+        explain,
     } = Plan::new(&args)?;
     let kernel = Kernel {
         decision: Decision::new(spec.scores, spec.threshold),
@@ -102,6 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     out.write_bytes(&text)?;
     out.finish()?;
+    crate::cmd::explain::rows_read(explain, tally.rows, kernel.cols);
     if kernel.spec.scores == Scores::Logits {
         let file = readers.logits.file();
         unit_scores.warn_if_probabilities(file, "logits (--scores logits)", "--scores probs");

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use super::args::Args;
+use crate::cmd::explain::Explanation;
 use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, PairOptions};
@@ -33,6 +34,8 @@ pub(super) struct Plan {
     pub(super) digits: Digits,
     pub(super) quiet: bool,
     pub(super) total_bytes: Option<u64>,
+    /// `--explain`: the rows read are said at the end too.
+    pub(super) explain: bool,
 }
 
 impl Plan {
@@ -87,6 +90,10 @@ impl Plan {
         if let Some(warning) = &settled.warning {
             eprintln!("{warning}");
         }
+        if args.table.explain {
+            let sources = [Some(&scores), targets.as_ref()];
+            explain(args, sources, &readers, settled.classes.as_deref());
+        }
         let classes = settled
             .classes
             .unwrap_or_else(|| (0..cols).map(|j| j.to_string()).collect());
@@ -107,9 +114,30 @@ impl Plan {
             digits: Digits::from_precision(args.precision),
             quiet: args.quiet,
             total_bytes: scores.plain_size(),
+            explain: args.table.explain,
             spec,
         })
     }
+}
+
+/// `--explain`: how SCORES and TARGETS (when not in SCORES' file) were
+/// read and paired.
+fn explain(
+    args: &Args,
+    [scores, targets]: [Option<&Source>; 2],
+    readers: &Readers,
+    classes: Option<&[String]>,
+) {
+    let mut explanation = Explanation::default();
+    let format = args.table.format;
+    if let Some(scores) = scores {
+        explanation.input("SCORES", &readers.logits, scores, format);
+    }
+    if let Some(targets) = targets {
+        explanation.input("TARGETS", &readers.targets, targets, format);
+    }
+    explanation.pairing(readers, classes);
+    explanation.print(true);
 }
 
 /// The spec from the options, checked as scikit-learn checks its
