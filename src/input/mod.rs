@@ -35,6 +35,7 @@ mod jsonl;
 pub mod labels;
 pub mod matrix;
 mod npy;
+mod npy_data;
 mod pump;
 mod records;
 mod text;
@@ -568,7 +569,7 @@ impl Content {
     const MAGICS: [(&[u8], Content); 7] = [
         (b"\x93NUMPY", Content::Npy),
         (b"\x1f\x8b", Content::Gzip),
-        (b"\x28\xb5\x2f\xfd", Content::Zstd),
+        (decompress::ZSTD_MAGIC, Content::Zstd),
         (b"PK\x03\x04", Content::Zip),
         (b"PAR1", Content::Parquet),
         (b"ARROW1", Content::Arrow),
@@ -576,6 +577,9 @@ impl Content {
     ];
 
     fn of(head: &[u8]) -> Content {
+        if Compression::of(head) == Some(Compression::Zstd) {
+            return Content::Zstd;
+        }
         Self::MAGICS
             .iter()
             .find(|(magic, _)| head.starts_with(magic))
@@ -588,6 +592,7 @@ impl Content {
         Self::MAGICS
             .iter()
             .any(|(magic, _)| magic.len() > head.len() && magic.starts_with(head))
+            || decompress::may_become_skippable_frame(head)
     }
 
     /// What to call a format mlloss recognises but does not read.

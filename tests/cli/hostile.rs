@@ -355,18 +355,18 @@ fn a_line_beyond_the_limit_is_an_error() {
 #[test]
 fn npy_dtypes_and_bad_bools_are_named() {
     let dir = Workdir::new();
-    let mut f16 = npy_header("<f2", "(2, 2)");
-    f16.extend([0, 0x3c, 0, 0, 0, 0, 0, 0x3c]);
+    let mut complex = npy_header("<c16", "(2, 2)");
+    complex.extend([0; 64]);
     let mut bools = npy_header("|b1", "(2, 3)");
     bools.extend([1, 0, 1, 0, 2, 0]);
-    dir.write("f16.npy", f16)
+    dir.write("c16.npy", complex)
         .write("bools.npy", bools)
         .write("x.csv", "1,2\n3,4\n")
         .write("x3.csv", "1,2,3\n3,4,5\n");
     let cases = [
         (
-            &["loss", "x.csv", "f16.npy"][..],
-            "f16.npy: dtype '<f2' (float16) is not one mlloss reads: float64, float32, int8-int64, uint8-uint64 or bool (convert it first: a.astype(np.float64))",
+            &["loss", "x.csv", "c16.npy"][..],
+            "c16.npy: dtype '<c16' (complex) is not one mlloss reads: float64, float32, float16, int8-int64, uint8-uint64 or bool (convert it first: a.astype(np.float64))",
         ),
         (
             &["loss", "x3.csv", "bools.npy"],
@@ -786,12 +786,16 @@ fn saved_number_classes_read_back_to_the_same_columns() {
 #[test]
 fn a_npy_stream_is_read_as_far_as_its_header_says() {
     let dir = Workdir::new();
-    dir.write("y.csv", "1,0\n");
+    // --format applies to every input: TARGETS is a .npy too.
+    let mut y = npy_header("<f8", "(1, 2)");
+    y.extend(1.0f64.to_le_bytes());
+    y.extend(0.0f64.to_le_bytes());
+    dir.write("y.npy", &y);
     if std::path::Path::new("/dev/zero").exists() {
         let zeros = std::fs::File::open("/dev/zero").unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlloss"))
             .current_dir(dir.path(""))
-            .args(["loss", "--format", "npy", "-", "y.csv"])
+            .args(["loss", "--format", "npy", "-", "y.npy"])
             .stdin(zeros)
             .output()
             .unwrap();
@@ -802,7 +806,8 @@ fn a_npy_stream_is_read_as_far_as_its_header_says() {
         );
     }
     let huge = npy_header("<f8", "(1000000000000000, 2)");
-    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "y.csv"], &huge);
+    dir.write("huge.npy", &huge);
+    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "huge.npy"], &huge);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -814,7 +819,7 @@ fn a_npy_stream_is_read_as_far_as_its_header_says() {
     long.extend(0.5f64.to_le_bytes());
     long.extend(1.5f64.to_le_bytes());
     long.extend([0u8; 5]);
-    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "y.csv"], &long);
+    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "y.npy"], &long);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("file had 5 extra bytes"),
