@@ -29,6 +29,23 @@ pub(super) fn looks_blank_separated(first: &[u8]) -> bool {
     numbers >= 2 && tokens.next().is_none()
 }
 
+/// Whether CSV text is really tab-separated numbers: a line with no comma
+/// and two or more fields between tabs, every one a number (what
+/// `np.savetxt(path, a, delimiter="\t")` writes). Read as TSV rather than
+/// as runs of blanks, so that an empty cell later is an error, not a
+/// shift of the row's values.
+pub(super) fn looks_tab_separated(line: &[u8]) -> bool {
+    let line = line
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(line)
+        .trim_ascii();
+    !line.contains(&b',')
+        && line.contains(&b'\t')
+        && line
+            .split(|&b| b == b'\t')
+            .all(|cell| parse_cell(cell.trim_ascii(), Domain::ANY).is_ok())
+}
+
 /// The header of names in a first line, if it is one: `# a b c`, or with
 /// `Auto` a line of text and no number, or any line with `Yes`.
 pub(super) fn header(first: &[u8], mode: HeaderMode) -> Option<Vec<String>> {

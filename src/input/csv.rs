@@ -55,8 +55,18 @@ impl CsvSource {
                 let len = first.len();
                 super::blanks::looks_blank_separated(&text.first_rows(2)?[len..])
             });
+        // np.savetxt(delimiter="\t") in a `.txt`: tab-separated numbers,
+        // after a `# names` line when it was given a header.
+        let first = text.first_row()?;
+        let (commented, len) = (first.starts_with(b"#"), first.len());
+        let tabs = !blanks
+            && dialect.delimiter.is_none()
+            && syntax == Syntax::Delimited(b',')
+            && (super::blanks::looks_tab_separated(first)
+                || commented && super::blanks::looks_tab_separated(&text.first_rows(2)?[len..]));
         let syntax = match syntax {
             Syntax::Delimited(b',') if dialect.delimiter.is_none() && blanks => Syntax::Blanks,
+            Syntax::Delimited(b',') if tabs => Syntax::Delimited(b'\t'),
             syntax => syntax,
         };
         text.set_syntax(syntax);
@@ -76,7 +86,12 @@ impl CsvSource {
                 let names = is_header.then(|| {
                     (0..records.field_count())
                         .map(|i| {
-                            String::from_utf8_lossy(records.field(i).trim_ascii()).into_owned()
+                            let mut name = records.field(i).trim_ascii();
+                            // np.savetxt writes its header after `# `.
+                            if tabs && i == 0 && commented {
+                                name = name[1..].trim_ascii();
+                            }
+                            String::from_utf8_lossy(name).into_owned()
                         })
                         .collect()
                 });

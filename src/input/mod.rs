@@ -36,6 +36,7 @@ pub mod labels;
 pub mod matrix;
 mod npy;
 mod npy_data;
+mod pandas_json;
 mod pump;
 mod records;
 mod text;
