@@ -56,14 +56,16 @@ impl CsvSource {
                 super::blanks::looks_blank_separated(&text.first_rows(2)?[len..])
             });
         // np.savetxt(delimiter="\t") in a `.txt`: tab-separated numbers,
-        // after a `# names` line when it was given a header.
+        // after a `# names` line when it was given a header (or a line of
+        // names between tabs, as `to_csv(sep="\t")` writes).
         let first = text.first_row()?;
         let (commented, len) = (first.starts_with(b"#"), first.len());
+        let names_line = commented || (first.contains(&b'\t') && !first.contains(&b','));
         let tabs = !blanks
             && dialect.delimiter.is_none()
             && syntax == Syntax::Delimited(b',')
             && (super::blanks::looks_tab_separated(first)
-                || commented && super::blanks::looks_tab_separated(&text.first_rows(2)?[len..]));
+                || names_line && super::blanks::looks_tab_separated(&text.first_rows(2)?[len..]));
         let syntax = match syntax {
             Syntax::Delimited(b',') if dialect.delimiter.is_none() && blanks => Syntax::Blanks,
             Syntax::Delimited(b',') if tabs => Syntax::Delimited(b'\t'),

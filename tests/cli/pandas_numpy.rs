@@ -115,6 +115,15 @@ fn tab_separated_savetxt_reads_as_the_blank_separated() {
         success(&dir.run(&["loss", "-r", "none", "x.txt", "y.txt"])),
         want
     );
+    // Names between tabs first (`to_csv(sep="\t")` into a `.txt`): a header.
+    dir.write(
+        "named.txt",
+        "cat\tdog\n5.0e-01\t-1.0e+00\n2.0e+00\t2.5e-01\n",
+    )
+    .write("y.csv", "dog,cat\n0,1\n1,0\n");
+    let out = dir.run(&["loss", "-r", "none", "named.txt", "y.csv"]);
+    assert_eq!(success(&out), want);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     let out = dir.run(&["loss", "-r", "none", "holes.txt", "y.txt"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
