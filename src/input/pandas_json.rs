@@ -1,16 +1,20 @@
 //! pandas' `to_json()` orients that write a table as one JSON object:
-//! `"columns"` (the default: `{"cat": {"0": 0.5, …}, …}`), `"index"`
-//! (`{"0": {"cat": 0.5, …}, …}`) and `"split"` (`{"columns": [...],
-//! "index": [...], "data": [[...], …]}`). Each is turned into records (one
-//! object a row, as `orient="records"` writes them) whose first key, named
-//! `""`, is pandas' index: an index column, as the empty first header cell
-//! of pandas' CSV is, not a class, pairing rows when both inputs have one.
+//! `"columns"` (the default: `{"cat": {"0": 0.5, …}, …}`) and `"split"`
+//! (`{"columns": [...], "index": [...], "data": [[...], …]}`). Each is
+//! turned into records (one object a row, as `orient="records"` writes
+//! them) whose first key, named `""`, is pandas' index: an index column, as
+//! the empty first header cell of pandas' CSV is, not a class, pairing rows
+//! when both inputs have one.
 //!
-//! `"columns"` and `"index"` are both objects of objects, with rows and
-//! columns swapped: they are told apart only where the file says which
-//! keys are the index, pandas' default one, `"0"`, `"1"`, … in order,
-//! on one side and not the other. Anything else is refused, naming the
-//! orients that say it (`"records"`, `"split"`).
+//! An object of objects is what orient `"columns"` writes, and `"index"`
+//! too, rows and columns swapped: `{"0": {"cat": …}}` is `"index"` over
+//! pandas' default index, or `to_json()` of a frame whose columns are 0, 1,
+//! … (`pd.DataFrame(a, index=ids)`). It is read only where the objects'
+//! keys are pandas' default index (`"0"`, `"1"`, … in order) and the keys
+//! are not: `to_json()` of a frame of named columns and a default index,
+//! the everyday call, read as `pd.read_json` reads it back. Anything else
+//! is refused, naming the orients that say which is which (`"records"`,
+//! `"split"`).
 
 use std::collections::HashMap;
 
@@ -106,22 +110,22 @@ pub(super) fn records(text: &[u8], file: &str) -> Result<Records, InputError> {
     let inner_is_index = nested
         .first()
         .is_some_and(|(_, first)| is_default_index(first.iter().map(|(k, _)| k.as_str())));
-    match (outer_is_index, inner_is_index) {
-        (false, true) => from_columns(&nested, file),
-        (true, false) => from_index(&nested),
-        (both, _) => {
-            let keys = if both {
-                "both its keys and its objects' keys are 0, 1, …"
-            } else {
-                "neither its keys nor its objects' keys are pandas' default index (0, 1, …)"
-            };
-            Err(error(format!(
-                "a JSON object of objects, as pandas' to_json() writes with orient \"columns\" \
-                 (the default) and with orient \"index\", rows and columns swapped; {keys}, so \
-                 the file does not say which it is: {READ_ORIENTS}"
-            )))
+    let keys = match (outer_is_index, inner_is_index) {
+        (false, true) => return from_columns(&nested, file),
+        (true, true) => "both its keys and its objects' keys are 0, 1, …",
+        (true, false) => {
+            "its keys are 0, 1, …: orient \"index\" over pandas' default index, or \
+             orient \"columns\" of columns named 0, 1, …"
         }
-    }
+        (false, false) => {
+            "neither its keys nor its objects' keys are pandas' default index (0, 1, …)"
+        }
+    };
+    Err(error(format!(
+        "a JSON object of objects, as pandas' to_json() writes with orient \"columns\" (the \
+         default) and with orient \"index\", rows and columns swapped; {keys}, so the file does \
+         not say which it is: {READ_ORIENTS}"
+    )))
 }
 
 /// Whether `keys` are pandas' default index written as keys: `"0"`, `"1"`,
@@ -171,29 +175,6 @@ fn from_columns(
 /// `text` as a JSON string.
 fn json_string(text: &str) -> String {
     serde_json::Value::String(text.to_owned()).to_string()
-}
-
-/// `orient="index"`: each member a row, named by its index label; its
-/// members the columns, which the records check row by row.
-fn from_index(rows: &[(&str, Vec<(String, &RawValue)>)]) -> Result<Records, InputError> {
-    let mut records = Records::with_names(rows[0].1.iter().map(|(name, _)| name.as_str()));
-    for (label, members) in rows {
-        // Each row's own names: one that differs from the first row's is
-        // reported by the records' reader, naming it.
-        records.text.extend_from_slice(b"{\"\":");
-        records
-            .text
-            .extend_from_slice(json_string(label).as_bytes());
-        for (name, value) in members {
-            records.text.push(b',');
-            records.text.extend_from_slice(json_string(name).as_bytes());
-            records.text.push(b':');
-            records.text.extend_from_slice(value.get().as_bytes());
-        }
-        records.text.extend_from_slice(b"}\n");
-        records.ends.push(records.text.len());
-    }
-    Ok(records)
 }
 
 /// `orient="split"`: the names, the index (if written) and the rows.

@@ -33,6 +33,18 @@ fn an_object_of_objects_with_no_telling_index_is_refused() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1);
+    // orient="index" over a default index: its keys are 0, 1, …, as
+    // to_json() of a frame whose columns are 0, 1, … and whose index is ids.
+    let out = dir.run(&["loss", &tables("logits-index.json"), &tables("targets.txt")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "its keys are 0, 1, …: orient \"index\" over pandas' default index, or orient \
+             \"columns\" of columns named 0, 1, …, so the file does not say which it is"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Named rows and columns: neither side is pandas' default index.
     dir.write(
         "named.json",
@@ -48,19 +60,15 @@ fn an_object_of_objects_with_no_telling_index_is_refused() {
     );
 }
 
-/// The orients read: `"columns"` with a default index is the transpose of
-/// `"index"`, and `"split"` says so itself; each gives what its records
-/// give, its index not a class.
+/// The orients read: `"columns"` over a default index, and `"split"`,
+/// which says so itself; each gives what its records give, its index not
+/// a class.
 #[test]
 fn pandas_orients_read_as_their_records() {
     let dir = Workdir::new();
     dir.write(
         "columns.json",
         r#"{"cat":{"0":0.5,"1":-1.0},"dog":{"0":2.0,"1":0.25}}"#,
-    )
-    .write(
-        "index.json",
-        r#"{"0":{"cat":0.5,"dog":2.0},"1":{"cat":-1.0,"dog":0.25}}"#,
     )
     .write(
         "split.json",
@@ -76,12 +84,7 @@ fn pandas_orients_read_as_their_records() {
     )
     .write("y.csv", "cat,dog\n1,0\n0,1\n");
     let want = success(&dir.run(&["loss", "-r", "none", "records.json", "y.csv"]));
-    for file in [
-        "columns.json",
-        "index.json",
-        "split.json",
-        "split-no-index.json",
-    ] {
+    for file in ["columns.json", "split.json", "split-no-index.json"] {
         let out = dir.run(&["loss", "-r", "none", file, "y.csv"]);
         assert_eq!(success(&out), want, "{file}");
     }
