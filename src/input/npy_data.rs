@@ -390,3 +390,50 @@ impl RowStream {
         check_end(&mut self.stream, name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// NumPy 2.4's own limit: np.empty((0, 2**60 - 1)) is an array,
+    /// np.empty((0, 2**60)) "array is too big" (8 · 2**60 = 2**63 bytes);
+    /// zero dimensions do not count, as in NumPy.
+    #[test]
+    fn shapes_are_refused_where_numpy_refuses_them() {
+        assert_eq!(array_bytes(&[0, (1 << 60) - 1], 8, "x").unwrap(), 0);
+        assert!(array_bytes(&[0, 1 << 60], 8, "x").is_err());
+        assert!(array_bytes(&[0, 1 << 61], 1, "x").is_ok());
+        assert!(array_bytes(&[1 << 32, 1 << 32], 1, "x").is_err());
+        assert_eq!(array_bytes(&[3, 4], 2, "x").unwrap(), 24);
+        assert_eq!(array_bytes(&[], 8, "x").unwrap(), 8);
+    }
+
+    #[test]
+    fn descriptors_give_the_dtype_and_byte_order() {
+        let little = cfg!(target_endian = "little");
+        let parse = |d: &str| Dtype::parse(d, "x").map_err(|e| e.to_string());
+        assert_eq!(parse("'<f2'").unwrap(), (Dtype::F16, !little));
+        assert_eq!(parse("'>f2'").unwrap(), (Dtype::F16, little));
+        assert_eq!(parse("'|b1'").unwrap(), (Dtype::Bool, false));
+        assert_eq!(parse("'>u1'").unwrap(), (Dtype::U8, false));
+        assert_eq!(parse("'=i8'").unwrap(), (Dtype::I64, false));
+        let error = parse("'<c16'").unwrap_err();
+        assert!(
+            error.contains("dtype '<c16' (complex) is not one mlloss reads"),
+            "{error}"
+        );
+        let error = parse("'<f16'").unwrap_err();
+        assert!(error.contains("(float128)"), "{error}");
+    }
+
+    /// float16 converts exactly: its every value is a float64.
+    #[test]
+    fn float16_values_are_exact() {
+        for bits in [0x3c00u16, 0xc000, 0x0001, 0x7bff, 0x7c00] {
+            let value = Dtype::F16.read(&bits.to_ne_bytes());
+            assert_eq!(value, half::f16::from_bits(bits).to_f64());
+        }
+        assert_eq!(Dtype::F16.read(&0x3c00u16.to_ne_bytes()), 1.0);
+        assert_eq!(Dtype::F16.read(&0x0001u16.to_ne_bytes()), 2f64.powi(-24));
+    }
+}
