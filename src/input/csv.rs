@@ -46,15 +46,7 @@ impl CsvSource {
             text.skip(super::UTF8_BOM.len());
         }
         // np.savetxt's output, in a file read as CSV.
-        let savetxt = if syntax == Syntax::Delimited(b',') && dialect.delimiter.is_none() {
-            savetxt_syntax(&mut text)?
-        } else {
-            None
-        };
-        let syntax = savetxt.unwrap_or(syntax);
-        // np.savetxt writes its header after `# `: not part of the first name.
-        let strip_comment =
-            savetxt == Some(Syntax::Delimited(b'\t')) && text.first_row()?.starts_with(b"#");
+        let syntax = super::blanks::savetxt_syntax(&mut text, syntax, dialect)?;
         text.set_syntax(syntax);
         let first = text.first_row()?;
         let first_len = first.len();
@@ -72,12 +64,7 @@ impl CsvSource {
                 let names = is_header.then(|| {
                     (0..records.field_count())
                         .map(|i| {
-                            let mut name = records.field(i).trim_ascii();
-                            // np.savetxt writes its header after `# `.
-                            if strip_comment && i == 0 {
-                                name = name[1..].trim_ascii();
-                            }
-                            String::from_utf8_lossy(name).into_owned()
+                            String::from_utf8_lossy(records.field(i).trim_ascii()).into_owned()
                         })
                         .collect()
                 });
@@ -111,29 +98,6 @@ impl CsvSource {
             fields,
         })
     }
-}
-
-/// The syntax of text that `np.savetxt` wrote, if it is not CSV: numbers
-/// separated by blanks (its default), or by tabs (`delimiter="\t"`), after
-/// a `# names` line when it was given a header (or, for tabs, a line of
-/// names between tabs, as `to_csv(sep="\t")` writes). Tabs are read as TSV,
-/// not as blanks, so that an empty cell later is an error, not a shift.
-fn savetxt_syntax(text: &mut TextCutter) -> Result<Option<Syntax>, InputError> {
-    let first = text.first_row()?;
-    let len = first.len();
-    let blank_first = !first.contains(&b',') && !first.contains(&b'\t');
-    let blanks = blank_first
-        && (super::blanks::looks_blank_separated(first)
-            // A line of names first: the data tell.
-            || super::blanks::looks_blank_separated(&text.first_rows(2)?[len..]));
-    if blanks {
-        return Ok(Some(Syntax::Blanks));
-    }
-    let first = text.first_row()?;
-    let names_line = first.starts_with(b"#") || (first.contains(&b'\t') && !first.contains(&b','));
-    let tabs = super::blanks::looks_tab_separated(first)
-        || names_line && super::blanks::looks_tab_separated(&text.first_rows(2)?[len..]);
-    Ok(tabs.then_some(Syntax::Delimited(b'\t')))
 }
 
 impl MatrixSource for CsvSource {

@@ -362,3 +362,52 @@ fn a_compressed_npy_is_converted_as_it_streams() {
     let want = (rows * cols) as f64 * std::f64::consts::LN_2;
     assert!((sum - want).abs() <= 1e-12 * want, "{sum} against {want}");
 }
+
+/// A `.npy` from a stream is read as far as its header says: `/dev/zero`
+/// is not a .npy at its first bytes (it was read until memory ran out), a
+/// header claiming more than memory is an error, and data that go on past
+/// the shape are trailing bytes.
+#[test]
+fn a_npy_stream_is_read_as_far_as_its_header_says() {
+    let dir = Workdir::new();
+    // --format applies to every input: TARGETS is a .npy too.
+    let mut y = header("<f8", "(1, 2)");
+    y.extend(1.0f64.to_le_bytes());
+    y.extend(0.0f64.to_le_bytes());
+    dir.write("y.npy", &y);
+    if std::path::Path::new("/dev/zero").exists() {
+        let zeros = std::fs::File::open("/dev/zero").unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlloss"))
+            .current_dir(dir.path(""))
+            .args(["loss", "--format", "npy", "-", "y.npy"])
+            .stdin(zeros)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "mlloss: error: <stdin>: not a .npy file mlloss reads: no .npy magic string\n"
+        );
+    }
+    let huge = header("<f8", "(1000000000000000, 2)");
+    dir.write("huge.npy", &huge);
+    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "huge.npy"], &huge);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("out of memory: its header says 16000000000000000 bytes of data")
+            || stderr.contains("the shape holds more values than the file has bytes"),
+        "{stderr}"
+    );
+    let mut long = header("<f8", "(1, 2)");
+    long.extend(0.5f64.to_le_bytes());
+    long.extend(1.5f64.to_le_bytes());
+    long.extend([0u8; 5]);
+    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "y.npy"], &long);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("file had 5 extra bytes"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
