@@ -54,6 +54,7 @@ fn open_in<R: Read + Seek + Send + 'static>(
     archive: &str,
     is_stream: bool,
 ) -> Result<Opened, InputError> {
+    refuse_pytorch_file(&zip, archive)?;
     let index = choose_member(&zip, member, archive)?;
     let entry = zip.by_index_raw(index).map_err(|e| zip_error(name, &e))?;
     let (method, start, size) = (entry.compression(), entry.data_start(), entry.size());
@@ -131,6 +132,34 @@ fn open_stored(
         }),
         is_stream,
     })
+}
+
+/// Refuses what `torch.save` writes: a zip whose members are
+/// `NAME/data.pkl` (a pickle), `NAME/data/0`, … (the storages) and
+/// `NAME/version`. Its members are no table or array mlloss reads (the
+/// pickle says how the storages make tensors), so it is named, with what
+/// to write instead, rather than listed as members to pick from.
+fn refuse_pytorch_file<R: Read + Seek>(
+    zip: &ZipArchive<R>,
+    archive: &str,
+) -> Result<(), InputError> {
+    let names: Vec<String> = (0..zip.len())
+        .filter_map(|i| Some(zip.name_for_index(i)?.ok()?.into_owned()))
+        .collect();
+    let is_pytorch = names.iter().any(|name| {
+        name.strip_suffix("/data.pkl").is_some_and(|prefix| {
+            !prefix.contains('/') && names.contains(&format!("{prefix}/version"))
+        })
+    });
+    if is_pytorch {
+        return Err(InputError::new(
+            archive,
+            "a PyTorch file (torch.save), which mlloss does not read: save the tensor with \
+             np.save(path, t.numpy()) (t.detach().cpu().numpy() for one that needs grad or \
+             is on a GPU) and give the .npy",
+        ));
+    }
+    Ok(())
 }
 
 /// The index of the member named `member` (or `member.npy`), or of the

@@ -4,8 +4,9 @@
 //! a header of names (`np.savetxt(header="cat dog")` writes `# cat dog`).
 
 use super::csv::parse_cell;
-use super::matrix::ColumnMap;
-use super::{Domain, HeaderMode};
+use super::matrix::{ColumnMap, Syntax};
+use super::text::TextCutter;
+use super::{Dialect, Domain, HeaderMode};
 use crate::error::InputError;
 
 /// Whether CSV text is really blank-separated: a first line with no comma
@@ -27,6 +28,62 @@ pub(super) fn looks_blank_separated(first: &[u8]) -> bool {
         .take_while(|t| parse_cell(t, Domain::ANY).is_ok())
         .count();
     numbers >= 2 && tokens.next().is_none()
+}
+
+/// The syntax of text read as CSV (`syntax`, no `--delimiter`) that
+/// `np.savetxt` wrote: numbers separated by blanks (its default), or by
+/// tabs (`delimiter="\t"`), after a `# names` line when it was given a
+/// header (or, for tabs, a line of names between tabs, as
+/// `to_csv(sep="\t")` writes). Tabs are read as TSV, not as blanks, so that
+/// an empty cell later is an error, not a shift; the `#` of their header
+/// is skipped, so that it is not part of the first name.
+pub(super) fn savetxt_syntax(
+    text: &mut TextCutter,
+    syntax: Syntax,
+    dialect: Dialect,
+) -> Result<Syntax, InputError> {
+    if syntax != Syntax::Delimited(b',') || dialect.delimiter.is_some() {
+        return Ok(syntax);
+    }
+    let first = text.first_row()?;
+    let len = first.len();
+    let blank_first = !first.contains(&b',') && !first.contains(&b'\t');
+    let blanks = blank_first
+        && (looks_blank_separated(first)
+            // A line of names first: the data tell.
+            || looks_blank_separated(&text.first_rows(2)?[len..]));
+    if blanks {
+        return Ok(Syntax::Blanks);
+    }
+    let first = text.first_row()?;
+    let commented = first.starts_with(b"#");
+    let names_line = commented || (first.contains(&b'\t') && !first.contains(&b','));
+    let tabs = looks_tab_separated(first)
+        || names_line && looks_tab_separated(&text.first_rows(2)?[len..]);
+    if !tabs {
+        return Ok(syntax);
+    }
+    if commented {
+        text.skip(1);
+    }
+    Ok(Syntax::Delimited(b'\t'))
+}
+
+/// Whether CSV text is really tab-separated numbers: a line with no comma
+/// and two or more fields between tabs, every one a number (what
+/// `np.savetxt(path, a, delimiter="\t")` writes). Read as TSV rather than
+/// as runs of blanks, so that an empty cell later is an error, not a
+/// shift of the row's values.
+pub(super) fn looks_tab_separated(line: &[u8]) -> bool {
+    let line = line
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(line)
+        .trim_ascii();
+    !line.contains(&b',')
+        && line.contains(&b'\t')
+        && line
+            .split(|&b| b == b'\t')
+            .all(|cell| parse_cell(cell.trim_ascii(), Domain::ANY).is_ok())
 }
 
 /// The header of names in a first line, if it is one: `# a b c`, or with

@@ -53,20 +53,8 @@ impl CsvSource {
         if text.first_row()?.starts_with(super::UTF8_BOM) {
             text.skip(super::UTF8_BOM.len());
         }
-        // np.savetxt's output: numbers separated by blanks, after a `# names`
-        // line when it was given a header.
-        let first = text.first_row()?;
-        let blank_first = !first.contains(&b',') && !first.contains(&b'\t');
-        let blanks = blank_first
-            && (super::blanks::looks_blank_separated(first) || {
-                // A line of names first: the data tell.
-                let len = first.len();
-                super::blanks::looks_blank_separated(&text.first_rows(2)?[len..])
-            });
-        let syntax = match syntax {
-            Syntax::Delimited(b',') if dialect.delimiter.is_none() && blanks => Syntax::Blanks,
-            syntax => syntax,
-        };
+        // np.savetxt's output, in a file read as CSV.
+        let syntax = super::blanks::savetxt_syntax(&mut text, syntax, dialect)?;
         text.set_syntax(syntax);
         let first_line::Taken {
             header,

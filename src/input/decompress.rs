@@ -12,6 +12,28 @@ use flate2::read::MultiGzDecoder;
 use super::pump::PumpedStream;
 use crate::error::InputError;
 
+/// The magic number of a zstd frame.
+pub(super) const ZSTD_MAGIC: &[u8] = b"\x28\xb5\x2f\xfd";
+
+/// The last three bytes of a skippable frame's magic number; its first is
+/// 0x50 to 0x5F.
+const SKIPPABLE_MAGIC_END: &[u8] = b"\x2a\x4d\x18";
+
+/// Whether `head` starts a zstd skippable frame.
+fn is_skippable_frame(head: &[u8]) -> bool {
+    head.len() >= 4 && head[0] & 0xf0 == 0x50 && head[1..4] == *SKIPPABLE_MAGIC_END
+}
+
+/// Whether more bytes could make `head` a skippable frame's magic.
+pub(super) fn may_become_skippable_frame(head: &[u8]) -> bool {
+    match head.split_first() {
+        Some((first, rest)) => {
+            first & 0xf0 == 0x50 && rest.len() < 3 && SKIPPABLE_MAGIC_END.starts_with(rest)
+        }
+        None => true,
+    }
+}
+
 /// A compression mlloss reads through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -20,11 +42,13 @@ pub enum Compression {
 }
 
 impl Compression {
-    /// The compression whose magic bytes `head` starts with.
+    /// The compression whose magic bytes `head` starts with. zstd data may
+    /// start with a skippable frame (magic 0x184D2A50 to 0x184D2A5F, little
+    /// endian), as `pzstd` writes them: libzstd reads past it.
     pub fn of(head: &[u8]) -> Option<Compression> {
         if head.starts_with(b"\x1f\x8b") {
             Some(Compression::Gzip)
-        } else if head.starts_with(b"\x28\xb5\x2f\xfd") {
+        } else if head.starts_with(ZSTD_MAGIC) || is_skippable_frame(head) {
             Some(Compression::Zstd)
         } else {
             None

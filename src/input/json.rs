@@ -33,6 +33,15 @@ impl JsonSource {
         if start.starts_with(b"[") && start[1..].trim_ascii_start().starts_with(b"{") {
             return Self::records(&text, info);
         }
+        if start.starts_with(b"{") {
+            let table = super::pandas_json::records(&text, &info.file)?;
+            return Ok(JsonSource {
+                values: Vec::new(),
+                width: table.names.len(),
+                dims: None,
+                records: Some((RecordNames::of_names(table.names), table.text, table.ends)),
+            });
+        }
         let mut values = Vec::new();
         let mut de = serde_json::Deserializer::from_slice(&text);
         let (mut dims, mut rank) = (Vec::new(), None);

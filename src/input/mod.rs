@@ -36,6 +36,8 @@ mod jsonl;
 pub mod labels;
 pub mod matrix;
 mod npy;
+mod npy_data;
+mod pandas_json;
 mod pump;
 mod records;
 mod text;
@@ -589,7 +591,7 @@ impl Content {
     const MAGICS: [(&[u8], Content); 7] = [
         (b"\x93NUMPY", Content::Npy),
         (b"\x1f\x8b", Content::Gzip),
-        (b"\x28\xb5\x2f\xfd", Content::Zstd),
+        (decompress::ZSTD_MAGIC, Content::Zstd),
         (b"PK\x03\x04", Content::Zip),
         (b"PAR1", Content::Parquet),
         (b"ARROW1", Content::Arrow),
@@ -597,6 +599,9 @@ impl Content {
     ];
 
     fn of(head: &[u8]) -> Content {
+        if Compression::of(head) == Some(Compression::Zstd) {
+            return Content::Zstd;
+        }
         Self::MAGICS
             .iter()
             .find(|(magic, _)| head.starts_with(magic))
@@ -609,6 +614,7 @@ impl Content {
         Self::MAGICS
             .iter()
             .any(|(magic, _)| magic.len() > head.len() && magic.starts_with(head))
+            || decompress::may_become_skippable_frame(head)
     }
 
     /// What to call a format mlloss recognises but does not read.

@@ -24,6 +24,16 @@ pub struct RecordNames {
 }
 
 impl RecordNames {
+    /// Records whose keys are `names`, in this order.
+    pub(super) fn of_names(names: Vec<String>) -> Arc<RecordNames> {
+        let fields = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        Arc::new(RecordNames { names, fields })
+    }
+
     /// The keys of the object `first`, in order; `None` if it is no object.
     pub(super) fn of_first(first: &[u8]) -> Option<Arc<RecordNames>> {
         let first = first.trim_ascii();
@@ -32,12 +42,7 @@ impl RecordNames {
         }
         let mut de = serde_json::Deserializer::from_slice(first);
         let names = KeysInOrder.deserialize(&mut de).ok()?;
-        let fields = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.clone(), i))
-            .collect();
-        Some(Arc::new(RecordNames { names, fields }))
+        Some(Self::of_names(names))
     }
 }
 

@@ -212,9 +212,10 @@ const CASES: &[Case] = &[
         args: &["loss", "bad.json", "y.csv"],
         stdin: b"",
         code: 1,
+        // An object is read only as pandas' to_json() writes a table.
         message: &[
-            "bad.json:1:",
-            "expected an array of numbers (a row, or an array of rows)",
+            "bad.json: a JSON object whose member \"logits\" is not an object",
+            "orient=\"records\"",
         ],
     },
     Case {

@@ -355,18 +355,18 @@ fn a_line_beyond_the_limit_is_an_error() {
 #[test]
 fn npy_dtypes_and_bad_bools_are_named() {
     let dir = Workdir::new();
-    let mut f16 = npy_header("<f2", "(2, 2)");
-    f16.extend([0, 0x3c, 0, 0, 0, 0, 0, 0x3c]);
+    let mut complex = npy_header("<c16", "(2, 2)");
+    complex.extend([0; 64]);
     let mut bools = npy_header("|b1", "(2, 3)");
     bools.extend([1, 0, 1, 0, 2, 0]);
-    dir.write("f16.npy", f16)
+    dir.write("c16.npy", complex)
         .write("bools.npy", bools)
         .write("x.csv", "1,2\n3,4\n")
         .write("x3.csv", "1,2,3\n3,4,5\n");
     let cases = [
         (
-            &["loss", "x.csv", "f16.npy"][..],
-            "f16.npy: dtype '<f2' (float16) is not one mlloss reads: float64, float32, int8-int64, uint8-uint64 or bool (convert it first: a.astype(np.float64))",
+            &["loss", "x.csv", "c16.npy"][..],
+            "c16.npy: dtype '<c16' (complex) is not one mlloss reads: float64, float32, float16, int8-int64, uint8-uint64 or bool (convert it first: a.astype(np.float64))",
         ),
         (
             &["loss", "x3.csv", "bools.npy"],
@@ -777,50 +777,6 @@ fn saved_number_classes_read_back_to_the_same_columns() {
     dir.write("strings.json", "[[\"1\"],[\"1.0\"]]");
     let out = dir.run(&["binarize", "--classes", "1.0", "strings.json"]);
     assert_eq!(success(&out), "0\n1\n");
-}
-
-/// A `.npy` from a stream is read as far as its header says: `/dev/zero`
-/// is not a .npy at its first bytes (it was read until memory ran out), a
-/// header claiming more than memory is an error, and data that go on past
-/// the shape are trailing bytes.
-#[test]
-fn a_npy_stream_is_read_as_far_as_its_header_says() {
-    let dir = Workdir::new();
-    dir.write("y.csv", "1,0\n");
-    if std::path::Path::new("/dev/zero").exists() {
-        let zeros = std::fs::File::open("/dev/zero").unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlloss"))
-            .current_dir(dir.path(""))
-            .args(["loss", "--format", "npy", "-", "y.csv"])
-            .stdin(zeros)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            "mlloss: error: <stdin>: not a .npy file mlloss reads: no .npy magic string\n"
-        );
-    }
-    let huge = npy_header("<f8", "(1000000000000000, 2)");
-    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "y.csv"], &huge);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("out of memory: its header says 16000000000000000 bytes of data")
-            || stderr.contains("the shape holds more values than the file has bytes"),
-        "{stderr}"
-    );
-    let mut long = npy_header("<f8", "(1, 2)");
-    long.extend(0.5f64.to_le_bytes());
-    long.extend(1.5f64.to_le_bytes());
-    long.extend([0u8; 5]);
-    let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "y.csv"], &long);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("file had 5 extra bytes"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Under /dev, only a file descriptor's name (`/dev/stderr`) or a device is

@@ -18,6 +18,7 @@ mod metrics;
 mod npy;
 mod npy_output;
 mod output;
+mod pandas_numpy;
 mod properties;
 mod sums;
 mod tables;
