@@ -479,13 +479,9 @@ fn check_names_agree(
 }
 
 fn one_index_warning(indexed: &str, other: &str) -> String {
-    format!(
-        "mlloss: warning: {indexed} has an index column and {other} has none: their rows are paired by position"
-    )
+    format!("{indexed} has an index column and {other} has none: their rows are paired by position")
 }
 
 fn positional_warning(unnamed: &str, named: &str) -> String {
-    format!(
-        "mlloss: warning: {unnamed} has no header: its columns are paired with {named}'s by position"
-    )
+    format!("{unnamed} has no header: its columns are paired with {named}'s by position")
 }
