@@ -183,9 +183,27 @@ mod tests {
     use super::*;
     use crate::loss::{Kind, Missing, Shape};
 
+    /// A state of one row of zeros.
     fn state(loss: Loss, classes: usize) -> PartialState {
-        let totals = Accumulator::new(loss.kind.shape(), loss.missing, classes);
+        let mut totals = Accumulator::new(loss.kind.shape(), loss.missing, classes);
+        totals.add_row(&vec![0.0; classes], &vec![0.0; classes]);
         PartialState::new(&loss, classes, &totals)
+    }
+
+    /// An empty shard's state (no rows: no width to hold others to)
+    /// merges with a state of any width, but not of another loss.
+    #[test]
+    fn an_empty_state_merges_with_any_width() {
+        let bce = Loss::new(Kind::Bce(Default::default()));
+        let empty = |loss: &Loss| {
+            let totals = Accumulator::new(loss.kind.shape(), None, 0);
+            PartialState::new(loss, 0, &totals)
+        };
+        assert!(empty(&bce).is_empty() && empty(&bce).problem().is_none());
+        assert_eq!(empty(&bce).mismatch(&state(bce.clone(), 4)), None);
+        assert_eq!(state(bce.clone(), 4).mismatch(&empty(&bce)), None);
+        let mlsm = Loss::new(Kind::MultiLabelSoftMargin(Default::default()));
+        assert!(empty(&mlsm).mismatch(&state(bce, 4)).is_some());
     }
 
     #[test]
