@@ -7,6 +7,7 @@
 //! Everything else travels as `anyhow::Error` and is exit 1.
 
 use std::fmt;
+use std::io::Write;
 
 pub use clap::error::ErrorKind as UsageKind;
 
@@ -127,11 +128,26 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Prints one warning line on stderr; a stderr that is closed or whose
-/// reader is gone is no reason to stop.
+/// Prints `mlloss: warning: {message}` on stderr. Every warning goes
+/// through here, so that a stderr whose reader is gone (`mlloss … 2>&1 |
+/// head -1`) is treated as a closed stdout is: the line is lost and the
+/// command goes on (`eprintln!` would panic).
 pub fn warn(message: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "mlloss: warning: {message}");
+    stderr_line(&format!("mlloss: warning: {message}"));
+}
+
+/// Prints `mlloss: note: {message}` on stderr (something true of the
+/// result that is no warning), as [`warn`] prints.
+pub fn note(message: &str) {
+    stderr_line(&format!("mlloss: note: {message}"));
+}
+
+/// One line on stderr in one write, a write error ignored.
+pub fn stderr_line(line: &str) {
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    let _ = std::io::stderr().lock().write_all(&bytes);
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ use crate::input::{
 use crate::label::{Label, LabelKind, LabelMap, class_order};
 use crate::output::{
     Cell, Digits, Element, Exporter, IndicatorRow, Output, OutputFormat, ResultShape, TableLayout,
+    check_distinct_outputs,
 };
 
 #[derive(Debug, clap::Args)]
@@ -128,6 +129,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "--unknown needs --classes: without it every label is a class",
         )
         .into());
+    }
+    if let Some(classes_file) = args.save_classes.as_deref() {
+        let outputs = [
+            ("-o", args.output.as_deref()),
+            ("--save-classes", Some(classes_file)),
+        ];
+        check_distinct_outputs("binarize", &outputs)?;
     }
     let format = OutputFormat::choose(args.output_format, args.output.as_deref());
     let exporter = format.exporter(Digits::Shortest);

@@ -163,10 +163,10 @@ impl UnknownLabels {
                 }
             })
             .collect();
-        eprintln!(
-            "mlloss: warning: unknown class(es) [{}] will be ignored",
+        crate::error::warn(&format!(
+            "unknown class(es) [{}] will be ignored",
             names.join(", ")
-        );
+        ));
     }
 }
 

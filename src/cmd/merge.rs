@@ -79,10 +79,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         out.write_bytes(&text)?;
         return Ok(out.finish()?);
     }
-    let (_, total, _) = merged.expect("clap requires one PARTIAL");
+    let (state, total, name) = merged.expect("clap requires one PARTIAL");
+    let reduction = Reduction::from(args.reduction);
+    if let Some(problem) = (state.loss)
+        .empty_batch_problem(state.classes, reduction)
+        .filter(|_| state.is_empty())
+    {
+        return Err(InputError::new(&name, problem).into());
+    }
     let exporter = format.exporter(digits);
     let mut line = Vec::new();
-    let dims = match Reduction::from(args.reduction).outcome(&total) {
+    let dims = match reduction.outcome(&total) {
         Outcome::Scalar(value) => {
             exporter.scalar(&mut line, value);
             vec![]
@@ -157,7 +164,14 @@ fn merge_all(args: &Args) -> anyhow::Result<Merged> {
                             format!("computed with another {what} than {first_name} ({detail})");
                         return Err(InputError::new(&name, what).into());
                     }
-                    total.merge(&accumulator);
+                    // An empty shard's state adds nothing, and its width
+                    // (none, without a header) is no shape to hold others to.
+                    if first.is_empty() {
+                        (*first, *total, *first_name) = (state, accumulator, name);
+                    } else if !state.is_empty() && total.checked_merge(&accumulator).is_none() {
+                        let what = "more rows than 64-bit counts hold, with the states before it";
+                        return Err(InputError::new(&name, what).into());
+                    }
                 }
             }
         }
@@ -187,7 +201,13 @@ fn merge_metrics(
                 let what = format!("{detail}, unlike {first_name}");
                 return Err(InputError::new(&name, what).into());
             }
-            first.tally.merge(&state.tally);
+            // An empty shard's state adds nothing, and its classes (none,
+            // without a header) are no shape to hold others to.
+            if first.is_empty() {
+                (*first, *first_name) = (state, name);
+            } else if !state.is_empty() {
+                first.tally.merge(&state.tally);
+            }
         }
     }
     Ok(())
@@ -207,6 +227,7 @@ fn read_states(source: &Source) -> anyhow::Result<Vec<(State, String)>> {
     let mut text = Vec::new();
     std::io::Read::read_to_end(&mut *source.open()?, &mut text)
         .map_err(|e| read_error(&name, &e))?;
+    remove_byte_order_marks(&mut text);
     let mut states = Vec::new();
     let mut documents =
         serde_json::Deserializer::from_slice(&text).into_iter::<&serde_json::value::RawValue>();
@@ -233,6 +254,31 @@ fn read_states(source: &Source) -> anyhow::Result<Vec<(State, String)>> {
         states.push((state, label));
     }
     Ok(states)
+}
+
+/// UTF-8 byte order marks at the start of a line (Windows tools write one
+/// before a file's text, and `cat` of such files puts one on each state's
+/// line) are removed: a JSON string holds no line break, so a mark there
+/// cannot be inside a state. Lines are kept, so messages name them.
+fn remove_byte_order_marks(text: &mut Vec<u8>) {
+    const MARK: &[u8] = b"\xef\xbb\xbf";
+    if memchr::memmem::find(text, MARK).is_none() {
+        return;
+    }
+    let mut kept = Vec::with_capacity(text.len());
+    let mut line_start = true;
+    let mut i = 0;
+    while i < text.len() {
+        if line_start && text[i..].starts_with(MARK) {
+            i += MARK.len();
+            continue;
+        }
+        let b = text[i];
+        line_start = b == b'\n' || (line_start && b.is_ascii_whitespace());
+        kept.push(b);
+        i += 1;
+    }
+    *text = kept;
 }
 
 /// Reads one state (a JSON document starting at `line` of `name`),

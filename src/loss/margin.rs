@@ -11,8 +11,29 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Formula, RowWeights, Shape};
+use super::{Formula, Reduction, RowWeights, Shape};
 use crate::domain::Domain;
+
+/// Why PyTorch gives no number for a batch of no samples of `classes`
+/// classes under `reduction`, if it gives none. PyTorch 2.15's CPU kernel
+/// (`multilabel_margin_loss_forward_out_cpu_template`) refuses a (0, 0)
+/// input in its shape check, and for (0, C) returns before writing its
+/// `mean` or `sum` output: uninitialised memory, a different number each
+/// run (`none` is an empty tensor, which mlloss prints as no rows).
+pub fn empty_batch_problem(classes: usize, reduction: Reduction) -> Option<String> {
+    if classes == 0 {
+        return Some(
+            "multilabel-margin of no samples and no classes: PyTorch refuses it (\"Expected \
+             non-empty vector or matrix with optional 0-dim batch size\")"
+                .to_owned(),
+        );
+    }
+    matches!(reduction, Reduction::Mean | Reduction::Sum).then(|| {
+        "multilabel-margin of no samples: PyTorch's mean and sum are then undefined (its kernel \
+         returns an output it never wrote)"
+            .to_owned()
+    })
+}
 
 /// `torch.nn.MultiLabelMarginLoss`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

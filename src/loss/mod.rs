@@ -210,6 +210,16 @@ impl ParamError {
     }
 }
 
+/// Label smoothing's domain, checked on the command line
+/// (`--label-smoothing`) and in the states `merge` reads.
+pub fn check_label_smoothing(eps: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&eps) {
+        Ok(())
+    } else {
+        Err(format!("must lie in [0, 1], not {eps}"))
+    }
+}
+
 /// A loss ready to apply to rows of C values.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Loss {
@@ -289,6 +299,15 @@ impl Loss {
                     *o = 0.0;
                 }
             }
+        }
+    }
+
+    /// Why a batch of no samples of `classes` classes has no result under
+    /// `reduction`, where PyTorch gives none (multilabel-margin).
+    pub fn empty_batch_problem(&self, classes: usize, reduction: Reduction) -> Option<String> {
+        match self.kind {
+            Kind::MultiLabelMargin(_) => margin::empty_batch_problem(classes, reduction),
+            _ => None,
         }
     }
 

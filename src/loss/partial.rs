@@ -33,7 +33,8 @@ impl PartialState {
     }
 
     /// What is wrong with a state read from a file, if anything: another
-    /// format, or totals that do not fit its classes.
+    /// format, a loss the command line would refuse (the same checks), or
+    /// totals that do not fit its classes or each other.
     pub fn problem(&self) -> Option<String> {
         if self.mlloss_partial != VERSION {
             return Some(format!(
@@ -41,13 +42,91 @@ impl PartialState {
                 self.mlloss_partial
             ));
         }
+        let bad = |what: String| Some(format!("inconsistent partial state ({what})"));
+        if let Some(what) = self.loss_problem() {
+            return bad(what);
+        }
         let t = &self.totals;
         let fits = t.per_class.len() == self.classes && t.per_class_observed.len() == self.classes;
-        (!fits).then(|| "inconsistent partial state (per-class sums)".to_owned())
+        if !fits {
+            return bad("per-class sums".to_owned());
+        }
+        let sums = std::iter::once(&t.total).chain(&t.per_class);
+        if let Some(terms) = sums.into_iter().find(|terms| !terms.special_is_known()) {
+            let tag = terms.special.as_deref().unwrap_or_default();
+            return bad(format!("a sum's special is {tag:?}, not nan, inf or -inf"));
+        }
+        self.counts_problem().and_then(bad)
+    }
+
+    /// The loss's parameters, checked as the command line checks them.
+    fn loss_problem(&self) -> Option<String> {
+        let loss = &self.loss;
+        if let Err(bad) = loss.kind.check() {
+            return Some(format!("{} {}, not {}", bad.param, bad.problem, bad.value));
+        }
+        if let Err(problem) = super::check_label_smoothing(loss.label_smoothing) {
+            return Some(format!("label_smoothing {problem}"));
+        }
+        let modified =
+            loss.weight.is_some() || loss.label_smoothing != 0.0 || loss.missing.is_some();
+        if modified && !loss.kind.takes_modifiers() {
+            let kind = loss.kind.name();
+            return Some(format!(
+                "weight, label_smoothing or missing with {kind}, which takes none"
+            ));
+        }
+        let pos_weight = match &loss.kind {
+            super::Kind::Bce(bce) => bce.pos_weight.as_ref(),
+            _ => None,
+        };
+        for (field, values) in [("weight", loss.weight.as_ref()), ("pos_weight", pos_weight)] {
+            if let Some(values) = values.filter(|v| v.len() != self.classes) {
+                let (n, c) = (values.len(), self.classes);
+                return Some(format!("{field} has {n} values for {c} classes"));
+            }
+        }
+        None
+    }
+
+    /// The counts, which must be what rows of C classes give: every class
+    /// observed in at most every row, and the classes' counts adding up to
+    /// the observed elements (all of them without missing targets).
+    fn counts_problem(&self) -> Option<String> {
+        let t = &self.totals;
+        let most = t.rows.checked_mul(self.classes as u64);
+        let class_sum = (t.per_class_observed.iter()).try_fold(0u64, |a, &b| a.checked_add(b));
+        let sums_empty = std::iter::once(&t.total)
+            .chain(&t.per_class)
+            .all(|terms| terms.terms.is_empty() && terms.special.is_none());
+        if t.rows == 0 && !sums_empty {
+            return Some("sums of losses, but no rows".to_owned());
+        }
+        let complete = self.loss.missing.is_none();
+        if t.per_class_observed.iter().any(|&n| n > t.rows)
+            || most.is_none_or(|most| t.observed > most || (complete && t.observed != most))
+            || class_sum != Some(t.observed)
+        {
+            let (rows, observed) = (t.rows, t.observed);
+            return Some(format!(
+                "{observed} observed elements do not fit {rows} rows of {} classes and the \
+                 per-class counts",
+                self.classes
+            ));
+        }
+        None
+    }
+
+    /// Whether the state is of no rows: an empty shard (GNU parallel may
+    /// hand one a header and no rows), whose width says nothing, so that it
+    /// merges with any state of the same loss.
+    pub fn is_empty(&self) -> bool {
+        self.totals.rows == 0 && self.totals.observed == 0
     }
 
     /// Why `other` cannot be merged into this state, if it cannot: the
-    /// first field of the loss in which they differ, or the classes.
+    /// first field of the loss in which they differ, or the classes (which
+    /// an empty state's do not).
     pub fn mismatch(&self, other: &PartialState) -> Option<Mismatch> {
         let (mine, theirs) = (to_value(&self.loss), to_value(&other.loss));
         if let Some(detail) = first_difference("", &mine, &theirs) {
@@ -56,7 +135,8 @@ impl PartialState {
                 detail,
             });
         }
-        (self.classes != other.classes).then(|| Mismatch {
+        let shaped = !self.is_empty() && !other.is_empty();
+        (shaped && self.classes != other.classes).then(|| Mismatch {
             what: "shape",
             detail: format!("{} classes, not {}", other.classes, self.classes),
         })
@@ -103,9 +183,27 @@ mod tests {
     use super::*;
     use crate::loss::{Kind, Missing, Shape};
 
+    /// A state of one row of zeros.
     fn state(loss: Loss, classes: usize) -> PartialState {
-        let totals = Accumulator::new(loss.kind.shape(), loss.missing, classes);
+        let mut totals = Accumulator::new(loss.kind.shape(), loss.missing, classes);
+        totals.add_row(&vec![0.0; classes], &vec![0.0; classes]);
         PartialState::new(&loss, classes, &totals)
+    }
+
+    /// An empty shard's state (no rows: no width to hold others to)
+    /// merges with a state of any width, but not of another loss.
+    #[test]
+    fn an_empty_state_merges_with_any_width() {
+        let bce = Loss::new(Kind::Bce(Default::default()));
+        let empty = |loss: &Loss| {
+            let totals = Accumulator::new(loss.kind.shape(), None, 0);
+            PartialState::new(loss, 0, &totals)
+        };
+        assert!(empty(&bce).is_empty() && empty(&bce).problem().is_none());
+        assert_eq!(empty(&bce).mismatch(&state(bce.clone(), 4)), None);
+        assert_eq!(state(bce.clone(), 4).mismatch(&empty(&bce)), None);
+        let mlsm = Loss::new(Kind::MultiLabelSoftMargin(Default::default()));
+        assert!(empty(&mlsm).mismatch(&state(bce, 4)).is_some());
     }
 
     #[test]

@@ -182,6 +182,19 @@ impl Accumulator {
         }
     }
 
+    /// Adds the state of other rows read from a file (`merge`), or nothing
+    /// and `None` if a count would overflow 64 bits.
+    pub fn checked_merge(&mut self, other: &Accumulator) -> Option<()> {
+        self.rows.checked_add(other.rows)?;
+        self.observed.checked_add(other.observed)?;
+        for (j, &b) in other.per_class_observed.iter().enumerate() {
+            let a = self.per_class_observed.get(j).copied().unwrap_or(0);
+            a.checked_add(b)?;
+        }
+        self.merge(other);
+        Some(())
+    }
+
     /// PyTorch's `sum`.
     pub fn sum(&self) -> f64 {
         self.total.value()

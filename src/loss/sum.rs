@@ -266,6 +266,20 @@ fn scale_by_power_of_two(mut x: f64, mut exponent: i32) -> f64 {
     x * power(exponent)
 }
 
+impl ExactSum {
+    /// Whether the sum is finite (no infinity or NaN was added).
+    pub fn is_finite(&self) -> bool {
+        self.special.is_none()
+    }
+}
+
+impl Terms {
+    /// Whether `special`, if any, is one that [`ExactSum::to_terms`] writes.
+    pub fn special_is_known(&self) -> bool {
+        matches!(self.special.as_deref(), None | Some("nan" | "inf" | "-inf"))
+    }
+}
+
 /// An exact sum as f64 terms, largest first, whose exact sum it is; a NaN
 /// or infinite total as `special` (JSON has no such numbers).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

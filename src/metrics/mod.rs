@@ -226,6 +226,92 @@ impl Spec {
         }
     }
 
+    /// The options checked together, as scikit-learn checks its
+    /// parameters: on the command line (a usage error) and in the states
+    /// `merge` reads (an error naming the field).
+    pub fn check(&self) -> Result<(), SpecProblem> {
+        let wants = |m: Metric| self.wants(m);
+        let problem = |field: &'static str, message: &str| {
+            Err(SpecProblem {
+                field,
+                message: message.to_owned(),
+            })
+        };
+        let distinct: std::collections::HashSet<&Metric> = self.metrics.iter().collect();
+        if self.metrics.is_empty() || distinct.len() != self.metrics.len() {
+            return problem(
+                "metrics",
+                "--metric names each metric once, and at least one",
+            );
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            let message = format!(
+                "--threshold is a probability in [0, 1], not {}",
+                self.threshold
+            );
+            return problem("threshold", &message);
+        }
+        match self.beta {
+            None if wants(Metric::Fbeta) => return problem("beta", "fbeta needs --beta B"),
+            Some(b) if !(b >= 0.0 && (b * b).is_finite()) => {
+                let message = format!(
+                    "--beta must be a number ≥ 0 whose square is finite, not {b:?} (scikit-learn refuses both)"
+                );
+                return problem("beta", &message);
+            }
+            Some(_) if !wants(Metric::Fbeta) => {
+                return problem("beta", "--beta applies to fbeta only (f1 is β = 1)");
+            }
+            _ => {}
+        }
+        match self.k {
+            None if wants(Metric::PrecisionAtK) => {
+                return problem("k", "precision_at_k needs --k K");
+            }
+            Some(0) => return problem("k", "--k must be at least 1 (scikit-learn refuses k = 0)"),
+            Some(_) if !wants(Metric::PrecisionAtK) && !wants(Metric::Ndcg) => {
+                return problem("k", "--k applies to ndcg and precision_at_k only");
+            }
+            _ => {}
+        }
+        if let ZeroDivision::Value(v) = self.zero_division {
+            if !(v == 0.0 || v == 1.0 || v.is_nan()) {
+                return problem("zero_division", "--zero-division is 0, 1 or nan");
+            }
+            if wants(Metric::Jaccard) && v.is_nan() {
+                return problem(
+                    "zero_division",
+                    "jaccard takes --zero-division 0 or 1, not nan (as scikit-learn 1.9.1's jaccard_score)",
+                );
+            }
+        }
+        let has_curves = self.has(Family::Curve);
+        if let Some(bins) = self.bins {
+            if !(1..=MAX_BINS).contains(&bins) {
+                return problem("bins", &format!("--bins is 1 to {MAX_BINS}, not {bins}"));
+            }
+            if !has_curves {
+                return problem(
+                    "bins",
+                    "--bins applies to roc_auc and average_precision only",
+                );
+            }
+            if self.average == Average::Samples {
+                return problem(
+                    "bins",
+                    "--bins approximates the classes' curves; --average samples computes each sample's exactly",
+                );
+            }
+        }
+        if self.undefined != Undefined::Sklearn && !has_curves {
+            return problem(
+                "undefined",
+                "--undefined applies to roc_auc and average_precision only (--zero-division to the others)",
+            );
+        }
+        Ok(())
+    }
+
     /// The β of the F-score: `--beta` for fbeta, 1 for f1.
     pub fn f_beta(&self, metric: Metric) -> f64 {
         match metric {
@@ -233,6 +319,17 @@ impl Spec {
             _ => 1.0,
         }
     }
+}
+
+/// The most bins `--bins` takes.
+pub const MAX_BINS: usize = 100_000_000;
+
+/// An option of a [`Spec`] that scikit-learn would refuse: the spec's
+/// field, and the message naming the option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecProblem {
+    pub field: &'static str,
+    pub message: String,
 }
 
 /// The decision σ(x) ≥ T (logits) or p ≥ T (probabilities), made the way

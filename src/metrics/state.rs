@@ -37,10 +37,23 @@ impl MetricsState {
                 self.mlloss_metrics_partial
             ));
         }
+        if let Err(problem) = self.spec.check() {
+            let (field, message) = (problem.field, problem.message);
+            return Some(format!(
+                "inconsistent metrics state (spec.{field}: {message})"
+            ));
+        }
         if self.classes.len() != self.tally.classes {
             return Some("inconsistent metrics state (class names)".into());
         }
         self.tally.problem(&self.spec)
+    }
+
+    /// Whether the state is of no rows: an empty shard (GNU parallel may
+    /// hand one a header and no rows), whose classes say nothing, so that
+    /// it merges with any state of the same spec.
+    pub fn is_empty(&self) -> bool {
+        self.tally.rows == 0
     }
 
     /// Why `other` cannot be merged into this state, if it cannot: specs
@@ -61,7 +74,8 @@ impl MetricsState {
                 shown(&a)
             ));
         }
-        if self.classes != other.classes {
+        let shaped = !self.is_empty() && !other.is_empty();
+        if shaped && self.classes != other.classes {
             return Some(format!(
                 "computed on other classes ({} instead of {})",
                 other.classes.join(","),

@@ -295,6 +295,9 @@ impl Tally {
         {
             return bad("more samples counted than rows");
         }
+        if let Some(what) = self.sums_problem() {
+            return bad(&what);
+        }
         for (j, c) in self.per_class.iter().enumerate() {
             let observed = [c.tp, c.fp, c.fn_, c.tn]
                 .iter()
@@ -309,6 +312,32 @@ impl Tally {
                 if pos != Some(c.positives()) || neg != Some(c.negatives()) {
                     return bad("bins that do not add up to the class's counts");
                 }
+            }
+        }
+        None
+    }
+
+    /// A sum over samples that their values cannot give: each sample's
+    /// value is finite and in [0, 1] (coverage_error: [0, C]), so the sum
+    /// of the defined ones lies in [0, their number × that].
+    fn sums_problem(&self) -> Option<String> {
+        for (metric, sum) in &self.samples {
+            let most = match metric {
+                Metric::CoverageError => self.classes as f64,
+                _ => 1.0,
+            };
+            let defined = (self.rows - sum.undefined) as f64;
+            let value = sum.sum.value();
+            // The slack covers the roundings of `defined × most` and of the sum.
+            let fits = sum.sum.is_finite()
+                && value >= 0.0
+                && value <= defined * most * (1.0 + 4.0 * f64::EPSILON);
+            if !fits {
+                let name = metric.name();
+                return Some(format!(
+                    "the sum of {name} over samples is {value}, outside [0, {}]",
+                    defined * most
+                ));
             }
         }
         None

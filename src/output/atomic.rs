@@ -32,11 +32,9 @@ static HANDLER: Once = Once::new();
 
 impl Replacement {
     pub(super) fn beside(path: &Path, existing: Option<&fs::Metadata>) -> io::Result<Replacement> {
-        // Through a symlink, replace the file it points to, not the link.
-        let target = match fs::symlink_metadata(path) {
-            Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path)?,
-            _ => path.to_owned(),
-        };
+        // Through a symlink, replace the file it points to, not the link;
+        // a dangling link's target is created, as `> link` creates it.
+        let target = link_target(path)?;
         let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
@@ -115,6 +113,29 @@ impl Drop for Replacement {
             lock_pending().retain(|p| p != temp.path());
         }
     }
+}
+
+/// Links followed at most, as the kernel's own limit (ELOOP) is 40.
+const MAX_LINKS: usize = 40;
+
+/// Where writing to `path` lands: the end of its chain of symbolic links,
+/// which need not exist yet (a dangling link), or `path` itself.
+pub(super) fn link_target(path: &Path) -> io::Result<PathBuf> {
+    let mut target = path.to_owned();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&target) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let next = fs::read_link(&target)?;
+                // Relative to the link's directory; an absolute one replaces it.
+                target = match target.parent() {
+                    Some(dir) => dir.join(next),
+                    None => next,
+                };
+            }
+            _ => return Ok(target),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 fn lock_pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {

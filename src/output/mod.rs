@@ -6,20 +6,23 @@
 //!   [`OutputFormat::exporter`]; every subcommand lays out its rows through
 //!   it.
 //! - [`Output`] (`sink.rs`): a large buffer over stdout or `-o FILE`, and
-//!   `atomic.rs`, which puts FILE in place only when the command succeeds.
+//!   `atomic.rs`, which puts FILE in place only when the command succeeds;
+//!   `distinct.rs` refuses two outputs of one command that are one file.
 //!
 //! Adding an output format is a module with an [`Exporter`] and one arm in
 //! [`OutputFormat::exporter`].
 
 mod atomic;
 mod csv;
+mod distinct;
 mod json;
 mod npy;
 mod parquet;
 mod sink;
 
+pub use distinct::check_distinct_outputs;
 pub use parquet::{Cell, TableLayout};
-pub use sink::Output;
+pub use sink::{Output, stdout_was_closed};
 
 use crate::format::{write_f64, write_f64_digits};
 

@@ -93,7 +93,9 @@ impl Exporter for Parquet {
     }
 
     fn indicator_row(&self, columns: usize) -> IndicatorRow {
-        IndicatorRow::bytes(columns)
+        // A sample of no classes (binarize of samples without labels) still
+        // needs a byte, by which the table's thread counts it.
+        IndicatorRow::bytes(columns.max(1))
     }
 
     fn indicator_row_parts<'r>(&self, row: &'r IndicatorRow, _index: u64) -> [&'r [u8]; 2] {
@@ -279,8 +281,10 @@ impl TableSink {
                 );
             }
             Cell::Int8 => {
-                let row = take(width)?;
-                self.values.extend(row.iter().map(|&b| f64::from(b)));
+                // At least one byte: see `indicator_row`.
+                let row = take(width.max(1))?;
+                self.values
+                    .extend(row.iter().take(width).map(|&b| f64::from(b)));
             }
             Cell::Labels => {
                 let n = length(take(8)?)?;
@@ -304,6 +308,14 @@ impl TableSink {
     fn write_batch(&mut self) -> io::Result<()> {
         if self.rows == 0 {
             return Ok(());
+        }
+        if self.schema.fields().is_empty() {
+            // Parquet keeps rows only in columns: pyarrow too writes a
+            // frame of no columns as no rows, which would read back as a
+            // table of no samples.
+            let what = "a table of no columns cannot hold rows (no sample has a label, so there \
+                        are no classes): give --classes, or write another format";
+            return Err(io::Error::other(what));
         }
         let mut columns: Vec<ArrayRef> = Vec::new();
         if self.layout.key.is_some() {

@@ -4,11 +4,42 @@
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::atomic::Replacement;
 use super::{Exporter, ResultShape};
 
 const WRITE_BUFFER_BYTES: usize = 1 << 16;
+
+/// Set when stdout was closed at start (`>&-`; see `main`).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Tells the outputs that stdout was closed when the process started:
+/// writing to it is then the error a write to a closed descriptor is
+/// (EBADF), not output lost with exit 0 on the /dev/null the runtime put
+/// in its place.
+pub fn stdout_was_closed() {
+    STDOUT_CLOSED.store(true, Ordering::Relaxed);
+}
+
+/// Stdout when it was closed at start: every write fails as it would
+/// have on the closed descriptor.
+struct ClosedStdout;
+
+impl Write for ClosedStdout {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::from_raw_os_error(EBADF))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+const EBADF: i32 = libc::EBADF;
+#[cfg(not(unix))]
+const EBADF: i32 = 9;
 /// Where a command's output goes.
 pub struct Output {
     writer: BufWriter<Box<dyn Write>>,
@@ -41,7 +72,12 @@ struct PendingHeader {
 
 impl Output {
     pub fn stdout() -> Self {
-        Output::new(Box::new(io::stdout().lock()), "stdout".into(), None)
+        let sink: Box<dyn Write> = if STDOUT_CLOSED.load(Ordering::Relaxed) {
+            Box::new(ClosedStdout)
+        } else {
+            Box::new(io::stdout().lock())
+        };
+        Output::new(sink, "stdout".into(), None)
     }
 
     /// Where `-o` points, or stdout without it.

@@ -12,6 +12,8 @@ mod fuzz_regressions;
 mod golden;
 mod harness;
 mod hostile;
+mod hostile_outputs;
+mod hostile_states;
 mod loss;
 mod merge;
 mod metrics;

@@ -13,7 +13,7 @@ use crate::cmd::explain::Explanation;
 use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, Settled};
-use crate::error::UsageError;
+use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Source};
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
 use crate::output::{Cell, Digits, OutputFormat, TableLayout};
@@ -76,12 +76,18 @@ impl Plan {
             // No samples at all: PyTorch's answer for an N = 0 batch (sum 0,
             // mean NaN, no rows), over the classes the headers name.
             None => {
-                eprintln!(
-                    "mlloss: warning: {} and {} have no data rows: the loss of no samples",
+                let classes = settled.classes.as_ref().map_or(0, Vec::len);
+                let reduction = Reduction::from(args.reduction);
+                let empty = Loss::new(kind.clone()).empty_batch_problem(classes, reduction);
+                if let Some(problem) = empty.filter(|_| !args.partial) {
+                    return Err(InputError::new(readers.logits.file(), problem).into());
+                }
+                crate::error::warn(&format!(
+                    "{} and {} have no data rows: the loss of no samples",
                     readers.logits.file(),
                     readers.targets.file()
-                );
-                settled.classes.as_ref().map_or(0, Vec::len)
+                ));
+                classes
             }
         };
         let weights = weights::settle(
@@ -94,7 +100,7 @@ impl Plan {
         )?;
         // Warnings once the plan holds: an error alone is one line.
         for warning in settled.warning.iter().chain(&weights.warnings) {
-            eprintln!("{warning}");
+            crate::error::warn(warning);
         }
         explain(
             args,
@@ -385,11 +391,9 @@ fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
 /// non-finite weights without `--nonfinite allow`.
 fn check_values(kind: &Kind, args: &Args) -> Result<(), UsageError> {
     if let Some(eps) = args.label_smoothing
-        && !(0.0..=1.0).contains(&eps)
+        && let Err(problem) = crate::loss::check_label_smoothing(eps)
     {
-        return Err(usage(format!(
-            "--label-smoothing must lie in [0, 1], not {eps}"
-        )));
+        return Err(usage(format!("--label-smoothing {problem}")));
     }
     if let Err(bad) = kind.check() {
         return Err(usage(format!(

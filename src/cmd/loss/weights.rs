@@ -327,7 +327,6 @@ fn auto_pos_weight(mut reader: MatrixReader, cols: usize) -> anyhow::Result<Vec<
         }
         write_f64(&mut line, p);
     }
-    line.push(b'\n');
-    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), &line);
+    crate::error::stderr_line(&String::from_utf8_lossy(&line));
     Ok(pos_weight)
 }

@@ -121,6 +121,9 @@ pub(crate) fn merged_report(
 ) -> anyhow::Result<Vec<u8>> {
     let spec = &state.spec;
     check_report_format(format, "merge")?;
+    if state.tally.rows == 0 {
+        return Err(InputError::new(file, plan::NO_ROWS).into());
+    }
     let curves = binned_curves(spec, &state.tally);
     report(
         spec,
@@ -211,11 +214,11 @@ fn binned_curves(spec: &Spec, tally: &Tally) -> Curves {
         }
     }
     if spec.wants(crate::metrics::Metric::RocAuc) {
-        eprintln!(
-            "mlloss: note: --bins {}: each binned roc_auc is within {bound:.3e} of the exact value \
+        crate::error::note(&format!(
+            "--bins {}: each binned roc_auc is within {bound:.3e} of the exact value \
              (pairs of scores sharing a bin count one half)",
             bins.bins
-        );
+        ));
     }
     curves
 }
@@ -234,7 +237,7 @@ pub(crate) fn report(
     let outcome = evaluate(spec, tally, curves, classes)
         .map_err(|e| InputError::new(targets_file, e.to_string()))?;
     for warning in &outcome.warnings {
-        eprintln!("mlloss: warning: {warning}");
+        crate::error::warn(warning);
     }
     let per_class = outcome
         .values

@@ -13,8 +13,11 @@ use crate::cmd::pairing::{self, PairOptions};
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Source};
-use crate::metrics::{Average, Family, Metric, Scores, Spec, ZeroDivision};
+use crate::metrics::{Metric, Scores, Spec};
 use crate::output::{Digits, OutputFormat};
+
+/// Metrics of no samples: the error of a run, and of a merge of empty states.
+pub(crate) const NO_ROWS: &str = "no data rows: metrics need at least one sample";
 
 /// Rows of the first job, which the main thread runs itself.
 const FIRST_JOB_ROWS: usize = 64;
@@ -65,9 +68,12 @@ impl Plan {
         let settled = pairing::settle_columns(&options, &mut readers)?;
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
-        let Some(cols) = pairing::settle_shape(&readers, &first)? else {
-            let what = "no data rows: metrics need at least one sample";
-            return Err(InputError::new(readers.logits.file(), what).into());
+        let cols = match pairing::settle_shape(&readers, &first)? {
+            Some(cols) => cols,
+            // An empty shard (GNU parallel may hand one a header alone):
+            // its state merges with any of the same spec.
+            None if args.partial => settled.classes.as_ref().map_or(0, Vec::len),
+            None => return Err(InputError::new(readers.logits.file(), NO_ROWS).into()),
         };
         if spec.wants(Metric::Ndcg) && cols == 1 {
             let what = "one class: ndcg ranks the classes of a sample, and needs two or more \
@@ -88,7 +94,7 @@ impl Plan {
             }
         }
         if let Some(warning) = &settled.warning {
-            eprintln!("{warning}");
+            crate::error::warn(warning);
         }
         if args.table.explain {
             let sources = [Some(&scores), targets.as_ref()];
@@ -141,7 +147,7 @@ fn explain(
 }
 
 /// The spec from the options, checked as scikit-learn checks its
-/// parameters.
+/// parameters ([`Spec::check`], which checks the states `merge` reads too).
 fn spec(args: &Args) -> Result<Spec, UsageError> {
     let mut metrics = Vec::new();
     for &m in &args.metric {
@@ -149,67 +155,20 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
             metrics.push(m);
         }
     }
-    let wants = |m: Metric| metrics.contains(&m);
-    if !(0.0..=1.0).contains(&args.threshold) {
-        return Err(usage(&format!(
-            "--threshold is a probability in [0, 1], not {}",
-            args.threshold
-        )));
-    }
-    match args.beta {
-        None if wants(Metric::Fbeta) => return Err(usage("fbeta needs --beta B")),
-        Some(b) if !(b >= 0.0 && (b * b).is_finite()) => {
-            return Err(usage(&format!(
-                "--beta must be a number ≥ 0 whose square is finite, not {b:?} (scikit-learn refuses both)"
-            )));
-        }
-        Some(_) if !wants(Metric::Fbeta) => {
-            return Err(usage("--beta applies to fbeta only (f1 is β = 1)"));
-        }
-        _ => {}
-    }
-    match args.k {
-        None if wants(Metric::PrecisionAtK) => return Err(usage("precision_at_k needs --k K")),
-        Some(0) => return Err(usage("--k must be at least 1 (scikit-learn refuses k = 0)")),
-        Some(_) if !wants(Metric::PrecisionAtK) && !wants(Metric::Ndcg) => {
-            return Err(usage("--k applies to ndcg and precision_at_k only"));
-        }
-        _ => {}
-    }
-    let zero_division = args.zero_division();
-    if wants(Metric::Jaccard) && matches!(zero_division, ZeroDivision::Value(v) if v.is_nan()) {
-        return Err(usage(
-            "jaccard takes --zero-division 0 or 1, not nan (as scikit-learn 1.9.1's jaccard_score)",
-        ));
-    }
-    let has_curves = metrics.iter().any(|m| m.family() == Family::Curve);
-    if args.bins.is_some() && !has_curves {
-        return Err(usage(
-            "--bins applies to roc_auc and average_precision only",
-        ));
-    }
-    if args.undefined.is_some() && !has_curves {
-        return Err(usage(
-            "--undefined applies to roc_auc and average_precision only (--zero-division to the others)",
-        ));
-    }
-    if args.average == Average::Samples && args.bins.is_some() {
-        return Err(usage(
-            "--bins approximates the classes' curves; --average samples computes each sample's exactly",
-        ));
-    }
-    Ok(Spec {
+    let spec = Spec {
         metrics,
         average: args.average,
         scores: args.scores_kind,
         threshold: args.threshold,
-        zero_division,
+        zero_division: args.zero_division(),
         undefined: args.undefined(),
         beta: args.beta,
         k: args.k,
         ignore_value: args.ignore_value,
         bins: args.bins.map(|b| b as usize),
-    })
+    };
+    spec.check().map_err(|problem| usage(&problem.message))?;
+    Ok(spec)
 }
 
 /// Outputs that cannot hold a report, and `--partial` of what cannot merge.

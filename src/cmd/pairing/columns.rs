@@ -479,9 +479,7 @@ fn check_names_agree(
 }
 
 fn one_index_warning(indexed: &str, other: &str) -> String {
-    format!(
-        "mlloss: warning: {indexed} has an index column and {other} has none: their rows are paired by position"
-    )
+    format!("{indexed} has an index column and {other} has none: their rows are paired by position")
 }
 
 /// The warning for an input without names beside one with them: columns
@@ -500,7 +498,5 @@ fn unnamed_warning(unnamed: &str, named: &Header<'_>) -> String {
 }
 
 fn positional_warning(unnamed: &str, named: &str) -> String {
-    format!(
-        "mlloss: warning: {unnamed} has no header: its columns are paired with {named}'s by position"
-    )
+    format!("{unnamed} has no header: its columns are paired with {named}'s by position")
 }
