@@ -29,6 +29,9 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 
 use super::matrix::{ChunkLimit, Columns, Keys, MatrixInfo, MatrixSource, RowChunk};
+use super::table_limits::{
+    IPC_FILE_START, check_ipc_buffers, check_ipc_file, check_parquet_file, check_parquet_footer,
+};
 use super::{Opened, count};
 use crate::domain::Domain;
 use crate::error::InputError;
@@ -129,34 +132,7 @@ impl Table {
         let bad = |e: &dyn std::fmt::Display| batch_error(file, format, &e.to_string());
         let name = file;
         match format {
-            Columnar::Parquet => {
-                use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-                // The footer is at the end: a regular file is read where it
-                // lies, anything else whole (bounded, as an archive from a pipe).
-                fn table<T: parquet::file::reader::ChunkReader + 'static>(
-                    builder: ParquetRecordBatchReaderBuilder<T>,
-                ) -> Result<Table, parquet::errors::ParquetError> {
-                    let schema = builder.schema().clone();
-                    let rows = batch_rows(&schema);
-                    let reader = builder.with_batch_size(rows).build()?;
-                    Ok(Table {
-                        schema,
-                        batches: batches(reader),
-                    })
-                }
-                match whole_file(&input) {
-                    Some(file) => ParquetRecordBatchReaderBuilder::try_new(file).and_then(table),
-                    None => {
-                        let bytes = bytes::Bytes::from(super::read_whole(
-                            input.stream,
-                            file,
-                            "a Parquet file from a pipe or an archive",
-                        )?);
-                        ParquetRecordBatchReaderBuilder::try_new(bytes).and_then(table)
-                    }
-                }
-                .map_err(|e| bad(&e))
-            }
+            Columnar::Parquet => Table::open_parquet(input, file),
             Columnar::IpcFile => {
                 use arrow_ipc::reader::FileReader;
                 let reader = match whole_file(&input) {
@@ -185,7 +161,7 @@ impl Table {
             Columnar::IpcStream => {
                 use arrow_ipc::reader::StreamReader;
                 // A stream from a pipe cannot be looked at ahead: its
-                // buffers are not checked (see `check_ipc_buffers`).
+                // buffers are not checked (see `table_limits::check_ipc_buffers`).
                 if let Some(file) = whole_file(&input) {
                     check_ipc_file(&file, 0, name)?;
                 }
@@ -199,136 +175,56 @@ impl Table {
         }
     }
 
+    /// [`Table::open`] of a Parquet file.
+    fn open_parquet(input: Opened, file: &str) -> Result<Table, InputError> {
+        use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+        use parquet::file::metadata::ParquetStatisticsPolicy;
+        let name = file;
+        // Statistics prune row groups for queries, which mlloss does not
+        // make: not decoded, they take no memory.
+        let options = ArrowReaderOptions::new()
+            .with_column_stats_policy(ParquetStatisticsPolicy::SkipAll)
+            .with_size_stats_policy(ParquetStatisticsPolicy::SkipAll)
+            .with_encoding_stats_policy(ParquetStatisticsPolicy::SkipAll);
+        // The footer is at the end: a regular file is read where it lies,
+        // anything else whole (bounded, as an archive from a pipe).
+        fn table<T: parquet::file::reader::ChunkReader + 'static>(
+            builder: ParquetRecordBatchReaderBuilder<T>,
+        ) -> Result<Table, parquet::errors::ParquetError> {
+            let schema = builder.schema().clone();
+            let rows = batch_rows(&schema);
+            let reader = builder.with_batch_size(rows).build()?;
+            Ok(Table {
+                schema,
+                batches: batches(reader),
+            })
+        }
+        match whole_file(&input) {
+            Some(file) => {
+                check_parquet_file(&file, name)?;
+                ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).and_then(table)
+            }
+            None => {
+                let bytes = bytes::Bytes::from(super::read_whole(
+                    input.stream,
+                    file,
+                    "a Parquet file from a pipe or an archive",
+                )?);
+                let tail = bytes.len().saturating_sub(8);
+                check_parquet_footer(&bytes[tail..], bytes.len() as u64, name)?;
+                ParquetRecordBatchReaderBuilder::try_new_with_options(bytes, options)
+                    .and_then(table)
+            }
+        }
+        .map_err(|e| batch_error(name, Columnar::Parquet, &e.to_string()))
+    }
+
     /// The batches, decoded on this thread (label lists).
     pub(crate) fn into_batches(
         self,
     ) -> Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send> {
         self.batches
     }
-}
-
-/// Where an IPC file's messages start: after `ARROW1` and its padding.
-const IPC_FILE_START: usize = 8;
-
-/// [`check_ipc_buffers`] on a regular file, mapped.
-fn check_ipc_file(file: &File, start: usize, name: &str) -> Result<(), InputError> {
-    // SAFETY: the map is read only while this function runs; a file
-    // changed meanwhile gives wrong bytes to check, never unsafety in
-    // safe code beyond what reading it would give.
-    let map = unsafe { memmap2::Mmap::map(file) };
-    match map {
-        Ok(map) => check_ipc_buffers(&map, start, name),
-        // Unmappable (empty, special): arrow-ipc reports what is wrong.
-        Err(_) => Ok(()),
-    }
-}
-
-/// Checks what each compressed buffer of the IPC messages in `data`
-/// claims to hold once decompressed: the messages one after the other
-/// from `start` (a stream), and for a file (`start` past its magic) also
-/// the blocks its footer lists, which are what its reader reads.
-/// arrow-ipc allocates that claim before decompressing
-/// (`Vec::with_capacity`), so a corrupt or hostile file claiming exabytes
-/// would abort the process on the failed allocation, which no error
-/// handling can catch: a claim beyond 1 GiB (the limit of a whole read) is
-/// an error here instead. Whatever else is wrong is left for arrow-ipc.
-fn check_ipc_buffers(data: &[u8], start: usize, name: &str) -> Result<(), InputError> {
-    let mut at = Some(start);
-    while let Some(message) = at {
-        at = check_ipc_message(data, message, None, name)?;
-    }
-    if start == IPC_FILE_START
-        && let Some(footer) = ipc_footer(data)
-    {
-        let blocks = (footer.recordBatches().into_iter().flatten())
-            .chain(footer.dictionaries().into_iter().flatten());
-        for block in blocks {
-            // The reader finds the body after the block's metadata length.
-            let offset = usize::try_from(block.offset()).ok();
-            let meta = usize::try_from(block.metaDataLength()).ok();
-            let body = usize::try_from(block.bodyLength()).ok();
-            // The reader allocates the block before reading it: one that
-            // lies beyond the file is refused first.
-            let end = offset
-                .zip(meta)
-                .and_then(|(o, m)| o.checked_add(m)?.checked_add(body?));
-            if end.is_none_or(|end| end > data.len()) {
-                let what = "not a readable Arrow IPC file: its footer lists a block beyond the file's end (a truncated or corrupt file?)";
-                return Err(InputError::new(name, what));
-            }
-            if let (Some(offset), Some(meta)) = (offset, meta) {
-                check_ipc_message(data, offset, offset.checked_add(meta), name)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// An IPC file's footer: its length and `ARROW1` close the file.
-fn ipc_footer(data: &[u8]) -> Option<arrow_ipc::Footer<'_>> {
-    let end = data.len().checked_sub(10)?;
-    let length = i32::from_le_bytes(data.get(end..end + 4)?.try_into().ok()?);
-    let start = end.checked_sub(usize::try_from(length).ok()?)?;
-    arrow_ipc::root_as_footer(data.get(start..end)?).ok()
-}
-
-/// Checks the message at `at` (see [`check_ipc_buffers`]), whose body
-/// starts after its metadata or at `body`; where the next message starts,
-/// or `None` when there is none to read or it cannot be.
-fn check_ipc_message(
-    data: &[u8],
-    at: usize,
-    body: Option<usize>,
-    name: &str,
-) -> Result<Option<usize>, InputError> {
-    let word = |at: usize| -> Option<u32> {
-        Some(u32::from_le_bytes(
-            data.get(at..at.checked_add(4)?)?.try_into().ok()?,
-        ))
-    };
-    let Some(marker) = word(at) else {
-        return Ok(None);
-    };
-    // A continuation marker before the length (format ≥ 0.15).
-    let length_at = if marker == u32::MAX { at + 4 } else { at };
-    let Some(meta_len) = word(length_at).and_then(|l| usize::try_from(l as i32).ok()) else {
-        return Ok(None);
-    };
-    let meta_start = length_at + 4;
-    let meta = (meta_start.checked_add(meta_len)).and_then(|end| data.get(meta_start..end));
-    let Some(message) = meta
-        .filter(|_| meta_len > 0)
-        .and_then(|meta| arrow_ipc::root_as_message(meta).ok())
-    else {
-        return Ok(None);
-    };
-    let body_start = body.unwrap_or(meta_start + meta_len);
-    let batch = (message.header_as_record_batch())
-        .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
-    let limit = super::max_line_bytes() as u64;
-    if let Some(batch) = batch.filter(|b| b.compression().is_some()) {
-        for buffer in batch.buffers().iter().flatten() {
-            let claim = usize::try_from(buffer.offset())
-                .ok()
-                .and_then(|offset| body_start.checked_add(offset))
-                .filter(|_| buffer.length() >= 8)
-                .and_then(|at| data.get(at..at.checked_add(8)?))
-                .map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()));
-            if let Some(claim) = claim
-                && claim > 0
-                && claim as u64 > limit
-            {
-                let what = format!(
-                    "not a readable Arrow IPC file: a compressed buffer claims {claim} bytes once decompressed (a corrupt file?)"
-                );
-                return Err(InputError::new(name, what));
-            }
-        }
-    }
-    let next = usize::try_from(message.bodyLength())
-        .ok()
-        .and_then(|body| body_start.checked_add(body));
-    Ok(next)
 }
 
 /// Batches whose decoding may panic on a corrupt file: the panic becomes

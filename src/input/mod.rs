@@ -37,6 +37,7 @@ pub mod matrix;
 mod npy;
 mod pump;
 mod records;
+mod table_limits;
 mod text;
 
 pub use labels::{LabelLayout, LabelReader, Sample};
