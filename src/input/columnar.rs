@@ -29,10 +29,11 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 
 use super::matrix::{ChunkLimit, Columns, Keys, MatrixInfo, MatrixSource, RowChunk};
+use super::pandas_meta::{IndexRange, PandasIndex, pandas_index, tuple_label};
 use super::table_limits::{
     IPC_FILE_START, check_ipc_buffers, check_ipc_file, check_parquet_file, check_parquet_footer,
 };
-use super::{Opened, count};
+use super::{IndexForm, Opened, count};
 use crate::domain::Domain;
 use crate::error::InputError;
 use crate::format::f64_to_string;
@@ -308,7 +309,22 @@ enum FieldKind {
     Element(usize),
     /// Text (or another type): the column's type, in words.
     NotNumber(String),
+    /// pandas' index where no one column holds it: its labels key the
+    /// rows, and it has no values.
+    Index(IndexKey),
 }
+
+/// Where the labels of an index that no one column holds come from.
+#[derive(Debug, Clone)]
+enum IndexKey {
+    /// A RangeIndex: from the row's number.
+    Range(IndexRange),
+    /// A MultiIndex: the tuple of its levels, these columns.
+    Levels(Vec<usize>),
+}
+
+/// The column of a field that is no column of the table.
+const NO_COLUMN: usize = usize::MAX;
 
 /// One field of the matrix: which column of the table, and what it is.
 #[derive(Debug, Clone)]
@@ -323,6 +339,7 @@ pub(super) struct ColumnarSource {
     fields: Arc<Vec<Field>>,
     header: Arc<Vec<String>>,
     index: Option<usize>,
+    index_form: Option<IndexForm>,
     /// The batches before the first chunk: the converting thread starts
     /// then, once the selection is known.
     start: Option<(Batches, Option<RecordBatch>)>,
@@ -369,17 +386,49 @@ impl ColumnarSource {
                 None => {}
             }
         }
-        let (fields, header) = layout(&schema, first.as_ref(), &info.file)?;
-        let index = pandas_index(&schema).and_then(|name| {
-            let column = schema.fields().iter().position(|f| f.name() == &name)?;
-            fields.iter().position(|f| f.column == column)
-        });
+        let pandas = pandas_index(&schema);
+        // A MultiIndex's levels are no fields: their tuple is the index.
+        let levels: Vec<usize> = match &pandas {
+            PandasIndex::Levels(names) => (names.iter())
+                .filter_map(|name| schema.index_of(name).ok())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let (mut fields, mut header) = layout(&schema, first.as_ref(), &levels, &info.file)?;
+        let mut index_field = |key: IndexKey, name: String| {
+            fields.push(Field {
+                column: NO_COLUMN,
+                kind: FieldKind::Index(key),
+            });
+            header.push(name);
+            Some(fields.len() - 1)
+        };
+        let (index, index_form) = match pandas {
+            PandasIndex::None => (None, None),
+            PandasIndex::Column(name) => {
+                let column = schema.index_of(&name).ok();
+                let field = fields.iter().position(|f| Some(f.column) == column);
+                (field, None)
+            }
+            PandasIndex::Range(range, name) => {
+                // Named as pyarrow names an unnamed index it stores.
+                let name = name.unwrap_or_else(|| "__index_level_0__".to_owned());
+                let field = index_field(IndexKey::Range(range), name);
+                (field, Some(IndexForm::Range(range)))
+            }
+            PandasIndex::Levels(names) => {
+                let field =
+                    index_field(IndexKey::Levels(levels), format!("({})", names.join(", ")));
+                (field, Some(IndexForm::Levels(names)))
+            }
+        };
         Ok(ColumnarSource {
             info: info.clone(),
             selected: vec![true; fields.len()],
             fields: Arc::new(fields),
             header: Arc::new(header),
             index,
+            index_form,
             start: Some((batches, first)),
             may_block,
             converted: None,
@@ -542,6 +591,10 @@ impl MatrixSource for ColumnarSource {
         self.index
     }
 
+    fn index_form(&self) -> Option<&IndexForm> {
+        self.index_form.as_ref()
+    }
+
     fn class_name(&self, field: usize) -> Option<&str> {
         let name = self.header.get(field)?;
         match self.fields[field].kind {
@@ -554,6 +607,7 @@ impl MatrixSource for ColumnarSource {
     fn not_number(&self, field: usize) -> Option<String> {
         match &self.fields.get(field)?.kind {
             FieldKind::NotNumber(what) => Some(what.clone()),
+            FieldKind::Index(_) => Some("pandas' index labels".to_owned()),
             _ => None,
         }
     }
@@ -762,15 +816,20 @@ fn is_integer(data_type: &DataType) -> bool {
 
 /// The matrix's fields and their names: a column each, a field per
 /// element of a list of numbers (its size from `first`, the first batch,
-/// when the type does not fix it).
+/// when the type does not fix it); the columns of `levels` (a MultiIndex's)
+/// are none.
 fn layout(
     schema: &Schema,
     first: Option<&RecordBatch>,
+    levels: &[usize],
     file: &str,
 ) -> Result<(Vec<Field>, Vec<String>), InputError> {
     let mut fields = Vec::new();
     let mut names = Vec::new();
     for (column, field) in schema.fields().iter().enumerate() {
+        if levels.contains(&column) {
+            continue;
+        }
         let data_type = field.data_type();
         let name = field.name();
         if is_number(data_type) {
@@ -822,17 +881,6 @@ fn type_words(data_type: &DataType) -> String {
             format!("lists of {}", type_words(item.data_type()))
         }
         other => format!("values of type {other}"),
-    }
-}
-
-/// The column pandas stored its index in (`__index_level_0__`, or the
-/// index's own name), when it stored one column.
-fn pandas_index(schema: &Schema) -> Option<String> {
-    let text = schema.metadata().get("pandas")?;
-    let meta: serde_json::Value = serde_json::from_str(text).ok()?;
-    match meta.get("index_columns")?.as_array()?.as_slice() {
-        [serde_json::Value::String(name)] => Some(name.clone()),
-        _ => None,
     }
 }
 
@@ -888,6 +936,12 @@ fn convert(
 ) -> Result<(), (usize, InputError)> {
     let mut bad: Option<(usize, InputError)> = None;
     for (f, field) in fields.iter().enumerate() {
+        if let FieldKind::NotNumber(_) | FieldKind::Index(_) = field.kind {
+            for row in 0..rows {
+                out[row * fields.len() + f] = f64::NAN;
+            }
+            continue;
+        }
         let column = batch.column(field.column);
         // Every number is converted (a view of the same file may take
         // other columns), but only the matrix's own are checked.
@@ -929,11 +983,7 @@ fn convert(
                 };
                 with_getter!(values, get => slot.fill(&get, values.nulls(), &index, rows, out, &mut bad));
             }
-            FieldKind::NotNumber(_) => {
-                for row in 0..rows {
-                    out[row * fields.len() + f] = f64::NAN;
-                }
-            }
+            FieldKind::NotNumber(_) | FieldKind::Index(_) => {}
         }
         // Nothing before the first row can be handed out: stop early.
         if bad.as_ref().is_some_and(|(row, _)| *row == 0) {
@@ -1097,12 +1147,51 @@ fn key_texts(
     line: u64,
     keys: &mut Keys,
 ) {
+    if let FieldKind::Index(index) = &field.kind {
+        return index_texts(batch, index, at, rows, line, keys);
+    }
     let column = batch.column(field.column);
     let mut text = String::new();
     for row in 0..rows {
         text.clear();
         cell_text(column, at + row, &mut text);
         keys.push_key(text.as_bytes(), line + row as u64);
+    }
+}
+
+/// [`key_texts`] of an index that no one column holds: a RangeIndex's
+/// labels from the rows' numbers, a MultiIndex's tuples from its levels.
+fn index_texts(
+    batch: &RecordBatch,
+    index: &IndexKey,
+    at: usize,
+    rows: usize,
+    line: u64,
+    keys: &mut Keys,
+) {
+    let mut text = String::new();
+    let mut levels: Vec<(String, bool)> = Vec::new();
+    for row in 0..rows {
+        text.clear();
+        // `line` is 1-based, and the first of the batch's rows from `at`.
+        let number = line + row as u64;
+        match index {
+            IndexKey::Range(range) => range.label(number - 1, &mut text),
+            IndexKey::Levels(columns) => {
+                levels.clear();
+                for &c in columns {
+                    let column = batch.column(c);
+                    let mut level = String::new();
+                    cell_text(column, at + row, &mut level);
+                    levels.push((
+                        level,
+                        label_kind(column.data_type()) == Some(LabelKind::Str),
+                    ));
+                }
+                tuple_label(&levels, &mut text);
+            }
+        }
+        keys.push_key(text.as_bytes(), number);
     }
 }
 

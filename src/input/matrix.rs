@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use super::records::RecordNames;
-use super::{Dialect, Domain, Format, Source, count};
+use super::{Dialect, Domain, Format, IndexForm, Source, count};
 use crate::error::InputError;
 
 /// One format's reader of numeric matrices.
@@ -50,6 +50,12 @@ pub trait MatrixSource: Send {
     fn index_field(&self) -> Option<usize> {
         let first = self.header()?.first()?;
         first.trim().is_empty().then_some(0)
+    }
+
+    /// What pandas' metadata says of the index beyond its field (a typed
+    /// table's RangeIndex or MultiIndex).
+    fn index_form(&self) -> Option<&IndexForm> {
+        None
     }
 
     /// The name of field `field` as a class: its header name, but for an
@@ -107,6 +113,7 @@ struct View {
     header: Option<Vec<String>>,
     fields: Option<usize>,
     index: Option<usize>,
+    index_form: Option<IndexForm>,
     class_names: Option<Vec<String>>,
     /// The fields that are not numbers, and what they hold.
     not_numbers: Vec<(usize, String)>,
@@ -128,6 +135,10 @@ impl MatrixSource for View {
 
     fn index_field(&self) -> Option<usize> {
         self.index
+    }
+
+    fn index_form(&self) -> Option<&IndexForm> {
+        self.index_form.as_ref()
     }
 
     fn class_name(&self, field: usize) -> Option<&str> {
@@ -763,6 +774,7 @@ impl MatrixReader {
                 header: self.source.header().map(<[String]>::to_vec),
                 fields: self.source.fields(),
                 index: self.source.index_field(),
+                index_form: self.source.index_form().cloned(),
                 class_names: (self.source.header()).map(|names| {
                     (0..names.len())
                         .map(|f| self.class_name(f).to_owned())
@@ -799,6 +811,7 @@ impl MatrixReader {
                 header: None,
                 fields: None,
                 index: None,
+                index_form: None,
                 class_names: None,
                 not_numbers: Vec::new(),
             }),
@@ -840,6 +853,11 @@ impl MatrixReader {
     /// The field that is the table's index (not a class), if any.
     pub fn index_field(&self) -> Option<usize> {
         self.source.index_field()
+    }
+
+    /// See [`MatrixSource::index_form`].
+    pub fn index_form(&self) -> Option<&IndexForm> {
+        self.source.index_form()
     }
 
     /// Takes the matrix's columns from these fields of each row, from the

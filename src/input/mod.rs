@@ -35,6 +35,7 @@ mod jsonl;
 pub mod labels;
 pub mod matrix;
 mod npy;
+mod pandas_meta;
 mod pump;
 mod records;
 mod table_limits;
@@ -45,6 +46,7 @@ pub use matrix::{
     ChunkLimit, Columns, Keys, MatrixInfo, MatrixReader, RowChunk, Rows, array_matrix_shape,
     shape_text,
 };
+pub use pandas_meta::{IndexForm, IndexRange};
 
 /// Size of the read buffer over a file or stdin.
 const READ_BUFFER_BYTES: usize = 1 << 18;
