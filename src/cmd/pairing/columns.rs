@@ -414,8 +414,9 @@ pub(crate) fn pair_selected(
     };
     if l.fields.len() != t.fields.len() {
         let what = format!(
-            "{} columns selected, but {} has {}",
+            "{} columns selected{}, but {} has {}",
             t.fields.len(),
+            label_list_hint(targets, &t.fields).unwrap_or_default(),
             logits.file(),
             l.fields.len()
         );
@@ -438,6 +439,22 @@ pub(crate) fn pair_selected(
         other: Some(columns(t, targets, &t_header)),
         warning,
         classes,
+    })
+}
+
+/// When `fields` are the elements of one list column (`labels[0]`, …),
+/// which a list of labels would be, what to say of it: its length is its
+/// first row's, and `--target-labels` reads such a list as labels.
+fn label_list_hint(reader: &MatrixReader, fields: &[usize]) -> Option<String> {
+    let names = reader.header_names()?;
+    let lists: Vec<&str> = (fields.iter())
+        .map(|&f| super::select::list_of(names.get(f)?))
+        .collect::<Option<_>>()?;
+    let list = *lists.first()?;
+    lists.iter().all(|&l| l == list).then(|| {
+        format!(
+            " (the elements of list column {list:?}, as many as in its first row: if it holds each sample's labels, read it with --target-labels --column {list})"
+        )
     })
 }
 

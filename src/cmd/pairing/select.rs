@@ -126,7 +126,7 @@ impl Spec {
 }
 
 /// The list column that `name` is an element of (`logits[3]` → `logits`).
-fn list_of(name: &str) -> Option<&str> {
+pub(super) fn list_of(name: &str) -> Option<&str> {
     let (list, index) = name.strip_suffix(']')?.rsplit_once('[')?;
     (!index.is_empty() && index.bytes().all(|b| b.is_ascii_digit())).then_some(list)
 }
