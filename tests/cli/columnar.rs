@@ -12,7 +12,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 #[test]
 fn tables_read_as_their_plain_form() {
-    crate::harness::run_fixture_cases("columnar", 58);
+    crate::harness::run_fixture_cases("columnar", 61);
 }
 
 /// A Parquet file's columns: names, and each column's values as f64.
