@@ -25,11 +25,12 @@ const MAX_BATCH_BYTES: u64 = 64 << 20;
 
 /// The longest Parquet footer (the file's metadata, every row group's
 /// description) read: the parquet crate decodes it whole before the first
-/// row, into about 5 times its size, so a file of many small row groups
-/// (200,000 one-row groups: a 46 MB footer, 250 MB decoded) would make
-/// memory grow with the rows. Files written in the usual row groups
-/// (pyarrow: a million rows each) have footers of a few hundred KB.
-pub(super) const MAX_PARQUET_FOOTER_BYTES: u64 = 16 << 20;
+/// row, into about 10 times its size (statistics left out), so a file of
+/// many small row groups (200,000 one-row groups: a 46 MB footer, 250 MB
+/// decoded) would make memory grow with the rows; at this bound it takes
+/// about 80 MB. Files written in the usual row groups (pyarrow: a million
+/// rows each) have footers of a few hundred KB.
+pub(super) const MAX_PARQUET_FOOTER_BYTES: u64 = 8 << 20;
 
 /// Checks the length of a Parquet footer, from the file's last 8 bytes
 /// (`tail`): beyond [`MAX_PARQUET_FOOTER_BYTES`] it is an error naming the

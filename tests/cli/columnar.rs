@@ -417,12 +417,12 @@ fn a_parquet_footer_of_many_row_groups_is_refused() {
     write("groups.parquet", 1);
     let bytes = std::fs::read(dir.path("groups.parquet")).unwrap();
     let footer = u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().unwrap());
-    assert!(footer > 16 << 20, "a footer of {footer} bytes");
+    assert!(footer > 8 << 20, "a footer of {footer} bytes");
     let out = dir.run(&["loss", "groups.parquet", "groups.parquet"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let want = format!(
-        "mlloss: error: groups.parquet: its footer (the metadata of every row group) is {footer} bytes long, beyond the 16 MiB mlloss decodes"
+        "mlloss: error: groups.parquet: its footer (the metadata of every row group) is {footer} bytes long, beyond the 8 MiB mlloss decodes"
     );
     assert!(
         stderr.starts_with(&want) && stderr.contains("row_group_size="),
@@ -431,7 +431,7 @@ fn a_parquet_footer_of_many_row_groups_is_refused() {
     // From a pipe (read whole first), the same.
     let out = dir.run_with_stdin(&["loss", "-", "groups.parquet"], &bytes);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("beyond the 16 MiB mlloss decodes"),
+        String::from_utf8_lossy(&out.stderr).contains("beyond the 8 MiB mlloss decodes"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
