@@ -522,15 +522,16 @@ fn check_names_agree(
 /// a MultiIndex's tuples are no labels of another index.
 fn same_index_levels(logits: &MatrixReader, other: &MatrixReader) -> Result<(), InputError> {
     let levels = |r: &MatrixReader| match r.index_form() {
-        Some(IndexForm::Levels(names)) => format!("({})", names.join(", ")),
-        _ => "one level".to_owned(),
+        Some(IndexForm::Levels(names)) => format!("a MultiIndex ({})", names.join(", ")),
+        _ => "an index of one level".to_owned(),
     };
     let (theirs, mine) = (levels(logits), levels(other));
     if theirs == mine {
         return Ok(());
     }
     let what = format!(
-        "rows pair by pandas' index, but its levels are {mine} and {}'s {theirs} (write both with the same levels, in one order: DataFrame.reorder_levels)",
+        "rows pair by their indexes, but it has {mine} and {} {theirs} \
+         (write both with the same levels, in one order: DataFrame.reorder_levels)",
         logits.file()
     );
     Err(InputError::new(other.file(), what))
