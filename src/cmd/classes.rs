@@ -89,8 +89,11 @@ pub fn classes_from_header(
     let Some(names) = reader.header_names() else {
         return Err(InputError::new(reader.file(), "no header of class names").into());
     };
-    let index = names.first().is_some_and(|n| n.trim().is_empty());
-    Ok(names[usize::from(index)..].to_vec())
+    // The index (an empty first CSV cell, pandas' index in a typed table)
+    // names no class.
+    let index = reader.index_field();
+    let classes = names.iter().enumerate().filter(|&(f, _)| Some(f) != index);
+    Ok(classes.map(|(_, name)| name.clone()).collect())
 }
 
 /// Given classes (`--classes`, a header) by label: text labels by their

@@ -7,15 +7,19 @@
 //! row vector, one field per element, named `name[0]`, `name[1]`, …; text
 //! columns are fields that can key the rows but are not numbers. The
 //! header is these names, so every rule of the named tables applies
-//! (matching by name, `--key`, `--logits-columns`); pandas' index column
-//! (`__index_level_0__`, or the one its metadata names) is the index.
+//! (matching by name, `--key`, `--logits-columns`); pandas' index, as its
+//! metadata describes it (`pandas_meta.rs`), is the index: a stored column,
+//! or a field of its own for a RangeIndex or a MultiIndex's tuples.
+//!
+//! `table.rs` opens a file as record batches, `convert.rs` turns a batch's
+//! rows into checked f64 values, and `labels.rs` reads a column of label
+//! lists.
 //!
 //! The batches are decoded on a thread of their own, a batch of about a
 //! megabyte of values at a time, while the rows of the previous one are
 //! computed: memory stays a few batches, whatever the file's size, and a
 //! Parquet file is read page by page, not row group by row group.
 
-use std::fs::File;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -29,7 +33,8 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 
 use super::matrix::{ChunkLimit, Columns, Keys, MatrixInfo, MatrixSource, RowChunk};
-use super::{Opened, count};
+use super::pandas_meta::{IndexRange, PandasIndex, pandas_index, tuple_label};
+use super::{IndexForm, Opened};
 use crate::domain::Domain;
 use crate::error::InputError;
 use crate::format::f64_to_string;
@@ -69,6 +74,17 @@ macro_rules! with_getter {
     }};
 }
 
+mod convert;
+mod labels;
+mod table;
+
+use crate::label::LabelKind;
+use convert::{Place, convert};
+pub(crate) use labels::LabelColumn;
+use labels::label_kind;
+use table::batch_error;
+pub(crate) use table::{Columnar, Table};
+
 /// Bytes of f64 values per decoded batch: small enough that a few batches
 /// in flight stay a few megabytes, large enough to cost little per batch.
 const BATCH_VALUE_BYTES: usize = 1 << 20;
@@ -79,330 +95,6 @@ const CONVERT_TILE_ROWS: usize = 32;
 /// Batches decoded and converted ahead of the rows being cut.
 const BATCHES_IN_FLIGHT: usize = 2;
 
-/// Which columnar format an input is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Columnar {
-    Parquet,
-    /// Arrow IPC file (Feather v2): `ARROW1` at both ends.
-    IpcFile,
-    /// Arrow IPC stream: messages one after the other.
-    IpcStream,
-}
-
-impl Columnar {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Columnar::Parquet => "Parquet",
-            Columnar::IpcFile | Columnar::IpcStream => "Arrow IPC",
-        }
-    }
-}
-
-/// A columnar file opened: its schema, and its batches as they are decoded.
-pub(crate) struct Table {
-    pub schema: Arc<Schema>,
-    batches: Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send>,
-}
-
-/// A batch iterator that stops at the first error, its words ready.
-fn batches<I, E>(iter: I) -> Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send>
-where
-    I: Iterator<Item = Result<RecordBatch, E>> + Send + 'static,
-    E: std::fmt::Display,
-{
-    Box::new(iter.map(|b| b.map_err(|e| e.to_string())))
-}
-
-impl Table {
-    /// Opens `input` as `format`, decoding batches of about [`batch_rows`]
-    /// rows; a panic of the decoder on a corrupt file is an error.
-    pub(crate) fn open(format: Columnar, input: Opened, file: &str) -> Result<Table, InputError> {
-        let open = std::panic::AssertUnwindSafe(|| Table::open_unguarded(format, input, file));
-        let table = quiet_panic(open).map_err(|e| batch_error(file, format, &e))??;
-        Ok(Table {
-            schema: table.schema,
-            batches: guarded(table.batches),
-        })
-    }
-
-    fn open_unguarded(format: Columnar, input: Opened, file: &str) -> Result<Table, InputError> {
-        let bad = |e: &dyn std::fmt::Display| batch_error(file, format, &e.to_string());
-        let name = file;
-        match format {
-            Columnar::Parquet => {
-                use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-                // The footer is at the end: a regular file is read where it
-                // lies, anything else whole (bounded, as an archive from a pipe).
-                fn table<T: parquet::file::reader::ChunkReader + 'static>(
-                    builder: ParquetRecordBatchReaderBuilder<T>,
-                ) -> Result<Table, parquet::errors::ParquetError> {
-                    let schema = builder.schema().clone();
-                    let rows = batch_rows(&schema);
-                    let reader = builder.with_batch_size(rows).build()?;
-                    Ok(Table {
-                        schema,
-                        batches: batches(reader),
-                    })
-                }
-                match whole_file(&input) {
-                    Some(file) => ParquetRecordBatchReaderBuilder::try_new(file).and_then(table),
-                    None => {
-                        let bytes = bytes::Bytes::from(super::read_whole(
-                            input.stream,
-                            file,
-                            "a Parquet file from a pipe or an archive",
-                        )?);
-                        ParquetRecordBatchReaderBuilder::try_new(bytes).and_then(table)
-                    }
-                }
-                .map_err(|e| bad(&e))
-            }
-            Columnar::IpcFile => {
-                use arrow_ipc::reader::FileReader;
-                let reader = match whole_file(&input) {
-                    Some(file) => {
-                        check_ipc_file(&file, IPC_FILE_START, name)?;
-                        let reader = FileReader::try_new(file, None).map_err(|e| bad(&e))?;
-                        (reader.schema(), batches(reader))
-                    }
-                    None => {
-                        let bytes = super::read_whole(
-                            input.stream,
-                            file,
-                            "an Arrow IPC file from a pipe or an archive",
-                        )?;
-                        check_ipc_buffers(&bytes, IPC_FILE_START, name)?;
-                        let reader = FileReader::try_new(std::io::Cursor::new(bytes), None)
-                            .map_err(|e| bad(&e))?;
-                        (reader.schema(), batches(reader))
-                    }
-                };
-                Ok(Table {
-                    schema: reader.0,
-                    batches: reader.1,
-                })
-            }
-            Columnar::IpcStream => {
-                use arrow_ipc::reader::StreamReader;
-                // A stream from a pipe cannot be looked at ahead: its
-                // buffers are not checked (see `check_ipc_buffers`).
-                if let Some(file) = whole_file(&input) {
-                    check_ipc_file(&file, 0, name)?;
-                }
-                let buffered = std::io::BufReader::with_capacity(1 << 18, input.stream);
-                let reader = StreamReader::try_new(buffered, None).map_err(|e| bad(&e))?;
-                Ok(Table {
-                    schema: reader.schema(),
-                    batches: batches(reader),
-                })
-            }
-        }
-    }
-
-    /// The batches, decoded on this thread (label lists).
-    pub(crate) fn into_batches(
-        self,
-    ) -> Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send> {
-        self.batches
-    }
-}
-
-/// Where an IPC file's messages start: after `ARROW1` and its padding.
-const IPC_FILE_START: usize = 8;
-
-/// [`check_ipc_buffers`] on a regular file, mapped.
-fn check_ipc_file(file: &File, start: usize, name: &str) -> Result<(), InputError> {
-    // SAFETY: the map is read only while this function runs; a file
-    // changed meanwhile gives wrong bytes to check, never unsafety in
-    // safe code beyond what reading it would give.
-    let map = unsafe { memmap2::Mmap::map(file) };
-    match map {
-        Ok(map) => check_ipc_buffers(&map, start, name),
-        // Unmappable (empty, special): arrow-ipc reports what is wrong.
-        Err(_) => Ok(()),
-    }
-}
-
-/// Checks what each compressed buffer of the IPC messages in `data`
-/// claims to hold once decompressed: the messages one after the other
-/// from `start` (a stream), and for a file (`start` past its magic) also
-/// the blocks its footer lists, which are what its reader reads.
-/// arrow-ipc allocates that claim before decompressing
-/// (`Vec::with_capacity`), so a corrupt or hostile file claiming exabytes
-/// would abort the process on the failed allocation, which no error
-/// handling can catch: a claim beyond 1 GiB (the limit of a whole read) is
-/// an error here instead. Whatever else is wrong is left for arrow-ipc.
-fn check_ipc_buffers(data: &[u8], start: usize, name: &str) -> Result<(), InputError> {
-    let mut at = Some(start);
-    while let Some(message) = at {
-        at = check_ipc_message(data, message, None, name)?;
-    }
-    if start == IPC_FILE_START
-        && let Some(footer) = ipc_footer(data)
-    {
-        let blocks = (footer.recordBatches().into_iter().flatten())
-            .chain(footer.dictionaries().into_iter().flatten());
-        for block in blocks {
-            // The reader finds the body after the block's metadata length.
-            let offset = usize::try_from(block.offset()).ok();
-            let meta = usize::try_from(block.metaDataLength()).ok();
-            let body = usize::try_from(block.bodyLength()).ok();
-            // The reader allocates the block before reading it: one that
-            // lies beyond the file is refused first.
-            let end = offset
-                .zip(meta)
-                .and_then(|(o, m)| o.checked_add(m)?.checked_add(body?));
-            if end.is_none_or(|end| end > data.len()) {
-                let what = "not a readable Arrow IPC file: its footer lists a block beyond the file's end (a truncated or corrupt file?)";
-                return Err(InputError::new(name, what));
-            }
-            if let (Some(offset), Some(meta)) = (offset, meta) {
-                check_ipc_message(data, offset, offset.checked_add(meta), name)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// An IPC file's footer: its length and `ARROW1` close the file.
-fn ipc_footer(data: &[u8]) -> Option<arrow_ipc::Footer<'_>> {
-    let end = data.len().checked_sub(10)?;
-    let length = i32::from_le_bytes(data.get(end..end + 4)?.try_into().ok()?);
-    let start = end.checked_sub(usize::try_from(length).ok()?)?;
-    arrow_ipc::root_as_footer(data.get(start..end)?).ok()
-}
-
-/// Checks the message at `at` (see [`check_ipc_buffers`]), whose body
-/// starts after its metadata or at `body`; where the next message starts,
-/// or `None` when there is none to read or it cannot be.
-fn check_ipc_message(
-    data: &[u8],
-    at: usize,
-    body: Option<usize>,
-    name: &str,
-) -> Result<Option<usize>, InputError> {
-    let word = |at: usize| -> Option<u32> {
-        Some(u32::from_le_bytes(
-            data.get(at..at.checked_add(4)?)?.try_into().ok()?,
-        ))
-    };
-    let Some(marker) = word(at) else {
-        return Ok(None);
-    };
-    // A continuation marker before the length (format ≥ 0.15).
-    let length_at = if marker == u32::MAX { at + 4 } else { at };
-    let Some(meta_len) = word(length_at).and_then(|l| usize::try_from(l as i32).ok()) else {
-        return Ok(None);
-    };
-    let meta_start = length_at + 4;
-    let meta = (meta_start.checked_add(meta_len)).and_then(|end| data.get(meta_start..end));
-    let Some(message) = meta
-        .filter(|_| meta_len > 0)
-        .and_then(|meta| arrow_ipc::root_as_message(meta).ok())
-    else {
-        return Ok(None);
-    };
-    let body_start = body.unwrap_or(meta_start + meta_len);
-    let batch = (message.header_as_record_batch())
-        .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
-    let limit = super::max_line_bytes() as u64;
-    if let Some(batch) = batch.filter(|b| b.compression().is_some()) {
-        for buffer in batch.buffers().iter().flatten() {
-            let claim = usize::try_from(buffer.offset())
-                .ok()
-                .and_then(|offset| body_start.checked_add(offset))
-                .filter(|_| buffer.length() >= 8)
-                .and_then(|at| data.get(at..at.checked_add(8)?))
-                .map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()));
-            if let Some(claim) = claim
-                && claim > 0
-                && claim as u64 > limit
-            {
-                let what = format!(
-                    "not a readable Arrow IPC file: a compressed buffer claims {claim} bytes once decompressed (a corrupt file?)"
-                );
-                return Err(InputError::new(name, what));
-            }
-        }
-    }
-    let next = usize::try_from(message.bodyLength())
-        .ok()
-        .and_then(|body| body_start.checked_add(body));
-    Ok(next)
-}
-
-/// Batches whose decoding may panic on a corrupt file: the panic becomes
-/// the error that ends them.
-fn guarded(
-    mut batches: Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send>,
-) -> Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send> {
-    let mut failed = false;
-    Box::new(std::iter::from_fn(move || {
-        if failed {
-            return None;
-        }
-        let next = quiet_panic(std::panic::AssertUnwindSafe(|| batches.next()));
-        match next {
-            Ok(batch) => batch,
-            Err(e) => {
-                failed = true;
-                Some(Err(e))
-            }
-        }
-    }))
-}
-
-thread_local! {
-    /// Set while running code whose panics are caught and reported as errors.
-    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f`, turning a panic into an error in its words: arrow-rs' readers
-/// can panic on a corrupt file, which mlloss must report as an error (one
-/// line, exit 1), not as a crash. The panic's own message is not printed.
-fn quiet_panic<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result<T, String> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(std::cell::Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    QUIET.with(|q| q.set(true));
-    let result = std::panic::catch_unwind(f);
-    QUIET.with(|q| q.set(false));
-    result.map_err(|panic| {
-        let why = (panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        format!("the decoder failed on corrupt data ({why})")
-    })
-}
-
-/// Rows per batch: about [`BATCH_VALUE_BYTES`] of f64 values.
-fn batch_rows(schema: &Schema) -> usize {
-    let width: usize = schema
-        .fields()
-        .iter()
-        .map(|f| match f.data_type() {
-            DataType::FixedSizeList(_, n) => usize::try_from(*n).unwrap_or(1).max(1),
-            _ => 1,
-        })
-        .sum();
-    (BATCH_VALUE_BYTES / 8 / width.max(1)).clamp(64, 65_536)
-}
-
-/// The open regular file, when the input is one read as it is.
-fn whole_file(input: &Opened) -> Option<File> {
-    let plain = input.plain.as_ref()?;
-    let len = plain.file.metadata().ok()?.len();
-    (plain.start == 0 && plain.len == len)
-        .then(|| plain.file.try_clone().ok())
-        .flatten()
-}
-
 /// What a field of the matrix is.
 #[derive(Debug, Clone)]
 enum FieldKind {
@@ -412,7 +104,22 @@ enum FieldKind {
     Element(usize),
     /// Text (or another type): the column's type, in words.
     NotNumber(String),
+    /// pandas' index where no one column holds it: its labels key the
+    /// rows, and it has no values.
+    Index(IndexKey),
 }
+
+/// Where the labels of an index that no one column holds come from.
+#[derive(Debug, Clone)]
+enum IndexKey {
+    /// A RangeIndex: from the row's number.
+    Range(IndexRange),
+    /// A MultiIndex: the tuple of its levels, these columns.
+    Levels(Vec<usize>),
+}
+
+/// The column of a field that is no column of the table.
+const NO_COLUMN: usize = usize::MAX;
 
 /// One field of the matrix: which column of the table, and what it is.
 #[derive(Debug, Clone)]
@@ -427,6 +134,7 @@ pub(super) struct ColumnarSource {
     fields: Arc<Vec<Field>>,
     header: Arc<Vec<String>>,
     index: Option<usize>,
+    index_form: Option<IndexForm>,
     /// The batches before the first chunk: the converting thread starts
     /// then, once the selection is known.
     start: Option<(Batches, Option<RecordBatch>)>,
@@ -459,7 +167,7 @@ impl ColumnarSource {
         let may_block = format == Columnar::IpcStream && input.is_stream;
         let table = Table::open(format, input, &info.file)?;
         let schema = table.schema.clone();
-        let mut batches = table.batches;
+        let mut batches = table.into_batches();
         // A list of numbers of no fixed size tells its size in its first row.
         let mut first = None;
         let needs_first_row = schema
@@ -473,17 +181,49 @@ impl ColumnarSource {
                 None => {}
             }
         }
-        let (fields, header) = layout(&schema, first.as_ref(), &info.file)?;
-        let index = pandas_index(&schema).and_then(|name| {
-            let column = schema.fields().iter().position(|f| f.name() == &name)?;
-            fields.iter().position(|f| f.column == column)
-        });
+        let pandas = pandas_index(&schema);
+        // A MultiIndex's levels are no fields: their tuple is the index.
+        let levels: Vec<usize> = match &pandas {
+            PandasIndex::Levels(names) => (names.iter())
+                .filter_map(|name| schema.index_of(name).ok())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let (mut fields, mut header) = layout(&schema, first.as_ref(), &levels, &info.file)?;
+        let mut index_field = |key: IndexKey, name: String| {
+            fields.push(Field {
+                column: NO_COLUMN,
+                kind: FieldKind::Index(key),
+            });
+            header.push(name);
+            Some(fields.len() - 1)
+        };
+        let (index, index_form) = match pandas {
+            PandasIndex::None => (None, None),
+            PandasIndex::Column(name) => {
+                let column = schema.index_of(&name).ok();
+                let field = fields.iter().position(|f| Some(f.column) == column);
+                (field, None)
+            }
+            PandasIndex::Range(range, name) => {
+                // Named as pyarrow names an unnamed index it stores.
+                let name = name.unwrap_or_else(|| "__index_level_0__".to_owned());
+                let field = index_field(IndexKey::Range(range), name);
+                (field, Some(IndexForm::Range(range)))
+            }
+            PandasIndex::Levels(names) => {
+                let field =
+                    index_field(IndexKey::Levels(levels), format!("({})", names.join(", ")));
+                (field, Some(IndexForm::Levels(names)))
+            }
+        };
         Ok(ColumnarSource {
             info: info.clone(),
             selected: vec![true; fields.len()],
             fields: Arc::new(fields),
             header: Arc::new(header),
             index,
+            index_form,
             start: Some((batches, first)),
             may_block,
             converted: None,
@@ -646,6 +386,10 @@ impl MatrixSource for ColumnarSource {
         self.index
     }
 
+    fn index_form(&self) -> Option<&IndexForm> {
+        self.index_form.as_ref()
+    }
+
     fn class_name(&self, field: usize) -> Option<&str> {
         let name = self.header.get(field)?;
         match self.fields[field].kind {
@@ -658,6 +402,7 @@ impl MatrixSource for ColumnarSource {
     fn not_number(&self, field: usize) -> Option<String> {
         match &self.fields.get(field)?.kind {
             FieldKind::NotNumber(what) => Some(what.clone()),
+            FieldKind::Index(_) => Some("pandas' index labels".to_owned()),
             _ => None,
         }
     }
@@ -866,15 +611,20 @@ fn is_integer(data_type: &DataType) -> bool {
 
 /// The matrix's fields and their names: a column each, a field per
 /// element of a list of numbers (its size from `first`, the first batch,
-/// when the type does not fix it).
+/// when the type does not fix it); the columns of `levels` (a MultiIndex's)
+/// are none.
 fn layout(
     schema: &Schema,
     first: Option<&RecordBatch>,
+    levels: &[usize],
     file: &str,
 ) -> Result<(Vec<Field>, Vec<String>), InputError> {
     let mut fields = Vec::new();
     let mut names = Vec::new();
     for (column, field) in schema.fields().iter().enumerate() {
+        if levels.contains(&column) {
+            continue;
+        }
         let data_type = field.data_type();
         let name = field.name();
         if is_number(data_type) {
@@ -929,17 +679,6 @@ fn type_words(data_type: &DataType) -> String {
     }
 }
 
-/// The column pandas stored its index in (`__index_level_0__`, or the
-/// index's own name), when it stored one column.
-fn pandas_index(schema: &Schema) -> Option<String> {
-    let text = schema.metadata().get("pandas")?;
-    let meta: serde_json::Value = serde_json::from_str(text).ok()?;
-    match meta.get("index_columns")?.as_array()?.as_slice() {
-        [serde_json::Value::String(name)] => Some(name.clone()),
-        _ => None,
-    }
-}
-
 /// The length of row `row`'s list in a list column, `None` for a null.
 fn list_len(array: &ArrayRef, row: usize) -> Option<usize> {
     if array.is_null(row) {
@@ -950,236 +689,6 @@ fn list_len(array: &ArrayRef, row: usize) -> Option<usize> {
         DataType::LargeList(_) => Some(array.as_list::<i64>().value_length(row) as usize),
         DataType::FixedSizeList(_, n) => usize::try_from(*n).ok(),
         _ => None,
-    }
-}
-
-/// The error for a file arrow-rs cannot read, in its words without the
-/// crate's own prefixes.
-fn batch_error(file: &str, format: Columnar, e: &str) -> InputError {
-    let e = e.trim_start_matches("Parquet error: ");
-    let e = e.trim_start_matches("Ipc error: ");
-    InputError::new(file, format!("not a readable {} file: {e}", format.name()))
-}
-
-/// Where the rows being converted are, for messages.
-struct Place<'a> {
-    file: &'a str,
-    /// The 0-based row in the input of the first row converted.
-    first_row: u64,
-    header: &'a [String],
-}
-
-impl Place<'_> {
-    /// An error at row `row` of those converted (0-based), field `field`.
-    fn error(&self, row: usize, field: usize, what: impl Into<String>) -> InputError {
-        let line = self.first_row + row as u64 + 1;
-        InputError::new(self.file, what).at(line, Some(field as u64 + 1))
-    }
-}
-
-/// Converts rows `at..at + rows` of `batch` into `out`, row after row; a
-/// bad value's row (among those converted) and its error.
-#[allow(clippy::too_many_arguments)]
-fn convert(
-    batch: &RecordBatch,
-    at: usize,
-    rows: usize,
-    fields: &[Field],
-    selected: &[bool],
-    domain: Domain,
-    place: &Place<'_>,
-    out: &mut [f64],
-) -> Result<(), (usize, InputError)> {
-    let mut bad: Option<(usize, InputError)> = None;
-    for (f, field) in fields.iter().enumerate() {
-        let column = batch.column(field.column);
-        // Every number is converted (a view of the same file may take
-        // other columns), but only the matrix's own are checked.
-        let slot = Slot {
-            f,
-            width: fields.len(),
-            domain,
-            checked: selected[f],
-            place,
-        };
-        match field.kind {
-            FieldKind::Number if column.null_count() == 0 => {
-                with_getter!(column, get => slot.fill_plain(&get, at, rows, out, &mut bad));
-            }
-            FieldKind::Number => {
-                let index = |row: usize| Ok(at + row);
-                with_getter!(column, get => slot.fill(&get, column.nulls(), &index, rows, out, &mut bad));
-            }
-            FieldKind::Element(e) => {
-                let size = width_of(fields, field.column);
-                let index = |row: usize| {
-                    let (start, len) = list_span(column, at + row);
-                    if len == size {
-                        Ok(start + e)
-                    } else if column.is_null(at + row) {
-                        Err("null list (a missing row of values)".to_owned())
-                    } else {
-                        Err(format!(
-                            "ragged row: a list of {}, but the first row's has {size}",
-                            count(len, "value")
-                        ))
-                    }
-                };
-                let values = match column.data_type() {
-                    DataType::FixedSizeList(..) => column.as_fixed_size_list().values(),
-                    DataType::List(_) => column.as_list::<i32>().values(),
-                    DataType::LargeList(_) => column.as_list::<i64>().values(),
-                    _ => continue,
-                };
-                with_getter!(values, get => slot.fill(&get, values.nulls(), &index, rows, out, &mut bad));
-            }
-            FieldKind::NotNumber(_) => {
-                for row in 0..rows {
-                    out[row * fields.len() + f] = f64::NAN;
-                }
-            }
-        }
-        // Nothing before the first row can be handed out: stop early.
-        if bad.as_ref().is_some_and(|(row, _)| *row == 0) {
-            break;
-        }
-    }
-    match bad {
-        Some(bad) => Err(bad),
-        None => Ok(()),
-    }
-}
-
-/// Field `f` of every row being converted.
-struct Slot<'a> {
-    f: usize,
-    width: usize,
-    domain: Domain,
-    /// Whether the field is the matrix's: else a bad value reads as NaN.
-    checked: bool,
-    place: &'a Place<'a>,
-}
-
-impl Slot<'_> {
-    /// [`Slot::fill`] for a column without nulls: row `row`'s value is
-    /// `get(at + row)`. The common case, kept to a plain copy.
-    #[inline(always)]
-    fn fill_plain(
-        &self,
-        get: &impl Fn(usize) -> f64,
-        at: usize,
-        rows: usize,
-        out: &mut [f64],
-        bad: &mut Option<(usize, InputError)>,
-    ) {
-        let (f, width) = (self.f, self.width);
-        let slots = out.iter_mut().skip(f).step_by(width).take(rows);
-        for (slot, i) in slots.zip(at..at + rows) {
-            *slot = get(i);
-        }
-        if !self.checked {
-            return;
-        }
-        let domain = self.domain;
-        if let Some(row) = (0..rows).find(|&row| domain.check(get(at + row)).is_some()) {
-            let value = get(at + row);
-            let what = domain.check(value).unwrap_or_default();
-            let text = f64_to_string(value);
-            let error = self.place.error(row, f, what).text(text.as_bytes());
-            if bad.as_ref().is_none_or(|(first, _)| row < *first) {
-                *bad = Some((row, error));
-            }
-        }
-    }
-
-    /// Fills the field in `rows` rows of `out`: row `row`'s value is
-    /// `get(index(row))`, unless `nulls` says it is null or `index` says
-    /// what is wrong with the row. The first bad row goes into `bad`.
-    #[inline(always)]
-    fn fill(
-        &self,
-        get: &impl Fn(usize) -> f64,
-        nulls: Option<&arrow_buffer::NullBuffer>,
-        index: &impl Fn(usize) -> Result<usize, String>,
-        rows: usize,
-        out: &mut [f64],
-        bad: &mut Option<(usize, InputError)>,
-    ) {
-        let (f, width, domain) = (self.f, self.width, self.domain);
-        let nulls = nulls.filter(|n| n.null_count() > 0);
-        let null_is_missing = domain.missing.is_some_and(f64::is_nan);
-        let any = !self.checked;
-        let mut note = |row: usize, error: InputError| {
-            if bad.as_ref().is_none_or(|(first, _)| row < *first) {
-                *bad = Some((row, error));
-            }
-        };
-        for row in 0..rows {
-            let i = match index(row) {
-                Ok(i) => i,
-                Err(_) if any => {
-                    out[row * width + f] = f64::NAN;
-                    continue;
-                }
-                Err(what) => {
-                    out[row * width + f] = 0.0;
-                    note(row, self.place.error(row, f, what));
-                    break;
-                }
-            };
-            if nulls.is_some_and(|n| n.is_null(i)) {
-                out[row * width + f] = f64::NAN;
-                if !null_is_missing && !any {
-                    let name = &self.place.header[f];
-                    let what = format!(
-                        "null in column {name:?} (a missing value: in TARGETS, --ignore-value null masks it)"
-                    );
-                    note(row, self.place.error(row, f, what));
-                    break;
-                }
-                continue;
-            }
-            let value = get(i);
-            out[row * width + f] = value;
-            if let Some(what) = domain.check(value).filter(|_| !any) {
-                let text = f64_to_string(value);
-                note(row, self.place.error(row, f, what).text(text.as_bytes()));
-                break;
-            }
-        }
-    }
-}
-
-/// How many fields column `column` has (a list's size).
-fn width_of(fields: &[Field], column: usize) -> usize {
-    fields.iter().filter(|f| f.column == column).count()
-}
-
-/// Where row `row`'s list starts in its values, and its length (0 for a null).
-fn list_span(column: &ArrayRef, row: usize) -> (usize, usize) {
-    if column.is_null(row) {
-        return (0, 0);
-    }
-    match column.data_type() {
-        DataType::FixedSizeList(..) => {
-            let list = column.as_fixed_size_list();
-            (list.value_offset_at(row), list.value_length() as usize)
-        }
-        DataType::List(_) => {
-            let list = column.as_list::<i32>();
-            (
-                list.value_offsets()[row] as usize,
-                list.value_length(row) as usize,
-            )
-        }
-        DataType::LargeList(_) => {
-            let list = column.as_list::<i64>();
-            (
-                list.value_offsets()[row] as usize,
-                list.value_length(row) as usize,
-            )
-        }
-        _ => (0, 0),
     }
 }
 
@@ -1201,12 +710,51 @@ fn key_texts(
     line: u64,
     keys: &mut Keys,
 ) {
+    if let FieldKind::Index(index) = &field.kind {
+        return index_texts(batch, index, at, rows, line, keys);
+    }
     let column = batch.column(field.column);
     let mut text = String::new();
     for row in 0..rows {
         text.clear();
         cell_text(column, at + row, &mut text);
         keys.push_key(text.as_bytes(), line + row as u64);
+    }
+}
+
+/// [`key_texts`] of an index that no one column holds: a RangeIndex's
+/// labels from the rows' numbers, a MultiIndex's tuples from its levels.
+fn index_texts(
+    batch: &RecordBatch,
+    index: &IndexKey,
+    at: usize,
+    rows: usize,
+    line: u64,
+    keys: &mut Keys,
+) {
+    let mut text = String::new();
+    let mut levels: Vec<(String, bool)> = Vec::new();
+    for row in 0..rows {
+        text.clear();
+        // `line` is 1-based, and the first of the batch's rows from `at`.
+        let number = line + row as u64;
+        match index {
+            IndexKey::Range(range) => range.label(number - 1, &mut text),
+            IndexKey::Levels(columns) => {
+                levels.clear();
+                for &c in columns {
+                    let column = batch.column(c);
+                    let mut level = String::new();
+                    cell_text(column, at + row, &mut level);
+                    levels.push((
+                        level,
+                        label_kind(column.data_type()) == Some(LabelKind::Str),
+                    ));
+                }
+                tuple_label(&levels, &mut text);
+            }
+        }
+        keys.push_key(text.as_bytes(), number);
     }
 }
 
@@ -1244,171 +792,4 @@ fn cell_text(column: &ArrayRef, i: usize, text: &mut String) {
         data_type if is_number(data_type) => text.push_str(&f64_to_string(number(column, i))),
         _ => {}
     }
-}
-
-/// A column of label lists in a table (`binarize --column topics`,
-/// `loss --target-labels`): a list of strings or of integers per row, or
-/// one string (split with `--sep`) or integer per row.
-pub(crate) struct LabelColumn {
-    file: String,
-    /// The column's name and index in the table.
-    name: String,
-    column: usize,
-    batches: Box<dyn Iterator<Item = Result<RecordBatch, String>> + Send>,
-    pending: Option<(RecordBatch, usize)>,
-    /// Rows read so far: the next row's number is one more.
-    row: u64,
-}
-
-impl LabelColumn {
-    /// Opens `layout.column` of the table (or its only column).
-    pub(crate) fn open(
-        format: Columnar,
-        input: Opened,
-        file: &str,
-        layout: &super::LabelLayout,
-    ) -> Result<LabelColumn, InputError> {
-        let table = Table::open(format, input, file)?;
-        let fields = table.schema.fields();
-        let column = match &layout.column {
-            Some(name) => fields
-                .iter()
-                .position(|f| f.name() == name)
-                .ok_or_else(|| {
-                    InputError::new(file, format!("no column named {name:?} in the table"))
-                })?,
-            None if fields.len() == 1 => 0,
-            None => {
-                let names: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
-                let what = format!(
-                    "a table of {} ({}): say which holds the labels with --column NAME",
-                    count(names.len(), "column"),
-                    names.join(", ")
-                );
-                return Err(InputError::new(file, what));
-            }
-        };
-        let field = &fields[column];
-        if label_kind(field.data_type()).is_none() {
-            let what = format!(
-                "column {:?} holds {}, not label lists (lists of strings or integers, or one string or integer a row)",
-                field.name(),
-                type_words(field.data_type())
-            );
-            return Err(InputError::new(file, what));
-        }
-        Ok(LabelColumn {
-            file: file.to_owned(),
-            name: field.name().clone(),
-            column,
-            batches: table.into_batches(),
-            pending: None,
-            row: 0,
-        })
-    }
-
-    /// Reads the next row's labels into `sample`; `false` at the end.
-    pub(crate) fn next_sample(
-        &mut self,
-        sample: &mut super::Sample,
-        separator: Option<&str>,
-    ) -> Result<bool, InputError> {
-        sample.clear();
-        let (batch, at) = loop {
-            match self.pending.take() {
-                Some((batch, at)) if at < batch.num_rows() => break (batch, at),
-                _ => match self.batches.next() {
-                    None => return Ok(false),
-                    Some(Ok(batch)) => self.pending = Some((batch, 0)),
-                    Some(Err(e)) => {
-                        let what = format!("cannot read: {e} (a truncated or corrupt file?)");
-                        return Err(InputError::new(&self.file, what));
-                    }
-                },
-            }
-        };
-        self.row += 1;
-        sample.line = self.row;
-        let column = batch.column(self.column);
-        let error = |what: String| {
-            InputError::new(&self.file, what).at(self.row, Some(self.column as u64 + 1))
-        };
-        if column.is_null(at) {
-            return Err(error(format!(
-                "null in column {:?} (write an empty list for a sample without labels)",
-                self.name
-            )));
-        }
-        let (values, range) = match column.data_type() {
-            DataType::List(_) => {
-                let list = column.as_list::<i32>();
-                let offsets = list.value_offsets();
-                (
-                    list.values(),
-                    offsets[at] as usize..offsets[at + 1] as usize,
-                )
-            }
-            DataType::LargeList(_) => {
-                let list = column.as_list::<i64>();
-                let offsets = list.value_offsets();
-                (
-                    list.values(),
-                    offsets[at] as usize..offsets[at + 1] as usize,
-                )
-            }
-            DataType::FixedSizeList(..) => {
-                let list = column.as_fixed_size_list();
-                let start = list.value_offset_at(at);
-                (list.values(), start..start + list.value_length() as usize)
-            }
-            _ => (column, at..at + 1),
-        };
-        for i in range {
-            if values.is_null(i) {
-                return Err(error(format!("null label in column {:?}", self.name)));
-            }
-            let label = label_text(values, i);
-            match label_kind(values.data_type()) {
-                Some(LabelKind::Number) => sample.push(&label, 1, LabelKind::Number),
-                kind => super::labels::push_split(
-                    sample,
-                    &label,
-                    1,
-                    kind.unwrap_or(LabelKind::Str),
-                    separator,
-                ),
-            }
-        }
-        self.pending = Some((batch, at + 1));
-        Ok(true)
-    }
-}
-
-use crate::label::LabelKind;
-
-/// What kind of labels a column (or a list column's items) holds.
-fn label_kind(data_type: &DataType) -> Option<LabelKind> {
-    match data_type {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(LabelKind::Str),
-        DataType::Dictionary(_, value)
-            if matches!(**value, DataType::Utf8 | DataType::LargeUtf8) =>
-        {
-            Some(LabelKind::Str)
-        }
-        integer if is_integer(integer) => Some(LabelKind::Number),
-        DataType::List(item) | DataType::LargeList(item) | DataType::FixedSizeList(item, _) => {
-            match item.data_type() {
-                DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => None,
-                inner => label_kind(inner),
-            }
-        }
-        _ => None,
-    }
-}
-
-/// Label `i` of a column of strings or integers, as text.
-fn label_text(values: &ArrayRef, i: usize) -> String {
-    let mut text = String::new();
-    cell_text(values, i, &mut text);
-    text
 }

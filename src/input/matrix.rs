@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use super::records::RecordNames;
-use super::{Dialect, Domain, Format, HeaderWhy, Source, count};
+use super::{Dialect, Domain, Format, HeaderWhy, IndexForm, Source, count};
 use crate::error::InputError;
 
 /// One format's reader of numeric matrices.
@@ -74,6 +74,12 @@ pub trait MatrixSource: Send {
         first.trim().is_empty().then_some(0)
     }
 
+    /// What pandas' metadata says of the index beyond its field (a typed
+    /// table's RangeIndex or MultiIndex).
+    fn index_form(&self) -> Option<&IndexForm> {
+        None
+    }
+
     /// The name of field `field` as a class: its header name, but for an
     /// element of a list column (`logits[3]`), which is class `3`.
     fn class_name(&self, field: usize) -> Option<&str> {
@@ -129,6 +135,7 @@ struct View {
     header: Option<Vec<String>>,
     fields: Option<usize>,
     index: Option<usize>,
+    index_form: Option<IndexForm>,
     class_names: Option<Vec<String>>,
     /// The fields that are not numbers, and what they hold.
     not_numbers: Vec<(usize, String)>,
@@ -150,6 +157,10 @@ impl MatrixSource for View {
 
     fn index_field(&self) -> Option<usize> {
         self.index
+    }
+
+    fn index_form(&self) -> Option<&IndexForm> {
+        self.index_form.as_ref()
     }
 
     fn class_name(&self, field: usize) -> Option<&str> {
@@ -797,6 +808,7 @@ impl MatrixReader {
                 header: self.source.header().map(<[String]>::to_vec),
                 fields: self.source.fields(),
                 index: self.source.index_field(),
+                index_form: self.source.index_form().cloned(),
                 class_names: (self.source.header()).map(|names| {
                     (0..names.len())
                         .map(|f| self.class_name(f).to_owned())
@@ -834,6 +846,7 @@ impl MatrixReader {
                 header: None,
                 fields: None,
                 index: None,
+                index_form: None,
                 class_names: None,
                 not_numbers: Vec::new(),
             }),
@@ -903,6 +916,11 @@ impl MatrixReader {
     /// The field that is the table's index (not a class), if any.
     pub fn index_field(&self) -> Option<usize> {
         self.source.index_field()
+    }
+
+    /// See [`MatrixSource::index_form`].
+    pub fn index_form(&self) -> Option<&IndexForm> {
+        self.source.index_form()
     }
 
     /// Takes the matrix's columns from these fields of each row, from the

@@ -38,8 +38,10 @@ pub mod matrix;
 mod npy;
 mod npy_data;
 mod pandas_json;
+mod pandas_meta;
 mod pump;
 mod records;
+mod table_limits;
 mod text;
 
 pub use first_line::HeaderWhy;
@@ -48,6 +50,7 @@ pub use matrix::{
     ChunkLimit, Columns, Keys, MatrixInfo, MatrixReader, RowChunk, Rows, array_matrix_shape,
     shape_text,
 };
+pub use pandas_meta::{IndexForm, IndexRange};
 
 /// Size of the read buffer over a file or stdin.
 const READ_BUFFER_BYTES: usize = 1 << 18;

@@ -12,7 +12,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 #[test]
 fn tables_read_as_their_plain_form() {
-    crate::harness::run_fixture_cases("columnar", 46);
+    crate::harness::run_fixture_cases("columnar", 61);
 }
 
 /// A Parquet file's columns: names, and each column's values as f64.
@@ -336,4 +336,110 @@ fn long_tables_cross_blocks_and_row_groups() {
         .take(70_000)
         .collect();
     assert_eq!(out.stdout, rows.concat());
+}
+
+/// A zstd Arrow IPC file of one batch of 10,000,000 rows (80 MB once
+/// decompressed, a few KB on disk): arrow-ipc would decompress it whole,
+/// so memory would grow with the rows; it is refused, naming the bound.
+/// The same rows in batches of 65,536 (what pyarrow's Feather writer
+/// makes) are read.
+#[test]
+fn a_compressed_ipc_batch_of_many_rows_is_refused() {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+    use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
+    let dir = Workdir::new();
+    let n = 10_000_000usize;
+    let column = Arc::new(Float64Array::from(vec![0.0; n])) as ArrayRef;
+    let batch = RecordBatch::try_from_iter([("a", column)]).unwrap();
+    let options = IpcWriteOptions::default()
+        .try_with_compression(Some(arrow_ipc::CompressionType::ZSTD))
+        .unwrap();
+    let write = |name: &str, rows: usize| {
+        let file = std::fs::File::create(dir.path(name)).unwrap();
+        let mut writer =
+            FileWriter::try_new_with_options(file, &batch.schema(), options.clone()).unwrap();
+        for at in (0..n).step_by(rows) {
+            writer.write(&batch.slice(at, rows.min(n - at))).unwrap();
+        }
+        writer.finish().unwrap();
+    };
+    write("one-batch.arrow", n);
+    assert!(
+        std::fs::metadata(dir.path("one-batch.arrow"))
+            .unwrap()
+            .len()
+            < 1 << 20
+    );
+    dir.write("y.csv", "a\n0\n");
+    let out = dir.run(&["loss", "one-batch.arrow", "y.csv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "mlloss: error: one-batch.arrow: a compressed record batch of 10000000 rows holds 80000000 bytes once decompressed, beyond the 64 MiB"
+        ) && stderr.contains("chunksize=65536"),
+        "{stderr}"
+    );
+    // In pyarrow's batches, it streams (and pairs: 10,000,000 rows against 1).
+    write("batches.arrow", 65_536);
+    let out = dir.run(&["loss", "batches.arrow", "y.csv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("has no partner"), "{stderr}");
+}
+
+/// A Parquet file of 5,000 one-row row groups of 40 columns: a footer of
+/// about 19 MB, which the parquet crate would decode whole (several times
+/// its size) before the first row, so memory would grow with the rows; it
+/// is refused, naming the bound. The same rows in one row group are read.
+#[test]
+fn a_parquet_footer_of_many_row_groups_is_refused() {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+    let dir = Workdir::new();
+    let (n, width) = (5_000usize, 40);
+    let columns = (0..width).map(|c| {
+        let values: Vec<f64> = (0..n).map(|i| ((i + c) % 2) as f64).collect();
+        (
+            format!("c{c}"),
+            Arc::new(Float64Array::from(values)) as ArrayRef,
+        )
+    });
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let write = |name: &str, rows_per_group: usize| {
+        let properties = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(rows_per_group))
+            .build();
+        let file = std::fs::File::create(dir.path(name)).unwrap();
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    };
+    write("groups.parquet", 1);
+    let bytes = std::fs::read(dir.path("groups.parquet")).unwrap();
+    let footer = u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().unwrap());
+    assert!(footer > 8 << 20, "a footer of {footer} bytes");
+    let out = dir.run(&["loss", "groups.parquet", "groups.parquet"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let want = format!(
+        "mlloss: error: groups.parquet: its footer (the metadata of every row group) is {footer} bytes long, beyond the 8 MiB mlloss decodes"
+    );
+    assert!(
+        stderr.starts_with(&want) && stderr.contains("row_group_size="),
+        "{stderr}"
+    );
+    // From a pipe (read whole first), the same.
+    let out = dir.run_with_stdin(&["loss", "-", "groups.parquet"], &bytes);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("beyond the 8 MiB mlloss decodes"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write("one-group.parquet", n);
+    let out = dir.run(&["loss", "one-group.parquet", "one-group.parquet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -10,7 +10,7 @@
 
 use super::select::{Selected, Spec, without_common_prefix};
 use crate::error::{InputError, UsageError};
-use crate::input::{Columns, MatrixReader};
+use crate::input::{Columns, IndexForm, MatrixReader};
 
 /// The columns of an input with a header.
 #[derive(Debug, Clone)]
@@ -19,6 +19,9 @@ struct Header<'r> {
     fields: usize,
     /// The index column (a first cell with no name), if any.
     index: Option<usize>,
+    /// The index is pandas' default RangeIndex (0, 1, 2, …): the rows are
+    /// in the frame's first order.
+    index_in_order: bool,
     /// The column whose values key the rows, if rows pair by key.
     key: Option<usize>,
     /// Each class column's field and name, in the file's order.
@@ -91,10 +94,13 @@ impl<'r> Header<'r> {
             && classes
                 .iter()
                 .all(|&(field, class)| class != names[field].as_str());
+        let index_in_order =
+            matches!(reader.index_form(), Some(IndexForm::Range(r)) if r.is_default());
         Ok(Some(Header {
             file: reader.file(),
             fields: names.len(),
             index,
+            index_in_order,
             key,
             classes,
             positional,
@@ -196,7 +202,13 @@ pub(crate) fn key(
 ) -> Result<Option<Key>, UsageError> {
     let Some(name) = name else {
         let index = |r: &MatrixReader| r.index_field().is_some();
-        return Ok((index(logits) && index(targets)).then_some(Key::Index));
+        // Two RangeIndexes of one start and step label row k alike: the
+        // rows pair in order, as without an index.
+        let same_range = match (logits.index_form(), targets.index_form()) {
+            (Some(IndexForm::Range(l)), Some(IndexForm::Range(t))) => l == t,
+            _ => false,
+        };
+        return Ok((index(logits) && index(targets) && !same_range).then_some(Key::Index));
     };
     for reader in [logits, targets] {
         if reader.header_names().is_none() {
@@ -220,6 +232,9 @@ pub(crate) fn pair(
     other: &MatrixReader,
     key: Option<&Key>,
 ) -> Result<Pairing, InputError> {
+    if key == Some(&Key::Index) {
+        same_index_levels(logits, other)?;
+    }
     let headers = (Header::of(logits, key)?, Header::of(other, key)?);
     for header in [&headers.0, &headers.1].into_iter().flatten() {
         header.numbers()?;
@@ -245,10 +260,15 @@ fn pair_headers(
             logits: l.own_order(),
             other: o.in_order_of(&l)?,
             // Rows that pair by key do not care; otherwise an index on one
-            // side only may mean its rows were shuffled or filtered.
+            // side only may mean its rows were shuffled or filtered (not
+            // when it is pandas' default 0, 1, 2, …).
             warning: match (l.key, l.index, o.index) {
-                (None, Some(_), None) => Some(one_index_warning(logits_file, other_file)),
-                (None, None, Some(_)) => Some(one_index_warning(other_file, logits_file)),
+                (None, Some(_), None) if !l.index_in_order => {
+                    Some(one_index_warning(logits_file, other_file))
+                }
+                (None, None, Some(_)) if !o.index_in_order => {
+                    Some(one_index_warning(other_file, logits_file))
+                }
                 _ => None,
             },
             classes: Some(names(&l)),
@@ -352,6 +372,9 @@ pub(crate) fn pair_selected(
     targets: &MatrixReader,
     key: Option<&Key>,
 ) -> Result<Pairing, InputError> {
+    if key == Some(&Key::Index) {
+        same_index_levels(logits, targets)?;
+    }
     let (l_header, t_header) = (Header::of(logits, key)?, Header::of(targets, key)?);
     let resolve = |spec: Option<&Spec>, option: &str, reader: &MatrixReader| {
         spec.map(|s| s.resolve(option, reader)).transpose()
@@ -391,8 +414,9 @@ pub(crate) fn pair_selected(
     };
     if l.fields.len() != t.fields.len() {
         let what = format!(
-            "{} columns selected, but {} has {}",
+            "{} columns selected{}, but {} has {}",
             t.fields.len(),
+            label_list_hint(targets, &t.fields).unwrap_or_default(),
             logits.file(),
             l.fields.len()
         );
@@ -415,6 +439,22 @@ pub(crate) fn pair_selected(
         other: Some(columns(t, targets, &t_header)),
         warning,
         classes,
+    })
+}
+
+/// When `fields` are the elements of one list column (`labels[0]`, …),
+/// which a list of labels would be, what to say of it: its length is its
+/// first row's, and `--target-labels` reads such a list as labels.
+fn label_list_hint(reader: &MatrixReader, fields: &[usize]) -> Option<String> {
+    let names = reader.header_names()?;
+    let lists: Vec<&str> = (fields.iter())
+        .map(|&f| super::select::list_of(names.get(f)?))
+        .collect::<Option<_>>()?;
+    let list = *lists.first()?;
+    lists.iter().all(|&l| l == list).then(|| {
+        format!(
+            " (the elements of list column {list:?}, as many as in its first row: if it holds each sample's labels, read it with --target-labels --column {list})"
+        )
     })
 }
 
@@ -476,6 +516,25 @@ fn check_names_agree(
             ),
         )),
     }
+}
+
+/// Rows pair by the index only where both indexes have the same levels:
+/// a MultiIndex's tuples are no labels of another index.
+fn same_index_levels(logits: &MatrixReader, other: &MatrixReader) -> Result<(), InputError> {
+    let levels = |r: &MatrixReader| match r.index_form() {
+        Some(IndexForm::Levels(names)) => format!("a MultiIndex ({})", names.join(", ")),
+        _ => "an index of one level".to_owned(),
+    };
+    let (theirs, mine) = (levels(logits), levels(other));
+    if theirs == mine {
+        return Ok(());
+    }
+    let what = format!(
+        "rows pair by their indexes, but it has {mine} and {} {theirs} \
+         (write both with the same levels, in one order: DataFrame.reorder_levels)",
+        logits.file()
+    );
+    Err(InputError::new(other.file(), what))
 }
 
 fn one_index_warning(indexed: &str, other: &str) -> String {

@@ -94,7 +94,11 @@ impl Spec {
                     let selects = |name: &str| {
                         matches(pattern, name) || list_of(name).is_some_and(|l| matches(pattern, l))
                     };
-                    fields.extend((0..names.len()).filter(|&f| selects(&names[f])));
+                    // An index no column holds (pandas' RangeIndex) is no
+                    // column to select.
+                    let described = reader.index_form().and(reader.index_field());
+                    let fields_named = (0..names.len()).filter(|&f| Some(f) != described);
+                    fields.extend(fields_named.filter(|&f| selects(&names[f])));
                     if fields.len() == before {
                         return Err(error(format!("no column matches {pattern:?}")));
                     }
@@ -122,7 +126,7 @@ impl Spec {
 }
 
 /// The list column that `name` is an element of (`logits[3]` → `logits`).
-fn list_of(name: &str) -> Option<&str> {
+pub(super) fn list_of(name: &str) -> Option<&str> {
     let (list, index) = name.strip_suffix(']')?.rsplit_once('[')?;
     (!index.is_empty() && index.bytes().all(|b| b.is_ascii_digit())).then_some(list)
 }
