@@ -8,3 +8,4 @@ pub mod merge;
 pub mod metrics;
 pub mod options;
 pub mod pairing;
+pub mod target_labels;

@@ -14,6 +14,7 @@ mod hostile;
 mod loss;
 mod merge;
 mod metrics;
+mod metrics_cli;
 mod npy;
 mod npy_output;
 mod output;

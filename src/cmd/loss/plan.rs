@@ -12,6 +12,7 @@ use super::worker::Kernel;
 use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, Settled};
+use crate::cmd::target_labels::{self, LabelInputs};
 use crate::error::UsageError;
 use crate::input::{ChunkLimit, Source};
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
@@ -59,7 +60,7 @@ impl Plan {
             &options,
             &sources.logits,
             sources.targets.as_ref(),
-            args.target_labels,
+            args.labels.target_labels,
             logits_domain,
             targets_domain,
         )?;
@@ -185,23 +186,18 @@ impl Sources {
         if from_stdin > 1 {
             return Err(usage("only one input can be stdin (-)".into()));
         }
-        if args.pos_weight == Some(PosWeight::Auto) && args.target_labels {
+        if args.pos_weight == Some(PosWeight::Auto) && args.labels.target_labels {
             return Err(usage(
                 "--pos-weight auto counts a matrix of targets; with --target-labels give --pos-weight values"
                     .into(),
             ));
         }
-        if args.target_labels && args.table.key.is_some() {
-            return Err(usage(
-                "--key pairs the rows of two tables; label lists pair with LOGITS row by row"
-                    .into(),
-            ));
-        }
-        if args.target_labels && (args.targets.is_none() || args.targets_columns.is_some()) {
-            return Err(usage(
-                "--target-labels reads TARGETS, a file of label lists".into(),
-            ));
-        }
+        args.labels.check(
+            "loss",
+            args.table.key.as_deref(),
+            args.targets.as_deref(),
+            args.targets_columns.as_ref(),
+        )?;
         if args.pos_weight == Some(PosWeight::Auto) && !sources.targets().is_regular_file() {
             return Err(usage(
                 "--pos-weight auto reads TARGETS twice: give TARGETS as a file, not a pipe or stdin"
@@ -277,9 +273,15 @@ fn header_line(
 /// Which fields of LOGITS and TARGETS are the classes (LOGITS' alone, with
 /// label lists), and whether rows pair by key.
 fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Settled> {
-    if args.target_labels {
+    if args.labels.target_labels {
+        let inputs = LabelInputs {
+            command: "loss",
+            logits_columns: args.logits_columns.as_ref(),
+            targets: args.targets.as_deref(),
+            format: args.table.format,
+        };
         return Ok(Settled {
-            classes: super::labels::settle(args, readers)?,
+            classes: target_labels::settle(&args.labels, &inputs, readers)?,
             warning: None,
         });
     }

@@ -359,6 +359,39 @@ impl Iterator for Merge<'_> {
     }
 }
 
+/// A spill that failed, as the user can act on it: the temporary files'
+/// directory and where it comes from, the cause in words, and the ways out.
+/// (The bare `No such file or directory` named neither file nor fix.)
+pub(super) fn spill_failed(error: &io::Error, reading: bool) -> anyhow::Error {
+    let directory = match std::env::var_os("TMPDIR").filter(|d| !d.is_empty()) {
+        Some(dir) => format!("{} ($TMPDIR)", std::path::Path::new(&dir).display()),
+        None => format!(
+            "{} (the default: $TMPDIR is not set)",
+            std::env::temp_dir().display()
+        ),
+    };
+    let cause = match (error.kind(), error.raw_os_error()) {
+        (io::ErrorKind::NotFound, _) => "the directory does not exist",
+        (io::ErrorKind::PermissionDenied, _) => "no permission to create files there",
+        (io::ErrorKind::StorageFull, _) | (_, Some(28 | 122)) => {
+            "no space left there (the spill takes 8 bytes a score)"
+        }
+        (_, Some(23 | 24)) => {
+            "too many open files (a temporary file a thread: fewer threads, -j, or a larger \
+             `ulimit -n`)"
+        }
+        _ if reading => "reading it back failed",
+        _ => "writing it failed",
+    };
+    let doing = if reading { "read back" } else { "write" };
+    anyhow::anyhow!(
+        "cannot {doing} the sorted scores of exact roc_auc and average_precision in a temporary \
+         file in {directory}: {cause} ({error}); set TMPDIR to a directory with room \
+         (TMPDIR=/var/tmp mlloss metrics …), or give a larger --memory-limit so that fewer \
+         scores spill"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
