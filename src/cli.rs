@@ -5,8 +5,13 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::cmd;
 use crate::error::UsageError;
 
-/// Multi-label classification losses exactly as PyTorch computes them, and
-/// scikit-learn's MultiLabelBinarizer, on CSV, TSV, JSON and JSONL files.
+/// Multi-label classification losses exactly as PyTorch computes them, scikit-learn's multi-label
+/// metrics and its MultiLabelBinarizer, on files.
+///
+/// Inputs, files or - for stdin: CSV, TSV, JSON, JSON Lines, NumPy .npy and .npz, Parquet, and
+/// Arrow IPC (file or stream: Feather v2, .arrow); each may be gzip- or zstd-compressed or in a
+/// zip archive (FILE:MEMBER). The format comes from the content, else --format, else the
+/// extension (the README's "Input formats").
 #[derive(Debug, Parser)]
 #[command(
     name = "mlloss",

@@ -9,4 +9,5 @@ pub mod merge;
 pub mod metrics;
 pub mod options;
 pub mod pairing;
+pub mod target_labels;
 pub(crate) mod unit_scores;

@@ -166,6 +166,15 @@ impl Bins {
         }
     }
 
+    /// As [`Bins::new`], but an allocation the system refuses is an error,
+    /// not an abort: B × C is the user's to choose.
+    pub fn try_new(classes: usize, bins: usize) -> Result<Bins, std::collections::TryReserveError> {
+        let mut counts = Vec::new();
+        counts.try_reserve_exact(classes.saturating_mul(bins))?;
+        counts.resize(classes * bins, [0, 0]);
+        Ok(Bins { bins, counts })
+    }
+
     /// The bin of a probability.
     #[inline]
     pub fn bin(&self, probability: f64) -> usize {

@@ -147,8 +147,14 @@ pub fn thresholded_value(metric: Metric, tp: f64, fp: f64, fn_: f64, beta2: f64)
 }
 
 impl Tally {
-    pub fn new(spec: &Spec, classes: usize) -> Tally {
-        Tally {
+    /// An empty tally; `--bins`' histograms (B × C × 16 bytes) are
+    /// allocated fallibly.
+    pub fn new(spec: &Spec, classes: usize) -> Result<Tally, std::collections::TryReserveError> {
+        let bins = match spec.bins.filter(|_| spec.needs_class_curves()) {
+            Some(b) => Some(Bins::try_new(classes, b)?),
+            None => None,
+        };
+        Ok(Tally {
             classes,
             rows: 0,
             exact_rows: 0,
@@ -157,11 +163,8 @@ impl Tally {
                 .into_iter()
                 .map(|m| (m, SampleSum::default()))
                 .collect(),
-            bins: spec
-                .bins
-                .filter(|_| spec.needs_class_curves())
-                .map(|b| Bins::new(classes, b)),
-        }
+            bins,
+        })
     }
 
     pub fn scratch(spec: &Spec, classes: usize) -> RowScratch {

@@ -17,6 +17,7 @@ mod hostile_states;
 mod loss;
 mod merge;
 mod metrics;
+mod metrics_cli;
 mod npy;
 mod npy_output;
 mod output;

@@ -545,7 +545,7 @@ fn bad_options_and_inputs_are_errors() {
                 "y.csv",
             ],
             2,
-            "takes 3200000000 bytes of counts per thread, more than --memory-limit",
+            "takes 3200000000 bytes of counts per histogram",
         ),
         (
             &["--metric", "fbeta", "--beta", "1e308", "x.csv", "y.csv"],
@@ -567,7 +567,7 @@ fn bad_options_and_inputs_are_errors() {
             "--memory-limit 65536 is too small for exact roc_auc and average_precision of 2 classes on 2 threads",
         ),
         (
-            &["--output-format", "npy", "x.csv", "y.csv"],
+            &["-o", "out.npy", "x.csv", "y.csv"],
             2,
             "metrics print csv, tsv, json or jsonl",
         ),

@@ -252,7 +252,7 @@ mod metrics {
 
     fn tally(spec: &Spec, rows: &[(Vec<f64>, Vec<f64>)], cols: usize) -> Tally {
         let decision = Decision::new(spec.scores, spec.threshold);
-        let mut tally = Tally::new(spec, cols);
+        let mut tally = Tally::new(spec, cols).expect("no histograms to allocate");
         let mut scratch = Tally::scratch(spec, cols);
         for (x, y) in rows {
             tally.add_row(spec, &decision, x, y, &mut scratch);

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use crate::cmd::classes::{ClassList, Unknown};
 use crate::cmd::options::{TableArgs, parse_ignore_value, parse_threads};
 use crate::cmd::pairing::PairOptions;
 use crate::cmd::pairing::select::{self, Spec};
+use crate::cmd::target_labels::LabelArgs;
 use crate::loss::{
     Asymmetric, Bce, BceProbs, Focal, Kind, MultiLabelMargin, MultiLabelSoftMargin, Reduction,
 };
@@ -91,35 +91,8 @@ pub struct Args {
     #[arg(long, value_name = "V", value_parser = parse_ignore_value, allow_hyphen_values = true)]
     pub ignore_value: Option<f64>,
 
-    /// TARGETS holds label lists (as binarize reads them), the classes being LOGITS' column names.
-    #[arg(long)]
-    pub target_labels: bool,
-
-    /// With --target-labels: the labels are in this column (of a CSV/TSV with a header row, or of
-    /// a Parquet or Arrow table).
-    #[arg(long, value_name = "NAME", requires = "target_labels")]
-    pub column: Option<String>,
-
-    /// With --target-labels: split each field into labels at this separator (e.g. '|').
-    #[arg(long, value_name = "S", requires = "target_labels")]
-    pub sep: Option<String>,
-
-    /// With --target-labels: the classes, in LOGITS' column order (instead of LOGITS' names).
-    #[arg(long, value_name = "A,B,…", value_parser = crate::cmd::classes::parse_classes, requires = "target_labels")]
-    pub classes: Option<ClassList>,
-
-    /// With --target-labels: the classes from a file, one per line.
-    #[arg(
-        long,
-        value_name = "FILE",
-        conflicts_with = "classes",
-        requires = "target_labels"
-    )]
-    pub classes_file: Option<PathBuf>,
-
-    /// With --target-labels: what to do with a label that is not a class [default: error].
-    #[arg(long, value_enum, requires = "target_labels")]
-    pub unknown: Option<Unknown>,
+    #[command(flatten)]
+    pub labels: LabelArgs,
 
     #[command(flatten)]
     pub table: TableArgs,

@@ -19,7 +19,6 @@
 //! of threads or on where the chunks were cut.
 
 mod args;
-mod labels;
 mod plan;
 mod weights;
 mod worker;

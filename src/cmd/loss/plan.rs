@@ -13,6 +13,7 @@ use crate::cmd::explain::Explanation;
 use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, Settled};
+use crate::cmd::target_labels::{self, LabelInputs};
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Source};
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
@@ -62,7 +63,7 @@ impl Plan {
             &options,
             &sources.logits,
             sources.targets.as_ref(),
-            args.target_labels,
+            args.labels.target_labels,
             logits_domain,
             targets_domain,
         )?;
@@ -75,20 +76,7 @@ impl Plan {
             Some(cols) => cols,
             // No samples at all: PyTorch's answer for an N = 0 batch (sum 0,
             // mean NaN, no rows), over the classes the headers name.
-            None => {
-                let classes = settled.classes.as_ref().map_or(0, Vec::len);
-                let reduction = Reduction::from(args.reduction);
-                let empty = Loss::new(kind.clone()).empty_batch_problem(classes, reduction);
-                if let Some(problem) = empty.filter(|_| !args.partial) {
-                    return Err(InputError::new(readers.logits.file(), problem).into());
-                }
-                crate::error::warn(&format!(
-                    "{} and {} have no data rows: the loss of no samples",
-                    readers.logits.file(),
-                    readers.targets.file()
-                ));
-                classes
-            }
+            None => no_samples(args, &kind, &readers, &settled)?,
         };
         let weights = weights::settle(
             args,
@@ -152,7 +140,7 @@ fn explain(
     let mut explanation = Explanation::default();
     let format = args.table.format;
     explanation.input("LOGITS", &readers.logits, &sources.logits, format);
-    if args.target_labels {
+    if args.labels.target_labels {
         let file = sources.targets().name();
         explanation.note(format!("TARGETS {file}: label lists (--target-labels)"));
     } else if sources.targets.is_some() {
@@ -163,6 +151,29 @@ fn explain(
         explanation.note(line.clone());
     }
     explanation.print(true);
+}
+
+/// The width of a run with no samples at all (PyTorch's answer for an
+/// N = 0 batch: sum 0, mean NaN, no rows): the classes the headers name;
+/// an error where PyTorch raises.
+fn no_samples(
+    args: &Args,
+    kind: &Kind,
+    readers: &Readers,
+    settled: &Settled,
+) -> anyhow::Result<usize> {
+    let classes = settled.classes.as_ref().map_or(0, Vec::len);
+    let reduction = Reduction::from(args.reduction);
+    let empty = Loss::new(kind.clone()).empty_batch_problem(classes, reduction);
+    if let Some(problem) = empty.filter(|_| !args.partial) {
+        return Err(InputError::new(readers.logits.file(), problem).into());
+    }
+    crate::error::warn(&format!(
+        "{} and {} have no data rows: the loss of no samples",
+        readers.logits.file(),
+        readers.targets.file()
+    ));
+    Ok(classes)
 }
 
 /// What every thread needs: the loss, what each row gives, the layout of
@@ -229,23 +240,18 @@ impl Sources {
         if from_stdin > 1 {
             return Err(usage("only one input can be stdin (-)".into()));
         }
-        if args.pos_weight == Some(PosWeight::Auto) && args.target_labels {
+        if args.pos_weight == Some(PosWeight::Auto) && args.labels.target_labels {
             return Err(usage(
                 "--pos-weight auto counts a matrix of targets; with --target-labels give --pos-weight values"
                     .into(),
             ));
         }
-        if args.target_labels && args.table.key.is_some() {
-            return Err(usage(
-                "--key pairs the rows of two tables; label lists pair with LOGITS row by row"
-                    .into(),
-            ));
-        }
-        if args.target_labels && (args.targets.is_none() || args.targets_columns.is_some()) {
-            return Err(usage(
-                "--target-labels reads TARGETS, a file of label lists".into(),
-            ));
-        }
+        args.labels.check(
+            "loss",
+            args.table.key.as_deref(),
+            args.targets.as_deref(),
+            args.targets_columns.as_ref(),
+        )?;
         if args.pos_weight == Some(PosWeight::Auto) && !sources.targets().is_regular_file() {
             return Err(usage(
                 "--pos-weight auto reads TARGETS twice: give TARGETS as a file, not a pipe or stdin"
@@ -321,9 +327,15 @@ fn header_line(
 /// Which fields of LOGITS and TARGETS are the classes (LOGITS' alone, with
 /// label lists), and whether rows pair by key.
 fn settle_columns(args: &Args, readers: &mut Readers) -> anyhow::Result<Settled> {
-    if args.target_labels {
+    if args.labels.target_labels {
+        let inputs = LabelInputs {
+            command: "loss",
+            logits_columns: args.logits_columns.as_ref(),
+            targets: args.targets.as_deref(),
+            format: args.table.format,
+        };
         return Ok(Settled {
-            classes: super::labels::settle(args, readers)?,
+            classes: target_labels::settle(&args.labels, &inputs, readers)?,
             warning: None,
         });
     }

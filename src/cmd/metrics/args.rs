@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use crate::cmd::options::{TableArgs, parse_ignore_value, parse_threads};
 use crate::cmd::pairing::PairOptions;
 use crate::cmd::pairing::select::{self, Spec};
+use crate::cmd::target_labels::{LabelArgs, LabelInputs};
 use crate::metrics::{Average, Metric, Scores, Undefined, ZeroDivision};
 use crate::output::OutputFormat;
 
@@ -59,8 +60,8 @@ pub struct Args {
     pub beta: Option<f64>,
 
     /// ndcg's and precision_at_k's k (required with precision_at_k; ndcg without it uses every
-    /// class).
-    #[arg(short, long, value_name = "K")]
+    /// class). No short flag: `loss -k` is --kind.
+    #[arg(long, value_name = "K")]
     pub k: Option<usize>,
 
     /// A class (or sample) without an AUROC or AP: error, nan (its averages NaN too), or skip
@@ -92,12 +93,15 @@ pub struct Args {
     pub targets_columns: Option<Spec>,
 
     #[command(flatten)]
+    pub labels: LabelArgs,
+
+    #[command(flatten)]
     pub table: TableArgs,
 
     /// Layout of the output: csv or tsv (`metric,value` lines), json (one object) or jsonl (an
     /// object per metric) [default: from -o FILE's extension, else csv].
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub output_format: Option<OutputFormat>,
+    pub output_format: Option<ReportFormat>,
 
     /// Print N significant digits (like printf's %.Ng) instead of the shortest round-trip form.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
@@ -132,6 +136,32 @@ Examples:
 Metrics (--metric): hamming_loss, subset_accuracy, zero_one_loss, jaccard, precision, recall, f1,
 fbeta, roc_auc, average_precision, label_ranking_loss, coverage_error, lrap, ndcg, precision_at_k.";
 
+/// `--output-format`: the formats that hold a report of named values (an
+/// array format, npy or parquet, cannot), so that `--help` offers only
+/// what metrics writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// `metric,value` lines (per class: a column per class).
+    Csv,
+    /// As csv, tab-separated.
+    Tsv,
+    /// One JSON object.
+    Json,
+    /// JSON Lines: an object per metric.
+    Jsonl,
+}
+
+impl From<ReportFormat> for OutputFormat {
+    fn from(format: ReportFormat) -> OutputFormat {
+        match format {
+            ReportFormat::Csv => OutputFormat::Csv,
+            ReportFormat::Tsv => OutputFormat::Tsv,
+            ReportFormat::Json => OutputFormat::Json,
+            ReportFormat::Jsonl => OutputFormat::Jsonl,
+        }
+    }
+}
+
 /// `--undefined`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum UndefinedArg {
@@ -160,7 +190,7 @@ impl Args {
 
     /// The output's format: `--output-format`, else `-o FILE`'s extension.
     pub(super) fn output_format(&self) -> OutputFormat {
-        OutputFormat::choose(self.output_format, self.output.as_deref())
+        OutputFormat::choose(self.output_format.map(Into::into), self.output.as_deref())
     }
 
     /// How SCORES and TARGETS pair.
@@ -172,6 +202,16 @@ impl Args {
             key: self.table.key.as_deref(),
             format: self.table.format,
             dialects: [self.table.dialect(), self.table.targets_dialect()],
+        }
+    }
+
+    /// What `--target-labels` settles with.
+    pub(super) fn label_inputs(&self) -> LabelInputs<'_> {
+        LabelInputs {
+            command: "metrics",
+            logits_columns: self.scores_columns.as_ref(),
+            targets: self.targets.as_deref(),
+            format: self.table.format,
         }
     }
 }

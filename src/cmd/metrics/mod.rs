@@ -19,6 +19,7 @@ mod worker;
 
 pub use args::Args;
 
+use crate::cmd::pairing::job::Readers;
 use crate::error::{InputError, UsageError};
 use crate::metrics::curve::Groups;
 use crate::metrics::state::MetricsState;
@@ -55,23 +56,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         spec,
     };
     let mut progress = Progress::new(quiet, total_bytes, "bytes");
-    let mut main_worker = Worker::new(&kernel);
+    let mut main_worker = Worker::new(&kernel)?;
     main_worker.run(&first)?;
     progress.advance(first.x.source_bytes() as u64);
     let mut workers = vec![];
     if !first.is_last {
-        workers = parallel::run(
-            threads,
-            &mut readers,
-            || Worker::new(&kernel),
-            |worker, job| worker.run(job),
-            |job| {
-                progress.advance(job.x.source_bytes() as u64);
-                Ok(())
-            },
-        )?;
+        workers = run_parallel(&kernel, threads, &mut readers, &mut progress)?;
     }
     progress.finish();
+    if let Some(labels) = &readers.labels {
+        labels.warn();
+    }
     let mut tally = main_worker.tally;
     let mut stores: Vec<_> = main_worker.store.into_iter().collect();
     let mut unit_scores = main_worker.unit_scores;
@@ -111,6 +106,37 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs the remaining jobs on `threads` workers (see [`parallel`]) and
+/// returns them, with their tallies and scores.
+fn run_parallel<'k>(
+    kernel: &'k Kernel,
+    threads: usize,
+    readers: &mut Readers,
+    progress: &mut Progress,
+) -> anyhow::Result<Vec<Worker<'k>>> {
+    // Made before the threads start, so that an allocation refused is an
+    // error here, not in a thread.
+    let ready = (0..threads)
+        .map(|_| Worker::new(kernel))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let ready = std::sync::Mutex::new(ready);
+    parallel::run(
+        threads,
+        readers,
+        || {
+            let mut ready = ready
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            ready.pop().expect("a worker for each thread")
+        },
+        |worker, job| worker.run(job),
+        |job| {
+            progress.advance(job.x.source_bytes() as u64);
+            Ok(())
+        },
+    )
+}
+
 /// `merge` of metrics states: the report of the merged state, as the
 /// unsharded run prints it.
 pub(crate) fn merged_report(
@@ -145,7 +171,7 @@ fn exact_curves(
     threads: usize,
 ) -> anyhow::Result<Curves> {
     let mut curves = Curves::default();
-    let spilled = |e: std::io::Error| anyhow::anyhow!("cannot read back sorted scores: {e}");
+    let spilled = |e: std::io::Error| spill::spill_failed(&e, true);
     if spec.average == crate::metrics::Average::Micro {
         let (p, n) = tally
             .per_class

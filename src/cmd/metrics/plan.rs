@@ -9,7 +9,8 @@ use super::args::Args;
 use crate::cmd::explain::Explanation;
 use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
-use crate::cmd::pairing::{self, PairOptions};
+use crate::cmd::pairing::{self, PairOptions, Settled};
+use crate::cmd::target_labels;
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Source};
@@ -50,22 +51,7 @@ impl Plan {
         if scores.is_stdin() && targets.as_ref().is_some_and(Source::is_stdin) {
             return Err(usage("only one input can be stdin (-)").into());
         }
-        let scores_domain = match spec.scores {
-            Scores::Logits => Domain::FINITE,
-            Scores::Probs => Domain::PROBABILITY,
-        };
-        let targets_domain = Domain::BINARY.with_missing(spec.ignore_value);
-        let options: PairOptions = args.pair_options();
-        let mut readers = pairing::open_readers(
-            &options,
-            &scores,
-            targets.as_ref(),
-            false,
-            scores_domain,
-            targets_domain,
-        )?;
-        pairing::check_array_shapes(Some((2, "metrics")), &options, &readers)?;
-        let settled = pairing::settle_columns(&options, &mut readers)?;
+        let (mut readers, settled) = open_and_pair(args, &spec, &scores, targets.as_ref())?;
         let mut first = Job::default();
         readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
         let cols = match pairing::settle_shape(&readers, &first)? {
@@ -80,18 +66,9 @@ impl Plan {
                         (scikit-learn refuses one too)";
             return Err(InputError::new(readers.logits.file(), what).into());
         }
+        let threads = thread_count(args.threads);
         if let Some(bins) = spec.bins.filter(|_| spec.needs_class_curves()) {
-            // Each thread keeps C × B pairs of counts (16 bytes), and the
-            // merged histogram one more: bounded by --memory-limit too.
-            let bytes = (cols as u128) * (bins as u128) * 16;
-            if bytes > u128::from(args.memory_limit) {
-                return Err(usage(&format!(
-                    "--bins {bins} for {cols} classes takes {bytes} bytes of counts per thread, \
-                     more than --memory-limit {}: fewer bins, or a larger limit",
-                    args.memory_limit
-                ))
-                .into());
-            }
+            check_bins(bins, cols, threads, args.memory_limit)?;
         }
         if let Some(warning) = &settled.warning {
             crate::error::warn(warning);
@@ -104,7 +81,6 @@ impl Plan {
             .classes
             .unwrap_or_else(|| (0..cols).map(|j| j.to_string()).collect());
         let exact_curves = spec.needs_class_curves() && spec.bins.is_none();
-        let threads = thread_count(args.threads);
         if exact_curves {
             check_memory_limit(args.memory_limit, threads, cols)?;
         }
@@ -124,6 +100,47 @@ impl Plan {
             spec,
         })
     }
+}
+
+/// SCORES and TARGETS opened, and their columns paired (or TARGETS' label
+/// lists set up).
+fn open_and_pair(
+    args: &Args,
+    spec: &Spec,
+    scores: &Source,
+    targets: Option<&Source>,
+) -> anyhow::Result<(Readers, Settled)> {
+    let scores_domain = match spec.scores {
+        Scores::Logits => Domain::FINITE,
+        Scores::Probs => Domain::PROBABILITY,
+    };
+    let targets_domain = Domain::BINARY.with_missing(spec.ignore_value);
+    let labels = &args.labels;
+    labels.check(
+        "metrics",
+        args.table.key.as_deref(),
+        args.targets.as_deref(),
+        args.targets_columns.as_ref(),
+    )?;
+    let options: PairOptions = args.pair_options();
+    let mut readers = pairing::open_readers(
+        &options,
+        scores,
+        targets,
+        labels.target_labels,
+        scores_domain,
+        targets_domain,
+    )?;
+    pairing::check_array_shapes(Some((2, "metrics")), &options, &readers)?;
+    let settled = if labels.target_labels {
+        Settled {
+            classes: target_labels::settle(labels, &args.label_inputs(), &mut readers)?,
+            warning: None,
+        }
+    } else {
+        pairing::settle_columns(&options, &mut readers)?
+    };
+    Ok((readers, settled))
 }
 
 /// `--explain`: how SCORES and TARGETS (when not in SCORES' file) were
@@ -181,6 +198,23 @@ fn check_output(args: &Args, spec: &Spec) -> Result<(), UsageError> {
             "exact roc_auc and average_precision need every score, which a --partial state does \
              not keep: add --bins B (a mergeable approximation) or use --average samples",
         ));
+    }
+    Ok(())
+}
+
+/// `--bins`' histograms against `--memory-limit`: C × B pairs of counts
+/// (16 bytes) for each thread and one more for the main thread's (which
+/// the others merge into), all held at once.
+fn check_bins(bins: usize, cols: usize, threads: usize, limit: u64) -> Result<(), UsageError> {
+    let each = (cols as u128) * (bins as u128) * 16;
+    let histograms = threads as u128 + 1;
+    let total = each * histograms;
+    if total > u128::from(limit) {
+        return Err(usage(&format!(
+            "--bins {bins} for {cols} classes takes {each} bytes of counts per histogram, \
+             {total} for {histograms} histograms ({threads} threads and the main one), more \
+             than --memory-limit {limit}: fewer bins, fewer threads (-j), or a larger limit"
+        )));
     }
     Ok(())
 }

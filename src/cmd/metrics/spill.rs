@@ -7,8 +7,14 @@
 //! system whatever happens to the process), as one *run*. At the end each
 //! class's runs — on disk and the lists still in memory, sorted — are
 //! merged, best score first, into the class's curve; `--average micro`
-//! merges every class's runs into the pooled curve. Memory is the limit
-//! plus a read buffer per run being merged; disk is 8 bytes a score.
+//! merges every class's runs into the pooled curve. A merge reads at most
+//! `fan_in` runs at once (each with a read buffer, their share of a 32nd
+//! of the limit): more runs than that (every class's runs of every thread,
+//! for micro) are first merged `fan_in` at a time into longer runs in a
+//! temporary file of the merge's own, in as many passes as it takes, so
+//! memory does not grow with classes × runs. Memory is the limit plus the
+//! read buffers; disk is 8 bytes a score, and up to twice that again while
+//! passes run.
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -17,6 +23,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::metrics::curve::{Curve, score_key, walk_groups};
 
@@ -149,11 +156,21 @@ impl ScoreStore {
     }
 }
 
+/// The least keys a read buffer of a merge gets (4 KiB): the fan-in is
+/// what the buffers' share of the limit gives each run this many.
+const MIN_READ_KEYS: usize = 512;
+/// The least fan-in, whatever the limit: fewer would only add passes.
+const MIN_FAN_IN: usize = 8;
+
 /// Every worker's stores, ready to be merged into curves.
 pub(super) struct Stores {
     stores: Vec<ScoreStore>,
     /// The read buffers of one merge share this many keys.
     buffer_keys: usize,
+    /// The most runs of one target a merge reads at once.
+    fan_in: usize,
+    /// The most cursors any one merge has had open (the tests check it).
+    widest: AtomicUsize,
 }
 
 impl Stores {
@@ -168,9 +185,13 @@ impl Stores {
         // limit (what the lists held is then partly free again).
         let threads = stores.len().max(1) as u64;
         let buffer_keys = (memory_limit / 32 / 8 / threads).max(1 << 10) as usize;
+        // Both targets' merges are open at once.
+        let fan_in = (buffer_keys / 2 / MIN_READ_KEYS).max(MIN_FAN_IN);
         Stores {
             stores,
             buffer_keys,
+            fan_in,
+            widest: AtomicUsize::new(0),
         }
     }
 
@@ -191,47 +212,161 @@ impl Stores {
         positives: u64,
         negatives: u64,
     ) -> io::Result<Curve> {
-        let classes: Vec<usize> = match class {
-            Some(j) => vec![j],
-            None => (0..self.stores.first().map_or(0, |s| s.lists.len())).collect(),
+        let classes = match class {
+            Some(j) => j..j + 1,
+            None => 0..self.stores.first().map_or(0, |s| s.lists.len()),
         };
-        let error = RefCell::new(None);
-        // The segments to merge, from the runs' tables, then the cursors
-        // with their share of the buffers (none larger than its segment).
-        let mut segments: [Vec<(&Arc<File>, Segment)>; 2] = [Vec::new(), Vec::new()];
-        let mut lists: [Vec<Cursor<'_>>; 2] = [Vec::new(), Vec::new()];
+        // The pooled curve is the only merge running: it has every
+        // thread's share of the buffers.
+        let buffer_keys = match class {
+            Some(_) => self.buffer_keys,
+            None => self.buffer_keys * self.stores.len().max(1),
+        };
+        let budget = buffer_keys / 2;
+        let mut targets = [Passes::new(self, budget), Passes::new(self, budget)];
         for store in &self.stores {
-            for &j in &classes {
-                for (t, target) in lists.iter_mut().enumerate() {
-                    if !store.lists[j][t].is_empty() {
-                        target.push(Cursor::Memory(store.lists[j][t].iter()));
+            for j in classes.clone() {
+                for (t, passes) in targets.iter_mut().enumerate() {
+                    let list = &store.lists[j][t];
+                    if !list.is_empty() {
+                        passes.push(Run::Memory(list))?;
                     }
                 }
                 let Some(spill) = &store.spill else { continue };
                 for run in 0..spill.runs.len() {
                     for (t, segment) in spill.segments(run, j)?.into_iter().enumerate() {
                         if segment.len > 0 {
-                            segments[t].push((&spill.file, segment));
+                            targets[t].push(Run::File(Arc::clone(&spill.file), segment))?;
                         }
                     }
                 }
             }
         }
-        let share = (self.buffer_keys / (segments[0].len() + segments[1].len()).max(1)).max(64);
-        for (t, target) in lists.iter_mut().enumerate() {
-            for &(file, segment) in &segments[t] {
-                let keys = share.min(segment.len as usize);
-                target.push(Cursor::file(file, segment, keys, &error));
-            }
-        }
-        let [pos, neg] = lists;
+        let [pos, neg] = targets;
+        let (pos, neg) = (pos.finish()?, neg.finish()?);
+        let error = RefCell::new(None);
         let mut curve = Curve::new(positives, negatives);
-        let (pos, neg) = (Merge::new(pos), Merge::new(neg));
-        walk_groups(pos, neg, &mut curve);
+        walk_groups(
+            self.merge(&pos, budget, &error),
+            self.merge(&neg, budget, &error),
+            &mut curve,
+        );
         // A read error ends a merge early: it is kept and reported here.
         match error.take() {
             Some(e) => Err(e),
             None => Ok(curve),
+        }
+    }
+
+    /// The ascending merge of `runs`, whose read buffers share
+    /// `buffer_keys` (none larger than its run).
+    fn merge<'r>(
+        &self,
+        runs: &'r [Run<'r>],
+        buffer_keys: usize,
+        error: &'r RefCell<Option<io::Error>>,
+    ) -> Merge<'r> {
+        self.widest.fetch_max(runs.len(), Ordering::Relaxed);
+        let share = (buffer_keys / runs.len().max(1)).max(64);
+        let cursors = runs
+            .iter()
+            .map(|run| match run {
+                Run::Memory(list) => Cursor::Memory(list.iter()),
+                Run::File(file, segment) => {
+                    let keys = share.min(segment.len as usize);
+                    Cursor::file(file, *segment, keys, error)
+                }
+            })
+            .collect();
+        Merge::new(cursors)
+    }
+}
+
+/// A sorted list of keys to merge: a worker's list still in memory, or a
+/// segment of a spill file (a worker's, or a pass's).
+enum Run<'a> {
+    Memory(&'a [u64]),
+    File(Arc<File>, Segment),
+}
+
+/// The runs of one target of one merge, taken as they come: every
+/// `fan_in` of them are merged into one run of a temporary file, so that
+/// neither the runs held nor the cursors open grow with their number.
+struct Passes<'s> {
+    stores: &'s Stores,
+    buffer_keys: usize,
+    /// Runs not merged yet (fewer than `fan_in`).
+    group: Vec<Run<'s>>,
+    /// The runs this pass wrote, and where.
+    merged: Vec<Run<'s>>,
+    file: Option<(Arc<File>, u64)>,
+}
+
+impl<'s> Passes<'s> {
+    fn new(stores: &'s Stores, buffer_keys: usize) -> Passes<'s> {
+        Passes {
+            stores,
+            buffer_keys,
+            group: Vec::new(),
+            merged: Vec::new(),
+            file: None,
+        }
+    }
+
+    fn push(&mut self, run: Run<'s>) -> io::Result<()> {
+        self.group.push(run);
+        if self.group.len() >= self.stores.fan_in {
+            self.merge_group()?;
+        }
+        Ok(())
+    }
+
+    /// Merges the group into one run at the end of this pass's file.
+    fn merge_group(&mut self) -> io::Result<()> {
+        let (file, written) = match &mut self.file {
+            Some(file) => file,
+            None => self.file.insert((Arc::new(tempfile::tempfile()?), 0)),
+        };
+        let error = RefCell::new(None);
+        let mut out = BufWriter::with_capacity(1 << 16, &**file);
+        let start = *written;
+        for key in self.stores.merge(&self.group, self.buffer_keys, &error) {
+            out.write_all(&key.to_le_bytes())?;
+            *written += 1;
+        }
+        out.flush()?;
+        drop(out);
+        if let Some(e) = error.take() {
+            return Err(e);
+        }
+        let segment = Segment {
+            offset: start,
+            len: *written - start,
+        };
+        self.merged.push(Run::File(Arc::clone(file), segment));
+        self.group.clear();
+        Ok(())
+    }
+
+    /// At most `fan_in` runs holding every key pushed: the runs themselves
+    /// if there were no more, else those of as many passes as it takes
+    /// (each pass's file is dropped, and removed, once the next is read).
+    fn finish(mut self) -> io::Result<Vec<Run<'s>>> {
+        loop {
+            if self.merged.is_empty() {
+                return Ok(self.group);
+            }
+            if !self.group.is_empty() {
+                self.merge_group()?;
+            }
+            if self.merged.len() <= self.stores.fan_in {
+                return Ok(self.merged);
+            }
+            let mut next = Passes::new(self.stores, self.buffer_keys);
+            for run in self.merged {
+                next.push(run)?;
+            }
+            self = next;
         }
     }
 }
@@ -359,6 +494,40 @@ impl Iterator for Merge<'_> {
     }
 }
 
+/// A spill that failed, as the user can act on it: the temporary files'
+/// directory and where it comes from, the cause in words, and the ways out.
+/// (The bare `No such file or directory` named neither file nor fix.)
+pub(super) fn spill_failed(error: &io::Error, reading: bool) -> anyhow::Error {
+    let directory = match std::env::var_os("TMPDIR").filter(|d| !d.is_empty()) {
+        Some(dir) => format!("{} ($TMPDIR)", std::path::Path::new(&dir).display()),
+        None => format!(
+            "{} (the default: $TMPDIR is not set)",
+            std::env::temp_dir().display()
+        ),
+    };
+    let cause = match (error.kind(), error.raw_os_error()) {
+        (io::ErrorKind::NotFound, _) => "the directory does not exist",
+        (io::ErrorKind::PermissionDenied, _) => "no permission to create files there",
+        (io::ErrorKind::StorageFull, _) | (_, Some(28 | 122)) => {
+            "no space left there (the spill takes 8 bytes a score)"
+        }
+        (_, Some(23 | 24)) => {
+            "too many open files (a temporary file a thread: fewer threads, -j, or a larger \
+             `ulimit -n`)"
+        }
+        _ if reading => "merging failed",
+        _ => "writing it failed",
+    };
+    // Reading back also writes: the merge's passes have files of their own.
+    let doing = if reading { "merge" } else { "write" };
+    anyhow::anyhow!(
+        "cannot {doing} the sorted scores of exact roc_auc and average_precision in a temporary \
+         file in {directory}: {cause} ({error}); set TMPDIR to a directory with room \
+         (TMPDIR=/var/tmp mlloss metrics …), or give a larger --memory-limit so that fewer \
+         scores spill"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,9 +550,11 @@ mod tests {
                 stores[i % 2].add(0, x, y).unwrap();
                 stores[i % 2].add(1, -x, !y).unwrap();
             }
-            let stores = Stores::new(stores, budget as u64);
+            let mut stores = Stores::new(stores, budget as u64);
             if budget == 64 {
                 assert!(stores.spilled_runs() > 10);
+                // Passes of three runs at a time, several deep.
+                stores.fan_in = 3;
             }
             let c = stores.curve(Some(0), positives, negatives).unwrap();
             let pooled = stores
@@ -396,5 +567,60 @@ mod tests {
             ));
         }
         assert!(results.windows(2).all(|w| w[0] == w[1]), "{results:?}");
+    }
+
+    /// The pooled curve of many classes spilled into many runs reads at
+    /// most `fan_in` runs at once (it read classes × runs), and is the
+    /// unspilled curve bit for bit.
+    #[test]
+    fn a_merge_of_many_runs_reads_a_few_at_once() {
+        let classes = 40;
+        let fill = |budget: usize| {
+            let mut stores = vec![
+                ScoreStore::new(classes, budget),
+                ScoreStore::new(classes, budget),
+            ];
+            for i in 0..4000u64 {
+                for j in 0..classes as u64 {
+                    let x = (((i * 7919 + j * 104_729) % 2003) as f64 - 1000.0) / 97.0;
+                    let y = (i * 31 + j * 17) % 5 < 2;
+                    stores[(i % 2) as usize].add(j as usize, x, y).unwrap();
+                }
+            }
+            stores
+        };
+        let count = |positive: bool| {
+            (0..4000u64)
+                .flat_map(|i| (0..classes as u64).map(move |j| (i * 31 + j * 17) % 5 < 2))
+                .filter(|&y| y == positive)
+                .count() as u64
+        };
+        let (p, n) = (count(true), count(false));
+        let whole = Stores::new(fill(1 << 30), 1 << 30);
+        assert_eq!(whole.spilled_runs(), 0);
+        let want = whole.curve(None, p, n).unwrap();
+        let spilled = Stores::new(fill(64 * 1024), 64 * 1024);
+        assert!(spilled.spilled_runs() >= 10, "{}", spilled.spilled_runs());
+        let got = spilled.curve(None, p, n).unwrap();
+        let fan_in = spilled.fan_in;
+        assert!(spilled.spilled_runs() * classes > 4 * fan_in);
+        assert!(spilled.widest.load(Ordering::Relaxed) <= fan_in);
+        assert_eq!(
+            got.roc_auc().unwrap().to_bits(),
+            want.roc_auc().unwrap().to_bits()
+        );
+        assert_eq!(
+            got.average_precision().unwrap().to_bits(),
+            want.average_precision().unwrap().to_bits()
+        );
+        // A class's curve too (its counts do not matter to the identity).
+        let class = |stores: &Stores| {
+            let c = stores.curve(Some(7), 1, 1).unwrap();
+            (
+                c.roc_auc().unwrap().to_bits(),
+                c.average_precision().unwrap().to_bits(),
+            )
+        };
+        assert_eq!(class(&spilled), class(&whole));
     }
 }

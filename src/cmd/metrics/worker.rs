@@ -32,16 +32,29 @@ pub(super) struct Worker<'k> {
 }
 
 impl<'k> Worker<'k> {
-    pub(super) fn new(kernel: &'k Kernel) -> Self {
-        Worker {
+    /// A thread's worker; its `--bins` histograms are allocated fallibly
+    /// (the plan checked them against `--memory-limit`, but the system may
+    /// still have less).
+    pub(super) fn new(kernel: &'k Kernel) -> anyhow::Result<Self> {
+        let tally = Tally::new(&kernel.spec, kernel.cols).map_err(|_| {
+            let bins = kernel.spec.bins.unwrap_or(0);
+            anyhow::anyhow!(
+                "cannot allocate the {} bytes of a --bins {bins} histogram of {} classes (the \
+                 system refused them): fewer bins, fewer threads (-j), or a --memory-limit \
+                 that fits the memory there is, which bounds them",
+                bins as u128 * kernel.cols as u128 * 16,
+                kernel.cols
+            )
+        })?;
+        Ok(Worker {
             kernel,
-            tally: Tally::new(&kernel.spec, kernel.cols),
+            tally,
             scratch: Tally::scratch(&kernel.spec, kernel.cols),
             store: kernel
                 .store_budget
                 .map(|budget| ScoreStore::new(kernel.cols, budget)),
             unit_scores: UnitScores::default(),
-        }
+        })
     }
 
     /// Adds one job's samples. The first bad row, in input order, is the
@@ -72,7 +85,9 @@ impl<'k> Worker<'k> {
             if let Some(store) = &mut self.store {
                 for (j, (&score, &target)) in x.iter().zip(y).enumerate() {
                     if !spec.is_missing(target) {
-                        store.add(j, score, target == 1.0)?;
+                        store
+                            .add(j, score, target == 1.0)
+                            .map_err(|e| super::spill::spill_failed(&e, false))?;
                     }
                 }
             }

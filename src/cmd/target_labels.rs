@@ -1,24 +1,103 @@
-//! `loss --target-labels`: TARGETS as label lists, read as `binarize`
-//! reads them (CSV/TSV fields, `--column NAME`, `--sep S`, JSON arrays),
-//! each sample becoming a 0/1 row in LOGITS' column order. The classes are
-//! LOGITS' column names, or `--classes`/`--classes-file`; with neither,
-//! labels are 0-based class indices and a `-1` ends a sample's list (the
-//! index targets of `MultiLabelMarginLoss`). No binarize step, so nothing
-//! to misalign.
+//! `--target-labels`, which `loss` and `metrics` share: TARGETS as label
+//! lists, read as `binarize` reads them (CSV/TSV fields, `--column NAME`,
+//! `--sep S`, JSON arrays), each sample becoming a 0/1 row in LOGITS' (or
+//! SCORES') column order. The classes are LOGITS' column names, or
+//! `--classes`/`--classes-file`; with neither, labels are 0-based class
+//! indices and a `-1` ends a sample's list (the index targets of
+//! `MultiLabelMarginLoss`). No binarize step, so nothing to misalign.
 
-use super::args::Args;
+use std::path::{Path, PathBuf};
+
 use crate::cmd::classes::{ClassIndex, ClassList, Unknown, UnknownLabels, read_classes_file};
 use crate::cmd::pairing::columns;
 use crate::cmd::pairing::job::{Readers, TargetRows};
-use crate::error::InputError;
+use crate::cmd::pairing::select::Spec;
+use crate::error::{InputError, UsageError};
 use crate::input::{Columns, Format, LabelLayout, LabelReader, RowChunk, Sample, Source};
+
+/// The options of `--target-labels`, the same in every command that takes
+/// them.
+#[derive(Debug, Default, clap::Args)]
+pub struct LabelArgs {
+    /// TARGETS holds label lists (as binarize reads them), the classes being LOGITS' (SCORES')
+    /// column names.
+    #[arg(long)]
+    pub target_labels: bool,
+
+    /// With --target-labels: the labels are in this column (of a CSV/TSV with a header row, or of
+    /// a Parquet or Arrow table).
+    #[arg(long, value_name = "NAME", requires = "target_labels")]
+    pub column: Option<String>,
+
+    /// With --target-labels: split each field into labels at this separator (e.g. '|').
+    #[arg(long, value_name = "S", requires = "target_labels")]
+    pub sep: Option<String>,
+
+    /// With --target-labels: the classes, in LOGITS' (SCORES') column order (instead of their
+    /// names).
+    #[arg(long, value_name = "A,B,…", value_parser = crate::cmd::classes::parse_classes, requires = "target_labels")]
+    pub classes: Option<ClassList>,
+
+    /// With --target-labels: the classes from a file, one per line.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "classes",
+        requires = "target_labels"
+    )]
+    pub classes_file: Option<PathBuf>,
+
+    /// With --target-labels: what to do with a label that is not a class [default: error].
+    #[arg(long, value_enum, requires = "target_labels")]
+    pub unknown: Option<Unknown>,
+}
+
+/// What else of a command's line `--target-labels` settles with: LOGITS'
+/// columns, TARGETS, and the input format.
+pub(crate) struct LabelInputs<'a> {
+    /// The subcommand, for usage errors.
+    pub(crate) command: &'static str,
+    pub(crate) logits_columns: Option<&'a Spec>,
+    pub(crate) targets: Option<&'a Path>,
+    pub(crate) format: Option<Format>,
+}
+
+impl LabelArgs {
+    /// Options that cannot go with label lists: rows paired by key, and
+    /// TARGETS left out or given as columns of LOGITS' file.
+    pub fn check(
+        &self,
+        command: &'static str,
+        key: Option<&str>,
+        targets: Option<&Path>,
+        targets_columns: Option<&Spec>,
+    ) -> Result<(), UsageError> {
+        if !self.target_labels {
+            return Ok(());
+        }
+        if key.is_some() {
+            let what =
+                "--key pairs the rows of two tables; label lists pair with LOGITS row by row";
+            return Err(UsageError::new(command, what));
+        }
+        if targets.is_none() || targets_columns.is_some() {
+            let what = "--target-labels reads TARGETS, a file of label lists";
+            return Err(UsageError::new(command, what));
+        }
+        Ok(())
+    }
+}
 
 /// Sets up TARGETS as label lists once LOGITS is open: LOGITS' class
 /// columns (reordered to `--classes` when both name them), and how labels
 /// name the classes. Returns the class names, when known.
-pub(super) fn settle(args: &Args, readers: &mut Readers) -> anyhow::Result<Option<Vec<String>>> {
+pub(crate) fn settle(
+    args: &LabelArgs,
+    inputs: &LabelInputs,
+    readers: &mut Readers,
+) -> anyhow::Result<Option<Vec<String>>> {
     let logits = &readers.logits;
-    let (mut columns, names) = columns::logits_alone(logits, args.logits_columns.as_ref())?;
+    let (mut columns, names) = columns::logits_alone(logits, inputs.logits_columns)?;
     let given = match (&args.classes, &args.classes_file) {
         (Some(ClassList(classes)), _) => Some(classes.clone()),
         (None, Some(path)) => Some(read_classes_file(path)?),
@@ -61,16 +140,16 @@ pub(super) fn settle(args: &Args, readers: &mut Readers) -> anyhow::Result<Optio
     if let Some(columns) = columns {
         readers.logits.set_columns(columns)?;
     }
-    let Some(targets) = args.targets.as_deref() else {
+    let Some(targets) = inputs.targets else {
         let what = "--target-labels reads TARGETS, a file of label lists";
-        return Err(crate::error::UsageError::new("loss", what).into());
+        return Err(UsageError::new(inputs.command, what).into());
     };
     let source = Source::from_arg(targets);
     let layout = LabelLayout {
         column: args.column.clone(),
         separator: args.sep.clone(),
     };
-    let format = Format::detect(&source, args.table.format);
+    let format = Format::detect(&source, inputs.format);
     let unknown = args.unknown.unwrap_or(Unknown::Error);
     let labels = LabelTargets::open(
         &source,
@@ -85,7 +164,7 @@ pub(super) fn settle(args: &Args, readers: &mut Readers) -> anyhow::Result<Optio
 }
 
 /// How labels name classes.
-pub(super) enum Classes {
+enum Classes {
     /// By name: each class's column, and how many classes.
     Named(ClassIndex, usize),
     /// By 0-based index, below this many classes.
@@ -93,7 +172,7 @@ pub(super) enum Classes {
 }
 
 /// TARGETS read as label lists.
-pub(super) struct LabelTargets {
+struct LabelTargets {
     reader: LabelReader,
     classes: Classes,
     cols: usize,
@@ -109,7 +188,7 @@ pub(super) struct LabelTargets {
 }
 
 impl LabelTargets {
-    pub(super) fn open(
+    fn open(
         source: &Source,
         format: Format,
         layout: &LabelLayout,
