@@ -20,8 +20,8 @@ use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::format::python_str_repr;
 use crate::input::{
-    ChunkLimit, Format, HeaderMode, LabelLayout, LabelReader, MatrixReader, RowChunk, Sample,
-    Source,
+    ChunkLimit, FileIdentity, Format, HeaderMode, LabelLayout, LabelReader, MatrixReader, RowChunk,
+    Sample, Source,
 };
 use crate::label::{Label, LabelKind, LabelMap, class_order};
 use crate::output::{
@@ -592,35 +592,6 @@ struct Fitted {
     occurrences: Vec<u64>,
     /// The file as it was when the first read began.
     identity: Option<FileIdentity>,
-}
-
-/// What tells a file from another, or from itself rewritten: device and
-/// inode, size and modification time.
-#[derive(Debug, PartialEq, Eq)]
-struct FileIdentity {
-    dev: u64,
-    ino: u64,
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-impl FileIdentity {
-    fn of(source: &Source) -> Option<FileIdentity> {
-        let meta = std::fs::metadata(source.file_path()?).ok()?;
-        #[cfg(unix)]
-        let (dev, ino) = {
-            use std::os::unix::fs::MetadataExt;
-            (meta.dev(), meta.ino())
-        };
-        #[cfg(not(unix))]
-        let (dev, ino) = (0, 0);
-        Some(FileIdentity {
-            dev,
-            ino,
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        })
-    }
 }
 
 /// First pass over a file: the classes.

@@ -367,6 +367,35 @@ pub fn read_error(file: &str, e: &io::Error) -> InputError {
     InputError::new(file, format!("cannot read: {}", io_reason(e)))
 }
 
+/// What tells a file from another, or from itself rewritten: device and
+/// inode, size and modification time.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FileIdentity {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileIdentity {
+    pub fn of(source: &Source) -> Option<FileIdentity> {
+        let meta = std::fs::metadata(source.file_path()?).ok()?;
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        Some(FileIdentity {
+            dev,
+            ino,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+}
+
 /// Whether an input's first line is a header of column names
 /// (`--input-header`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

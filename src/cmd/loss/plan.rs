@@ -15,7 +15,7 @@ use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, Settled};
 use crate::cmd::target_labels::{self, LabelInputs};
 use crate::error::{InputError, UsageError};
-use crate::input::{ChunkLimit, Source};
+use crate::input::{ChunkLimit, FileIdentity, Source};
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
 use crate::output::{Cell, Digits, OutputFormat, TableLayout};
 
@@ -219,6 +219,9 @@ pub(super) struct Sources {
     pub(super) targets: Option<Source>,
     /// `--weight-file`, `--pos-weight-file`.
     pub(super) weights: [Option<Source>; 2],
+    /// TARGETS' file before anything was read (`--pos-weight auto` reads
+    /// it twice: it must not change in between).
+    pub(super) targets_identity: Option<FileIdentity>,
 }
 
 impl Sources {
@@ -230,6 +233,11 @@ impl Sources {
             targets: args.targets.as_deref().map(Source::from_arg),
             weights: [&args.weight_file, &args.pos_weight_file]
                 .map(|f| f.as_deref().map(Source::from_arg)),
+            targets_identity: None,
+        };
+        let sources = Sources {
+            targets_identity: FileIdentity::of(sources.targets()),
+            ..sources
         };
         let from_stdin = [Some(&sources.logits), sources.targets.as_ref()]
             .into_iter()

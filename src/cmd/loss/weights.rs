@@ -9,7 +9,10 @@ use crate::cmd::pairing::{columns, first_line};
 use crate::domain::Domain;
 use crate::error::InputError;
 use crate::format::write_f64;
-use crate::input::{ChunkLimit, Format, MatrixReader, RowChunk, count, shape_text};
+use crate::input::{
+    ChunkLimit, Dialect, FileIdentity, Format, HeaderMode, MatrixReader, RowChunk, count,
+    shape_text,
+};
 use crate::loss::{self, ExactSum, Missing};
 
 /// The weights a plan settled on.
@@ -64,13 +67,34 @@ pub(super) fn settle(
             // A first pass over TARGETS, its columns taken as in the run.
             let source = sources.targets();
             let format = Format::detect(source, args.table.format);
-            let header = args.table.dialect();
-            let mut reader = MatrixReader::open(source, format, Domain::ANY, header)?;
+            // Its first line read as the run reads it (pandas' names may
+            // have been settled beside LOGITS).
+            let run_reader = if sources.targets.is_some() {
+                &readers.targets
+            } else {
+                &readers.logits
+            };
+            let header = match run_reader.header_why() {
+                Some(why) if why.is_header() => HeaderMode::Yes,
+                Some(_) => HeaderMode::No,
+                None => args.table.targets_dialect().header,
+            };
+            let dialect = Dialect {
+                header,
+                ..args.table.targets_dialect()
+            };
+            let mut reader = MatrixReader::open(source, format, Domain::ANY, dialect)?;
             reader.narrow_domain(targets_domain);
             if let Some(map) = &readers.targets.info().columns {
                 reader.set_columns(map.columns.clone())?;
             }
-            Some(auto_pos_weight(reader, cols)?)
+            let pos_weight = auto_pos_weight(reader, cols)?;
+            // Read twice: the same file both times, as binarize checks.
+            if FileIdentity::of(source) != sources.targets_identity {
+                let what = "changed while being read (--pos-weight auto reads it twice)";
+                return Err(InputError::new(&source.name(), what).into());
+            }
+            Some(pos_weight)
         }
         None => None,
     };

@@ -26,6 +26,12 @@ pub(crate) struct KeyedPartner {
     keys: Keys,
     /// The rows of the chunk being built, in LOGITS' order.
     values: Vec<f64>,
+    /// Rows paired while the keys came in the same order, before the
+    /// chunk where they stopped (not kept: a key missing from the index
+    /// may be one of them, repeated in LOGITS).
+    paired_in_order: u64,
+    /// The keys (and LOGITS' lines) of that chunk's rows paired in order.
+    in_order_keys: HashMap<Box<[u8]>, u64>,
 }
 
 /// The partner's rows from the first key out of order on.
@@ -60,6 +66,8 @@ impl KeyedPartner {
             index: None,
             keys: Keys::default(),
             values: Vec::new(),
+            paired_in_order: 0,
+            in_order_keys: HashMap::new(),
         }
     }
 
@@ -80,6 +88,7 @@ impl KeyedPartner {
                 let differs = (0..x_keys.len())
                     .position(|i| i >= self.keys.len() || x_keys.get(i).0 != self.keys.get(i).0);
                 let Some(first_different) = differs else {
+                    self.paired_in_order += x_keys.len() as u64;
                     if x_keys.is_empty() && !self.keys.is_empty() {
                         // LOGITS has ended, the partner has not.
                         return Err(self.unpaired(reader.file(), self.keys.get(0)));
@@ -92,6 +101,9 @@ impl KeyedPartner {
                     Ok(())
                 })?;
                 self.values.truncate(first_different * width);
+                self.in_order_keys = (0..first_different)
+                    .map(|i| (x_keys.get(i).0.into(), x_keys.get(i).1))
+                    .collect();
                 self.index_rest(reader, chunk, first_different)?;
                 first_different
             }
@@ -126,10 +138,7 @@ impl KeyedPartner {
         let (key_name, file) = (&self.key, reader.file().to_owned());
         let mut add = |values: &[f64], line: u64, key: &[u8]| {
             index.insert(key, values, line).map_err(|first| {
-                let what = format!(
-                    "{key_name} {} is repeated (first at line {first})",
-                    quote(key)
-                );
+                let what = format!("{key_name} {} is repeated{}", quote(key), first_at(first));
                 InputError::new(&file, what).at_line_if_known(line)
             })
         };
@@ -158,7 +167,22 @@ impl KeyedPartner {
                 return Ok(());
             }
             Some(_) => format!("{} {} is repeated", self.key, quote(key)),
-            None => format!("{} {} is not in {partner}", self.key, quote(key)),
+            None => match self.in_order_keys.get(key) {
+                Some(&first) => {
+                    format!("{} {} is repeated{}", self.key, quote(key), first_at(first))
+                }
+                // Rows of earlier chunks paired in order and were not
+                // kept: the key may be among them, repeated here.
+                None if self.paired_in_order > 0 => format!(
+                    "{} {} is not among the rows of {partner} after the {} that paired in order: \
+                     repeated in {}, or not in {partner}",
+                    self.key,
+                    quote(key),
+                    crate::input::count(self.paired_in_order as usize, "row"),
+                    self.logits_file
+                ),
+                None => format!("{} {} is not in {partner}", self.key, quote(key)),
+            },
         };
         Err(InputError::new(&self.logits_file, what).at_line_if_known(line))
     }
@@ -167,6 +191,15 @@ impl KeyedPartner {
     fn unpaired(&self, partner: &str, (key, line): (&[u8], u64)) -> InputError {
         let what = format!("{} {} is not in {}", self.key, quote(key), self.logits_file);
         InputError::new(partner, what).at_line_if_known(line)
+    }
+}
+
+/// Where a repeated key was first, when its rows have lines (a typed
+/// table's have none: 0).
+fn first_at(line: u64) -> String {
+    match line {
+        0 => String::new(),
+        line => format!(" (first at line {line})"),
     }
 }
 

@@ -118,6 +118,22 @@ pub(crate) fn settle_columns(
         [None, None] => columns::pair(logits, targets, key.as_ref())?,
         selections => columns::pair_selected(selections, logits, targets, key.as_ref())?,
     };
+    if readers.one_file
+        && let (Some(x), Some(y)) = (&pairing.logits, &pairing.other)
+        && let Some(&field) = x.select.iter().find(|f| y.select.contains(f))
+    {
+        let name = readers.logits.header_names().and_then(|n| n.get(field));
+        let column = name.map_or_else(|| format!("{}", field + 1), |n| format!("{n:?}"));
+        let scores = match options.command {
+            "metrics" => "--scores-columns",
+            _ => "--logits-columns",
+        };
+        let what = format!(
+            "{scores} and --targets-columns both select column {column}: \
+             a column is either a score or a target"
+        );
+        return Err(UsageError::new(options.command, what).into());
+    }
     if let Some(columns) = pairing.logits {
         readers.logits.set_columns(columns)?;
     }
