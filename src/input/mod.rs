@@ -27,6 +27,7 @@ use crate::error::InputError;
 
 mod archive;
 mod blanks;
+mod chunk;
 mod columnar;
 pub mod csv;
 mod decompress;
