@@ -35,8 +35,10 @@ pub enum HeaderWhy {
     Numbers,
     /// A header: a line of text with no number in it.
     Names,
-    /// As `--input-header yes|no` says.
-    Told,
+    /// A header, as `--input-header yes` says.
+    ToldHeader,
+    /// Data, as `--input-header no` says.
+    ToldData,
     /// pandas' default names after an empty cell (`,0,1,…`: its index).
     PandasIndexed,
     /// pandas' default names `0,1,…,C−1`, some of which this input cannot
@@ -61,7 +63,10 @@ impl HeaderWhy {
     pub fn is_header(self) -> bool {
         !matches!(
             self,
-            HeaderWhy::Numbers | HeaderWhy::CandidateAsData | HeaderWhy::DataByCount
+            HeaderWhy::Numbers
+                | HeaderWhy::CandidateAsData
+                | HeaderWhy::DataByCount
+                | HeaderWhy::ToldData
         )
     }
 
@@ -70,7 +75,8 @@ impl HeaderWhy {
         match self {
             HeaderWhy::Numbers => "no header (the first line holds numbers)",
             HeaderWhy::Names => "a header (the first line is text)",
-            HeaderWhy::Told => "as --input-header says",
+            HeaderWhy::ToldHeader => "a header, as --input-header says",
+            HeaderWhy::ToldData => "no header, as --input-header says",
             HeaderWhy::PandasIndexed => {
                 "a header: pandas' default names 0,1,… after an empty cell (its index)"
             }
@@ -139,7 +145,8 @@ pub(super) fn take(
             let why = match (mode, header.is_some()) {
                 (HeaderMode::Auto, true) => HeaderWhy::Names,
                 (HeaderMode::Auto, false) => HeaderWhy::Numbers,
-                _ => HeaderWhy::Told,
+                (_, true) => HeaderWhy::ToldHeader,
+                (_, false) => HeaderWhy::ToldData,
             };
             (header, None, why, None)
         }
@@ -206,8 +213,8 @@ pub(super) fn decide<R: BufRead>(
     domain: Domain,
 ) -> FirstLine {
     match mode {
-        HeaderMode::Yes => return FirstLine::Header(HeaderWhy::Told),
-        HeaderMode::No => return FirstLine::Data(HeaderWhy::Told),
+        HeaderMode::Yes => return FirstLine::Header(HeaderWhy::ToldHeader),
+        HeaderMode::No => return FirstLine::Data(HeaderWhy::ToldData),
         HeaderMode::Auto => {}
     }
     if super::csv::is_header(first) {
