@@ -5,6 +5,10 @@
 //!
 //! The first byte of the data chooses options, the rest is the input.
 
+mod first_lines;
+mod pandas_meta;
+mod weight_shapes;
+
 use std::path::{Path, PathBuf};
 
 use crate::cli::Cli;
@@ -13,6 +17,10 @@ use crate::input::{
     ChunkLimit, Columns, Format, HeaderMode, LabelLayout, LabelReader, MatrixReader, RowChunk,
     Sample, Source,
 };
+
+pub use first_lines::pair_first_lines;
+pub use pandas_meta::pandas_meta;
+pub use weight_shapes::weight_shapes;
 
 /// A scratch file holding one input; removed when dropped.
 struct Scratch {
@@ -44,6 +52,31 @@ fn split_options(data: &[u8]) -> (u8, &[u8]) {
     match data.split_first() {
         Some((&options, rest)) => (options, rest),
         None => (0, data),
+    }
+}
+
+/// Two inputs: up to the first 0xFF byte (never valid UTF-8, so it cannot
+/// occur inside a valid text input), and after it (empty without one).
+fn split_at_ff(input: &[u8]) -> (&[u8], &[u8]) {
+    match input.iter().position(|&b| b == 0xFF) {
+        Some(i) => (&input[..i], &input[i + 1..]),
+        None => (input, &[]),
+    }
+}
+
+/// `mlloss loss` with `args`, its output written into `scratch`: the
+/// output, or the error (input or usage), as text that can be compared.
+fn try_loss(scratch: &Scratch, args: &[&str]) -> Result<String, String> {
+    let out = scratch.dir.path().join("out.csv");
+    let out_name = out.to_string_lossy().into_owned();
+    // A failed run must not leave an earlier run's output to be read.
+    let _ = std::fs::remove_file(&out);
+    let mut all = vec!["mlloss", "loss", "-o", &out_name];
+    all.extend(args);
+    let cli = <Cli as clap::Parser>::try_parse_from(&all).expect("valid arguments");
+    match cli.run() {
+        Ok(()) => Ok(std::fs::read_to_string(&out).expect("the output")),
+        Err(e) => Err(format!("error: {e:#}")),
     }
 }
 
@@ -333,15 +366,11 @@ fn run(args: &[&str]) {
 /// `--ignore-value -1`, bit 3 `--label-smoothing 0.1`, bit 4 `--weight 2`,
 /// bit 5 `--pos-weight auto`. Options that do not fit the kind make a usage
 /// error, which is a fine outcome too. The rest is LOGITS, then TARGETS
-/// after the first 0xFF byte (never valid UTF-8, so it cannot occur inside
-/// a valid input).
+/// after the first 0xFF byte (see [`split_at_ff`]).
 pub fn loss(data: &[u8]) {
     let (kinds, rest) = split_options(data);
     let (flags, input) = split_options(rest);
-    let (logits, targets) = match input.iter().position(|&b| b == 0xFF) {
-        Some(i) => (&input[..i], &input[i + 1..]),
-        None => (input, &b""[..]),
-    };
+    let (logits, targets) = split_at_ff(input);
     let kind = [
         "bce",
         "mlsm",
