@@ -3,7 +3,7 @@
 pandas, NumPy and pyarrow write them, behind the option bytes each target
 reads first (see src/fuzzing/*.rs for what each byte chooses).
 
-    /path/to/python fuzz/inference_seeds.py   # needs numpy, pandas, pyarrow
+    python3 fuzz/inference_seeds.py   # needs numpy, pandas, pyarrow
 """
 import io
 import pathlib
