@@ -5,6 +5,10 @@
 //!
 //! The first byte of the data chooses options, the rest is the input.
 
+mod first_lines;
+mod pandas_meta;
+mod weight_shapes;
+
 use std::path::{Path, PathBuf};
 
 use crate::cli::Cli;
@@ -13,6 +17,10 @@ use crate::input::{
     ChunkLimit, Columns, Format, HeaderMode, LabelLayout, LabelReader, MatrixReader, RowChunk,
     Sample, Source,
 };
+
+pub use first_lines::pair_first_lines;
+pub use pandas_meta::pandas_meta;
+pub use weight_shapes::weight_shapes;
 
 /// A scratch file holding one input; removed when dropped.
 struct Scratch {
@@ -47,8 +55,45 @@ fn split_options(data: &[u8]) -> (u8, &[u8]) {
     }
 }
 
+/// Two inputs: up to the first 0xFF byte (never valid UTF-8, so it cannot
+/// occur inside a valid text input), and after it (empty without one).
+fn split_at_ff(input: &[u8]) -> (&[u8], &[u8]) {
+    match input.iter().position(|&b| b == 0xFF) {
+        Some(i) => (&input[..i], &input[i + 1..]),
+        None => (input, &[]),
+    }
+}
+
+/// `mlloss loss` with `args`, its output written into `scratch`: the
+/// output, or the error (input or usage), as text that can be compared.
+fn try_loss(scratch: &Scratch, args: &[&str]) -> Result<String, String> {
+    let out = scratch.dir.path().join("out.csv");
+    let out_name = out.to_string_lossy().into_owned();
+    // A failed run must not leave an earlier run's output to be read.
+    let _ = std::fs::remove_file(&out);
+    let mut all = vec!["mlloss", "loss", "-o", &out_name];
+    all.extend(args);
+    let cli = <Cli as clap::Parser>::try_parse_from(&all).expect("valid arguments");
+    match cli.run() {
+        Ok(()) => Ok(std::fs::read_to_string(&out).expect("the output")),
+        Err(e) => Err(format!("error: {e:#}")),
+    }
+}
+
+/// The values a matrix read takes before it stops (a row of none counts
+/// as one). A few bytes of Arrow IPC or zstd decode to millions of rows,
+/// and the text kept of each row to compare the reads exhausted the
+/// fuzzer's memory: past this many the rest is not read, which is a fine
+/// outcome (mlloss itself streams such rows). Every read stops after the
+/// same row, so the reads still compare.
+const VALUES_READ: usize = 100_000;
+
+/// The samples a label-list read takes before it stops, for the same
+/// reason.
+const SAMPLES_READ: usize = 100_000;
+
 /// Every row of a numeric matrix, or the first error, as text that can be
-/// compared.
+/// compared; up to [`VALUES_READ`] values, then `capped`.
 fn read_all_rows(
     path: &Path,
     format: Format,
@@ -78,6 +123,7 @@ fn read_all_rows(
     let mut chunk = RowChunk::default();
     // The first row's width, which every later row must have (as in `loss`).
     let mut cols = None;
+    let mut read = 0;
     loop {
         if let Err(e) = reader.next_chunk(limit, &mut chunk) {
             return seen + &format!("error: {e}");
@@ -90,10 +136,14 @@ fn read_all_rows(
             match rows.next_row() {
                 Ok(Some((values, line))) => {
                     cols = Some(values.len());
+                    read += values.len().max(1);
                     let bits: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
                     seen += &format!("{line}: {bits:?}\n");
                     let key = rows.key().to_vec();
                     seen += &format!("key {key:?}\n");
+                    if read >= VALUES_READ {
+                        return seen + "capped";
+                    }
                 }
                 Ok(None) => break,
                 Err(e) => return seen + &format!("error: {e}"),
@@ -109,18 +159,24 @@ fn read_all_rows(
 /// the input is cut must not change what is read.
 pub fn matrix(format: Format, data: &[u8]) {
     let (options, input) = split_options(data);
+    let scratch = Scratch::new();
+    let path = scratch.file("input", input);
+    matrix_file(format, options, &path);
+}
+
+/// The file at `path` read as [`matrix`] reads its input, `options` its
+/// first byte.
+fn matrix_file(format: Format, options: u8, path: &Path) {
     let domain = if options & 1 == 0 {
         Domain::FINITE
     } else {
         Domain::UNIT_INTERVAL
     }
     .with_nonfinite(options & 2 != 0);
-    let scratch = Scratch::new();
-    let path = scratch.file("input", input);
     let mapped = options & 4 != 0;
-    let whole = read_all_rows(&path, format, domain, mapped, ChunkLimit::Bytes(1 << 20));
+    let whole = read_all_rows(path, format, domain, mapped, ChunkLimit::Bytes(1 << 20));
     for limit in [ChunkLimit::Rows(1), ChunkLimit::Rows(7)] {
-        let cut = read_all_rows(&path, format, domain, mapped, limit);
+        let cut = read_all_rows(path, format, domain, mapped, limit);
         assert_eq!(cut, whole, "chunks of {limit:?} against one chunk");
     }
 }
@@ -131,18 +187,28 @@ pub fn matrix(format: Format, data: &[u8]) {
 /// an error or samples, never a panic (arrow-rs' own panics on corrupt
 /// data are caught and reported as errors).
 pub fn table(format: Format, data: &[u8]) {
-    matrix(format, data);
-    let (_, input) = split_options(data);
+    let (options, input) = split_options(data);
     let scratch = Scratch::new();
     let path = scratch.file("input", input);
-    let source = Source::Path(path);
+    table_file(format, options, &path);
+}
+
+/// The table at `path` read as [`table`] reads its input, `options` its
+/// first byte.
+fn table_file(format: Format, options: u8, path: &Path) {
+    matrix_file(format, options, path);
+    let source = Source::Path(path.to_owned());
     let layout = LabelLayout {
         column: None,
         separator: Some("|".to_owned()),
     };
     if let Ok(mut reader) = LabelReader::open(&source, format, &layout) {
         let mut sample = Sample::default();
-        while let Ok(true) = reader.next_sample(&mut sample) {}
+        for _ in 0..SAMPLES_READ {
+            if !matches!(reader.next_sample(&mut sample), Ok(true)) {
+                break;
+            }
+        }
     }
 }
 
@@ -218,7 +284,10 @@ pub fn labels(data: &[u8]) {
         return;
     };
     let mut sample = Sample::default();
-    while let Ok(true) = reader.next_sample(&mut sample) {
+    for _ in 0..SAMPLES_READ {
+        if !matches!(reader.next_sample(&mut sample), Ok(true)) {
+            break;
+        }
         for (label, column) in sample.labels() {
             assert!(!label.text.is_empty() && column >= 1);
         }
@@ -297,15 +366,11 @@ fn run(args: &[&str]) {
 /// `--ignore-value -1`, bit 3 `--label-smoothing 0.1`, bit 4 `--weight 2`,
 /// bit 5 `--pos-weight auto`. Options that do not fit the kind make a usage
 /// error, which is a fine outcome too. The rest is LOGITS, then TARGETS
-/// after the first 0xFF byte (never valid UTF-8, so it cannot occur inside
-/// a valid input).
+/// after the first 0xFF byte (see [`split_at_ff`]).
 pub fn loss(data: &[u8]) {
     let (kinds, rest) = split_options(data);
     let (flags, input) = split_options(rest);
-    let (logits, targets) = match input.iter().position(|&b| b == 0xFF) {
-        Some(i) => (&input[..i], &input[i + 1..]),
-        None => (input, &b""[..]),
-    };
+    let (logits, targets) = split_at_ff(input);
     let kind = [
         "bce",
         "mlsm",
@@ -384,4 +449,23 @@ pub fn binarize(data: &[u8]) {
     }
     args.push(&file);
     run(&args);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matrix_reads_stop_after_a_bounded_number_of_values() {
+        // One value a row, one row more than the cap: every read stops
+        // after the same row, and says so.
+        let scratch = Scratch::new();
+        let path = scratch.file("input.csv", "0\n".repeat(VALUES_READ + 1).as_bytes());
+        for limit in [ChunkLimit::Rows(7), ChunkLimit::Bytes(1 << 20)] {
+            let seen = read_all_rows(&path, Format::Csv, Domain::FINITE, false, limit);
+            assert!(seen.ends_with("capped"), "{limit:?}: not capped");
+            let rows = seen.lines().filter(|l| l.starts_with("key ")).count();
+            assert_eq!(rows, VALUES_READ, "{limit:?}");
+        }
+    }
 }

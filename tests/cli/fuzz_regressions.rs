@@ -21,6 +21,9 @@ fn target(name: &str) -> fn(&[u8]) {
         "loss" => fuzzing::loss,
         "binarize" => fuzzing::binarize,
         "records_and_target_labels" => fuzzing::records_and_target_labels,
+        "pair_first_lines" => fuzzing::pair_first_lines,
+        "pandas_meta" => fuzzing::pandas_meta,
+        "weight_shapes" => fuzzing::weight_shapes,
         other => panic!("no fuzz target named {other}"),
     }
 }
