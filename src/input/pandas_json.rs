@@ -1,22 +1,17 @@
 //! pandas' `to_json()` orients that write a table as one JSON object:
-//! `"columns"` (the default: `{"cat": {"0": 0.5, …}, …}`) and `"split"`
-//! (`{"columns": [...], "index": [...], "data": [[...], …]}`). Each is
+//! `"split"` (`{"columns": [...], "index": [...], "data": [[...], …]}`) is
 //! turned into records (one object a row, as `orient="records"` writes
 //! them) whose first key, named `""`, is pandas' index: an index column, as
 //! the empty first header cell of pandas' CSV is, not a class, pairing rows
 //! when both inputs have one.
 //!
-//! An object of objects is what orient `"columns"` writes, and `"index"`
-//! too, rows and columns swapped: `{"0": {"cat": …}}` is `"index"` over
-//! pandas' default index, or `to_json()` of a frame whose columns are 0, 1,
-//! … (`pd.DataFrame(a, index=ids)`). It is read only where the objects'
-//! keys are pandas' default index (`"0"`, `"1"`, … in order) and the keys
-//! are not: `to_json()` of a frame of named columns and a default index,
-//! the everyday call, read as `pd.read_json` reads it back. Anything else
-//! is refused, naming the orients that say which is which (`"records"`,
-//! `"split"`).
-
-use std::collections::HashMap;
+//! An object of objects is what orient `"columns"` (the default) writes,
+//! and `"index"` too, rows and columns swapped, and no arrangement of its
+//! keys tells which: `{"cat": {"0": …}}` is `"columns"` over pandas'
+//! default index, and just as well `"index"` of a frame whose rows are
+//! named and whose columns are 0, 1, … (`pd.DataFrame(a, index=ids)`), read
+//! transposed. It is refused, naming the orients that say which is which
+//! (`"records"`, `"split"`).
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -110,8 +105,14 @@ pub(super) fn records(text: &[u8], file: &str) -> Result<Records, InputError> {
     let inner_is_index = nested
         .first()
         .is_some_and(|(_, first)| is_default_index(first.iter().map(|(k, _)| k.as_str())));
+    // Orient "columns" over pandas' default index and orient "index" of
+    // columns named 0, 1, … write the same shape: (false, true) is either,
+    // so no arrangement of keys says which; both are refused.
     let keys = match (outer_is_index, inner_is_index) {
-        (false, true) => return from_columns(&nested, file),
+        (false, true) => {
+            "its objects' keys are 0, 1, …: orient \"columns\" (the default) over pandas' \
+             default index, or orient \"index\" of columns named 0, 1, …"
+        }
         (true, true) => "both its keys and its objects' keys are 0, 1, …",
         (true, false) => {
             "its keys are 0, 1, …: orient \"index\" over pandas' default index, or \
@@ -139,37 +140,6 @@ fn is_default_index<'k>(keys: impl Iterator<Item = &'k str>) -> bool {
         n += 1;
     }
     n > 0
-}
-
-/// `orient="columns"`: each member a column, its members the rows by
-/// index label, in the first column's order.
-fn from_columns(
-    columns: &[(&str, Vec<(String, &RawValue)>)],
-    file: &str,
-) -> Result<Records, InputError> {
-    let index: Vec<&str> = columns[0].1.iter().map(|(k, _)| k.as_str()).collect();
-    let mut cells: Vec<HashMap<&str, &RawValue>> = Vec::with_capacity(columns.len());
-    for (name, members) in columns {
-        let by_label: HashMap<&str, &RawValue> =
-            members.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        if by_label.len() != index.len() || index.iter().any(|l| !by_label.contains_key(l)) {
-            let what = format!(
-                "column {name:?} has other index labels than column {:?} (pandas writes every \
-                 column with the same index)",
-                columns[0].0
-            );
-            return Err(InputError::new(file, what));
-        }
-        cells.push(by_label);
-    }
-    let mut records = Records::with_names(columns.iter().map(|(name, _)| *name));
-    for label in &index {
-        records.push(
-            &json_string(label),
-            cells.iter().map(|column| column[label]),
-        );
-    }
-    Ok(records)
 }
 
 /// `text` as a JSON string.

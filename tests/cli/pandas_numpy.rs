@@ -60,15 +60,20 @@ fn an_object_of_objects_with_no_telling_index_is_refused() {
     );
 }
 
-/// The orients read: `"columns"` over a default index, and `"split"`,
-/// which says so itself; each gives what its records give, its index not
-/// a class.
+/// The orient read: `"split"`, which says which are rows and which
+/// columns; it gives what its records give, its index not a class. The
+/// default orient `"columns"` over a default index writes what `"index"`
+/// of a frame with named rows and columns 0, 1, … writes: refused.
 #[test]
 fn pandas_orients_read_as_their_records() {
     let dir = Workdir::new();
     dir.write(
         "columns.json",
         r#"{"cat":{"0":0.5,"1":-1.0},"dog":{"0":2.0,"1":0.25}}"#,
+    )
+    .write(
+        "index.json",
+        r#"{"s0":{"0":0.5,"1":2.0},"s1":{"0":-1.0,"1":0.25}}"#,
     )
     .write(
         "split.json",
@@ -84,23 +89,22 @@ fn pandas_orients_read_as_their_records() {
     )
     .write("y.csv", "cat,dog\n1,0\n0,1\n");
     let want = success(&dir.run(&["loss", "-r", "none", "records.json", "y.csv"]));
-    for file in ["columns.json", "split.json", "split-no-index.json"] {
+    for file in ["split.json", "split-no-index.json"] {
         let out = dir.run(&["loss", "-r", "none", file, "y.csv"]);
         assert_eq!(success(&out), want, "{file}");
     }
-    // A column with other index labels than the first: an error naming it.
-    dir.write(
-        "holes.json",
-        r#"{"cat":{"0":0.5,"1":-1.0},"dog":{"0":2.0,"2":0.25}}"#,
-    );
-    let out = dir.run(&["loss", "holes.json", "y.csv"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("column \"dog\" has other index labels than column \"cat\""),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for file in ["columns.json", "index.json"] {
+        let out = dir.run(&["loss", file, "y.csv"]);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(
+                "its objects' keys are 0, 1, …: orient \"columns\" (the default) over pandas' \
+                 default index, or orient \"index\" of columns named 0, 1, …"
+            ),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// A tab-separated `.txt` (`np.savetxt(delimiter="\t")`) reads as its
