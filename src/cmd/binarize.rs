@@ -91,6 +91,11 @@ pub struct Args {
     #[arg(long)]
     pub explain: bool,
 
+    /// With --inverse and given classes: whether the matrix's first line is a header of names (auto:
+    /// text, or pandas' names 0,1,… where the file tells), yes, no.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = HeaderMode::Auto)]
+    pub input_header: HeaderMode,
+
     /// The other way (inverse_transform): read a 0/1 matrix, print each sample's labels.
     #[arg(long, conflicts_with_all = ["unknown", "column", "header"])]
     pub inverse: bool,
@@ -304,10 +309,20 @@ fn open_inverse(args: &Args) -> anyhow::Result<(MatrixReader, Vec<String>)> {
     let header = if names_in_file {
         HeaderMode::Yes
     } else {
-        HeaderMode::Auto
+        args.input_header
     };
     let format = Format::detect(&source, args.format);
     let reader = MatrixReader::open(&source, format, domain, header)?;
+    if let Some(names) = reader.header_candidate() {
+        // No second input to settle it: said, and each sample is a line
+        // of the output, so a first sample too many shows.
+        crate::error::warn(&format!(
+            "{} begins with the line {}, read as a first sample; if it is pandas' column names \
+             (pd.DataFrame(a).to_csv(index=False)), --input-header yes reads it as names",
+            reader.file(),
+            names.join(",")
+        ));
+    }
     if args.explain {
         let mut explanation = Explanation::default();
         explanation.input("MATRIX", &reader, &source, args.format);

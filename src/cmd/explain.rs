@@ -43,7 +43,8 @@ impl Explanation {
         }
         match (reader.header_why(), reader.header_names()) {
             _ if reader.header_candidate().is_some() => {
-                line += "; no header: its first line could be pandas' names 0,1,…,C-1, read as data (--input-header yes reads it as names)";
+                line +=
+                    "; no header: its first line could be pandas' names 0,1,…,C-1, read as data";
             }
             (Some(why), _) => line += &format!("; {}", why.text()),
             (None, Some(_)) => line += "; column names from the file's schema or keys",

@@ -77,12 +77,18 @@ pub(super) fn pandas_index(schema: &Schema) -> PandasIndex {
             Some(r) => PandasIndex::Range(r, range_name(range)),
             None => PandasIndex::None,
         },
+        // Every level the table holds is an index level, never a class,
+        // also when another was dropped from the table (its rows then pair
+        // by the levels left).
         levels if levels.len() > 1 => {
-            let names: Option<Vec<String>> = levels
+            let names: Vec<String> = levels
                 .iter()
-                .map(|level| level.as_str().filter(|n| present(n)).map(str::to_owned))
+                .filter_map(|level| level.as_str().filter(|n| present(n)).map(str::to_owned))
                 .collect();
-            names.map_or(PandasIndex::None, PandasIndex::Levels)
+            match names.len() {
+                0 => PandasIndex::None,
+                _ => PandasIndex::Levels(names),
+            }
         }
         _ => PandasIndex::None,
     }
@@ -162,10 +168,11 @@ mod tests {
             pandas_index(&schema(&["cat", "fold", "aug"], levels)),
             PandasIndex::Levels(vec!["fold".into(), "aug".into()])
         );
-        // A level the table lacks: nothing is taken for an index.
+        // A level the table lacks: the levels it holds are the index
+        // (never classes).
         assert_eq!(
             pandas_index(&schema(&["cat", "fold"], levels)),
-            PandasIndex::None
+            PandasIndex::Levels(vec!["fold".into()])
         );
         let step0 = r#"{"index_columns": [{"kind": "range", "start": 0, "stop": 3, "step": 0}]}"#;
         assert_eq!(pandas_index(&schema(&["cat"], step0)), PandasIndex::None);

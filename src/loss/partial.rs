@@ -128,7 +128,15 @@ impl PartialState {
     /// first field of the loss in which they differ, or the classes (which
     /// an empty state's do not).
     pub fn mismatch(&self, other: &PartialState) -> Option<Mismatch> {
-        let (mine, theirs) = (to_value(&self.loss), to_value(&other.loss));
+        let (mut mine, mut theirs) = (to_value(&self.loss), to_value(&other.loss));
+        // An empty shard had no width to take `--weight`/`--pos-weight`
+        // values to (nor do they change a sum of no rows): its per-class
+        // vectors hold nothing to.
+        if self.is_empty() || other.is_empty() {
+            for value in [&mut mine, &mut theirs] {
+                drop_class_vectors(value);
+            }
+        }
         if let Some(detail) = first_difference("", &mine, &theirs) {
             return Some(Mismatch {
                 what: "loss",
@@ -160,6 +168,16 @@ fn to_value(loss: &Loss) -> serde_json::Value {
 }
 
 /// The first place where `b` differs from `a`, as `field is B, not A`.
+/// Removes the per-class vectors (`weight`, `pos_weight`) of a loss, at
+/// any depth.
+fn drop_class_vectors(value: &mut serde_json::Value) {
+    if let serde_json::Value::Object(map) = value {
+        map.remove("weight");
+        map.remove("pos_weight");
+        map.values_mut().for_each(drop_class_vectors);
+    }
+}
+
 fn first_difference(path: &str, a: &serde_json::Value, b: &serde_json::Value) -> Option<String> {
     use serde_json::Value;
     if let (Value::Object(a), Value::Object(b)) = (a, b) {

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod binarize;
+mod boundary;
 mod columnar;
 mod completions;
 mod containers;

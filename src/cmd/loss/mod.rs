@@ -78,6 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )?;
     }
     progress.finish();
+    check_weight_rows(&kernel, &readers, rows)?;
     if let Some(labels) = &readers.labels {
         labels.warn();
     }
@@ -112,6 +113,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     out.finish()?;
     said_at_the_end(&kernel, &readers, explain, rows, unit_scores);
     Ok(())
+}
+
+/// A weight file of one value a row beside as many samples as classes:
+/// per sample (as read) or the C per-class weights (`np.savetxt(f, w)`)?
+/// Both pair; refused, whatever the file's line ends or blank lines. (The
+/// plan refuses a regular file of C lines before any output; this is the
+/// count of the rows read, for any file.)
+fn check_weight_rows(kernel: &Kernel, readers: &Readers, rows: u64) -> anyhow::Result<()> {
+    let one_a_row = kernel
+        .weight_infos
+        .iter()
+        .flatten()
+        .find(|(_, width)| *width == 1);
+    match one_a_row {
+        Some((info, _)) if !kernel.keyed && kernel.cols > 1 && rows == kernel.cols as u64 => {
+            let what = format!(
+                "{} holds one value a row for the {rows} samples of {}, which has {rows} classes: \
+                 per-class weights or one weight a sample? Write per-class weights as one row \
+                 (np.savetxt(f, w[None], delimiter=\",\")), as a .npy of shape (C,), or give them \
+                 as --weight/--pos-weight values; per-sample weights as a .npy of shape (N, 1), \
+                 or with the key column (--key)",
+                info.file,
+                readers.logits.file()
+            );
+            Err(crate::error::UsageError::new("loss", what).into())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What stderr says once the output is complete: the rows read

@@ -10,8 +10,8 @@ use crate::domain::Domain;
 use crate::error::InputError;
 use crate::format::write_f64;
 use crate::input::{
-    ChunkLimit, Dialect, FileIdentity, Format, HeaderMode, MatrixReader, RowChunk, count,
-    shape_text,
+    ChunkLimit, Dialect, FileIdentity, Format, HeaderMode, HeaderWhy, MatrixReader, RowChunk,
+    count, shape_text,
 };
 use crate::loss::{self, ExactSum, Missing};
 
@@ -168,6 +168,11 @@ impl WeightFile<'_> {
         if values.len() == 1 && chunk.row_count() > 1 && readers.keyed.is_none() {
             check_not_per_class(&reader, source, cols, &logits_file)?;
         }
+        // The first job is cut by rows (64): two rows in it are all of
+        // LOGITS.
+        if first.x.row_count() == 2 {
+            check_two_lines(&reader, chunk.row_count(), &logits_file)?;
+        }
         // One weight a row needs no names to pair with.
         weights
             .warnings
@@ -231,6 +236,35 @@ fn check_not_per_class(
          (np.savetxt(f, w[None], delimiter=\",\")), as a .npy of shape (C,), or give them as \
          --weight/--pos-weight values; per-sample weights as a .npy of shape (N, 1), or with \
          the key column (--key)"
+    );
+    Err(crate::error::UsageError::new("loss", what).into())
+}
+
+/// A weight file of two lines beside two samples, whose first line could
+/// be pandas' names (`0,1,…` taken as a header or as data): a header over
+/// one row of weights for every sample, or two rows, one a sample? Both
+/// pair; refused (its other reading would be silent).
+fn check_two_lines(reader: &MatrixReader, rows: usize, logits_file: &str) -> anyhow::Result<()> {
+    let could_be_names = matches!(
+        reader.header_why(),
+        Some(
+            HeaderWhy::PandasAboveFloats
+                | HeaderWhy::PandasByCount
+                | HeaderWhy::DataByCount
+                | HeaderWhy::CandidateAsData
+        )
+    );
+    let two_lines = rows + usize::from(reader.header_names().is_some()) == 2;
+    if !could_be_names || !two_lines {
+        return Ok(());
+    }
+    let what = format!(
+        "{} has two lines and {logits_file} two samples: its first line could be pandas' column \
+         names over one row of weights for every sample, or the first of two rows of weights, \
+         one a sample. Write per-class weights with names (pd.DataFrame([w], columns=names)), \
+         as --weight/--pos-weight values or as a .npy of shape (C,); per-sample ones as a .npy \
+         of shape (N, 1)",
+        reader.file()
     );
     Err(crate::error::UsageError::new("loss", what).into())
 }

@@ -77,7 +77,7 @@ pub(crate) fn settle_weights(
         command,
         [&*weights, logits],
         [sources[1], sources[0]],
-        0,
+        2,
         per_class_or_sample,
     )?;
     weights.settle_candidate(why);
@@ -117,7 +117,8 @@ pub(crate) fn settle_alone(
 
 /// How the candidate line of `readers[0]` is taken beside `readers[1]`,
 /// whose first line is settled; `position` is the candidate's place on
-/// the command line (0: LOGITS), for the option that settles it.
+/// the command line (0: LOGITS, 1: TARGETS, 2: a weight file), for the
+/// option that settles it.
 fn beside(
     command: &'static str,
     [candidate, other]: [&MatrixReader; 2],
@@ -164,21 +165,25 @@ fn beside(
     if !same_names {
         return Ok(HeaderWhy::CandidateAsData);
     }
-    let modes = if position == 0 {
-        ["yes,yes", "no,yes"]
-    } else {
-        ["yes,yes", "yes,no"]
+    let fix = match position {
+        0 => "--input-header yes,yes reads both as names, --input-header no,yes reads it as data"
+            .to_owned(),
+        1 => "--input-header yes,yes reads both as names, --input-header yes,no reads it as data"
+            .to_owned(),
+        // A weight file takes LOGITS' --input-header: no spelling of it
+        // reads the two apart.
+        _ => {
+            "write the weights under names of text (pd.DataFrame([w], columns=names)), or as a .npy"
+                .to_owned()
+        }
     };
     let what = format!(
-        "{} begins with the line {}, and {} with pandas' default column names {}: names, or a first sample? \
-                 --input-header {} reads both as names, --input-header {} reads {}'s as data",
+        "{} begins with the line {}, and {} with pandas' default column names {}: names, or a \
+         first sample? {fix}",
         candidate.file(),
         names.join(","),
         other.file(),
         names.join(","),
-        modes[0],
-        modes[1],
-        candidate.file(),
     );
     Err(UsageError::new(command, what).into())
 }
