@@ -23,3 +23,22 @@ fn an_empty_shards_state_with_weights_merges() {
         assert_eq!(merged, whole, "{order:?}");
     }
 }
+
+/// pandas' default RangeIndex (0, 1, 2, … as metadata) beside an input
+/// without names: its rows are in their first order, so the warning is of
+/// the columns alone, not of rows that may have been shuffled.
+#[test]
+fn a_default_range_index_beside_np_save_warns_of_columns_only() {
+    let out = crate::harness::mlloss()
+        .current_dir(crate::harness::fixture("misreads"))
+        .args(["loss", "logits-range.parquet", "targets.npy"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr,
+        "mlloss: warning: targets.npy has no header: its columns are paired with \
+         logits-range.parquet's by position\n"
+    );
+}

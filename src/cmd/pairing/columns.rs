@@ -547,6 +547,8 @@ fn one_index_warning(indexed: &str, other: &str) -> String {
 fn unnamed_warning(unnamed: &str, named: &Header<'_>) -> String {
     let columns = positional_warning(unnamed, named.file);
     match named.index {
+        // pandas' default RangeIndex: its rows are in their first order.
+        Some(_) if named.index_in_order => columns,
         Some(_) => format!(
             "{columns}; and {} has an index column, which {unnamed} has not: their rows are paired by position \
              (if its rows were shuffled or filtered, write {unnamed} with the index, or pair by a column both have: --key)",
