@@ -274,7 +274,7 @@ fn array_shapes_are_pytorchs() {
 /// option that settles it.
 #[test]
 fn files_once_misread_are_read_as_their_writers_meant() {
-    run_fixture_cases("misreads", 33);
+    run_fixture_cases("misreads", 34);
 }
 
 /// Runs `fixtures/<dir>/cases.json`: each case's `args` in that directory

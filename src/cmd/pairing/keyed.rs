@@ -136,11 +136,18 @@ impl KeyedPartner {
     ) -> Result<(), InputError> {
         let mut index = Index::default();
         let (key_name, file) = (&self.key, reader.file().to_owned());
+        let in_order = &self.in_order_keys;
         let mut add = |values: &[f64], line: u64, key: &[u8]| {
-            index.insert(key, values, line).map_err(|first| {
+            // A key of the rows that paired in order, again here: repeated
+            // in this input (its line there is LOGITS').
+            let repeated = |first| {
                 let what = format!("{key_name} {} is repeated{}", quote(key), first_at(first));
                 InputError::new(&file, what).at_line_if_known(line)
-            })
+            };
+            if in_order.contains_key(key) {
+                return Err(repeated(0));
+            }
+            index.insert(key, values, line).map_err(repeated)
         };
         read_rows(reader, chunk, from, &mut add)?;
         let mut rest = RowChunk::default();
@@ -157,6 +164,11 @@ impl KeyedPartner {
 
     /// Appends the partner row of LOGITS' row `key` (at `line`).
     fn look_up(&mut self, (key, line): (&[u8], u64), partner: &str) -> Result<(), InputError> {
+        // A key of the rows that paired in order, again in LOGITS.
+        if let Some(&first) = self.in_order_keys.get(key) {
+            let what = format!("{} {} is repeated{}", self.key, quote(key), first_at(first));
+            return Err(InputError::new(&self.logits_file, what).at_line_if_known(line));
+        }
         let index = self.index.as_mut().expect("indexed");
         let what = match index.rows.get_mut(key) {
             Some((row, _, taken)) if !*taken => {
@@ -167,22 +179,17 @@ impl KeyedPartner {
                 return Ok(());
             }
             Some(_) => format!("{} {} is repeated", self.key, quote(key)),
-            None => match self.in_order_keys.get(key) {
-                Some(&first) => {
-                    format!("{} {} is repeated{}", self.key, quote(key), first_at(first))
-                }
-                // Rows of earlier chunks paired in order and were not
-                // kept: the key may be among them, repeated here.
-                None if self.paired_in_order > 0 => format!(
-                    "{} {} is not among the rows of {partner} after the {} that paired in order: \
-                     repeated in {}, or not in {partner}",
-                    self.key,
-                    quote(key),
-                    crate::input::count(self.paired_in_order as usize, "row"),
-                    self.logits_file
-                ),
-                None => format!("{} {} is not in {partner}", self.key, quote(key)),
-            },
+            // Rows of earlier chunks paired in order and were not kept:
+            // the key may be among them, repeated here.
+            None if self.paired_in_order > 0 => format!(
+                "{} {} is not among the rows of {partner} after the {} that paired in order: \
+                 repeated in {}, or not in {partner}",
+                self.key,
+                quote(key),
+                crate::input::count(self.paired_in_order as usize, "row"),
+                self.logits_file
+            ),
+            None => format!("{} {} is not in {partner}", self.key, quote(key)),
         };
         Err(InputError::new(&self.logits_file, what).at_line_if_known(line))
     }
