@@ -253,11 +253,7 @@ fn pandas_names(cells: &[&[u8]]) -> Option<Names> {
         Some(_) => (cells, Names::Plain),
         None => return None,
     };
-    let counting = names
-        .iter()
-        .enumerate()
-        .all(|(i, cell)| cell.iter().all(u8::is_ascii_digit) && *cell == i.to_string().as_bytes());
-    counting.then_some(kind)
+    super::pandas_default_labels(names.iter().copied()).then_some(kind)
 }
 
 /// Whether a row holds a cell that is not a bare integer: a float as

@@ -397,6 +397,20 @@ impl FileIdentity {
     }
 }
 
+/// Whether `labels` are pandas' default labels `0, 1, …` in order (at
+/// least one): what it names the columns, and the rows, of a frame built
+/// from an array.
+pub(crate) fn pandas_default_labels<'a>(labels: impl IntoIterator<Item = &'a [u8]>) -> bool {
+    let mut n = 0usize;
+    for label in labels {
+        if label != n.to_string().as_bytes() {
+            return false;
+        }
+        n += 1;
+    }
+    n > 0
+}
+
 /// Whether an input's first line is a header of column names
 /// (`--input-header`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

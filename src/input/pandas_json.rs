@@ -101,10 +101,10 @@ pub(super) fn records(text: &[u8], file: &str) -> Result<Records, InputError> {
             }
         }
     }
-    let outer_is_index = is_default_index(nested.iter().map(|(k, _)| *k));
-    let inner_is_index = nested
-        .first()
-        .is_some_and(|(_, first)| is_default_index(first.iter().map(|(k, _)| k.as_str())));
+    let outer_is_index = super::pandas_default_labels(nested.iter().map(|(k, _)| k.as_bytes()));
+    let inner_is_index = nested.first().is_some_and(|(_, first)| {
+        super::pandas_default_labels(first.iter().map(|(k, _)| k.as_bytes()))
+    });
     // Orient "columns" over pandas' default index and orient "index" of
     // columns named 0, 1, … write the same shape: (false, true) is either,
     // so no arrangement of keys says which; both are refused.
@@ -127,19 +127,6 @@ pub(super) fn records(text: &[u8], file: &str) -> Result<Records, InputError> {
          default) and with orient \"index\", rows and columns swapped; {keys}, so the file does \
          not say which it is: {READ_ORIENTS}"
     )))
-}
-
-/// Whether `keys` are pandas' default index written as keys: `"0"`, `"1"`,
-/// … in order (and at least one).
-fn is_default_index<'k>(keys: impl Iterator<Item = &'k str>) -> bool {
-    let mut n = 0usize;
-    for key in keys {
-        if key != n.to_string() {
-            return false;
-        }
-        n += 1;
-    }
-    n > 0
 }
 
 /// `text` as a JSON string.

@@ -66,12 +66,10 @@ pub(crate) fn settle_weights(
     if weights.header_candidate().is_none() {
         return Ok(());
     }
-    let per_class_or_sample = |lines: u64, rows: u64| {
-        if lines == rows + 1 || (lines == 2 && rows != 2) {
-            Some(HeaderWhy::PandasByCount)
-        } else {
-            (lines == rows).then_some(HeaderWhy::DataByCount)
-        }
+    // Two lines beside other than two samples: names over the one row.
+    let per_class_or_sample = |lines: u64, rows: u64| match (lines, rows) {
+        (2, rows) if rows != 2 => Some(HeaderWhy::PandasByCount),
+        _ => same_rows(lines, rows),
     };
     let why = beside(
         command,
