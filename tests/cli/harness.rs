@@ -169,3 +169,23 @@ pub fn run_fixture_cases(folder: &str, at_least: usize) {
         );
     }
 }
+
+/// A `.npy` header for `shape` of little-endian float64 (or `descr`), no data.
+pub fn npy_header(descr: &str, shape: &str) -> Vec<u8> {
+    npy_header_in_order(descr, shape, false)
+}
+
+/// The same in Fortran order when `fortran`.
+pub fn npy_header_in_order(descr: &str, shape: &str, fortran: bool) -> Vec<u8> {
+    let order = if fortran { "True" } else { "False" };
+    let mut header =
+        format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes
+}

@@ -1,6 +1,6 @@
 //! Hostile inputs, round two (issue 12): each case failed before its fix.
 
-use crate::harness::{Workdir, success};
+use crate::harness::{Workdir, npy_header, npy_header_in_order, success};
 
 const BOM: &str = "\u{feff}";
 
@@ -67,25 +67,6 @@ fn a_quoted_line_break_in_a_last_row_without_newline() {
         String::from_utf8_lossy(&out.stderr),
         "mlloss: error: open.csv:2: quoted field is never closed\n"
     );
-}
-
-/// A `.npy` header for `shape` of little-endian float64 (or `descr`), no data.
-fn npy_header(descr: &str, shape: &str) -> Vec<u8> {
-    npy_header_in_order(descr, shape, false)
-}
-
-fn npy_header_in_order(descr: &str, shape: &str, fortran: bool) -> Vec<u8> {
-    let order = if fortran { "True" } else { "False" };
-    let mut header =
-        format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend((header.len() as u16).to_le_bytes());
-    bytes.extend(header.as_bytes());
-    bytes
 }
 
 /// A shape whose row is 2**64 bytes (no rows, 2**61 columns) once made a

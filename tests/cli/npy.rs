@@ -2,7 +2,7 @@
 //! every dtype, order and byte order gives exactly what the same values in
 //! CSV give.
 
-use crate::harness::{Workdir, fixture, success};
+use crate::harness::{Workdir, fixture, npy_header, success};
 
 fn npy(name: &str) -> String {
     fixture(&format!("npy/{name}")).display().to_string()
@@ -212,19 +212,6 @@ fn npy_headers_larger_than_the_file_are_refused() {
     }
 }
 
-/// A `.npy` header of `descr` values in `shape`, C order, no data.
-fn header(descr: &str, shape: &str) -> Vec<u8> {
-    let mut text = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    while (10 + text.len() + 1) % 64 != 0 {
-        text.push(' ');
-    }
-    text.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend((text.len() as u16).to_le_bytes());
-    bytes.extend(text.as_bytes());
-    bytes
-}
-
 /// float16 (AMP logits, `a.astype(np.float16)`), in either byte order,
 /// mapped, from stdin and out of gzip: exactly the float64 values of its
 /// CSV form. It was refused, while float16 Parquet was read.
@@ -254,8 +241,8 @@ fn float16_npy_is_read_exactly() {
 #[test]
 fn a_shape_numpy_refuses_is_refused() {
     let dir = Workdir::new();
-    dir.write("big.npy", header("<f8", "(0, 2305843009213693952)"))
-        .write("bytes.npy", header("|u1", "(0, 2305843009213693952)"));
+    dir.write("big.npy", npy_header("<f8", "(0, 2305843009213693952)"))
+        .write("bytes.npy", npy_header("|u1", "(0, 2305843009213693952)"));
     let bytes = std::fs::read(dir.path("big.npy")).unwrap();
     let runs = [
         ("big.npy", dir.run(&["loss", "big.npy", "big.npy"])),
@@ -290,7 +277,7 @@ fn a_shape_numpy_refuses_is_refused() {
 fn a_streamed_npy_is_checked_at_its_end() {
     let dir = Workdir::new();
     let rows = 300;
-    let (mut x, mut y) = (header("<f8", "(300, 2)"), header("<f8", "(300, 2)"));
+    let (mut x, mut y) = (npy_header("<f8", "(300, 2)"), npy_header("<f8", "(300, 2)"));
     let mut next = crate::harness::uniform(5);
     for _ in 0..rows * 2 {
         x.extend((next() * 6.0 - 3.0).to_le_bytes());
@@ -337,7 +324,7 @@ fn a_compressed_npy_is_converted_as_it_streams() {
     let dir = Workdir::new();
     let (rows, cols) = (3_000_000usize, 10usize);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&header("|u1", &format!("({rows}, {cols})")))
+    gz.write_all(&npy_header("|u1", &format!("({rows}, {cols})")))
         .unwrap();
     let block = vec![0u8; 1 << 20];
     let mut left = rows * cols;
@@ -371,7 +358,7 @@ fn a_compressed_npy_is_converted_as_it_streams() {
 fn a_npy_stream_is_read_as_far_as_its_header_says() {
     let dir = Workdir::new();
     // --format applies to every input: TARGETS is a .npy too.
-    let mut y = header("<f8", "(1, 2)");
+    let mut y = npy_header("<f8", "(1, 2)");
     y.extend(1.0f64.to_le_bytes());
     y.extend(0.0f64.to_le_bytes());
     dir.write("y.npy", &y);
@@ -389,7 +376,7 @@ fn a_npy_stream_is_read_as_far_as_its_header_says() {
             "mlloss: error: <stdin>: not a .npy file mlloss reads: no .npy magic string\n"
         );
     }
-    let huge = header("<f8", "(1000000000000000, 2)");
+    let huge = npy_header("<f8", "(1000000000000000, 2)");
     dir.write("huge.npy", &huge);
     let out = dir.run_with_stdin(&["loss", "--format", "npy", "-", "huge.npy"], &huge);
     assert_eq!(out.status.code(), Some(1));
@@ -399,7 +386,7 @@ fn a_npy_stream_is_read_as_far_as_its_header_says() {
             || stderr.contains("the shape holds more values than the file has bytes"),
         "{stderr}"
     );
-    let mut long = header("<f8", "(1, 2)");
+    let mut long = npy_header("<f8", "(1, 2)");
     long.extend(0.5f64.to_le_bytes());
     long.extend(1.5f64.to_le_bytes());
     long.extend([0u8; 5]);
