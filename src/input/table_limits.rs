@@ -7,6 +7,10 @@
 //! memory that grows with the rows.
 
 use std::fs::File;
+use std::io::Read;
+
+use bytes::Bytes;
+use parquet::file::reader::{ChunkReader, Length};
 
 use crate::error::InputError;
 
@@ -70,6 +74,45 @@ pub(super) fn check_parquet_file(file: &File, name: &str) -> Result<(), InputErr
         Ok(()) => check_parquet_footer(&tail, len, name),
         // Too short, or unreadable: the parquet crate says what is wrong.
         Err(_) => Ok(()),
+    }
+}
+
+/// A Parquet file (or its bytes) whose readers take the end of the file
+/// as an error. The parquet crate skips a page header's unknown fields by
+/// copying their declared length into a sink, and a short copy is no error
+/// to it: a corrupt header declaring a list of two billion doubles read
+/// past the file's end made it loop for minutes (one `read` at the end of
+/// the file per element). A page header never lies beyond the file, so a
+/// read that finds the end is an error at once.
+pub(super) struct EndIsError<T>(pub T);
+
+impl<T: Length> Length for EndIsError<T> {
+    fn len(&self) -> u64 {
+        self.0.len()
+    }
+}
+
+impl<T: ChunkReader> ChunkReader for EndIsError<T> {
+    type T = EndIsError<T::T>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        self.0.get_read(start).map(EndIsError)
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        self.0.get_bytes(start, length)
+    }
+}
+
+impl<R: Read> Read for EndIsError<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf)? {
+            0 if !buf.is_empty() => Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "a page header runs past the end of the file (a truncated or corrupt file?)",
+            )),
+            read => Ok(read),
+        }
     }
 }
 

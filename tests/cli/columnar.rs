@@ -443,3 +443,32 @@ fn a_parquet_footer_of_many_row_groups_is_refused() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A page header declaring a list of two billion doubles past the file's
+/// end (found by the `read_parquet` fuzzer): the parquet crate skips such a
+/// field by copying into a sink and took a short copy for success, one
+/// `read` at the end of the file per element, for minutes. It is an error.
+#[test]
+fn a_page_header_past_the_end_is_an_error() {
+    let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions/read_parquet/slow-unit-aa83f89d46adc999e6f80dbbbeec55ec47cccd03");
+    // The fuzz target's first byte chooses options; the rest is the file.
+    let bytes = std::fs::read(unit).unwrap()[1..].to_vec();
+    let dir = Workdir::new();
+    dir.write("header.parquet", &bytes);
+    let want = "not a readable Parquet file: a page header runs past the end of the file";
+    let out = dir.run(&["loss", "-r", "sum", "header.parquet", "header.parquet"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("mlloss: error: header.parquet: ") && stderr.contains(want),
+        "{stderr}"
+    );
+    // Read whole from a pipe, the same.
+    let out = dir.run_with_stdin(&["loss", "-r", "sum", "-", "header.parquet"], &bytes);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("mlloss: error: <stdin>: ") && stderr.contains(want),
+        "{stderr}"
+    );
+}

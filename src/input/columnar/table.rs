@@ -12,7 +12,8 @@ use super::BATCH_VALUE_BYTES;
 use crate::error::InputError;
 use crate::input::Opened;
 use crate::input::table_limits::{
-    IPC_FILE_START, check_ipc_buffers, check_ipc_file, check_parquet_file, check_parquet_footer,
+    EndIsError, IPC_FILE_START, check_ipc_buffers, check_ipc_file, check_parquet_file,
+    check_parquet_footer,
 };
 
 /// Which columnar format an input is in.
@@ -135,7 +136,8 @@ impl Table {
         match whole_file(&input) {
             Some(file) => {
                 check_parquet_file(&file, name)?;
-                ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).and_then(table)
+                ParquetRecordBatchReaderBuilder::try_new_with_options(EndIsError(file), options)
+                    .and_then(table)
             }
             None => {
                 let bytes = bytes::Bytes::from(crate::input::read_whole(
@@ -145,7 +147,7 @@ impl Table {
                 )?);
                 let tail = bytes.len().saturating_sub(8);
                 check_parquet_footer(&bytes[tail..], bytes.len() as u64, name)?;
-                ParquetRecordBatchReaderBuilder::try_new_with_options(bytes, options)
+                ParquetRecordBatchReaderBuilder::try_new_with_options(EndIsError(bytes), options)
                     .and_then(table)
             }
         }
@@ -237,5 +239,7 @@ fn whole_file(input: &Opened) -> Option<File> {
 pub(super) fn batch_error(file: &str, format: Columnar, e: &str) -> InputError {
     let e = e.trim_start_matches("Parquet error: ");
     let e = e.trim_start_matches("Ipc error: ");
+    // An error of mlloss' own reader (`EndIsError`), wrapped twice.
+    let e = e.trim_start_matches("Parquet argument error: External: ");
     InputError::new(file, format!("not a readable {} file: {e}", format.name()))
 }
