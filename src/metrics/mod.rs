@@ -2,18 +2,26 @@
 //! I/O. The formulas are in the README's "Metrics" section, next to which
 //! this code reads.
 //!
-//! - [`row`]: what one sample gives (its confusion counts, its ranking
-//!   metrics: label ranking loss, coverage, LRAP, NDCG, P@k, and its own
-//!   AUROC and AP for `--average samples`);
+//! - [`kinds`]: the registry, one line per metric, and a module per
+//!   metric (its family, parameters, checks and computation), written
+//!   against the traits of [`family`]; [`listing`] names them in texts;
+//! - [`row`]: one sample ranked, which the ranking metrics read (and its
+//!   own AUROC and AP for `--average samples`);
 //! - [`curve`]: AUROC and average precision of one unit (a class, or all
 //!   elements pooled) from its scores grouped by value, best first, and the
 //!   binned approximation (`--bins`);
 //! - [`tally`]: the state that streams: counts and exact sums whose size
 //!   does not depend on the rows, merged exactly across threads and shards;
 //! - [`report`]: the values printed, from a tally and the curves, with the
-//!   averages and the undefined-case policies.
+//!   averages and the undefined-case policies;
+//! - [`options`]: the options every metric shares; [`state`]: what
+//!   `--partial` prints and `merge` reads.
 
 pub mod curve;
+pub mod family;
+pub mod kinds;
+pub mod listing;
+pub mod options;
 pub mod report;
 pub mod row;
 pub mod state;
@@ -22,165 +30,11 @@ pub mod tally;
 use serde::{Deserialize, Serialize};
 
 pub use curve::{Bins, Curve, Groups};
+pub use family::{Family, Param, Settings, SpecProblem};
+pub use kinds::Metric;
+pub use options::{Average, Scores, Undefined, ZeroDivision};
 pub use report::{Curves, MetricValue, Outcome, Undefinedness, evaluate};
 pub use tally::Tally;
-
-/// A metric, by scikit-learn's name (`--metric`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-#[value(rename_all = "snake_case")]
-pub enum Metric {
-    /// hamming_loss: the fraction of (observed) elements predicted wrong.
-    HammingLoss,
-    /// accuracy_score on multi-label input: the fraction of samples predicted exactly.
-    SubsetAccuracy,
-    /// zero_one_loss: 1 − subset_accuracy.
-    ZeroOneLoss,
-    /// jaccard_score: tp / (tp + fp + fn).
-    Jaccard,
-    /// precision_score: tp / (tp + fp).
-    Precision,
-    /// recall_score: tp / (tp + fn).
-    Recall,
-    /// f1_score.
-    F1,
-    /// fbeta_score (--beta).
-    Fbeta,
-    /// roc_auc_score, from the scores as given.
-    RocAuc,
-    /// average_precision_score, from the scores as given.
-    AveragePrecision,
-    /// label_ranking_loss.
-    LabelRankingLoss,
-    /// coverage_error.
-    CoverageError,
-    /// label_ranking_average_precision_score.
-    Lrap,
-    /// ndcg_score (--k, else every class).
-    Ndcg,
-    /// P@k: true labels among each sample's k highest scores, over k (--k).
-    PrecisionAtK,
-}
-
-/// How the values of the metric's units are put together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Family {
-    /// From the 0/1 predictions, per sample only (Hamming, subset accuracy).
-    SampleCounts,
-    /// From the 0/1 predictions, with scikit-learn's `average=`.
-    Thresholded,
-    /// A ranking curve per unit, with `average=` (AUROC, AP).
-    Curve,
-    /// A ranking metric of each sample, averaged over the samples.
-    SampleRanking,
-}
-
-impl Metric {
-    pub fn name(self) -> &'static str {
-        match self {
-            Metric::HammingLoss => "hamming_loss",
-            Metric::SubsetAccuracy => "subset_accuracy",
-            Metric::ZeroOneLoss => "zero_one_loss",
-            Metric::Jaccard => "jaccard",
-            Metric::Precision => "precision",
-            Metric::Recall => "recall",
-            Metric::F1 => "f1",
-            Metric::Fbeta => "fbeta",
-            Metric::RocAuc => "roc_auc",
-            Metric::AveragePrecision => "average_precision",
-            Metric::LabelRankingLoss => "label_ranking_loss",
-            Metric::CoverageError => "coverage_error",
-            Metric::Lrap => "lrap",
-            Metric::Ndcg => "ndcg",
-            Metric::PrecisionAtK => "precision_at_k",
-        }
-    }
-
-    pub fn family(self) -> Family {
-        match self {
-            Metric::HammingLoss | Metric::SubsetAccuracy | Metric::ZeroOneLoss => {
-                Family::SampleCounts
-            }
-            Metric::Jaccard | Metric::Precision | Metric::Recall | Metric::F1 | Metric::Fbeta => {
-                Family::Thresholded
-            }
-            Metric::RocAuc | Metric::AveragePrecision => Family::Curve,
-            Metric::LabelRankingLoss
-            | Metric::CoverageError
-            | Metric::Lrap
-            | Metric::Ndcg
-            | Metric::PrecisionAtK => Family::SampleRanking,
-        }
-    }
-
-    /// Whether `--average` applies.
-    pub fn takes_average(self) -> bool {
-        matches!(self.family(), Family::Thresholded | Family::Curve)
-    }
-}
-
-/// scikit-learn's `average=` (`--average`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Average {
-    /// All elements pooled as one unit.
-    Micro,
-    /// The unweighted mean over the classes.
-    #[default]
-    Macro,
-    /// The mean over the classes weighted by their positives (support).
-    Weighted,
-    /// The mean over the samples of each sample's value.
-    Samples,
-    /// One value per class.
-    None,
-}
-
-/// scikit-learn's `zero_division=` (`--zero-division`): the value of a
-/// precision, recall, F-score or Jaccard whose denominator is 0.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ZeroDivision {
-    /// scikit-learn's default `"warn"`: 0, with a warning.
-    Warn,
-    Value(#[serde(with = "crate::loss::json_f64::value")] f64),
-}
-
-impl ZeroDivision {
-    /// The value given to a zero division (NaN: left out of averages).
-    pub fn value(self) -> f64 {
-        match self {
-            ZeroDivision::Warn => 0.0,
-            ZeroDivision::Value(v) => v,
-        }
-    }
-}
-
-/// What to do with a unit whose AUROC or AP is undefined (`--undefined`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Undefined {
-    /// scikit-learn 1.9.1's answer, with its warning.
-    #[default]
-    Sklearn,
-    /// Stop with an error naming the units.
-    Error,
-    /// NaN for the unit, and for every average over it.
-    Nan,
-    /// Average over the defined units only.
-    Skip,
-}
-
-/// Whether SCORES are logits or probabilities (`--scores`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Scores {
-    /// Logits: predicted positive where σ(x) ≥ T.
-    #[default]
-    Logits,
-    /// Probabilities in [0, 1]: predicted positive where p ≥ T.
-    Probs,
-}
 
 /// Everything that shapes a tally's numbers and the report made of them:
 /// two tallies merge only if their specs are equal.
@@ -230,13 +84,6 @@ impl Spec {
     /// parameters: on the command line (a usage error) and in the states
     /// `merge` reads (an error naming the field).
     pub fn check(&self) -> Result<(), SpecProblem> {
-        let wants = |m: Metric| self.wants(m);
-        let problem = |field: &'static str, message: &str| {
-            Err(SpecProblem {
-                field,
-                message: message.to_owned(),
-            })
-        };
         let distinct: std::collections::HashSet<&Metric> = self.metrics.iter().collect();
         if self.metrics.is_empty() || distinct.len() != self.metrics.len() {
             return problem(
@@ -251,51 +98,33 @@ impl Spec {
             );
             return problem("threshold", &message);
         }
-        match self.beta {
-            None if wants(Metric::Fbeta) => return problem("beta", "fbeta needs --beta B"),
-            Some(b) if !(b >= 0.0 && (b * b).is_finite()) => {
-                let message = format!(
-                    "--beta must be a number ≥ 0 whose square is finite, not {b:?} (scikit-learn refuses both)"
-                );
-                return problem("beta", &message);
-            }
-            Some(_) if !wants(Metric::Fbeta) => {
-                return problem("beta", "--beta applies to fbeta only (f1 is β = 1)");
-            }
-            _ => {}
+        self.needed(Param::Beta, self.beta.is_some())?;
+        if let Some(b) = self.beta.filter(|b| !(*b >= 0.0 && (b * b).is_finite())) {
+            let message = format!(
+                "--beta must be a number ≥ 0 whose square is finite, not {b:?} (scikit-learn refuses both)"
+            );
+            return problem("beta", &message);
         }
-        match self.k {
-            None if wants(Metric::PrecisionAtK) => {
-                return problem("k", "precision_at_k needs --k K");
-            }
-            Some(0) => return problem("k", "--k must be at least 1 (scikit-learn refuses k = 0)"),
-            Some(_) if !wants(Metric::PrecisionAtK) && !wants(Metric::Ndcg) => {
-                return problem("k", "--k applies to ndcg and precision_at_k only");
-            }
-            _ => {}
+        self.applicable(Param::Beta, self.beta.is_some())?;
+        self.needed(Param::K, self.k.is_some())?;
+        if self.k == Some(0) {
+            return problem("k", "--k must be at least 1 (scikit-learn refuses k = 0)");
         }
-        if let ZeroDivision::Value(v) = self.zero_division {
-            if !(v == 0.0 || v == 1.0 || v.is_nan()) {
-                return problem("zero_division", "--zero-division is 0, 1 or nan");
-            }
-            if wants(Metric::Jaccard) && v.is_nan() {
-                return problem(
-                    "zero_division",
-                    "jaccard takes --zero-division 0 or 1, not nan (as scikit-learn 1.9.1's jaccard_score)",
-                );
-            }
+        self.applicable(Param::K, self.k.is_some())?;
+        if let ZeroDivision::Value(v) = self.zero_division
+            && !(v == 0.0 || v == 1.0 || v.is_nan())
+        {
+            return problem("zero_division", "--zero-division is 0, 1 or nan");
         }
-        let has_curves = self.has(Family::Curve);
+        let settings = self.settings();
+        for metric in &self.metrics {
+            metric.kind().check(&settings)?;
+        }
         if let Some(bins) = self.bins {
             if !(1..=MAX_BINS).contains(&bins) {
                 return problem("bins", &format!("--bins is 1 to {MAX_BINS}, not {bins}"));
             }
-            if !has_curves {
-                return problem(
-                    "bins",
-                    "--bins applies to roc_auc and average_precision only",
-                );
-            }
+            self.applicable(Param::Bins, true)?;
             if self.average == Average::Samples {
                 return problem(
                     "bins",
@@ -303,34 +132,70 @@ impl Spec {
                 );
             }
         }
-        if self.undefined != Undefined::Sklearn && !has_curves {
-            return problem(
-                "undefined",
-                "--undefined applies to roc_auc and average_precision only (--zero-division to the others)",
-            );
-        }
-        Ok(())
+        self.applicable(Param::Undefined, self.undefined != Undefined::Sklearn)
     }
 
-    /// The β of the F-score: `--beta` for fbeta, 1 for f1.
-    pub fn f_beta(&self, metric: Metric) -> f64 {
-        match metric {
-            Metric::Fbeta => self.beta.unwrap_or(1.0),
-            _ => 1.0,
+    /// "fbeta needs --beta B" when `param` is not given and some metric
+    /// requires it.
+    fn needed(&self, param: Param, given: bool) -> Result<(), SpecProblem> {
+        let requiring = self
+            .metrics
+            .iter()
+            .find(|m| m.use_of(param).is_some_and(|u| u.required));
+        match requiring {
+            Some(metric) if !given => {
+                let (flag, value) = param.flag();
+                problem(
+                    param.field(),
+                    &format!("{} needs {flag} {value}", metric.name()),
+                )
+            }
+            _ => Ok(()),
         }
     }
+
+    /// "--k applies to ndcg and precision_at_k only" when `param` is given
+    /// and no metric takes it.
+    fn applicable(&self, param: Param, given: bool) -> Result<(), SpecProblem> {
+        if !given || self.metrics.iter().any(|m| m.use_of(param).is_some()) {
+            return Ok(());
+        }
+        let takers = listing::taking(param, "and");
+        let mut hints: Vec<&str> = Metric::taking(param)
+            .filter_map(|(_, u)| u.misuse_hint)
+            .collect();
+        hints.extend(param.misuse_hint());
+        let hints = if hints.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", hints.join("; "))
+        };
+        let (flag, _) = param.flag();
+        problem(
+            param.field(),
+            &format!("{flag} applies to {takers} only{hints}"),
+        )
+    }
+
+    /// The options the metrics' computations read.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            beta: self.beta,
+            k: self.k,
+            zero_division: self.zero_division,
+        }
+    }
+}
+
+fn problem(field: &'static str, message: &str) -> Result<(), SpecProblem> {
+    Err(SpecProblem {
+        field,
+        message: message.to_owned(),
+    })
 }
 
 /// The most bins `--bins` takes.
 pub const MAX_BINS: usize = 100_000_000;
-
-/// An option of a [`Spec`] that scikit-learn would refuse: the spec's
-/// field, and the message naming the option.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpecProblem {
-    pub field: &'static str,
-    pub message: String,
-}
 
 /// The decision σ(x) ≥ T (logits) or p ≥ T (probabilities), made the way
 /// scikit-learn's reference makes it but without an exp per element: a

@@ -4,8 +4,9 @@
 //! `--undefined` policy where a unit has no value.
 
 use super::curve::Curve;
-use super::tally::{Confusion, SampleSum, Tally, thresholded_value};
-use super::{Average, Family, Metric, Spec, Undefined, ZeroDivision};
+use super::family::{Computation, CurveMetric, Fallback, ThresholdedMetric, Totals};
+use super::tally::{Confusion, SampleSum, Tally};
+use super::{Average, Metric, Spec, Undefined, ZeroDivision};
 
 /// One metric's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,16 +71,11 @@ pub fn evaluate(
     };
     let mut values = Vec::new();
     for &metric in &spec.metrics {
-        let value = match metric.family() {
-            Family::SampleCounts => MetricValue::Scalar(report.sample_counts(metric)),
-            Family::Thresholded => report.thresholded(metric),
-            Family::Curve => report.curve_metric(metric, curves)?,
-            Family::SampleRanking => {
-                let sum = tally
-                    .sample_sum(metric)
-                    .expect("kept for every ranking metric");
-                MetricValue::Scalar(sum.sum.value() / tally.rows as f64)
-            }
+        let value = match metric.kind().computation() {
+            Computation::SampleCounts(m) => MetricValue::Scalar(m.value(&report.totals())),
+            Computation::Thresholded(m) => report.thresholded(metric, m),
+            Computation::Curve(m) => report.curve_metric(metric, m, curves)?,
+            Computation::SampleRanking(_) => report.sample_ranking(metric)?,
         };
         values.push((metric, value));
     }
@@ -103,32 +99,41 @@ impl Report<'_> {
         classes.map(|c| c.positives() as f64).collect()
     }
 
-    fn sample_counts(&self, metric: Metric) -> f64 {
+    /// What the metrics of the 0/1 predictions per sample read.
+    fn totals(&self) -> Totals {
         let t = self.tally;
-        match metric {
-            Metric::HammingLoss => {
-                let (wrong, observed) = t.per_class.iter().fold((0u64, 0u64), |(w, o), c| {
-                    (w + c.fp + c.fn_, o + c.observed())
-                });
-                wrong as f64 / observed as f64
+        let (wrong, observed) = t.per_class.iter().fold((0u64, 0u64), |(w, o), c| {
+            (w + c.fp + c.fn_, o + c.observed())
+        });
+        Totals {
+            rows: t.rows,
+            exact_rows: t.exact_rows,
+            wrong,
+            observed,
+        }
+    }
+
+    /// A ranking metric averaged over samples: the mean of the samples'
+    /// values, its undefined samples as `--undefined` says if it has any.
+    fn sample_ranking(&mut self, metric: Metric) -> Result<MetricValue, Undefinedness> {
+        match metric.fallback() {
+            Some(fallback) => self.samples_undefinable(metric, fallback),
+            None => {
+                let t = self.tally;
+                let sum = t.sample_sum(metric).expect("kept for every ranking metric");
+                Ok(MetricValue::Scalar(sum.sum.value() / t.rows as f64))
             }
-            Metric::SubsetAccuracy => t.exact_rows as f64 / t.rows as f64,
-            _ => 1.0 - t.exact_rows as f64 / t.rows as f64,
         }
     }
 
     /// Jaccard, precision, recall and F-scores.
-    fn thresholded(&mut self, metric: Metric) -> MetricValue {
+    fn thresholded(&mut self, metric: Metric, kind: &dyn ThresholdedMetric) -> MetricValue {
         let spec = self.spec;
         let zero_division = spec.zero_division;
         let zd = zero_division.value();
-        let beta2 = spec.f_beta(metric).powi(2);
-        let of = |c: &Confusion| {
-            thresholded_value(metric, c.tp as f64, c.fp as f64, c.fn_ as f64, beta2)
-        };
-        // Jaccard averages with NaN kept (scikit-learn refuses
-        // zero_division=nan for it); the others leave NaN out.
-        let leave_out_nan = metric != Metric::Jaccard;
+        let settings = spec.settings();
+        let of = |c: &Confusion| kind.of_counts(c.tp as f64, c.fp as f64, c.fn_ as f64, &settings);
+        let leave_out_nan = !kind.averages_keep_nan();
         let (value, undefined, unit) = match spec.average {
             Average::Samples => {
                 let sum = self.tally.sample_sum(metric).expect("kept for samples");
@@ -164,12 +169,7 @@ impl Report<'_> {
             }
         };
         if undefined > 0 && zero_division == ZeroDivision::Warn {
-            let (what, condition) = match metric {
-                Metric::Precision => ("Precision is", "no predicted samples"),
-                Metric::Recall => ("Recall is", "no true samples"),
-                Metric::Jaccard => ("Jaccard is", "no true or predicted samples"),
-                _ => ("F-score is", "no true nor predicted samples"),
-            };
+            let (what, condition) = kind.zero_division_warning();
             self.warnings.push(format!(
                 "{}: {what} ill-defined and being set to 0.0 in {unit} with {condition} \
                  (scikit-learn's warning; --zero-division sets the value)",
@@ -183,29 +183,20 @@ impl Report<'_> {
     fn curve_metric(
         &mut self,
         metric: Metric,
+        kind: &dyn CurveMetric,
         curves: &Curves,
     ) -> Result<MetricValue, Undefinedness> {
         let policy = self.spec.undefined;
-        let of = |c: &Curve| match metric {
-            Metric::RocAuc => c.roc_auc(),
-            _ => c.average_precision(),
-        };
-        // scikit-learn's value of an undefined unit.
-        let sklearn_value = match metric {
-            Metric::RocAuc => f64::NAN,
-            _ => 0.0,
-        };
-        let why = match metric {
-            Metric::RocAuc => "no positive or no negative target",
-            _ => "no positive target",
-        };
+        let of = |c: &Curve| kind.of_curve(c);
+        let fallback = kind.fallback();
+        let why = fallback.why;
         let average = self.spec.average;
         if average == Average::Samples {
-            return self.samples_curve(metric, why, sklearn_value);
+            return self.samples_undefinable(metric, fallback);
         }
         if average == Average::Micro {
             let pooled = curves.pooled.as_ref().expect("pooled curve for micro");
-            return self.micro_curve(metric, of(pooled), why, sklearn_value);
+            return self.micro_curve(metric, of(pooled), fallback);
         }
         let per_class: Vec<Option<f64>> = curves.per_class.iter().map(of).collect();
         let undefined: Vec<&str> = per_class
@@ -232,8 +223,8 @@ impl Report<'_> {
                 });
             }
             Undefined::Sklearn => {
-                self.sklearn_warning(metric, units(), why, sklearn_value);
-                sklearn_value
+                self.sklearn_warning(metric, units(), fallback);
+                fallback.value
             }
             Undefined::Skip => {
                 if average != Average::None {
@@ -262,13 +253,14 @@ impl Report<'_> {
         Ok(value)
     }
 
-    /// AUROC or AP averaged over samples.
-    fn samples_curve(
+    /// A metric averaged over samples, of which some may be undefined
+    /// (AUROC or AP of each sample, or a ranking metric with a fallback).
+    fn samples_undefinable(
         &mut self,
         metric: Metric,
-        why: &'static str,
-        sklearn_value: f64,
+        fallback: Fallback,
     ) -> Result<MetricValue, Undefinedness> {
+        let why = fallback.why;
         let sum = self.tally.sample_sum(metric).expect("kept for samples");
         let rows = self.tally.rows;
         let undefined = sum.undefined;
@@ -288,8 +280,8 @@ impl Report<'_> {
                 samples_mean(sum, rows, f64::NAN, true)
             }
             Undefined::Sklearn => {
-                self.sklearn_warning(metric, units(), why, sklearn_value);
-                samples_mean(sum, rows, sklearn_value, false)
+                self.sklearn_warning(metric, units(), fallback);
+                samples_mean(sum, rows, fallback.value, false)
             }
         };
         Ok(MetricValue::Scalar(value))
@@ -300,9 +292,9 @@ impl Report<'_> {
         &mut self,
         metric: Metric,
         value: Option<f64>,
-        why: &'static str,
-        sklearn_value: f64,
+        fallback: Fallback,
     ) -> Result<MetricValue, Undefinedness> {
+        let why = fallback.why;
         let units = "all elements pooled";
         let value = match (value, self.spec.undefined) {
             (Some(v), _) => v,
@@ -314,17 +306,23 @@ impl Report<'_> {
                 });
             }
             (None, Undefined::Sklearn) => {
-                self.sklearn_warning(metric, units.into(), why, sklearn_value);
-                sklearn_value
+                self.sklearn_warning(metric, units.into(), fallback);
+                fallback.value
             }
             (None, _) => f64::NAN,
         };
         Ok(MetricValue::Scalar(value))
     }
 
-    fn sklearn_warning(&mut self, metric: Metric, units: String, why: &str, value: f64) {
+    /// The reference library's value for undefined units, with its warning.
+    fn sklearn_warning(&mut self, metric: Metric, units: String, fallback: Fallback) {
+        let Fallback {
+            why,
+            value,
+            given_by,
+        } = fallback;
         self.warnings.push(format!(
-            "{}: undefined for {units} ({why}): {value}, as scikit-learn 1.9.1 gives \
+            "{}: undefined for {units} ({why}): {value}, as {given_by} gives \
              (--undefined error, nan or skip)",
             metric.name()
         ));

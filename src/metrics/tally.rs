@@ -9,8 +9,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::curve::Bins;
-use super::row::{RankedRow, discount_cumsum};
-use super::{Average, Decision, Family, Metric, Spec};
+pub use super::family::ratio;
+use super::family::{Computation, Family, Settings};
+use super::row::RankedRow;
+use super::{Average, Decision, Metric, Spec};
 use crate::loss::{ExactSum, Terms};
 
 /// One class's observed elements, by target (positive or not) and
@@ -114,10 +116,13 @@ pub struct Tally {
 
 /// A thread's scratch space for [`Tally::add_row`], and what the spec asks
 /// of each row, settled once.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RowScratch {
     ranked: RankedRow,
-    discount_cumsum: Vec<f64>,
+    /// For each metric averaged over samples (the tally's order), its
+    /// table ([`crate::metrics::family::RankingMetric::table`]).
+    tables: Vec<Vec<f64>>,
+    settings: Settings,
     /// Some metric averaged over samples ranks each sample's scores.
     ranks: bool,
 }
@@ -132,18 +137,6 @@ fn per_sample_metrics(spec: &Spec) -> Vec<Metric> {
         Family::SampleCounts => false,
     };
     spec.metrics.iter().copied().filter(per_sample).collect()
-}
-
-/// Jaccard, precision, recall or F-score (β² = `beta2`) of a unit's
-/// counts; `None` (a zero division) when the denominator is 0.
-#[inline]
-pub fn thresholded_value(metric: Metric, tp: f64, fp: f64, fn_: f64, beta2: f64) -> Option<f64> {
-    match metric {
-        Metric::Precision => ratio(tp, tp + fp),
-        Metric::Recall => ratio(tp, tp + fn_),
-        Metric::Jaccard => ratio(tp, tp + fp + fn_),
-        _ => ratio((1.0 + beta2) * tp, beta2 * (tp + fn_) + (tp + fp)),
-    }
 }
 
 impl Tally {
@@ -168,11 +161,17 @@ impl Tally {
     }
 
     pub fn scratch(spec: &Spec, classes: usize) -> RowScratch {
-        let k = spec.wants(Metric::Ndcg).then_some(spec.k).flatten();
+        let settings = spec.settings();
+        let per_sample = per_sample_metrics(spec);
+        let tables = per_sample.iter().map(|m| match m.kind().computation() {
+            Computation::SampleRanking(m) => m.table(&settings, classes),
+            _ => Vec::new(),
+        });
         RowScratch {
             ranked: RankedRow::default(),
-            discount_cumsum: discount_cumsum(classes, k),
-            ranks: per_sample_metrics(spec)
+            tables: tables.collect(),
+            settings,
+            ranks: per_sample
                 .iter()
                 .any(|m| matches!(m.family(), Family::SampleRanking | Family::Curve)),
         }
@@ -231,25 +230,14 @@ impl Tally {
             scratch.ranked.rank(observed);
         }
         let ranked = &scratch.ranked;
+        let settings = &scratch.settings;
         let (tp, fp, fn_) = (tp as f64, fp as f64, fn_ as f64);
-        for (metric, sum) in &mut self.samples {
-            let value = match metric {
-                Metric::Precision
-                | Metric::Recall
-                | Metric::Jaccard
-                | Metric::F1
-                | Metric::Fbeta => {
-                    let beta2 = spec.f_beta(*metric).powi(2);
-                    thresholded_value(*metric, tp, fp, fn_, beta2)
-                }
-                Metric::RocAuc => ranked.curve().roc_auc(),
-                Metric::AveragePrecision => ranked.curve().average_precision(),
-                Metric::LabelRankingLoss => Some(ranked.label_ranking_loss()),
-                Metric::CoverageError => Some(ranked.coverage()),
-                Metric::Lrap => Some(ranked.lrap()),
-                Metric::Ndcg => Some(ranked.ndcg(&scratch.discount_cumsum)),
-                Metric::PrecisionAtK => Some(ranked.precision_at_k(spec.k.unwrap_or(1))),
-                Metric::HammingLoss | Metric::SubsetAccuracy | Metric::ZeroOneLoss => None,
+        for ((metric, sum), table) in self.samples.iter_mut().zip(&scratch.tables) {
+            let value = match metric.kind().computation() {
+                Computation::Thresholded(m) => m.of_counts(tp, fp, fn_, settings),
+                Computation::Curve(m) => m.of_curve(&ranked.curve()),
+                Computation::SampleRanking(m) => m.of_sample(ranked, table, settings),
+                Computation::SampleCounts(_) => None,
             };
             sum.add(value);
         }
@@ -325,8 +313,8 @@ impl Tally {
     /// of the defined ones lies in [0, their number × that].
     fn sums_problem(&self) -> Option<String> {
         for (metric, sum) in &self.samples {
-            let most = match metric {
-                Metric::CoverageError => self.classes as f64,
+            let most = match metric.kind().computation() {
+                Computation::SampleRanking(m) => m.largest_value(self.classes),
                 _ => 1.0,
             };
             let defined = (self.rows - sum.undefined) as f64;
@@ -361,12 +349,6 @@ impl Tally {
             .find(|(m, _)| *m == metric)
             .map(|(_, s)| s)
     }
-}
-
-/// `numerator / denominator`, undefined (`None`) when the denominator is 0.
-#[inline]
-pub fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
-    (denominator != 0.0).then(|| numerator / denominator)
 }
 
 /// The probability a score stands for: σ(x) of a logit, or itself.

@@ -10,11 +10,11 @@ use crate::cmd::options::{TableArgs, parse_ignore_value, parse_threads};
 use crate::cmd::pairing::PairOptions;
 use crate::cmd::pairing::select::{self, Spec};
 use crate::cmd::target_labels::{LabelArgs, LabelInputs};
-use crate::metrics::{Average, Metric, Scores, Undefined, ZeroDivision};
+use crate::metrics::{Average, Family, Metric, Param, Scores, Undefined, ZeroDivision, listing};
 use crate::output::OutputFormat;
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = EXAMPLES)]
+#[command(after_help = format!("{EXAMPLES}\n\n{}", listing::metric_list()))]
 pub struct Args {
     /// Scores: logits (or probabilities with --scores probs), an N×C numeric matrix, or - for stdin.
     #[arg(value_name = "SCORES")]
@@ -32,14 +32,15 @@ pub struct Args {
         value_enum,
         value_delimiter = ',',
         value_name = "LIST",
-        default_value = "hamming_loss,subset_accuracy,f1,roc_auc,average_precision",
+        default_value = listing::defaults(),
         hide_possible_values = true
     )]
     pub metric: Vec<Metric>,
 
-    /// scikit-learn's average= for jaccard, precision, recall, f1, fbeta, roc_auc and
-    /// average_precision; none gives one value per class.
-    #[arg(short, long, value_enum, default_value_t = Average::Macro)]
+    // The metrics that take it come from the registry.
+    #[arg(short, long, value_enum, default_value_t = Average::Macro,
+        help = format!("scikit-learn's average= for {}; none gives one value per class",
+            listing::averaged()))]
     pub average: Average,
 
     /// Whether SCORES are logits or probabilities.
@@ -50,37 +51,39 @@ pub struct Args {
     #[arg(long, value_name = "T", default_value_t = 0.5)]
     pub threshold: f64,
 
-    /// The value of a precision, recall, F-score or Jaccard whose denominator is 0 [default: 0,
-    /// with scikit-learn's warning].
-    #[arg(long, value_name = "0|1|nan", value_parser = parse_zero_division)]
+    #[arg(long, value_name = "0|1|nan", value_parser = parse_zero_division,
+        help = format!("The value of {} where its denominator is 0 [default: 0, with \
+            scikit-learn's warning]", listing::family(Family::Thresholded).replace(" and ", " or ")))]
     pub zero_division: Option<f64>,
 
-    /// fbeta's β (required with fbeta).
-    #[arg(long, value_name = "B", allow_hyphen_values = true)]
+    #[arg(long, value_name = "B", allow_hyphen_values = true,
+        help = listing::parameter_help(Param::Beta, "β"))]
     pub beta: Option<f64>,
 
-    /// ndcg's and precision_at_k's k (required with precision_at_k; ndcg without it uses every
-    /// class). No short flag: `loss -k` is --kind.
-    #[arg(long, value_name = "K")]
+    // No short flag: `loss -k` is --kind.
+    #[arg(long, value_name = "K",
+        help = format!("{}. No short flag: `loss -k` is --kind", listing::parameter_help(Param::K, "k")))]
     pub k: Option<usize>,
 
-    /// A class (or sample) without an AUROC or AP: error, nan (its averages NaN too), or skip
-    /// (averages over the defined ones) [default: scikit-learn's value, with its warning].
-    #[arg(long, value_enum, value_name = "WHAT")]
+    #[arg(long, value_enum, value_name = "WHAT",
+        help = format!("A class (or sample) without a value of {}: error, nan (its averages NaN \
+            too), or skip (averages over the defined ones) [default: the value the metric's \
+            library gives, with its warning]", listing::taking(Param::Undefined, "or")))]
     pub undefined: Option<UndefinedArg>,
 
     /// Target elements equal to V are missing: they take no part (e.g. -1, nan, or null).
     #[arg(long, value_name = "V", value_parser = parse_ignore_value, allow_hyphen_values = true)]
     pub ignore_value: Option<f64>,
 
-    /// roc_auc and average_precision from B bins of σ(x) or p per class (mergeable, bounded
-    /// memory, approximate) instead of every score.
-    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u32).range(1..=100_000_000),
+        help = format!("{} from B bins of σ(x) or p per class (mergeable, bounded memory, \
+            approximate) instead of every score", listing::family(Family::Curve)))]
     pub bins: Option<u32>,
 
-    /// Memory for exact roc_auc and average_precision: scores beyond it are sorted in runs, kept in
-    /// temporary files ($TMPDIR) and merged. K, M, G suffixes are powers of 1024.
-    #[arg(long, value_name = "BYTES", value_parser = parse_bytes, default_value = "256M")]
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes, default_value = "256M",
+        help = format!("Memory for exact {}: scores beyond it are sorted in runs, kept in \
+            temporary files ($TMPDIR) and merged. K, M, G suffixes are powers of 1024",
+            listing::family(Family::Curve)))]
     pub memory_limit: u64,
 
     /// SCORES' columns: names (p_* wildcards) or 1-based positions and ranges, comma-separated.
@@ -107,9 +110,10 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
     pub precision: Option<u8>,
 
-    /// Print the state as JSON for `mlloss merge` instead of the metrics (sharded runs; exact
-    /// roc_auc and average_precision need --bins or --average samples).
-    #[arg(long, conflicts_with_all = ["output_format", "precision"])]
+    #[arg(long, conflicts_with_all = ["output_format", "precision"],
+        help = format!("Print the state as JSON for `mlloss merge` instead of the metrics \
+            (sharded runs; exact {} need --bins or --average samples)",
+            listing::family(Family::Curve)))]
     pub partial: bool,
 
     /// No progress bar (shown on stderr when it is a terminal and a run takes a while).
@@ -131,10 +135,7 @@ Examples:
   mlloss metrics --metric f1,precision,recall --average micro --threshold 0.3 logits.csv targets.csv
   mlloss metrics --metric roc_auc --average none --undefined skip logits.csv targets.csv
   mlloss metrics --metric ndcg,precision_at_k --k 5 --scores probs probs.npy targets.npy
-  mlloss metrics --ignore-value -1 --output-format json logits.csv chexpert-labels.csv
-
-Metrics (--metric): hamming_loss, subset_accuracy, zero_one_loss, jaccard, precision, recall, f1,
-fbeta, roc_auc, average_precision, label_ranking_loss, coverage_error, lrap, ndcg, precision_at_k.";
+  mlloss metrics --ignore-value -1 --output-format json logits.csv chexpert-labels.csv";
 
 /// `--output-format`: the formats that hold a report of named values (an
 /// array format, npy or parquet, cannot), so that `--help` offers only

@@ -22,6 +22,7 @@ pub use args::Args;
 use crate::cmd::pairing::job::Readers;
 use crate::error::{InputError, UsageError};
 use crate::metrics::curve::Groups;
+use crate::metrics::family::Computation;
 use crate::metrics::state::MetricsState;
 use crate::metrics::{Bins, Curve, Curves, Decision, MetricValue, Scores, Spec, Tally, evaluate};
 use crate::output::{Digits, NamedValues, Output, OutputFormat};
@@ -239,12 +240,17 @@ fn binned_curves(spec: &Spec, tally: &Tally) -> Curves {
             bound = bound.max(b);
         }
     }
-    if spec.wants(crate::metrics::Metric::RocAuc) {
-        crate::error::note(&format!(
-            "--bins {}: each binned roc_auc is within {bound:.3e} of the exact value \
-             (pairs of scores sharing a bin count one half)",
-            bins.bins
-        ));
+    for metric in &spec.metrics {
+        if let Computation::Curve(kind) = metric.kind().computation()
+            && kind.binned_bound()
+        {
+            crate::error::note(&format!(
+                "--bins {}: each binned {} is within {bound:.3e} of the exact value \
+                 (pairs of scores sharing a bin count one half)",
+                bins.bins,
+                metric.name()
+            ));
+        }
     }
     curves
 }

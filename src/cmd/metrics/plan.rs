@@ -14,7 +14,7 @@ use crate::cmd::target_labels;
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Source};
-use crate::metrics::{Metric, Scores, Spec};
+use crate::metrics::{Family, Scores, Spec, listing};
 use crate::output::{Digits, OutputFormat};
 
 /// Metrics of no samples: the error of a run, and of a merge of empty states.
@@ -61,9 +61,12 @@ impl Plan {
             None if args.partial => settled.classes.as_ref().map_or(0, Vec::len),
             None => return Err(InputError::new(readers.logits.file(), NO_ROWS).into()),
         };
-        if spec.wants(Metric::Ndcg) && cols == 1 {
-            let what = "one class: ndcg ranks the classes of a sample, and needs two or more \
-                        (scikit-learn refuses one too)";
+        let single_class_problem = spec
+            .metrics
+            .iter()
+            .find_map(|m| m.kind().single_class_problem());
+        if let Some(why) = single_class_problem.filter(|_| cols == 1) {
+            let what = format!("one class: {why}");
             return Err(InputError::new(readers.logits.file(), what).into());
         }
         let threads = thread_count(args.threads);
@@ -194,10 +197,11 @@ fn check_output(args: &Args, spec: &Spec) -> Result<(), UsageError> {
         super::check_report_format(args.output_format(), "metrics")?;
     }
     if args.partial && spec.needs_class_curves() && spec.bins.is_none() {
-        return Err(usage(
-            "exact roc_auc and average_precision need every score, which a --partial state does \
-             not keep: add --bins B (a mergeable approximation) or use --average samples",
-        ));
+        return Err(usage(&format!(
+            "exact {} need every score, which a --partial state does not keep: add --bins B (a \
+             mergeable approximation) or use --average samples",
+            listing::family(Family::Curve)
+        )));
     }
     Ok(())
 }
@@ -228,9 +232,10 @@ fn check_memory_limit(limit: u64, threads: usize, cols: usize) -> Result<(), Usa
     let needed = per_thread.saturating_mul(threads as u64);
     if limit < needed {
         return Err(usage(&format!(
-            "--memory-limit {limit} is too small for exact roc_auc and average_precision of \
-             {cols} classes on {threads} threads: at least {needed} bytes ({per_thread} a thread); \
-             give a larger limit, fewer threads (-j), or --bins"
+            "--memory-limit {limit} is too small for exact {} of {cols} classes on {threads} \
+             threads: at least {needed} bytes ({per_thread} a thread); give a larger limit, fewer \
+             threads (-j), or --bins",
+            listing::family(Family::Curve)
         )));
     }
     Ok(())

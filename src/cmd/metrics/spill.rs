@@ -520,9 +520,10 @@ pub(super) fn spill_failed(error: &io::Error, reading: bool) -> anyhow::Error {
     };
     // Reading back also writes: the merge's passes have files of their own.
     let doing = if reading { "merge" } else { "write" };
+    let metrics = crate::metrics::listing::family(crate::metrics::Family::Curve);
     anyhow::anyhow!(
-        "cannot {doing} the sorted scores of exact roc_auc and average_precision in a temporary \
-         file in {directory}: {cause} ({error}); set TMPDIR to a directory with room \
+        "cannot {doing} the sorted scores of exact {metrics} in a temporary file in \
+         {directory}: {cause} ({error}); set TMPDIR to a directory with room \
          (TMPDIR=/var/tmp mlloss metrics …), or give a larger --memory-limit so that fewer \
          scores spill"
     )
