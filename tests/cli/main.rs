@@ -19,6 +19,7 @@ mod loss;
 mod merge;
 mod metrics;
 mod metrics_cli;
+mod metrics_recall_at_k;
 mod npy;
 mod npy_output;
 mod output;

@@ -13,7 +13,7 @@ const RTOL: f64 = 1e-12;
 
 /// JSON with Python's bare `NaN` (the reference file's and mlloss's): NaN
 /// becomes the string "NaN".
-fn parse_with_nan(text: &str) -> Value {
+pub(crate) fn parse_with_nan(text: &str) -> Value {
     let text = text
         .replace("\"expected\": NaN", "\"expected\": \"NaN\"")
         .replace(", NaN", ", \"NaN\"")
@@ -23,21 +23,21 @@ fn parse_with_nan(text: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("JSON: {e}: {text}"))
 }
 
-fn number(v: &Value) -> f64 {
+pub(crate) fn number(v: &Value) -> f64 {
     match v {
         Value::String(s) if s == "NaN" => f64::NAN,
         v => v.as_f64().unwrap_or_else(|| panic!("not a number: {v}")),
     }
 }
 
-fn matrix(v: &Value) -> Vec<Vec<f64>> {
+pub(crate) fn matrix(v: &Value) -> Vec<Vec<f64>> {
     let rows = v.as_array().expect("matrix");
     rows.iter()
         .map(|r| r.as_array().expect("row").iter().map(number).collect())
         .collect()
 }
 
-fn same(got: f64, want: f64) -> bool {
+pub(crate) fn same(got: f64, want: f64) -> bool {
     if want.is_nan() {
         return got.is_nan();
     }

@@ -66,6 +66,7 @@ register_metrics! {
     Lrap(lrap::Lrap) = "lrap",
     Ndcg(ndcg::Ndcg) = "ndcg",
     PrecisionAtK(precision_at_k::PrecisionAtK) = "precision_at_k",
+    RecallAtK(recall_at_k::RecallAtK) = "recall_at_k",
 }
 
 impl Metric {
