@@ -1,4 +1,4 @@
-//! The one writer of the table formats (Parquet): rows are laid
+//! The one writer of the table formats (Parquet, Arrow IPC): rows are laid
 //! out typed (see [`TableRows`]), turned into Arrow record batches on a
 //! thread of their own, and handed to the format's [`TableFile`], which is
 //! all a table format supplies.

@@ -6,8 +6,9 @@
 //!   implements: [`Exporter`] (how each value is laid out) and [`Stream`]
 //!   (how batches reach the output). It names no format.
 //! - One module per format: `csv.rs` (CSV, TSV) and `json.rs` (JSON, JSON
-//!   Lines) over `text.rs`'s stream; `npy.rs`; `parquet.rs`, which only
-//!   opens its file for `arrow_table.rs`, the one writer of tables.
+//!   Lines) over `text.rs`'s stream; `npy.rs`; `parquet.rs` and `arrow.rs`
+//!   (Arrow IPC), which only open their file for `arrow_table.rs`, the
+//!   one writer of tables.
 //! - `registry.rs`: the formats, registered once; `--output-format`'s
 //!   values and help, the `-o FILE` extensions and the refusal of what a
 //!   format cannot hold come from it ([`OutputFormat`]).
@@ -19,6 +20,7 @@
 //! extensions, what it holds, its [`Exporter`]) and one line in
 //! `registry.rs`' `FORMATS`.
 
+mod arrow;
 mod arrow_table;
 mod atomic;
 mod csv;
@@ -174,6 +176,9 @@ mod tests {
             ("x.ndjson", "jsonl"),
             ("x.npy", "npy"),
             ("x.pq", "parquet"),
+            ("x.arrow", "arrow"),
+            ("x.feather", "arrow"),
+            ("x.ipc", "arrow"),
             ("x.txt", "csv"),
         ] {
             let chosen = OutputFormat::choose(None, path(file).as_deref());
@@ -190,17 +195,17 @@ mod tests {
         };
         assert_eq!(refused("csv", ResultKind::ColumnNames, None), None);
         let header = refused("json", ResultKind::ColumnNames, None).unwrap();
-        assert!(header.contains("csv, tsv or parquet"), "{header}");
+        assert!(header.contains("csv, tsv, parquet or arrow"), "{header}");
         let report = refused("npy", ResultKind::Report, None).unwrap();
         assert!(
             report.contains("metrics print csv, tsv, json or jsonl"),
             "{report}"
         );
-        let file = refused("parquet", ResultKind::Numbers, Some("-")).unwrap();
+        let file = refused("arrow", ResultKind::Numbers, Some("-")).unwrap();
         assert!(
-            file.contains("--output-format parquet writes a file"),
+            file.contains("--output-format arrow writes a file"),
             "{file}"
         );
-        assert_eq!(refused("parquet", ResultKind::Numbers, Some("x.pq")), None);
+        assert_eq!(refused("arrow", ResultKind::Numbers, Some("x.arrow")), None);
     }
 }

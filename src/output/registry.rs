@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use super::model::{Batch, Digits, Exporter, FormatEntry, NamedValues, ResultKind};
-use super::{csv, json, npy, parquet};
+use super::{arrow, csv, json, npy, parquet};
 use crate::error::UsageError;
 
 /// Every output format, in the order `--help` lists them; the first is the
@@ -18,6 +18,7 @@ static FORMATS: &[FormatEntry] = &[
     json::JSONL,
     npy::NPY,
     parquet::PARQUET,
+    arrow::ARROW,
 ];
 
 /// An output format (`--output-format`), one of [`FORMATS`].
