@@ -99,6 +99,51 @@ where
     })
 }
 
+/// As [`run`], with an output of each job beside it (`O`, made once per
+/// buffer and reused as jobs are): `work` fills it, `write` takes it in
+/// input order. The jobs' outputs are the caller's type, not the feed's:
+/// `loss` lays out its rows as its output format needs them.
+pub fn run_with_output<F, S, O, E>(
+    threads: usize,
+    feed: &mut F,
+    new_state: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &mut F::Job, &mut O) -> Result<(), E> + Sync,
+    mut write: impl FnMut(&mut F::Job, &mut O) -> Result<(), E>,
+) -> Result<Vec<S>, E>
+where
+    F: Feed<Error = E>,
+    S: Send,
+    O: Default + Send,
+    E: Send + From<std::io::Error>,
+{
+    let mut feed = WithOutput {
+        feed,
+        output: std::marker::PhantomData,
+    };
+    run(
+        threads,
+        &mut feed,
+        new_state,
+        |state, (job, output)| work(state, job, output),
+        |(job, output)| write(job, output),
+    )
+}
+
+/// A feed whose jobs carry an output of type `O` beside them.
+struct WithOutput<'f, F, O> {
+    feed: &'f mut F,
+    output: std::marker::PhantomData<fn() -> O>,
+}
+
+impl<F: Feed, O: Default + Send> Feed for WithOutput<'_, F, O> {
+    type Job = (F::Job, O);
+    type Error = F::Error;
+
+    fn cut(&mut self, (job, _): &mut Self::Job) -> Result<Cut, Self::Error> {
+        self.feed.cut(job)
+    }
+}
+
 /// What the threads share.
 struct Shared<'f, F: Feed> {
     state: Mutex<State<'f, F>>,

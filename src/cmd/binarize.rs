@@ -7,7 +7,7 @@
 //! stdin or a pipe is read once and each sample kept as a list of small
 //! integer ids (4 bytes a label) until the end.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 
@@ -25,8 +25,8 @@ use crate::input::{
 };
 use crate::label::{Label, LabelKind, LabelMap, class_order};
 use crate::output::{
-    Cell, Digits, Element, Exporter, IndicatorRow, Output, OutputFormat, ResultShape, TableLayout,
-    check_distinct_outputs,
+    Batch, Cell, Digits, Element, Exporter, IndicatorRow, Output, OutputFormat, ResultKind,
+    ResultShape, RowLayout, Stream, check_distinct_outputs,
 };
 
 #[derive(Debug, clap::Args)]
@@ -73,8 +73,7 @@ pub struct Args {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Layout of the output: csv, tsv, json (an array of arrays), jsonl or npy (uint8, samples ×
-    /// classes) [default: from -o FILE's extension, else csv].
+    /// Layout of the output [default: from -o FILE's extension, else csv].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub output_format: Option<OutputFormat>,
 
@@ -143,25 +142,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         check_distinct_outputs("binarize", &outputs)?;
     }
     let format = OutputFormat::choose(args.output_format, args.output.as_deref());
+    let rows = if args.inverse {
+        ResultKind::LabelLists
+    } else {
+        ResultKind::Indicators
+    };
+    let names = args.header.then_some(ResultKind::ColumnNames);
+    let kinds: Vec<ResultKind> = [Some(rows), names].into_iter().flatten().collect();
+    format.check("binarize", &kinds, args.output.as_deref())?;
     let exporter = format.exporter(Digits::Shortest);
-    if args.inverse && !exporter.holds_text() {
-        return Err(UsageError::new(
-            "binarize",
-            "--inverse writes label lists, which a .npy cannot hold (use csv, tsv, json or jsonl)",
-        )
-        .into());
-    }
-    if args.header && !exporter.has_header() {
-        return Err(UsageError::new(
-            "binarize",
-            "--header applies to csv and tsv output (JSON and .npy rows are numbers only)",
-        )
-        .into());
-    }
-    if exporter.is_table() && args.output.as_deref().is_none_or(|o| o == Path::new("-")) {
-        let what = "--output-format parquet writes a file: give -o FILE";
-        return Err(UsageError::new("binarize", what).into());
-    }
     if args.inverse {
         return run_inverse(&args, &*exporter);
     }
@@ -179,8 +168,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let identity = FileIdentity::of(&source);
     let mut reader = LabelReader::open(&source, format, &layout)?;
     let given = given_classes(&args)?;
-    let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
-    out.reserve_header(exporter.reserved_header_bytes())?;
+    let out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
+    let mut out = exporter.stream(out)?;
     // Opened now, so that a path that cannot be written fails before the
     // work, and so that both files are pending (and cleaned up on a
     // signal) together.
@@ -191,7 +180,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .transpose()?;
     let classes = match given {
         Some(classes) => {
-            binarize_with_classes(&mut reader, &classes, args.unknown, &mut rows, &mut out)?;
+            binarize_with_classes(&mut reader, &classes, args.unknown, &mut rows, &mut *out)?;
             classes
         }
         // A regular file can be read twice: once for the classes, once for
@@ -199,11 +188,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None if source.is_regular_file() => {
             let classes = fit(&mut reader, identity)?;
             let mut reader = LabelReader::open(&source, format, &layout)?;
-            transform(&mut reader, &source, &classes, &mut rows, &mut out)?
+            transform(&mut reader, &source, &classes, &mut rows, &mut *out)?
         }
-        None => binarize_fitted_in_memory(&mut reader, &mut rows, &mut out)?,
+        None => binarize_fitted_in_memory(&mut reader, &mut rows, &mut *out)?,
     };
-    rows.end(&mut out)?;
+    let out = rows.end(out)?;
     finish_with_classes(out, classes_out, &classes)
 }
 
@@ -219,7 +208,8 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
         Some(t) if args.logits => 1.0 / (1.0 + (-v).exp()) >= t,
         Some(t) => v >= t,
     };
-    let mut out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
+    let out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
+    let mut out = exporter.stream(out)?;
     // Opened now, so that a path that cannot be written fails before the
     // work, and so that both files are pending (and cleaned up on a
     // signal) together.
@@ -228,18 +218,17 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
         .as_deref()
         .map(|p| Output::to(Some(p)))
         .transpose()?;
-    if exporter.is_table() {
-        out.start_table(TableLayout {
-            key: None,
-            columns: vec!["labels".to_owned()],
-            cell: Cell::Labels,
-        })?;
-    }
-    // A table holds each row's labels as a list: nothing to join.
-    let sep = args.sep.as_deref().filter(|_| !exporter.is_table());
+    let layout = RowLayout {
+        key: None,
+        columns: vec!["labels".to_owned()],
+        cell: Cell::Labels,
+        header: false,
+    };
+    let mut batch = Batch::default();
+    out.begin(&layout, &mut batch)?;
+    let sep = args.sep.as_deref();
     let mut chunk = RowChunk::default();
     let mut labels: Vec<&str> = Vec::new();
-    let mut line = Vec::new();
     let mut index = 0u64;
     loop {
         reader.next_chunk(ChunkLimit::Bytes(1 << 20), &mut chunk)?;
@@ -263,10 +252,11 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
                     .filter(|&(&v, _)| is_one(v))
                     .map(|(_, c)| c.as_str()),
             );
-            line.clear();
-            write_labels(&mut line, &labels, sep, exporter, index);
-            out.write_bytes(&line)?;
-            out.advance();
+            exporter.labels_row(&mut batch, &labels, sep, index);
+            if batch.is_full() {
+                out.write(&mut batch)?;
+            }
+            out.output().advance();
             index += 1;
         }
     }
@@ -278,10 +268,13 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
         let what = width_against_classes(*width, classes.len());
         return Err(InputError::new(reader.file(), what).into());
     }
-    line.clear();
-    exporter.end_rows(&mut line, index);
-    out.write_bytes(&line)?;
-    finish_with_classes(out, classes_out, &classes)
+    exporter.end_rows(&mut batch, index);
+    out.write(&mut batch)?;
+    let shape = ResultShape {
+        dims: vec![index],
+        element: Element::U8,
+    };
+    finish_with_classes(out.end(&shape)?, classes_out, &classes)
 }
 
 fn width_against_classes(width: usize, classes: usize) -> String {
@@ -386,23 +379,6 @@ fn given_classes(args: &Args) -> anyhow::Result<Option<Vec<String>>> {
     )
 }
 
-/// One sample's labels as a row of text fields, or as one field joined
-/// by `sep`.
-fn write_labels(
-    line: &mut Vec<u8>,
-    labels: &[&str],
-    sep: Option<&str>,
-    exporter: &dyn Exporter,
-    index: u64,
-) {
-    match sep {
-        Some(sep) if !labels.is_empty() => {
-            exporter.strings_row(line, &[labels.join(sep).as_str()], index)
-        }
-        _ => exporter.strings_row(line, labels, index),
-    }
-}
-
 /// Finishes the output and, with `--save-classes FILE`, FILE: both or
 /// neither (see [`Output::finish_all`]).
 fn finish_with_classes(
@@ -444,7 +420,8 @@ struct RowWriter<'e> {
     row: IndicatorRow,
     /// The columns set in the current row.
     set: Vec<usize>,
-    line: Vec<u8>,
+    /// The rows laid out and not yet written.
+    batch: Batch,
     rows: u64,
     classes: usize,
 }
@@ -456,62 +433,57 @@ impl<'e> RowWriter<'e> {
             header,
             row: exporter.indicator_row(0),
             set: Vec::new(),
-            line: Vec::new(),
+            batch: Batch::default(),
             rows: 0,
             classes: 0,
         }
     }
 
-    /// Once the classes are known: the header line, if asked for.
-    fn begin(&mut self, out: &mut Output, classes: &[String]) -> std::io::Result<()> {
+    /// Once the classes are known: the columns, named.
+    fn begin(&mut self, out: &mut dyn Stream, classes: &[String]) -> std::io::Result<()> {
         self.row = self.exporter.indicator_row(classes.len());
         self.classes = classes.len();
-        if self.exporter.is_table() {
-            out.start_table(TableLayout {
-                key: None,
-                columns: classes.to_vec(),
-                cell: Cell::Int8,
-            })?;
-        }
-        if !self.header {
-            return Ok(());
-        }
-        let names: Vec<&str> = classes.iter().map(String::as_str).collect();
-        self.line.clear();
-        self.exporter.header(&mut self.line, &names);
-        out.write_bytes(&self.line)
+        let layout = RowLayout {
+            key: None,
+            columns: classes.to_vec(),
+            cell: Cell::Indicator,
+            header: self.header,
+        };
+        out.begin(&layout, &mut self.batch)
     }
 
     /// Writes a row with a 1 in each of `columns` (repeats are harmless).
     fn write(
         &mut self,
-        out: &mut Output,
+        out: &mut dyn Stream,
         columns: impl Iterator<Item = usize>,
     ) -> std::io::Result<()> {
         for column in columns {
             self.row.set(column, true);
             self.set.push(column);
         }
-        let [start, text] = self.exporter.indicator_row_parts(&self.row, self.rows);
-        let written = out.write_bytes(start).and_then(|()| out.write_bytes(text));
+        self.exporter
+            .indicator(&mut self.batch, &self.row, self.rows);
         for column in self.set.drain(..) {
             self.row.set(column, false);
         }
         self.rows += 1;
-        out.advance();
-        written
+        out.output().advance();
+        if self.batch.is_full() {
+            return out.write(&mut self.batch);
+        }
+        Ok(())
     }
 
-    /// After the last row.
-    fn end(&mut self, out: &mut Output) -> std::io::Result<()> {
-        self.line.clear();
-        self.exporter.end_rows(&mut self.line, self.rows);
-        out.write_bytes(&self.line)?;
+    /// After the last row: the output, complete.
+    fn end(&mut self, mut out: Box<dyn Stream + '_>) -> std::io::Result<Output> {
+        self.exporter.end_rows(&mut self.batch, self.rows);
+        out.write(&mut self.batch)?;
         let shape = ResultShape {
             dims: vec![self.rows, self.classes as u64],
             element: Element::U8,
         };
-        out.set_result_shape(self.exporter, &shape)
+        out.end(&shape)
     }
 }
 
@@ -520,7 +492,7 @@ fn binarize_with_classes(
     classes: &[String],
     unknown: Unknown,
     row: &mut RowWriter<'_>,
-    out: &mut Output,
+    out: &mut dyn Stream,
 ) -> anyhow::Result<()> {
     let index = ClassIndex::new(classes);
     let mut unknown_labels = UnknownLabels::default();
@@ -639,7 +611,7 @@ fn transform(
     source: &Source,
     fitted: &Fitted,
     row: &mut RowWriter<'_>,
-    out: &mut Output,
+    out: &mut dyn Stream,
 ) -> anyhow::Result<Vec<String>> {
     let file = reader.file().to_owned();
     let changed = || InputError::new(&file, "changed while being read (it is read twice)");
@@ -676,7 +648,7 @@ fn transform(
 fn binarize_fitted_in_memory(
     reader: &mut LabelReader,
     row: &mut RowWriter<'_>,
-    out: &mut Output,
+    out: &mut dyn Stream,
 ) -> anyhow::Result<Vec<String>> {
     let mut vocabulary = Vocabulary::default();
     // Every sample's label ids back to back; `ends[i]` is where sample i ends.
@@ -737,10 +709,11 @@ mod tests {
             fitted.identity = FileIdentity::of(&source);
         }
         let mut reader = LabelReader::open(&source, Format::Csv, &layout).unwrap();
-        let exporter = OutputFormat::Csv.exporter(Digits::Shortest);
+        let exporter = OutputFormat::default().exporter(Digits::Shortest);
         let mut row = RowWriter::new(&*exporter, false);
-        let mut out = Output::to(Some(&dir.path().join("out.csv"))).unwrap();
-        transform(&mut reader, &source, &fitted, &mut row, &mut out)
+        let out = Output::to(Some(&dir.path().join("out.csv"))).unwrap();
+        let mut out = exporter.stream(out).unwrap();
+        transform(&mut reader, &source, &fitted, &mut row, &mut *out)
     }
 
     /// A file replaced between binarize's two reads is an error, not a

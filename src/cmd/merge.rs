@@ -10,7 +10,9 @@ use crate::error::{InputError, UsageError};
 use crate::input::{Source, read_error};
 use crate::loss::{Accumulator, Mismatch, Outcome, PARTIAL_VERSION, PartialState, Reduction};
 use crate::metrics::state::MetricsState;
-use crate::output::{Cell, Digits, Element, Output, OutputFormat, ResultShape, TableLayout};
+use crate::output::{
+    Batch, Cell, Digits, Element, Output, OutputFormat, ResultKind, ResultShape, RowLayout,
+};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -33,8 +35,7 @@ pub struct Args {
     #[arg(short, long, value_enum, default_value_t = MergeReduction::Mean)]
     pub reduction: MergeReduction,
 
-    /// Layout of the output: csv, tsv, json, jsonl or npy [default: from -o FILE's extension, else
-    /// csv].
+    /// Layout of the output [default: from -o FILE's extension, else csv].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub output_format: Option<OutputFormat>,
 
@@ -87,38 +88,38 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     {
         return Err(InputError::new(&name, problem).into());
     }
-    let exporter = format.exporter(digits);
-    let mut line = Vec::new();
-    let dims = match reduction.outcome(&total) {
+    format.check("merge", &[ResultKind::Numbers], args.output.as_deref())?;
+    let (exporter, mut out) =
+        crate::output::start(format, digits, Output::to(args.output.as_deref())?)?;
+    let mut batch = Batch::default();
+    let outcome = reduction.outcome(&total);
+    // A table's one row: `loss`, or the classes numbered (a state keeps no
+    // names).
+    let columns = match &outcome {
+        Outcome::PerClass(values) => (0..values.len()).map(|j| j.to_string()).collect(),
+        _ => vec!["loss".to_owned()],
+    };
+    let layout = RowLayout {
+        key: None,
+        columns,
+        cell: Cell::F64,
+        header: false,
+    };
+    out.begin(&layout, &mut batch)?;
+    let dims = match outcome {
         Outcome::Scalar(value) => {
-            exporter.scalar(&mut line, value);
+            exporter.scalar(&mut batch, value);
             vec![]
         }
         Outcome::PerClass(values) => {
-            exporter.array(&mut line, &values);
+            exporter.per_class(&mut batch, &values);
             vec![values.len() as u64]
         }
         Outcome::Rows => unreachable!("merge reductions are totals"),
     };
-    let mut out = Output::to(args.output.as_deref())?;
-    out.reserve_header(exporter.reserved_header_bytes())?;
-    if exporter.is_table() {
-        // One row: `loss`, or the classes numbered (a state keeps no names).
-        let columns = match dims.first() {
-            None => vec!["loss".to_owned()],
-            Some(&c) => (0..c).map(|j| j.to_string()).collect(),
-        };
-        let cell = Cell::F64;
-        out.start_table(TableLayout {
-            key: None,
-            columns,
-            cell,
-        })?;
-    }
-    out.write_bytes(&line)?;
+    out.write(&mut batch)?;
     let element = Element::F64;
-    out.set_result_shape(&*exporter, &ResultShape { dims, element })?;
-    out.finish()?;
+    out.end(&ResultShape { dims, element })?.finish()?;
     Ok(())
 }
 

@@ -2,9 +2,45 @@
 //! line; text fields quoted (RFC 4180) when they hold the separator, a
 //! quote or a line break.
 
-use super::{Digits, Exporter, IndicatorRow, NamedValues};
+use std::io;
+
+use super::model::{
+    Batch, Digits, Exporter, FormatEntry, IndicatorRow, NamedValues, ResultKind, Stream,
+    label_fields,
+};
+use super::sink::Output;
+use super::text::TextStream;
+
+/// What CSV and TSV hold: everything, column names in a header line.
+const HOLDS: &[ResultKind] = &[
+    ResultKind::Numbers,
+    ResultKind::Indicators,
+    ResultKind::LabelLists,
+    ResultKind::Report,
+    ResultKind::State,
+    ResultKind::ColumnNames,
+];
+
+pub(super) const CSV: FormatEntry = FormatEntry {
+    name: "csv",
+    help: "Comma-separated values",
+    extensions: &[],
+    holds: HOLDS,
+    needs_file: false,
+    exporter: |digits| Box::new(Delimited::new(b',', digits)),
+};
+
+pub(super) const TSV: FormatEntry = FormatEntry {
+    name: "tsv",
+    help: "Tab-separated values",
+    extensions: &["tsv", "tab"],
+    holds: HOLDS,
+    needs_file: false,
+    exporter: |digits| Box::new(Delimited::new(b'\t', digits)),
+};
 
 /// CSV (`,`) or TSV (`\t`).
+#[derive(Clone, Copy)]
 pub(super) struct Delimited {
     separator: u8,
     digits: Digits,
@@ -15,6 +51,7 @@ impl Delimited {
         Delimited { separator, digits }
     }
 
+    #[inline]
     fn numbers(&self, out: &mut Vec<u8>, values: &[f64]) {
         for (j, &value) in values.iter().enumerate() {
             if j > 0 {
@@ -53,51 +90,33 @@ impl Delimited {
         }
         out.push(b'"');
     }
+
+    #[inline]
+    fn key(&self, out: &mut Vec<u8>, key: Option<&str>) {
+        if let Some(key) = key {
+            self.field(out, key);
+            out.push(self.separator);
+        }
+    }
 }
 
 impl Exporter for Delimited {
-    /// `metric,value` (or `metric,<classes>`), then `name,v…` per entry.
-    fn named_values(&self, report: &NamedValues) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
-        let mut header = vec!["metric"];
-        header.extend(report.columns.iter().map(String::as_str));
-        self.fields(&mut out, &header);
-        for (name, values, _) in &report.entries {
-            self.field(&mut out, name);
-            for &value in values {
-                out.push(self.separator);
-                self.digits.write(&mut out, value);
-            }
-            out.push(b'\n');
-        }
-        Some(out)
+    #[inline]
+    fn numbers_row(&self, out: &mut Batch, key: Option<&str>, values: &[f64], _index: u64) {
+        self.key(&mut out.bytes, key);
+        self.numbers(&mut out.bytes, values);
     }
 
     #[inline]
-    fn numbers_row(&self, out: &mut Vec<u8>, values: &[f64], _index: u64) {
-        self.numbers(out, values);
-    }
-
-    #[inline]
-    fn number_row(&self, out: &mut Vec<u8>, value: f64, _index: u64) {
+    fn number_row(&self, out: &mut Batch, key: Option<&str>, value: f64, _index: u64) {
+        let out = &mut out.bytes;
+        self.key(out, key);
         self.digits.write(out, value);
         out.push(b'\n');
     }
 
-    fn keyed_numbers_row(&self, out: &mut Vec<u8>, key: &str, values: &[f64], _index: u64) {
-        self.field(out, key);
-        out.push(self.separator);
-        self.numbers(out, values);
-    }
-
-    fn keyed_number_row(&self, out: &mut Vec<u8>, key: &str, value: f64, _index: u64) {
-        self.field(out, key);
-        out.push(self.separator);
-        self.number_row(out, value, 0);
-    }
-
-    fn strings_row(&self, out: &mut Vec<u8>, fields: &[&str], _index: u64) {
-        self.fields(out, fields);
+    fn labels_row(&self, out: &mut Batch, labels: &[&str], sep: Option<&str>, _index: u64) {
+        label_fields(labels, sep, |fields| self.fields(&mut out.bytes, fields));
     }
 
     fn indicator_row(&self, columns: usize) -> IndicatorRow {
@@ -105,25 +124,39 @@ impl Exporter for Delimited {
     }
 
     #[inline]
-    fn indicator_row_parts<'r>(&self, row: &'r IndicatorRow, _index: u64) -> [&'r [u8]; 2] {
-        [b"", row.text()]
+    fn indicator(&self, out: &mut Batch, row: &IndicatorRow, _index: u64) {
+        out.bytes.extend_from_slice(row.text());
     }
 
-    fn end_rows(&self, _out: &mut Vec<u8>, _rows: u64) {}
-
-    fn scalar(&self, out: &mut Vec<u8>, value: f64) {
-        self.number_row(out, value, 0);
+    fn scalar(&self, out: &mut Batch, value: f64) {
+        self.number_row(out, None, value, 0);
     }
 
-    fn array(&self, out: &mut Vec<u8>, values: &[f64]) {
-        self.numbers(out, values);
+    fn per_class(&self, out: &mut Batch, values: &[f64]) {
+        self.numbers(&mut out.bytes, values);
     }
 
-    fn has_header(&self) -> bool {
-        true
+    /// `metric,value` (or `metric,<classes>`), then `name,v…` per entry.
+    fn report(&self, out: &mut Batch, report: &NamedValues) {
+        let out = &mut out.bytes;
+        let mut header = vec!["metric"];
+        header.extend(report.columns.iter().map(String::as_str));
+        self.fields(out, &header);
+        for (name, values, _) in &report.entries {
+            self.field(out, name);
+            for &value in values {
+                out.push(self.separator);
+                self.digits.write(out, value);
+            }
+            out.push(b'\n');
+        }
     }
 
-    fn header(&self, out: &mut Vec<u8>, names: &[&str]) {
-        self.fields(out, names);
+    fn stream(&self, out: Output) -> io::Result<Box<dyn Stream>> {
+        let format = *self;
+        let header_line = Box::new(move |line: &mut Vec<u8>, names: &[&str]| {
+            format.fields(line, names);
+        });
+        Ok(Box::new(TextStream::new(out, Some(header_line))))
     }
 }

@@ -3,7 +3,41 @@
 //! JSON has no NaN or infinity: they are written `NaN`, `Infinity` and
 //! `-Infinity`, as Python's `json` module writes them.
 
-use super::{Digits, Exporter, IndicatorRow, NamedValues};
+use std::io;
+
+use super::model::{
+    Batch, Digits, Exporter, FormatEntry, IndicatorRow, NamedValues, ResultKind, Stream,
+    label_fields,
+};
+use super::sink::Output;
+use super::text::TextStream;
+
+/// What JSON holds: all but column names (its rows name their fields).
+const HOLDS: &[ResultKind] = &[
+    ResultKind::Numbers,
+    ResultKind::Indicators,
+    ResultKind::LabelLists,
+    ResultKind::Report,
+    ResultKind::State,
+];
+
+pub(super) const JSON: FormatEntry = FormatEntry {
+    name: "json",
+    help: "One JSON value: a number, an array, or an array of arrays",
+    extensions: &["json"],
+    holds: HOLDS,
+    needs_file: false,
+    exporter: |digits| Box::new(Json::document(digits)),
+};
+
+pub(super) const JSONL: FormatEntry = FormatEntry {
+    name: "jsonl",
+    help: "JSON Lines: one number or array per line",
+    extensions: &["jsonl", "ndjson"],
+    holds: HOLDS,
+    needs_file: false,
+    exporter: |digits| Box::new(Json::lines(digits)),
+};
 
 /// A JSON document, or JSON Lines.
 pub(super) struct Json {
@@ -51,13 +85,8 @@ impl Json {
         out.push(b']');
     }
 
-    /// Before row `index`: a document opens its array or separates rows.
-    #[inline]
-    fn row_start(&self, out: &mut Vec<u8>, index: u64) {
-        out.extend_from_slice(self.row_separator(index));
-    }
-
-    /// What goes before row `index`.
+    /// What goes before row `index`: a document opens its array or
+    /// separates rows.
     #[inline]
     fn row_separator(&self, index: u64) -> &'static [u8] {
         match (self.lines, index) {
@@ -67,15 +96,23 @@ impl Json {
         }
     }
 
-    /// `{"key":"k","loss":`, before a keyed row's values.
-    fn key_start(&self, out: &mut Vec<u8>, key: &str) {
-        out.extend_from_slice(b"{\"key\":");
-        serde_json::to_writer(&mut *out, key).expect("a string serialises to memory");
-        out.extend_from_slice(b",\"loss\":");
+    /// Before row `index`'s values: the separator, and `{"key":"k","loss":`
+    /// for a keyed row.
+    #[inline]
+    fn row_start(&self, out: &mut Vec<u8>, key: Option<&str>, index: u64) {
+        out.extend_from_slice(self.row_separator(index));
+        if let Some(key) = key {
+            out.extend_from_slice(b"{\"key\":");
+            serde_json::to_writer(&mut *out, key).expect("a string serialises to memory");
+            out.extend_from_slice(b",\"loss\":");
+        }
     }
 
     #[inline]
-    fn row_end(&self, out: &mut Vec<u8>) {
+    fn row_end(&self, out: &mut Vec<u8>, key: Option<&str>) {
+        if key.is_some() {
+            out.push(b'}');
+        }
         if self.lines {
             out.push(b'\n');
         }
@@ -83,21 +120,74 @@ impl Json {
 }
 
 impl Exporter for Json {
+    #[inline]
+    fn numbers_row(&self, out: &mut Batch, key: Option<&str>, values: &[f64], index: u64) {
+        let out = &mut out.bytes;
+        self.row_start(out, key, index);
+        self.numbers(out, values);
+        self.row_end(out, key);
+    }
+
+    #[inline]
+    fn number_row(&self, out: &mut Batch, key: Option<&str>, value: f64, index: u64) {
+        let out = &mut out.bytes;
+        self.row_start(out, key, index);
+        self.number(out, value);
+        self.row_end(out, key);
+    }
+
+    fn labels_row(&self, out: &mut Batch, labels: &[&str], sep: Option<&str>, index: u64) {
+        let out = &mut out.bytes;
+        self.row_start(out, None, index);
+        label_fields(labels, sep, |fields| {
+            serde_json::to_writer(&mut *out, fields).expect("strings serialise to memory");
+        });
+        self.row_end(out, None);
+    }
+
+    fn indicator_row(&self, columns: usize) -> IndicatorRow {
+        let close: &[u8] = if self.lines { b"]\n" } else { b"]" };
+        IndicatorRow::new(columns, b',', b"[", close)
+    }
+
+    #[inline]
+    fn indicator(&self, out: &mut Batch, row: &IndicatorRow, index: u64) {
+        out.bytes.extend_from_slice(self.row_separator(index));
+        out.bytes.extend_from_slice(row.text());
+    }
+
+    fn end_rows(&self, out: &mut Batch, rows: u64) {
+        if !self.lines {
+            let end: &[u8] = if rows == 0 { b"[]\n" } else { b"]\n" };
+            out.bytes.extend_from_slice(end);
+        }
+    }
+
+    fn scalar(&self, out: &mut Batch, value: f64) {
+        self.number(&mut out.bytes, value);
+        out.bytes.push(b'\n');
+    }
+
+    fn per_class(&self, out: &mut Batch, values: &[f64]) {
+        self.numbers(&mut out.bytes, values);
+        out.bytes.push(b'\n');
+    }
+
     /// A document: one object `{"name": value or [values], …}`; lines: an
     /// object `{"metric": name, "value": …}` per entry.
-    fn named_values(&self, report: &NamedValues) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
+    fn report(&self, out: &mut Batch, report: &NamedValues) {
+        let out = &mut out.bytes;
         for (i, (name, values, array)) in report.entries.iter().enumerate() {
             match (self.lines, i) {
                 (true, _) => out.extend_from_slice(b"{\"metric\":"),
                 (false, 0) => out.push(b'{'),
                 (false, _) => out.push(b','),
             }
-            serde_json::to_writer(&mut out, name).expect("a string serialises to memory");
+            serde_json::to_writer(&mut *out, name).expect("a string serialises to memory");
             out.extend_from_slice(if self.lines { b",\"value\":" } else { b":" });
             match (array, values.as_slice()) {
-                (false, [value]) => self.number(&mut out, *value),
-                _ => self.numbers(&mut out, values),
+                (false, [value]) => self.number(out, *value),
+                _ => self.numbers(out, values),
             }
             if self.lines {
                 out.extend_from_slice(b"}\n");
@@ -110,74 +200,9 @@ impl Exporter for Json {
                 b"}\n"
             });
         }
-        Some(out)
     }
 
-    #[inline]
-    fn numbers_row(&self, out: &mut Vec<u8>, values: &[f64], index: u64) {
-        self.row_start(out, index);
-        self.numbers(out, values);
-        self.row_end(out);
+    fn stream(&self, out: Output) -> io::Result<Box<dyn Stream>> {
+        Ok(Box::new(TextStream::new(out, None)))
     }
-
-    #[inline]
-    fn number_row(&self, out: &mut Vec<u8>, value: f64, index: u64) {
-        self.row_start(out, index);
-        self.number(out, value);
-        self.row_end(out);
-    }
-
-    fn keyed_numbers_row(&self, out: &mut Vec<u8>, key: &str, values: &[f64], index: u64) {
-        self.row_start(out, index);
-        self.key_start(out, key);
-        self.numbers(out, values);
-        out.push(b'}');
-        self.row_end(out);
-    }
-
-    fn keyed_number_row(&self, out: &mut Vec<u8>, key: &str, value: f64, index: u64) {
-        self.row_start(out, index);
-        self.key_start(out, key);
-        self.number(out, value);
-        out.push(b'}');
-        self.row_end(out);
-    }
-
-    fn strings_row(&self, out: &mut Vec<u8>, fields: &[&str], index: u64) {
-        self.row_start(out, index);
-        serde_json::to_writer(&mut *out, fields).expect("strings serialise to memory");
-        self.row_end(out);
-    }
-
-    fn indicator_row(&self, columns: usize) -> IndicatorRow {
-        let close: &[u8] = if self.lines { b"]\n" } else { b"]" };
-        IndicatorRow::new(columns, b',', b"[", close)
-    }
-
-    #[inline]
-    fn indicator_row_parts<'r>(&self, row: &'r IndicatorRow, index: u64) -> [&'r [u8]; 2] {
-        [self.row_separator(index), row.text()]
-    }
-
-    fn end_rows(&self, out: &mut Vec<u8>, rows: u64) {
-        if !self.lines {
-            out.extend_from_slice(if rows == 0 { b"[]\n" } else { b"]\n" });
-        }
-    }
-
-    fn scalar(&self, out: &mut Vec<u8>, value: f64) {
-        self.number(out, value);
-        out.push(b'\n');
-    }
-
-    fn array(&self, out: &mut Vec<u8>, values: &[f64]) {
-        self.numbers(out, values);
-        out.push(b'\n');
-    }
-
-    fn has_header(&self) -> bool {
-        false
-    }
-
-    fn header(&self, _out: &mut Vec<u8>, _names: &[&str]) {}
 }

@@ -5,87 +5,100 @@
 //!
 //! The header holds the shape, which is known only at the end when rows
 //! stream: its room is reserved at the start of the output (see
-//! [`Exporter::reserved_header_bytes`]) and filled in when the command
-//! finishes.
+//! [`Output::reserve_header`]) and filled in when the result ends.
 
-use super::{Element, Exporter, IndicatorRow, ResultShape};
+use std::io;
+
+use super::model::{
+    Batch, Digits, Element, Exporter, FormatEntry, IndicatorRow, ResultKind, ResultShape,
+    RowLayout, Stream, le_bytes,
+};
+use super::sink::Output;
 
 /// Room for the header of any shape a result can have (its dimensions'
 /// digits, at most about 20 per dimension and 64 in all for the rank NumPy
 /// allows), a multiple of 64 as NumPy pads it, so that the data are aligned.
 const HEADER_BYTES: usize = 320;
 
-pub(super) struct Npy;
+pub(super) const NPY: FormatEntry = FormatEntry {
+    name: "npy",
+    help: "NumPy's .npy: float64 (binarize: uint8) in C order, of the result's shape",
+    extensions: &["npy"],
+    // Numbers only: no text, and a key is not written (rows are in
+    // LOGITS' order).
+    holds: &[ResultKind::Numbers, ResultKind::Indicators],
+    needs_file: false,
+    exporter: |_: Digits| Box::new(Npy),
+};
 
-impl Npy {
-    /// `values` as their 8 little-endian bytes each (also the Parquet
-    /// exporter's record layout).
-    pub(super) fn values(out: &mut Vec<u8>, values: &[f64]) {
-        out.reserve(8 * values.len());
-        for value in values {
-            out.extend_from_slice(&value.to_le_bytes());
-        }
-    }
-}
+pub(super) struct Npy;
 
 impl Exporter for Npy {
     #[inline]
-    fn numbers_row(&self, out: &mut Vec<u8>, values: &[f64], _index: u64) {
-        Npy::values(out, values);
+    fn numbers_row(&self, out: &mut Batch, _key: Option<&str>, values: &[f64], _index: u64) {
+        le_bytes(&mut out.bytes, values);
     }
 
-    fn number_row(&self, out: &mut Vec<u8>, value: f64, _index: u64) {
-        out.extend_from_slice(&value.to_le_bytes());
+    #[inline]
+    fn number_row(&self, out: &mut Batch, _key: Option<&str>, value: f64, _index: u64) {
+        out.bytes.extend_from_slice(&value.to_le_bytes());
     }
-
-    /// The key is not written: an array holds numbers only, and its rows
-    /// are in LOGITS' order.
-    fn keyed_numbers_row(&self, out: &mut Vec<u8>, _key: &str, values: &[f64], _index: u64) {
-        Npy::values(out, values);
-    }
-
-    fn keyed_number_row(&self, out: &mut Vec<u8>, _key: &str, value: f64, _index: u64) {
-        out.extend_from_slice(&value.to_le_bytes());
-    }
-
-    /// Never called: commands refuse text results in this format (see
-    /// [`Exporter::holds_text`]).
-    fn strings_row(&self, _out: &mut Vec<u8>, _fields: &[&str], _index: u64) {}
 
     fn indicator_row(&self, columns: usize) -> IndicatorRow {
         IndicatorRow::bytes(columns)
     }
 
-    fn indicator_row_parts<'r>(&self, row: &'r IndicatorRow, _index: u64) -> [&'r [u8]; 2] {
-        [&[], row.text()]
+    #[inline]
+    fn indicator(&self, out: &mut Batch, row: &IndicatorRow, _index: u64) {
+        out.bytes.extend_from_slice(row.text());
     }
 
-    fn end_rows(&self, _out: &mut Vec<u8>, _rows: u64) {}
-
-    fn scalar(&self, out: &mut Vec<u8>, value: f64) {
-        out.extend_from_slice(&value.to_le_bytes());
+    fn scalar(&self, out: &mut Batch, value: f64) {
+        out.bytes.extend_from_slice(&value.to_le_bytes());
     }
 
-    fn array(&self, out: &mut Vec<u8>, values: &[f64]) {
-        Npy::values(out, values);
+    fn per_class(&self, out: &mut Batch, values: &[f64]) {
+        le_bytes(&mut out.bytes, values);
     }
 
-    fn has_header(&self) -> bool {
-        false
+    fn stream(&self, mut out: Output) -> io::Result<Box<dyn Stream>> {
+        out.reserve_header(HEADER_BYTES)?;
+        Ok(Box::new(NpyStream { out }))
+    }
+}
+
+/// The data as they come, behind room for the header, which holds the
+/// shape known only at the end.
+struct NpyStream {
+    out: Output,
+}
+
+impl Stream for NpyStream {
+    fn begin(&mut self, _layout: &RowLayout, _batch: &mut Batch) -> io::Result<()> {
+        Ok(())
     }
 
-    fn header(&self, _out: &mut Vec<u8>, _names: &[&str]) {}
-
-    fn holds_text(&self) -> bool {
-        false
+    #[inline]
+    fn write(&mut self, batch: &mut Batch) -> io::Result<()> {
+        self.out.write_bytes(&batch.bytes)?;
+        batch.bytes.clear();
+        Ok(())
     }
 
-    fn reserved_header_bytes(&self) -> usize {
-        HEADER_BYTES
+    fn end(mut self: Box<Self>, shape: &ResultShape) -> io::Result<Output> {
+        let Some(header) = npy_header(shape, HEADER_BYTES) else {
+            let what = format!(
+                "a result of shape {:?} does not fit a .npy header",
+                shape.dims
+            );
+            return Err(io::Error::other(what));
+        };
+        self.out.set_header(header)?;
+        Ok(self.out)
     }
 
-    fn final_header(&self, shape: &ResultShape) -> Option<Vec<u8>> {
-        npy_header(shape, HEADER_BYTES)
+    fn output(&mut self) -> &mut Output {
+        &mut self.out
     }
 }
 

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::atomic::Replacement;
-use super::{Exporter, ResultShape};
 
 const WRITE_BUFFER_BYTES: usize = 1 << 16;
 
@@ -53,8 +52,6 @@ pub struct Output {
     header: Option<PendingHeader>,
     /// The file written, for a table format that writes it itself.
     file: Option<File>,
-    /// Rows go into a table (Parquet) rather than as they are.
-    table: Option<super::parquet::TableThread>,
 }
 
 /// A header to write at the start of the output once the result is known.
@@ -63,7 +60,7 @@ struct PendingHeader {
     /// write the header into at its start.
     file: File,
     reserved: usize,
-    /// Given by [`Output::set_result_shape`].
+    /// Given by [`Output::set_header`].
     text: Option<Vec<u8>>,
     /// Stdout or a device: the output goes to a temporary file (`file`)
     /// first, copied here when complete, since it cannot be rewound.
@@ -113,17 +110,10 @@ impl Output {
         self
     }
 
-    /// Writes rows into a table of `layout` (Parquet) from now on; only to
-    /// a file (`-o FILE`).
-    pub fn start_table(&mut self, layout: super::TableLayout) -> io::Result<()> {
-        let Some(file) = self.file.take() else {
-            let what = "a Parquet result is written to a file: give -o FILE";
-            return Err(io::Error::other(what));
-        };
-        let sink =
-            super::parquet::TableThread::start(file, layout).map_err(|e| self.write_error(e))?;
-        self.table = Some(sink);
-        Ok(())
+    /// The file written, for a format that writes it itself (a table);
+    /// `None` for stdout, or once taken.
+    pub(super) fn take_file(&mut self) -> Option<File> {
+        self.file.take()
     }
 
     fn new(sink: Box<dyn Write>, name: String, replacement: Option<Replacement>) -> Self {
@@ -134,16 +124,15 @@ impl Output {
             progress: None,
             header: None,
             file: None,
-            table: None,
         }
     }
 
     /// Keeps `bytes` at the start of the output for a header written when
-    /// the command finishes (see [`Output::set_result_shape`]); nothing for 0.
+    /// the command finishes (see [`Output::set_header`]); nothing for 0.
     /// Stdout and devices cannot be rewound: their output is then written
     /// to a temporary file first (unlinked at once, so nothing is left
     /// behind), and copied to them when complete.
-    pub fn reserve_header(&mut self, bytes: usize) -> io::Result<()> {
+    pub(super) fn reserve_header(&mut self, bytes: usize) -> io::Result<()> {
         if bytes == 0 {
             return Ok(());
         }
@@ -173,26 +162,15 @@ impl Output {
         self.write_bytes(&vec![0; bytes])
     }
 
-    /// The whole result's shape, for the header reserved at the start.
-    pub fn set_result_shape(
-        &mut self,
-        exporter: &dyn Exporter,
-        shape: &ResultShape,
-    ) -> io::Result<()> {
-        let Some(header) = &mut self.header else {
-            return Ok(());
-        };
-        let text = exporter
-            .final_header(shape)
-            .filter(|text| text.len() == header.reserved);
-        match text {
-            Some(text) => header.text = Some(text),
-            None => {
-                let what = format!(
-                    "a result of shape {:?} does not fit a .npy header",
-                    shape.dims
-                );
-                return Err(io::Error::other(what));
+    /// The header for the room reserved at the start, which it must fill
+    /// exactly.
+    pub(super) fn set_header(&mut self, text: Vec<u8>) -> io::Result<()> {
+        match &mut self.header {
+            Some(header) if text.len() == header.reserved => header.text = Some(text),
+            _ => {
+                return Err(io::Error::other(
+                    "the header does not fit the room kept for it",
+                ));
             }
         }
         Ok(())
@@ -214,23 +192,9 @@ impl Output {
 
     /// Writes bytes as they are (the caller supplies the newline).
     pub fn write_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if let Some(table) = &mut self.table {
-            return table.write(bytes).map_err(|e| self.write_error(e));
-        }
         self.writer
             .write_all(bytes)
             .map_err(|e| self.write_error(e))
-    }
-
-    /// Writes `buffer`'s bytes and leaves it empty to fill again; a table
-    /// output takes the buffer itself rather than a copy.
-    pub fn write_owned(&mut self, buffer: &mut Vec<u8>) -> io::Result<()> {
-        if let Some(table) = &mut self.table {
-            return table.write_owned(buffer).map_err(|e| self.write_error(e));
-        }
-        self.write_bytes(buffer)?;
-        buffer.clear();
-        Ok(())
     }
 
     /// Flushes, and with `-o FILE` puts the new content in place.
@@ -260,9 +224,6 @@ impl Output {
             progress.finish();
         }
         self.writer.flush().map_err(|e| self.write_error(e))?;
-        if let Some(table) = self.table.take() {
-            table.finish().map_err(|e| self.write_error(e))?;
-        }
         if let Some(header) = self.header.take() {
             header.write().map_err(|e| self.write_error(e))?;
         }
@@ -274,7 +235,7 @@ impl Output {
 
     /// Says what failed while keeping the kind, so that `main` still
     /// recognises a broken pipe.
-    fn write_error(&self, e: io::Error) -> io::Error {
+    pub(super) fn write_error(&self, e: io::Error) -> io::Error {
         io::Error::new(
             e.kind(),
             format!("cannot write to {}: {}", self.name, reason(&e)),

@@ -1,5 +1,6 @@
 //! Integration tests: the built binary, run as a user runs it.
 
+mod arrow_output;
 mod bad_input;
 mod binarize;
 mod boundary;

@@ -97,8 +97,7 @@ pub struct Args {
     #[command(flatten)]
     pub table: TableArgs,
 
-    /// Layout of the output: csv, tsv, json (a number, array or array of arrays), jsonl or npy
-    /// (float64, the result's shape) [default: from -o FILE's extension, else csv].
+    /// Layout of the output [default: from -o FILE's extension, else csv].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub output_format: Option<OutputFormat>,
 

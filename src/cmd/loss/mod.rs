@@ -27,8 +27,8 @@ pub use args::Args;
 
 use crate::cmd::pairing::job::Readers;
 use crate::cmd::unit_scores::UnitScores;
-use crate::loss::{Accumulator, Outcome, PartialState, PerRow};
-use crate::output::{Element, Output, ResultShape};
+use crate::loss::{Accumulator, Outcome, PartialState, PerRow, Reduction};
+use crate::output::{Batch, Element, Exporter, Output, ResultShape, Stream};
 use crate::parallel;
 use crate::progress::Progress;
 use plan::Plan;
@@ -36,8 +36,7 @@ use worker::{Kernel, Worker};
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Plan {
-        header,
-        table,
+        layout,
         kernel,
         reduction,
         partial,
@@ -49,20 +48,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         total_bytes,
         explain,
     } = Plan::new(&args)?;
-    let mut out = Output::to(output.as_deref())?;
-    out.reserve_header(kernel.exporter.reserved_header_bytes())?;
-    if let Some(layout) = table {
-        out.start_table(layout)?;
-    }
+    let mut out = kernel.exporter.stream(Output::to(output.as_deref())?)?;
     let mut progress = Progress::new(quiet, total_bytes, "bytes");
     let mut main_worker = Worker::new(&kernel);
-    let mut text = Vec::new();
-    if let Some(names) = &header {
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        kernel.exporter.header(&mut text, &names);
-    }
-    main_worker.run(&first, &mut text)?;
-    out.write_bytes(&text)?;
+    let mut batch = Batch::default();
+    out.begin(&layout, &mut batch)?;
+    main_worker.run(&first, &mut batch)?;
+    out.write(&mut batch)?;
     progress.advance(first.x.source_bytes() as u64);
     let mut totals = main_worker.accumulator;
     let mut unit_scores = main_worker.unit_scores;
@@ -72,7 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             &kernel,
             threads,
             &mut readers,
-            &mut out,
+            &mut *out,
             (&mut totals, &mut unit_scores),
             &mut progress,
         )?;
@@ -82,37 +74,61 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(labels) = &readers.labels {
         labels.warn();
     }
-    text.clear();
-    if partial {
+    let shape = if partial {
         let state = PartialState::new(&kernel.loss, kernel.cols, &totals);
-        serde_json::to_writer(&mut text, &state)?;
-        text.push(b'\n');
+        serde_json::to_writer(&mut batch.bytes, &state)?;
+        batch.bytes.push(b'\n');
+        None
     } else {
-        let exporter = &kernel.exporter;
-        let dims = match reduction.outcome(&totals) {
-            Outcome::Scalar(value) => {
-                exporter.scalar(&mut text, value);
-                vec![]
-            }
-            Outcome::PerClass(values) => {
-                exporter.array(&mut text, &values);
-                vec![values.len() as u64]
-            }
-            Outcome::Rows => {
-                exporter.end_rows(&mut text, rows);
-                rows_shape(kernel.per_row, readers.logits.dims(), rows, kernel.cols)
-            }
-        };
-        let shape = ResultShape {
-            dims,
-            element: Element::F64,
-        };
-        out.set_result_shape(&**exporter, &shape)?;
-    }
-    out.write_bytes(&text)?;
-    out.finish()?;
+        Some(write_result(
+            &*kernel.exporter,
+            &mut batch,
+            &kernel,
+            &readers,
+            &totals,
+            reduction,
+            rows,
+        ))
+    };
+    out.write(&mut batch)?;
+    let shape = shape.unwrap_or(ResultShape {
+        dims: vec![],
+        element: Element::F64,
+    });
+    out.end(&shape)?.finish()?;
     said_at_the_end(&kernel, &readers, explain, rows, unit_scores);
     Ok(())
+}
+
+/// Lays out the end of the result: the value of a reduction, or what ends
+/// the rows; returns its shape.
+fn write_result(
+    exporter: &dyn Exporter,
+    batch: &mut Batch,
+    kernel: &Kernel,
+    readers: &Readers,
+    totals: &Accumulator,
+    reduction: Reduction,
+    rows: u64,
+) -> ResultShape {
+    let dims = match reduction.outcome(totals) {
+        Outcome::Scalar(value) => {
+            exporter.scalar(batch, value);
+            vec![]
+        }
+        Outcome::PerClass(values) => {
+            exporter.per_class(batch, &values);
+            vec![values.len() as u64]
+        }
+        Outcome::Rows => {
+            exporter.end_rows(batch, rows);
+            rows_shape(kernel.per_row, readers.logits.dims(), rows, kernel.cols)
+        }
+    };
+    ResultShape {
+        dims,
+        element: Element::F64,
+    }
 }
 
 /// A weight file of one value a row beside as many samples as classes:
@@ -183,24 +199,18 @@ fn run_parallel(
     kernel: &Kernel,
     threads: usize,
     readers: &mut Readers,
-    out: &mut Output,
+    out: &mut dyn Stream,
     (total, unit_scores): (&mut Accumulator, &mut UnitScores),
     progress: &mut Progress,
 ) -> anyhow::Result<u64> {
     let mut rows = 0;
-    let workers = parallel::run(
+    let workers = parallel::run_with_output(
         threads,
         readers,
         || Worker::new(kernel),
-        |worker, job| {
-            let mut text = std::mem::take(&mut job.text);
-            text.clear();
-            let result = worker.run(job, &mut text);
-            job.text = text;
-            Ok(result?)
-        },
-        |job| {
-            out.write_owned(&mut job.text)?;
+        |worker, job, batch: &mut Batch| Ok(worker.run(job, batch)?),
+        |job, batch| {
+            out.write(batch)?;
             rows += job.x.row_count() as u64;
             progress.advance(job.x.source_bytes() as u64);
             Ok(())

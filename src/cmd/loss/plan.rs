@@ -4,7 +4,7 @@
 //! and the weights; what is left is to compute. Every usage error comes
 //! out of here, before any output.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
 use super::weights;
@@ -17,7 +17,7 @@ use crate::cmd::target_labels::{self, LabelInputs};
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, FileIdentity, Source};
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
-use crate::output::{Cell, Digits, OutputFormat, TableLayout};
+use crate::output::{Cell, Digits, ResultKind, RowLayout};
 
 /// Rows of the first job, which the main thread runs itself: the plan
 /// settles the shape on them before any worker starts.
@@ -25,10 +25,9 @@ const FIRST_JOB_ROWS: usize = 64;
 
 /// Everything `loss` decided before computing.
 pub(super) struct Plan {
-    /// `--header`: the names to print as a first line.
-    pub(super) header: Option<Vec<String>>,
-    /// The columns of a table output (Parquet).
-    pub(super) table: Option<TableLayout>,
+    /// What each printed row holds: its columns' names (`--header`'s
+    /// line, a table's schema).
+    pub(super) layout: RowLayout,
     /// The loss, the shape and the layout, shared by every thread.
     pub(super) kernel: Kernel,
     /// The result to print at the end (`--partial`: the totals instead).
@@ -108,10 +107,9 @@ impl Plan {
             missing: args.ignore_value.map(Missing),
         };
         let kernel = kernel(loss, args, cols, &readers, weights.per_row);
-        let (header, table) = output_names(args, &kernel, &readers, settled.classes);
+        let layout = row_layout(args, &kernel, &readers, settled.classes);
         Ok(Plan {
-            header,
-            table,
+            layout,
             kernel,
             reduction: Reduction::from(args.reduction),
             partial: args.partial,
@@ -277,59 +275,30 @@ impl Sources {
     }
 }
 
-/// The names the output gives its columns: `--header`'s line, or a
-/// table's columns (Parquet, which always names them).
-fn output_names(
+/// What each printed row holds, named: the key's column (rows by key),
+/// then the classes' for rows of element losses and for `class`, else
+/// `loss`. Without names in the inputs, the classes are numbered from 0.
+fn row_layout(
     args: &Args,
     kernel: &Kernel,
     readers: &Readers,
     classes: Option<Vec<String>>,
-) -> (Option<Vec<String>>, Option<TableLayout>) {
-    if !kernel.exporter.is_table() {
-        let header = args
-            .header
-            .then(|| header_line(args, kernel, readers, classes));
-        return (header, None);
-    }
-    let names = header_line(args, kernel, readers, classes);
-    let keyed = readers.keyed.is_some() && kernel.per_row != PerRow::Totals;
-    let (key, columns) = match names.split_first() {
-        Some((key, columns)) if keyed => (Some(key), columns),
-        _ => (None, &names[..]),
-    };
-    // pandas' name for an index it stores as a column.
-    let key = key.map(|k| match k.as_str() {
-        "" => "__index_level_0__".to_owned(),
-        k => k.to_owned(),
-    });
-    let table = TableLayout {
-        key,
-        columns: columns.to_vec(),
-        cell: Cell::F64,
-    };
-    (None, Some(table))
-}
-
-/// `--header`'s names: the key's (rows by key), then the classes' for
-/// rows of element losses and for `class`, else `loss`. Without names in
-/// the inputs, the classes are numbered from 0.
-fn header_line(
-    args: &Args,
-    kernel: &Kernel,
-    readers: &Readers,
-    classes: Option<Vec<String>>,
-) -> Vec<String> {
+) -> RowLayout {
     let classes = || classes.unwrap_or_else(|| (0..kernel.cols).map(|j| j.to_string()).collect());
     let key = readers.keyed.as_ref().map(|k| match &k.key {
         pairing::columns::Key::Named(name) => name.clone(),
         pairing::columns::Key::Index => String::new(),
     });
-    let values = match (kernel.per_row, Reduction::from(args.reduction)) {
+    let columns = match (kernel.per_row, Reduction::from(args.reduction)) {
         (PerRow::Elements, _) | (_, Reduction::Class) => classes(),
         _ => vec!["loss".to_owned()],
     };
-    let key = key.filter(|_| kernel.per_row != PerRow::Totals);
-    key.into_iter().chain(values).collect()
+    RowLayout {
+        key: key.filter(|_| kernel.per_row != PerRow::Totals),
+        columns,
+        cell: Cell::F64,
+        header: args.header,
+    }
 }
 
 /// Which fields of LOGITS and TARGETS are the classes (LOGITS' alone, with
@@ -358,21 +327,14 @@ fn usage(message: String) -> UsageError {
 /// what only some kinds take (weights, smoothing, missing targets).
 fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
     let name = args.kind.name();
-    if args.output_format() == OutputFormat::Parquet {
-        if args.output.as_deref().is_none_or(|o| o == Path::new("-")) {
-            return Err(usage(
-                "--output-format parquet writes a file: give -o FILE".into(),
-            ));
-        }
-        if args.partial {
-            let what = "--partial writes a state for merge, not a Parquet table";
-            return Err(usage(what.into()));
-        }
-    }
-    if args.header && !args.output_format().exporter(Digits::Shortest).has_header() {
-        let what = "--header applies to csv and tsv output (JSON rows name their fields; a .npy holds numbers only)";
-        return Err(usage(what.into()));
-    }
+    let result = if args.partial {
+        ResultKind::State
+    } else {
+        ResultKind::Numbers
+    };
+    let names = args.header.then_some(ResultKind::ColumnNames);
+    let kinds: Vec<ResultKind> = [Some(result), names].into_iter().flatten().collect();
+    (args.output_format()).check("loss", &kinds, args.output.as_deref())?;
     for (given, option, owner) in KindArg::parameter_options(args) {
         if given && args.kind != owner {
             return Err(usage(format!(

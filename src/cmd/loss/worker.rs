@@ -8,7 +8,7 @@ use crate::cmd::unit_scores::UnitScores;
 use crate::error::InputError;
 use crate::input::{MatrixInfo, Rows};
 use crate::loss::{Accumulator, Loss, PerRow, RowWeights};
-use crate::output::Exporter;
+use crate::output::{Batch, Exporter};
 
 /// What every thread shares: the loss, the shape, and how to parse.
 pub(super) struct Kernel {
@@ -54,9 +54,9 @@ impl<'k> Worker<'k> {
         }
     }
 
-    /// Parses and computes one job a row at a time, appending its printed
-    /// rows to `text`. The first bad row, in input order, is the error.
-    pub(super) fn run(&mut self, job: &Job, text: &mut Vec<u8>) -> Result<(), InputError> {
+    /// Parses and computes one job a row at a time, laying out its printed
+    /// rows into `out`. The first bad row, in input order, is the error.
+    pub(super) fn run(&mut self, job: &Job, out: &mut Batch) -> Result<(), InputError> {
         let k = self.kernel;
         let mut xs = job.x.rows(&k.x_info, Some(k.cols));
         let mut ys = job.y.rows(&k.y_info, Some(k.cols));
@@ -129,7 +129,7 @@ impl<'k> Worker<'k> {
             let key = k.keyed.then(|| xs.key());
             match k.per_row {
                 PerRow::Totals => self.accumulator.add_row(losses, y),
-                per_row => print_row(k, per_row, key, losses, y, index, text),
+                per_row => print_row(k, per_row, key, losses, y, index, out),
             }
         }
     }
@@ -144,17 +144,13 @@ fn print_row(
     losses: &[f64],
     targets: &[f64],
     index: u64,
-    text: &mut Vec<u8>,
+    out: &mut Batch,
 ) {
     let exporter = &k.exporter;
     let key = key.map(String::from_utf8_lossy);
-    match (per_row, key) {
-        (PerRow::Elements, None) => exporter.numbers_row(text, losses, index),
-        (PerRow::Elements, Some(key)) => exporter.keyed_numbers_row(text, &key, losses, index),
-        (_, None) => exporter.number_row(text, k.loss.sample_loss(losses, targets), index),
-        (_, Some(key)) => {
-            let loss = k.loss.sample_loss(losses, targets);
-            exporter.keyed_number_row(text, &key, loss, index)
-        }
+    let key = key.as_deref();
+    match per_row {
+        PerRow::Elements => exporter.numbers_row(out, key, losses, index),
+        _ => exporter.number_row(out, key, k.loss.sample_loss(losses, targets), index),
     }
 }

@@ -101,10 +101,14 @@ pub struct Args {
     #[command(flatten)]
     pub table: TableArgs,
 
-    /// Layout of the output: csv or tsv (`metric,value` lines), json (one object) or jsonl (an
-    /// object per metric) [default: from -o FILE's extension, else csv].
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub output_format: Option<ReportFormat>,
+    /// Layout of the report: `metric,value` lines (csv, tsv), one object (json), or an object per
+    /// metric (jsonl) [default: from -o FILE's extension, else csv].
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_parser = crate::output::formats_holding(crate::output::ResultKind::Report)
+    )]
+    pub output_format: Option<OutputFormat>,
 
     /// Print N significant digits (like printf's %.Ng) instead of the shortest round-trip form.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
@@ -137,32 +141,6 @@ Examples:
   mlloss metrics --metric ndcg,precision_at_k --k 5 --scores probs probs.npy targets.npy
   mlloss metrics --ignore-value -1 --output-format json logits.csv chexpert-labels.csv";
 
-/// `--output-format`: the formats that hold a report of named values (an
-/// array format, npy or parquet, cannot), so that `--help` offers only
-/// what metrics writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// `metric,value` lines (per class: a column per class).
-    Csv,
-    /// As csv, tab-separated.
-    Tsv,
-    /// One JSON object.
-    Json,
-    /// JSON Lines: an object per metric.
-    Jsonl,
-}
-
-impl From<ReportFormat> for OutputFormat {
-    fn from(format: ReportFormat) -> OutputFormat {
-        match format {
-            ReportFormat::Csv => OutputFormat::Csv,
-            ReportFormat::Tsv => OutputFormat::Tsv,
-            ReportFormat::Json => OutputFormat::Json,
-            ReportFormat::Jsonl => OutputFormat::Jsonl,
-        }
-    }
-}
-
 /// `--undefined`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum UndefinedArg {
@@ -191,7 +169,7 @@ impl Args {
 
     /// The output's format: `--output-format`, else `-o FILE`'s extension.
     pub(super) fn output_format(&self) -> OutputFormat {
-        OutputFormat::choose(self.output_format.map(Into::into), self.output.as_deref())
+        OutputFormat::choose(self.output_format, self.output.as_deref())
     }
 
     /// How SCORES and TARGETS pair.

@@ -25,7 +25,7 @@ use crate::metrics::curve::Groups;
 use crate::metrics::family::Computation;
 use crate::metrics::state::MetricsState;
 use crate::metrics::{Bins, Curve, Curves, Decision, MetricValue, Scores, Spec, Tally, evaluate};
-use crate::output::{Digits, NamedValues, Output, OutputFormat};
+use crate::output::{Digits, NamedValues, Output, OutputFormat, ResultKind};
 use crate::parallel;
 use crate::progress::Progress;
 use plan::Plan;
@@ -292,10 +292,7 @@ pub(crate) fn report(
         })
         .collect();
     let report = NamedValues { columns, entries };
-    Ok(format
-        .exporter(digits)
-        .named_values(&report)
-        .expect("the format was checked: check_report_format"))
+    Ok(format.report_text(digits, &report))
 }
 
 /// A report of metrics is named values: a format that cannot hold them
@@ -304,17 +301,5 @@ pub(super) fn check_report_format(
     format: OutputFormat,
     command: &'static str,
 ) -> Result<(), UsageError> {
-    let probe = NamedValues {
-        columns: Vec::new(),
-        entries: Vec::new(),
-    };
-    if format
-        .exporter(Digits::Shortest)
-        .named_values(&probe)
-        .is_none()
-    {
-        let what = "metrics print csv, tsv, json or jsonl (a report of named values, not an array)";
-        return Err(UsageError::new(command, what.to_owned()));
-    }
-    Ok(())
+    format.check(command, &[ResultKind::Report], None)
 }

@@ -148,8 +148,6 @@ pub(crate) struct Job {
     pub(crate) weights: [RowChunk; 2],
     /// No job follows: the inputs ended, or one of them did before the other.
     pub(crate) is_last: bool,
-    /// The buffer its printed rows go into, reused from job to job.
-    pub(crate) text: Vec<u8>,
 }
 
 impl Job {
