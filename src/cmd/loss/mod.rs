@@ -2,6 +2,8 @@
 //! MultiLabelSoftMarginLoss and the rest of the family) on files.
 //!
 //! - `args.rs`: the command line as the user wrote it;
+//! - `kind_options.rs`: `--kind` and each kind's options, from the
+//!   registry of kinds in [`crate::loss`];
 //! - [`crate::cmd::pairing`] (shared with `metrics`): the inputs opened,
 //!   their columns and rows paired, jobs cut;
 //! - `plan.rs`: the checked plan: options, opened inputs, and the shape and
@@ -19,6 +21,7 @@
 //! of threads or on where the chunks were cut.
 
 mod args;
+mod kind_options;
 mod plan;
 mod weights;
 mod worker;

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
+use super::args::{Args, Nonfinite, NumberList, PosWeight};
+use super::kind_options::kinds_that;
 use super::weights;
 use super::worker::Kernel;
 use crate::cmd::explain::Explanation;
@@ -48,7 +49,7 @@ pub(super) struct Plan {
 
 impl Plan {
     pub(super) fn new(args: &Args) -> anyhow::Result<Plan> {
-        let mut kind = args.kind.kind(args);
+        let mut kind = args.params.apply(args.kind.kind());
         check_options(&kind, args)?;
         check_values(&kind, args)?;
         let sources = Sources::new(args)?;
@@ -98,8 +99,8 @@ impl Plan {
             &weights,
         );
         let [weight, pos_weight] = weights.per_class;
-        if let Kind::Bce(bce) = &mut kind {
-            bce.pos_weight = pos_weight;
+        if let Some(slot) = kind.pos_weight() {
+            *slot = pos_weight;
         }
         let loss = Loss {
             kind,
@@ -357,7 +358,7 @@ fn usage(message: String) -> UsageError {
 /// Options that do not apply to the kind: another kind's parameters, and
 /// what only some kinds take (weights, smoothing, missing targets).
 fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
-    let name = args.kind.name();
+    let name = kind.name();
     if args.output_format() == OutputFormat::Parquet {
         if args.output.as_deref().is_none_or(|o| o == Path::new("-")) {
             return Err(usage(
@@ -373,14 +374,14 @@ fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
         let what = "--header applies to csv and tsv output (JSON rows name their fields; a .npy holds numbers only)";
         return Err(usage(what.into()));
     }
-    for (given, option, owner) in KindArg::parameter_options(args) {
-        if given && args.kind != owner {
-            return Err(usage(format!(
-                "{option} applies to --kind {} only, not {name}",
-                owner.name()
-            )));
-        }
+    let pos_weight = args.pos_weight.is_some() || args.pos_weight_file.is_some();
+    if pos_weight && !kind.takes_pos_weight() {
+        return Err(usage(format!(
+            "--pos-weight applies to --kind {} only, not {name}",
+            kinds_that(Kind::takes_pos_weight)
+        )));
     }
+    args.params.check_owners(kind).map_err(usage)?;
     // What applies to every kind that takes it.
     let modifiers = [
         (
@@ -393,15 +394,9 @@ fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
     if let Some((_, option)) = modifiers.iter().find(|(given, _)| *given)
         && !kind.takes_modifiers()
     {
-        let takers: Vec<&str> = Kind::all()
-            .iter()
-            .filter(|k| k.takes_modifiers())
-            .map(Kind::name)
-            .collect();
-        let (last, rest) = takers.split_last().expect("some kinds take them");
         return Err(usage(format!(
-            "{option} applies to --kind {} and {last} only, not {name}",
-            rest.join(", ")
+            "{option} applies to --kind {} only, not {name}",
+            kinds_that(Kind::takes_modifiers)
         )));
     }
     Ok(())
