@@ -15,7 +15,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::kernel::log1p_exp_neg_abs_row;
-use super::{Formula, RowWeights, Shape, apply_weight, json_f64};
+use super::{Formula, RowWeights, Shape, apply_weight};
+use crate::numerics::json_f64;
 
 /// `torch.nn.BCEWithLogitsLoss`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -10,8 +10,8 @@
 //!   `logit.rs` (bce, multilabel-soft-margin), `probs.rs` (bce-probs),
 //!   `focal.rs`, `asymmetric.rs` (asl), `margin.rs` (multilabel-margin).
 //! - `kernel.rs`: log σ and the softplus polynomial every kind builds on;
-//!   `sum.rs`: compensated and exact sums; `reduce.rs`: reductions and the
-//!   running totals; `partial.rs`: the totals of a sharded run.
+//!   `reduce.rs`: reductions and the running totals; `partial.rs`: the
+//!   totals of a sharded run; the sums are [`crate::numerics`]'.
 //!
 //! Adding a kind is its module and one line in `register_kinds!` below:
 //! the command line takes its name, aliases, help and parameter options
@@ -20,17 +20,16 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Domain;
+use crate::numerics::{compensated_sum, json_f64, row_mean};
 
 mod asymmetric;
 mod focal;
-pub(crate) mod json_f64;
 mod kernel;
 mod logit;
 mod margin;
 mod partial;
 mod probs;
 mod reduce;
-mod sum;
 
 pub use asymmetric::Asymmetric;
 pub use focal::Focal;
@@ -40,7 +39,6 @@ pub use margin::MultiLabelMargin;
 pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
 pub use probs::BceProbs;
 pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
-pub use sum::{ExactSum, Terms, compensated_sum, row_mean};
 
 /// What a loss kind defines. Each kind's module implements it for the
 /// struct of the kind's parameters.

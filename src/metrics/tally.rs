@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::curve::Bins;
 use super::row::{RankedRow, discount_cumsum};
 use super::{Average, Decision, Family, Metric, Spec};
-use crate::loss::{ExactSum, Terms};
+use crate::numerics::{ExactSum, Terms};
 
 /// One class's observed elements, by target (positive or not) and
 /// prediction.

@@ -13,7 +13,8 @@ use crate::input::{
     ChunkLimit, Dialect, FileIdentity, Format, HeaderMode, HeaderWhy, MatrixReader, RowChunk,
     count, shape_text,
 };
-use crate::loss::{self, ExactSum, Missing};
+use crate::loss::{self, Missing};
+use crate::numerics::ExactSum;
 
 /// The weights a plan settled on.
 #[derive(Debug, Default)]
