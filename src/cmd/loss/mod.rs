@@ -8,6 +8,7 @@
 //!   their columns and rows paired, jobs cut;
 //! - `plan.rs`: the checked plan: options, opened inputs, and the shape and
 //!   weights settled on the inputs' first rows;
+//! - `sources.rs`: where each input comes from;
 //! - `weights.rs`: weights per class or per row, `--pos-weight auto`;
 //! - `worker.rs`: what each thread does with a job;
 //! - here: running the plan.
@@ -23,6 +24,7 @@
 mod args;
 mod kind_options;
 mod plan;
+mod sources;
 mod weights;
 mod worker;
 

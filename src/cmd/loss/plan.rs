@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::args::{Args, Nonfinite, NumberList, PosWeight};
 use super::kind_options::kinds_that;
+use super::sources::Sources;
 use super::weights;
 use super::worker::Kernel;
 use crate::cmd::explain::Explanation;
@@ -15,8 +16,9 @@ use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, Settled};
 use crate::cmd::target_labels::{self, LabelInputs};
+use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
-use crate::input::{ChunkLimit, FileIdentity, Source};
+use crate::input::ChunkLimit;
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
 use crate::output::{Cell, Digits, OutputFormat, TableLayout};
 
@@ -48,31 +50,18 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// The steps in order: the command line checked, the inputs opened and
+    /// paired, the width and weights settled on the first rows, and what
+    /// the run needs put together.
     pub(super) fn new(args: &Args) -> anyhow::Result<Plan> {
-        let mut kind = args.params.apply(args.kind.kind());
-        check_options(&kind, args)?;
-        check_values(&kind, args)?;
+        let mut kind = checked_kind(args)?;
         let sources = Sources::new(args)?;
-        let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
-        let targets_domain = kind
-            .targets_domain()
-            .with_nonfinite(allow_nonfinite)
-            .with_missing(args.ignore_value);
-        let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
-        let options = args.pair_options();
-        let mut readers = pairing::open_readers(
-            &options,
-            &sources.logits,
-            sources.targets.as_ref(),
-            args.labels.target_labels,
-            logits_domain,
+        let Opened {
+            mut readers,
+            settled,
+            mut first,
             targets_domain,
-        )?;
-        let rank = kind.max_rank().map(|max| (max, kind.name()));
-        pairing::check_array_shapes(rank, &options, &readers)?;
-        let settled = settle_columns(args, &mut readers)?;
-        let mut first = Job::default();
-        readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
+        } = open_inputs(args, &kind, &sources)?;
         let cols = match pairing::settle_shape(&readers, &first)? {
             Some(cols) => cols,
             // No samples at all: PyTorch's answer for an N = 0 batch (sum 0,
@@ -125,6 +114,55 @@ impl Plan {
             explain: args.table.explain,
         })
     }
+}
+
+/// The kind with its parameters, once the command line holds together:
+/// every option applies to it and every number is in its range.
+fn checked_kind(args: &Args) -> Result<Kind, UsageError> {
+    let kind = args.params.apply(args.kind.kind());
+    check_options(&kind, args)?;
+    check_values(&kind, args)?;
+    Ok(kind)
+}
+
+/// The inputs opened, their columns paired, and the first job cut.
+struct Opened {
+    readers: Readers,
+    settled: Settled,
+    first: Job,
+    /// What TARGETS may hold (`--pos-weight auto` reads it again).
+    targets_domain: Domain,
+}
+
+/// Opens LOGITS and TARGETS with the domains the kind gives them, pairs
+/// their columns, and cuts the first job (which settles the shape).
+fn open_inputs(args: &Args, kind: &Kind, sources: &Sources) -> anyhow::Result<Opened> {
+    let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
+    let targets_domain = kind
+        .targets_domain()
+        .with_nonfinite(allow_nonfinite)
+        .with_missing(args.ignore_value);
+    let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
+    let options = args.pair_options();
+    let mut readers = pairing::open_readers(
+        &options,
+        &sources.logits,
+        sources.targets.as_ref(),
+        args.labels.target_labels,
+        logits_domain,
+        targets_domain,
+    )?;
+    let rank = kind.max_rank().map(|max| (max, kind.name()));
+    pairing::check_array_shapes(rank, &options, &readers)?;
+    let settled = settle_columns(args, &mut readers)?;
+    let mut first = Job::default();
+    readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
+    Ok(Opened {
+        readers,
+        settled,
+        first,
+        targets_domain,
+    })
 }
 
 /// `--explain`: how the inputs were read and paired.
@@ -210,71 +248,6 @@ fn kernel(
         x_info: readers.logits.info().clone(),
         y_info: readers.targets.info().clone(),
         weight_infos,
-    }
-}
-
-/// Where each input comes from.
-pub(super) struct Sources {
-    pub(super) logits: Source,
-    /// `None`: LOGITS' file holds the targets too.
-    pub(super) targets: Option<Source>,
-    /// `--weight-file`, `--pos-weight-file`.
-    pub(super) weights: [Option<Source>; 2],
-    /// TARGETS' file before anything was read (`--pos-weight auto` reads
-    /// it twice: it must not change in between).
-    pub(super) targets_identity: Option<FileIdentity>,
-}
-
-impl Sources {
-    /// Refuses what cannot be read: two inputs on stdin, and a second pass
-    /// over TARGETS (`--pos-weight auto`) on a stream.
-    fn new(args: &Args) -> Result<Sources, UsageError> {
-        let sources = Sources {
-            logits: Source::from_arg(&args.logits),
-            targets: args.targets.as_deref().map(Source::from_arg),
-            weights: [&args.weight_file, &args.pos_weight_file]
-                .map(|f| f.as_deref().map(Source::from_arg)),
-            targets_identity: None,
-        };
-        let sources = Sources {
-            targets_identity: FileIdentity::of(sources.targets()),
-            ..sources
-        };
-        let from_stdin = [Some(&sources.logits), sources.targets.as_ref()]
-            .into_iter()
-            .chain(sources.weights.iter().map(Option::as_ref))
-            .flatten()
-            .filter(|s| s.is_stdin())
-            .count();
-        if from_stdin > 1 {
-            return Err(usage("only one input can be stdin (-)".into()));
-        }
-        if args.pos_weight == Some(PosWeight::Auto) && args.labels.target_labels {
-            return Err(usage(
-                "--pos-weight auto counts a matrix of targets; with --target-labels give --pos-weight values"
-                    .into(),
-            ));
-        }
-        args.labels.check(
-            "loss",
-            args.table.key.as_deref(),
-            args.targets.as_deref(),
-            args.targets_columns.as_ref(),
-        )?;
-        if args.pos_weight == Some(PosWeight::Auto) && !sources.targets().is_regular_file() {
-            return Err(usage(
-                "--pos-weight auto reads TARGETS twice: give TARGETS as a file, not a pipe or stdin"
-                    .into(),
-            ));
-        }
-        Ok(sources)
-    }
-}
-
-impl Sources {
-    /// The file TARGETS is read from.
-    pub(super) fn targets(&self) -> &Source {
-        self.targets.as_ref().unwrap_or(&self.logits)
     }
 }
 

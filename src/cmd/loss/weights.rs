@@ -3,7 +3,7 @@
 //! from a file of N rows read along with the other inputs.
 
 use super::args::{Args, NumberList, PosWeight};
-use super::plan::Sources;
+use super::sources::Sources;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{columns, first_line};
 use crate::domain::Domain;
