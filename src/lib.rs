@@ -15,6 +15,7 @@ pub mod cmd;
 pub mod domain;
 pub mod error;
 pub mod format;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod input;
