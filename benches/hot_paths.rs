@@ -7,7 +7,8 @@ use divan::{Bencher, black_box};
 use mlloss::domain::Domain;
 use mlloss::format::write_f64;
 use mlloss::input::csv::parse_plain_record;
-use mlloss::loss::{Accumulator, Kind, Loss, RowWeights, Shape, compensated_sum};
+use mlloss::loss::{Accumulator, Kind, Loss, RowWeights, Shape};
+use mlloss::numerics::compensated_sum;
 
 fn main() {
     divan::main();

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::kernel::sigmoid;
-use super::{Formula, ParamError, RowWeights, Shape, apply_weight};
+use super::{Formula, Param, ParamError, RowWeights, Shape, apply_weight};
 
 /// The reference implementation's floor for probabilities inside `log`.
 const EPS: f64 = 1e-8;
@@ -39,8 +39,35 @@ impl Default for Asymmetric {
 }
 
 impl Formula for Asymmetric {
+    fn about(&self) -> &'static str {
+        "Asymmetric Loss, Ridnik et al. 2021"
+    }
+
     fn shape(&self) -> Shape {
         Shape::Elements
+    }
+
+    fn params(&mut self) -> Vec<(Param, &mut f64)> {
+        let gamma_neg = Param {
+            name: "gamma-neg",
+            value_name: "G",
+            help: "the focusing exponent of negatives",
+        };
+        let gamma_pos = Param {
+            name: "gamma-pos",
+            value_name: "G",
+            help: "the focusing exponent of positives",
+        };
+        let clip = Param {
+            name: "clip",
+            value_name: "M",
+            help: "probability margin for negatives; 0 turns shifting off",
+        };
+        vec![
+            (gamma_neg, &mut self.gamma_neg),
+            (gamma_pos, &mut self.gamma_pos),
+            (clip, &mut self.clip),
+        ]
     }
 
     fn check(&self) -> Result<(), ParamError> {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kernel::{sigmoid, torch_pow};
 use super::logit::bce_element;
-use super::{Formula, ParamError, RowWeights, Shape, apply_weight};
+use super::{Formula, Param, ParamError, RowWeights, Shape, apply_weight};
 
 /// torchvision's `sigmoid_focal_loss`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,8 +32,26 @@ impl Default for Focal {
 }
 
 impl Formula for Focal {
+    fn about(&self) -> &'static str {
+        "torchvision.ops.sigmoid_focal_loss"
+    }
+
     fn shape(&self) -> Shape {
         Shape::Elements
+    }
+
+    fn params(&mut self) -> Vec<(Param, &mut f64)> {
+        let alpha = Param {
+            name: "alpha",
+            value_name: "A",
+            help: "weight of positives (1 − alpha for negatives), in [0, 1]; -1 turns it off",
+        };
+        let gamma = Param {
+            name: "gamma",
+            value_name: "G",
+            help: "the focusing exponent",
+        };
+        vec![(alpha, &mut self.alpha), (gamma, &mut self.gamma)]
     }
 
     fn check(&self) -> Result<(), ParamError> {

@@ -15,7 +15,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::kernel::log1p_exp_neg_abs_row;
-use super::{Formula, RowWeights, Shape, apply_weight, json_f64};
+use super::{Formula, RowWeights, Shape, apply_weight};
+use crate::numerics::json_f64;
 
 /// `torch.nn.BCEWithLogitsLoss`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -31,8 +32,16 @@ pub struct Bce {
 pub struct MultiLabelSoftMargin {}
 
 impl Formula for Bce {
+    fn about(&self) -> &'static str {
+        "torch.nn.BCEWithLogitsLoss"
+    }
+
     fn shape(&self) -> Shape {
         Shape::Elements
+    }
+
+    fn pos_weight(&mut self) -> Option<&mut Option<Vec<f64>>> {
+        Some(&mut self.pos_weight)
     }
 
     fn element_losses(&self, x: &[f64], y: &[f64], weights: RowWeights<'_>, out: &mut [f64]) {
@@ -42,6 +51,10 @@ impl Formula for Bce {
 }
 
 impl Formula for MultiLabelSoftMargin {
+    fn about(&self) -> &'static str {
+        "torch.nn.MultiLabelSoftMarginLoss"
+    }
+
     fn shape(&self) -> Shape {
         Shape::Samples
     }

@@ -20,7 +20,7 @@ use crate::domain::Domain;
 /// input in its shape check, and for (0, C) returns before writing its
 /// `mean` or `sum` output: uninitialised memory, a different number each
 /// run (`none` is an empty tensor, which mlloss prints as no rows).
-pub fn empty_batch_problem(classes: usize, reduction: Reduction) -> Option<String> {
+fn empty_batch_problem(classes: usize, reduction: Reduction) -> Option<String> {
     if classes == 0 {
         return Some(
             "multilabel-margin of no samples and no classes: PyTorch refuses it (\"Expected \
@@ -40,6 +40,10 @@ pub fn empty_batch_problem(classes: usize, reduction: Reduction) -> Option<Strin
 pub struct MultiLabelMargin {}
 
 impl Formula for MultiLabelMargin {
+    fn about(&self) -> &'static str {
+        "torch.nn.MultiLabelMarginLoss, with 0/1 target rows"
+    }
+
     fn shape(&self) -> Shape {
         Shape::Samples
     }
@@ -60,6 +64,10 @@ impl Formula for MultiLabelMargin {
     /// `multilabel_margin_loss` takes (C) or (N, C) only.
     fn max_rank(&self) -> Option<usize> {
         Some(2)
+    }
+
+    fn empty_batch_problem(&self, classes: usize, reduction: Reduction) -> Option<String> {
+        empty_batch_problem(classes, reduction)
     }
 
     fn element_losses(&self, x: &[f64], y: &[f64], _: RowWeights<'_>, out: &mut [f64]) {

@@ -10,25 +10,26 @@
 //!   `logit.rs` (bce, multilabel-soft-margin), `probs.rs` (bce-probs),
 //!   `focal.rs`, `asymmetric.rs` (asl), `margin.rs` (multilabel-margin).
 //! - `kernel.rs`: log σ and the softplus polynomial every kind builds on;
-//!   `sum.rs`: compensated and exact sums; `reduce.rs`: reductions and the
-//!   running totals; `partial.rs`: the totals of a sharded run.
+//!   `reduce.rs`: reductions and the running totals; `partial.rs`: the
+//!   totals of a sharded run; the sums are [`crate::numerics`]'.
 //!
-//! Adding a kind is its module and one line in `register_kinds!` below.
+//! Adding a kind is its module and one line in `register_kinds!` below:
+//! the command line takes its name, aliases, help and parameter options
+//! from here (`cmd/loss/kind_options.rs`).
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Domain;
+use crate::numerics::{compensated_sum, json_f64, row_mean};
 
 mod asymmetric;
 mod focal;
-pub(crate) mod json_f64;
 mod kernel;
 mod logit;
 mod margin;
 mod partial;
 mod probs;
 mod reduce;
-mod sum;
 
 pub use asymmetric::Asymmetric;
 pub use focal::Focal;
@@ -38,13 +39,34 @@ pub use margin::MultiLabelMargin;
 pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
 pub use probs::BceProbs;
 pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
-pub use sum::{ExactSum, Terms, compensated_sum, row_mean};
 
 /// What a loss kind defines. Each kind's module implements it for the
 /// struct of the kind's parameters.
 pub trait Formula {
+    /// What the kind is, in one line for `--kind`'s help (no final stop).
+    fn about(&self) -> &'static str;
+
     /// Whether the kind's losses are per element or per sample.
     fn shape(&self) -> Shape;
+
+    /// The kind's numeric parameters, each with the field that holds it:
+    /// each becomes an option (`--gamma-neg G`) whose default is the
+    /// field's value in the kind's `Default`.
+    fn params(&mut self) -> Vec<(Param, &mut f64)> {
+        Vec::new()
+    }
+
+    /// Where the kind keeps a per-class weight of positive targets
+    /// (`--pos-weight`), if it takes one.
+    fn pos_weight(&mut self) -> Option<&mut Option<Vec<f64>>> {
+        None
+    }
+
+    /// Why a batch of no samples of `classes` classes has no result under
+    /// `reduction`, where PyTorch gives none.
+    fn empty_batch_problem(&self, _classes: usize, _reduction: Reduction) -> Option<String> {
+        None
+    }
 
     /// What LOGITS may hold.
     fn logits_domain(&self) -> Domain {
@@ -93,9 +115,11 @@ pub trait Formula {
 
 /// Declares [`Kind`], one variant per kind holding its parameters, and
 /// dispatches [`Formula`] to them. `Variant(module::Type) = "name"`, where
-/// the name is the kind's name in messages and partial states.
+/// the name is the kind's name in messages, partial states and `--kind`,
+/// followed by `| "alias"` for each other name `--kind` takes. The first
+/// kind is `--kind`'s default.
 macro_rules! register_kinds {
-    ($($(#[$doc:meta])* $variant:ident($ty:ty) = $name:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident($ty:ty) = $name:literal $(| $alias:literal)*,)*) => {
         /// A loss kind with its parameters.
         #[derive(Debug, Clone, Serialize, Deserialize)]
         #[serde(tag = "kind")]
@@ -111,12 +135,26 @@ macro_rules! register_kinds {
                 }
             }
 
-            /// Every kind, with its default parameters.
+            /// The kind's other names on the command line (`mlsm`).
+            pub fn aliases(&self) -> &'static [&'static str] {
+                match self {
+                    $(Kind::$variant(_) => &[$($alias),*],)*
+                }
+            }
+
+            /// Every kind, with its default parameters, the default kind
+            /// first.
             pub fn all() -> Vec<Kind> {
                 vec![$(Kind::$variant(<$ty>::default()),)*]
             }
 
             fn formula(&self) -> &dyn Formula {
+                match self {
+                    $(Kind::$variant(kind) => kind,)*
+                }
+            }
+
+            fn formula_mut(&mut self) -> &mut dyn Formula {
                 match self {
                     $(Kind::$variant(kind) => kind,)*
                 }
@@ -129,7 +167,7 @@ register_kinds! {
     /// `torch.nn.BCEWithLogitsLoss`.
     Bce(Bce) = "bce",
     /// `torch.nn.MultiLabelSoftMarginLoss`.
-    MultiLabelSoftMargin(MultiLabelSoftMargin) = "multilabel-soft-margin",
+    MultiLabelSoftMargin(MultiLabelSoftMargin) = "multilabel-soft-margin" | "mlsm",
     /// `torch.nn.BCELoss`, on probabilities.
     BceProbs(BceProbs) = "bce-probs",
     /// `torchvision.ops.sigmoid_focal_loss`.
@@ -137,12 +175,29 @@ register_kinds! {
     /// Asymmetric Loss (Ridnik et al., 2021), as its reference implementation.
     Asymmetric(Asymmetric) = "asl",
     /// `torch.nn.MultiLabelMarginLoss`, the 0/1 target row as the set of targets.
-    MultiLabelMargin(MultiLabelMargin) = "multilabel-margin",
+    MultiLabelMargin(MultiLabelMargin) = "multilabel-margin" | "margin",
 }
 
 impl Kind {
+    pub fn about(&self) -> &'static str {
+        self.formula().about()
+    }
+
     pub fn shape(&self) -> Shape {
         self.formula().shape()
+    }
+
+    pub fn params(&mut self) -> Vec<(Param, &mut f64)> {
+        self.formula_mut().params()
+    }
+
+    pub fn pos_weight(&mut self) -> Option<&mut Option<Vec<f64>>> {
+        self.formula_mut().pos_weight()
+    }
+
+    /// Whether the kind takes a per-class weight of positive targets.
+    pub fn takes_pos_weight(&self) -> bool {
+        self.clone().pos_weight().is_some()
     }
 
     pub fn logits_domain(&self) -> Domain {
@@ -183,6 +238,21 @@ pub enum Shape {
     /// A loss per sample, the mean of its element terms over the classes
     /// (mlsm): `none` is one value per sample.
     Samples,
+}
+
+/// A kind's numeric parameter, as the command line takes it (`--gamma-neg
+/// G`); its default is the field's value in the kind's `Default`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// The option's name without its dashes (`gamma-neg`), as
+    /// [`ParamError`] names it too. Kinds that share a name share the
+    /// option.
+    pub name: &'static str,
+    /// The value's placeholder in the help (`G`).
+    pub value_name: &'static str,
+    /// What it is, for the help (the kind's name and the default are
+    /// added there).
+    pub help: &'static str,
 }
 
 /// A kind's parameter outside its domain (`--clip -0.1`).
@@ -305,10 +375,7 @@ impl Loss {
     /// Why a batch of no samples of `classes` classes has no result under
     /// `reduction`, where PyTorch gives none (multilabel-margin).
     pub fn empty_batch_problem(&self, classes: usize, reduction: Reduction) -> Option<String> {
-        match self.kind {
-            Kind::MultiLabelMargin(_) => margin::empty_batch_problem(classes, reduction),
-            _ => None,
-        }
+        self.kind.formula().empty_batch_problem(classes, reduction)
     }
 
     /// One sample's loss as `row` (and the per-sample kinds' `none`)
@@ -369,6 +436,21 @@ mod tests {
             let back: Loss = serde_json::from_str(&json).unwrap();
             assert_eq!(back.kind.name(), kind.name(), "{json}");
         }
+    }
+
+    /// Setting a parameter through [`Kind::params`] changes the kind.
+    #[test]
+    fn params_write_through() {
+        let mut kind = Kind::all().remove(3);
+        assert_eq!(kind.name(), "focal");
+        for (param, value) in kind.params() {
+            if param.name == "gamma" {
+                *value = 0.5;
+            }
+        }
+        assert!(matches!(kind, Kind::Focal(Focal { gamma: 0.5, .. })));
+        assert!(Kind::all()[0].takes_pos_weight());
+        assert!(!Kind::all()[1].takes_pos_weight());
     }
 
     /// Smoothing moves the targets, a missing target gives 0, and row

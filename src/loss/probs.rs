@@ -17,6 +17,10 @@ const LOG_FLOOR: f64 = -100.0;
 pub struct BceProbs {}
 
 impl Formula for BceProbs {
+    fn about(&self) -> &'static str {
+        "torch.nn.BCELoss, on probabilities (each log term clamped at -100)"
+    }
+
     fn shape(&self) -> Shape {
         Shape::Elements
     }

@@ -2,8 +2,8 @@
 //! the running totals (`mean`, `sum`, `class`) that hold O(C) numbers
 //! whatever the number of rows and merge exactly across threads and shards.
 
-use super::sum::{ExactSum, Terms, compensated_sum, compensated_sum_parts};
 use super::{Missing, Shape};
+use crate::numerics::{ExactSum, Terms, compensated_sum, compensated_sum_parts};
 
 /// How element losses are combined (`--reduction`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -49,7 +49,7 @@ pub struct Spec {
     pub beta: Option<f64>,
     pub k: Option<usize>,
     /// Target elements equal to this are missing (NaN marks NaN).
-    #[serde(with = "crate::loss::json_f64::option")]
+    #[serde(with = "crate::numerics::json_f64::option")]
     pub ignore_value: Option<f64>,
     /// `--bins B`: AUROC and AP from histograms of B bins.
     pub bins: Option<usize>,

@@ -27,7 +27,7 @@ pub enum Average {
 pub enum ZeroDivision {
     /// scikit-learn's default `"warn"`: 0, with a warning.
     Warn,
-    Value(#[serde(with = "crate::loss::json_f64::value")] f64),
+    Value(#[serde(with = "crate::numerics::json_f64::value")] f64),
 }
 
 impl ZeroDivision {

@@ -13,7 +13,7 @@ pub use super::family::ratio;
 use super::family::{Computation, Family, Settings};
 use super::row::RankedRow;
 use super::{Average, Decision, Metric, Spec};
-use crate::loss::{ExactSum, Terms};
+use crate::numerics::{ExactSum, Terms};
 
 /// One class's observed elements, by target (positive or not) and
 /// prediction.

@@ -1,10 +1,12 @@
 //! One case per kind of bad input: the exit code, a one-line message that
 //! names the file and line (and column where it applies), no panic, and no
-//! result printed.
+//! result printed. (Valid inputs that look hostile: `accepted_input.rs`;
+//! late bad rows, closed pipes, full disks and huge lines:
+//! `bad_streams.rs`.)
 
 use crate::harness::Workdir;
 
-struct Case {
+pub(crate) struct Case {
     name: &'static str,
     files: &'static [(&'static str, &'static [u8])],
     args: &'static [&'static str],
@@ -18,8 +20,8 @@ struct Case {
 /// "Errors"); every other case must print nothing.
 const STREAMED: &[&str] = &["an unknown label with --unknown error"];
 
-const X: (&str, &[u8]) = ("x.csv", b"0.5,1\n-2,3\n");
-const Y: (&str, &[u8]) = ("y.csv", b"1,0\n0,1\n");
+pub(crate) const X: (&str, &[u8]) = ("x.csv", b"0.5,1\n-2,3\n");
+pub(crate) const Y: (&str, &[u8]) = ("y.csv", b"1,0\n0,1\n");
 
 /// 200 arrays deep, closed: a valid 200-dimensional array, but deeper than
 /// the parser recurses.
@@ -34,7 +36,7 @@ const DEEP_JSON: &[u8] = &{
     text
 };
 
-const CASES: &[Case] = &[
+pub(crate) const CASES: &[Case] = &[
     Case {
         name: "a value that is not a number",
         files: &[("bad.csv", b"0.5,1\n-2,abc\n"), Y],
@@ -573,307 +575,5 @@ fn each_bad_input_gives_a_clear_error() {
                 "{name}: not one line: {stderr:?}"
             );
         }
-    }
-}
-
-#[test]
-fn a_scalar_reduction_prints_nothing_when_a_late_row_is_bad() {
-    let dir = Workdir::new();
-    let mut x = "0.5,1\n".repeat(5000);
-    x.push_str("oops,1\n");
-    let y = "1,0\n".repeat(5001);
-    dir.write("x.csv", x).write("y.csv", y);
-    for reduction in ["mean", "sum", "class"] {
-        let output = dir.run(&["loss", "-r", reduction, "x.csv", "y.csv"]);
-        assert_eq!(output.status.code(), Some(1));
-        assert!(output.stdout.is_empty(), "{reduction}");
-        assert!(
-            String::from_utf8_lossy(&output.stderr)
-                .contains("x.csv:5001:1: not a number (\"oops\")")
-        );
-    }
-}
-
-#[test]
-fn a_closed_pipe_is_a_normal_end() {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let dir = Workdir::new();
-    dir.write("x.csv", "0.5,1\n".repeat(200_000))
-        .write("y.csv", "1,0\n".repeat(200_000));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mlloss"))
-        .args(["loss", "-r", "none"])
-        .arg(dir.path("x.csv"))
-        .arg(dir.path("y.csv"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 16];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    assert!(
-        output.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-#[test]
-#[cfg_attr(not(mlloss_has_dev_full), ignore = "skipped: no /dev/full here")]
-fn a_full_disk_is_an_error() {
-    let full = std::fs::File::options()
-        .write(true)
-        .open("/dev/full")
-        .expect("open /dev/full");
-    let dir = Workdir::new();
-    dir.write("x.csv", "0.5,1\n").write("y.csv", "1,0\n");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mlloss"))
-        .args(["loss", "-r", "none"])
-        .arg(dir.path("x.csv"))
-        .arg(dir.path("y.csv"))
-        .stdout(full)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.starts_with("mlloss: error: cannot write to stdout: No space left on device"),
-        "{stderr}"
-    );
-}
-
-/// Hostile-looking input that is valid: it must give exactly the output of
-/// its plain form (`plain`, run with the same arguments), or `stdout` when
-/// given, with nothing on stderr.
-struct Accepted {
-    name: &'static str,
-    files: &'static [(&'static str, &'static [u8])],
-    plain: &'static [(&'static str, &'static [u8])],
-    args: &'static [&'static str],
-    stdout: Option<&'static str>,
-}
-
-const ACCEPTED: &[Accepted] = &[
-    Accepted {
-        name: "a UTF-8 byte order mark",
-        files: &[("x.csv", b"\xEF\xBB\xBF0.5,1\n-2,3\n"), Y],
-        plain: &[X, Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "CRLF line ends",
-        files: &[
-            ("x.csv", b"0.5,1\r\n-2,3\r\n"),
-            ("y.csv", b"1,0\r\n0,1\r\n"),
-        ],
-        plain: &[X, Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "a missing final newline",
-        files: &[("x.csv", b"0.5,1\n-2,3"), ("y.csv", b"1,0\n0,1")],
-        plain: &[X, Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "a BOM, a header and CRLF together",
-        // Both named, so that columns pair by name without a warning.
-        files: &[
-            ("x.csv", b"\xEF\xBB\xBFa,b\r\n0.5,1\r\n-2,3"),
-            ("y.csv", b"a,b\n1,0\n0,1\n"),
-        ],
-        plain: &[X, Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "blank lines at the end, as writers leave them",
-        files: &[
-            ("x.csv", b"0.5,1\n-2,3\n\n\r\n  \n"),
-            ("y.csv", b"1,0\n0,1\n\n"),
-        ],
-        plain: &[X, Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "pandas' True and False in TARGETS",
-        files: &[X, ("y.csv", b"True,False\nfalse,TRUE\n")],
-        plain: &[X, Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "-0, .5, 5. and +3",
-        files: &[("x.csv", b"-0,.5\n5.,+3\n"), Y],
-        plain: &[("x.csv", b"0,0.5\n5,3\n"), Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "spaces and tabs around numbers",
-        files: &[
-            ("x.csv", b" 0.5 ,\t1\n-2\t, 3 \n"),
-            ("y.csv", b"1 , 0\n0,1\n"),
-        ],
-        plain: &[X, Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "quoted numbers, one with a line break inside",
-        files: &[("x.csv", b"\"0.5\n\",\"1\"\n-2,3\n"), Y],
-        plain: &[X, Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "exponents and many digits",
-        files: &[
-            ("x.csv", b"5e-1,1.0000000000000000000000001\n-2E0,3e+0\n"),
-            Y,
-        ],
-        plain: &[X, Y],
-        args: &["loss", "-r", "none", "x.csv", "y.csv"],
-        stdout: None,
-    },
-    Accepted {
-        name: "nan, inf, -Infinity and 1e400 with --nonfinite allow",
-        files: &[
-            ("x.csv", b"nan,inf\n-Infinity,1e400\n"),
-            ("y.csv", b"1,1\n0,0\n"),
-        ],
-        plain: &[],
-        args: &[
-            "loss",
-            "--nonfinite",
-            "allow",
-            "-r",
-            "none",
-            "x.csv",
-            "y.csv",
-        ],
-        stdout: Some("nan,0.0\n0.0,inf\n"),
-    },
-    Accepted {
-        name: "a quoted label with a line break and a comma",
-        files: &[("labels.csv", b"\"a\nb\",c\n\"x,y\"\n")],
-        plain: &[],
-        args: &["binarize", "--header", "labels.csv"],
-        stdout: Some("\"a\nb\",c,\"x,y\"\n1,1,0\n0,0,1\n"),
-    },
-    Accepted {
-        name: "labels with a BOM, CRLF and empty lines",
-        files: &[("labels.csv", b"\xEF\xBB\xBFa,b\r\n\r\nb\r\n")],
-        plain: &[("labels.csv", b"a,b\n\nb\n")],
-        args: &["binarize", "labels.csv"],
-        stdout: None,
-    },
-];
-
-#[test]
-fn hostile_but_valid_inputs_work_as_documented() {
-    for case in ACCEPTED {
-        let name = case.name;
-        let dir = Workdir::new();
-        for (file, contents) in case.files {
-            dir.write(file, contents);
-        }
-        let output = dir.run(case.args);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "{name}: {stderr}");
-        assert!(stderr.is_empty(), "{name}: {stderr}");
-        let got = String::from_utf8(output.stdout).unwrap();
-        let want = match case.stdout {
-            Some(want) => want.to_owned(),
-            None => {
-                let plain = Workdir::new();
-                for (file, contents) in case.plain {
-                    plain.write(file, contents);
-                }
-                crate::harness::success(&plain.run(case.args))
-            }
-        };
-        assert_eq!(got, want, "{name}");
-    }
-}
-
-/// The bad-input suite: at least 40 malformed or hostile inputs.
-#[test]
-fn the_suite_covers_forty_inputs() {
-    assert!(CASES.len() + ACCEPTED.len() + 3 >= 40);
-}
-
-/// Inputs too large to write out: a 100 MB line, a million columns, and
-/// JSON nested two million deep. Each works or fails cleanly, in time and
-/// memory that grow linearly (a quadratic rescan of the long line took
-/// minutes before it was fixed).
-#[test]
-fn huge_lines_wide_rows_and_deep_nesting() {
-    let dir = Workdir::new();
-    // 100 MB in one line: 25,000,001 values.
-    let mut long = "0.5,".repeat(25_000_000);
-    long.push_str("1\n");
-    let mut long_targets = "1,".repeat(25_000_000);
-    long_targets.push_str("0\n");
-    dir.write("long.csv", long)
-        .write("long_y.csv", long_targets);
-    let mean = crate::harness::numbers(&crate::harness::success(&dir.run(&[
-        "loss",
-        "long.csv",
-        "long_y.csv",
-    ])))[0][0];
-    let term = |x: f64, y: f64| (1.0 - y) * x + (-x).exp().ln_1p();
-    let want = (25_000_000.0 * term(0.5, 1.0) + term(1.0, 0.0)) / 25_000_001.0;
-    assert!((mean - want).abs() <= 1e-12 * want, "{mean} vs {want}");
-
-    // A million columns, and a ragged row after it.
-    let wide: String = (0..1_000_000)
-        .map(|j| if j == 0 { "0.25" } else { ",0.25" })
-        .collect();
-    let wide_y: String = (0..1_000_000)
-        .map(|j| if j == 0 { "1" } else { ",1" })
-        .collect();
-    dir.write("wide.csv", format!("{wide}\n{wide}\n"))
-        .write("wide_y.csv", format!("{wide_y}\n{wide_y},1\n"));
-    let output = dir.run(&["loss", "wide.csv", "wide_y.csv"]);
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("wide_y.csv:2: ragged row: 1000001 values, but earlier rows have 1000000"),
-        "{stderr}"
-    );
-    dir.write("wide_y.csv", format!("{wide_y}\n{wide_y}\n"));
-    let row = dir.run(&["loss", "-r", "row", "wide.csv", "wide_y.csv"]);
-    let want = term(0.25, 1.0);
-    for value in crate::harness::numbers(&crate::harness::success(&row)) {
-        assert!((value[0] - want).abs() <= 1e-12 * want);
-    }
-
-    // Nesting beyond serde_json's recursion limit, in labels and matrices.
-    dir.write("deep.json", "[".repeat(2_000_000));
-    for args in [
-        &["binarize", "deep.json"][..],
-        &["loss", "deep.json", "wide.csv"],
-    ] {
-        let output = dir.run(args);
-        assert_eq!(output.status.code(), Some(1), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.starts_with("mlloss: error: deep.json:1:"),
-            "{stderr}"
-        );
-        assert_eq!(stderr.lines().count(), 1);
     }
 }

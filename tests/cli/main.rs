@@ -1,7 +1,9 @@
 //! Integration tests: the built binary, run as a user runs it.
 
+mod accepted_input;
 mod arrow_output;
 mod bad_input;
+mod bad_streams;
 mod binarize;
 mod boundary;
 mod columnar;
@@ -16,6 +18,7 @@ mod harness;
 mod hostile;
 mod hostile_outputs;
 mod hostile_states;
+mod keyed_tables;
 mod loss;
 mod merge;
 mod metrics;
@@ -27,4 +30,7 @@ mod output;
 mod pandas_numpy;
 mod properties;
 mod sums;
+mod table_formats;
+mod table_labels;
+mod table_selections;
 mod tables;

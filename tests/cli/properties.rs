@@ -1,9 +1,8 @@
 //! Properties that must hold for any input: the loss module directly (many
 //! cases, fast) and the CLI (fewer cases, each a process).
 
-use mlloss::loss::{
-    Accumulator, Bce, Kind, Loss, MultiLabelSoftMargin, RowWeights, log_sigmoid, row_mean,
-};
+use mlloss::loss::{Accumulator, Bce, Kind, Loss, MultiLabelSoftMargin, RowWeights, log_sigmoid};
+use mlloss::numerics::row_mean;
 use proptest::prelude::*;
 
 use crate::harness::{Workdir, csv, numbers, success};

@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use super::kind_options::{
+    KindChoice, KindParams, default_kind_name, pos_weight_file_help, pos_weight_help,
+};
 use crate::cmd::options::{TableArgs, parse_ignore_value, parse_threads};
 use crate::cmd::pairing::PairOptions;
 use crate::cmd::pairing::select::{self, Spec};
 use crate::cmd::target_labels::LabelArgs;
-use crate::loss::{
-    Asymmetric, Bce, BceProbs, Focal, Kind, MultiLabelMargin, MultiLabelSoftMargin, Reduction,
-};
+use crate::loss::Reduction;
 use crate::output::OutputFormat;
 
 #[derive(Debug, clap::Args)]
@@ -38,8 +39,8 @@ pub struct Args {
     pub targets_columns: Option<Spec>,
 
     /// The loss to compute.
-    #[arg(short, long, value_enum, default_value_t = KindArg::Bce)]
-    pub kind: KindArg,
+    #[arg(short, long, value_enum, default_value = default_kind_name())]
+    pub kind: KindChoice,
 
     /// How to combine the element losses.
     #[arg(short, long, value_enum, default_value_t = ReductionArg::Mean)]
@@ -53,34 +54,19 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "weight")]
     pub weight_file: Option<PathBuf>,
 
-    /// Per-class weights of positive targets p1,…,pC (PyTorch's `pos_weight`; bce only), or
-    /// `auto`: negatives / positives of each class in TARGETS.
-    #[arg(long, value_name = "P1,…,PC|auto", value_parser = parse_pos_weight, allow_hyphen_values = true)]
+    /// Per-class weights of positive targets (PyTorch's `pos_weight`), or `auto` (help: from
+    /// the kinds that take it).
+    #[arg(long, value_name = "P1,…,PC|auto", value_parser = parse_pos_weight, allow_hyphen_values = true, help = pos_weight_help())]
     pub pos_weight: Option<PosWeight>,
 
-    /// pos_weight from a file: as --weight-file (bce only).
-    #[arg(long, value_name = "FILE", conflicts_with = "pos_weight")]
+    /// pos_weight from a file (help: from the kinds that take it).
+    #[arg(long, value_name = "FILE", conflicts_with = "pos_weight", help = pos_weight_file_help())]
     pub pos_weight_file: Option<PathBuf>,
 
-    /// focal: weight of positives (1 − alpha for negatives), in [0, 1]; -1 turns it off [default: 0.25].
-    #[arg(long, value_name = "A", allow_hyphen_values = true)]
-    pub alpha: Option<f64>,
-
-    /// focal: the focusing exponent [default: 2].
-    #[arg(long, value_name = "G", allow_hyphen_values = true)]
-    pub gamma: Option<f64>,
-
-    /// asl: the focusing exponent of negatives [default: 4].
-    #[arg(long, value_name = "G", allow_hyphen_values = true)]
-    pub gamma_neg: Option<f64>,
-
-    /// asl: the focusing exponent of positives [default: 1].
-    #[arg(long, value_name = "G", allow_hyphen_values = true)]
-    pub gamma_pos: Option<f64>,
-
-    /// asl: probability margin for negatives; 0 turns shifting off [default: 0.05].
-    #[arg(long, value_name = "M", allow_hyphen_values = true)]
-    pub clip: Option<f64>,
+    /// Each kind's parameters (`--alpha`, `--gamma-neg`, …), from the
+    /// registry of kinds.
+    #[command(flatten)]
+    pub params: KindParams,
 
     /// Targets become y·(1 − EPS) + EPS/2 (Keras' convention).
     #[arg(long, value_name = "EPS", allow_hyphen_values = true)]
@@ -140,25 +126,6 @@ Examples:
   mlloss loss --pos-weight auto --label-smoothing 0.1 logits.csv targets.csv
   mlloss binarize --classes a,b,c labels.csv | mlloss loss --kind mlsm logits.csv -";
 
-/// The loss to compute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
-    /// torch.nn.BCEWithLogitsLoss.
-    Bce,
-    /// torch.nn.MultiLabelSoftMarginLoss (alias: mlsm).
-    #[value(alias = "mlsm")]
-    MultilabelSoftMargin,
-    /// torch.nn.BCELoss, on probabilities (each log term clamped at -100).
-    BceProbs,
-    /// torchvision.ops.sigmoid_focal_loss (--alpha, --gamma).
-    Focal,
-    /// Asymmetric Loss, Ridnik et al. 2021 (--gamma-neg, --gamma-pos, --clip).
-    Asl,
-    /// torch.nn.MultiLabelMarginLoss, with 0/1 target rows (alias: margin).
-    #[value(alias = "margin")]
-    MultilabelMargin,
-}
-
 impl Args {
     /// The output's format: `--output-format`, else `-o FILE`'s extension.
     pub(super) fn output_format(&self) -> OutputFormat {
@@ -175,53 +142,6 @@ impl Args {
             format: self.table.format,
             dialects: [self.table.dialect(), self.table.targets_dialect()],
         }
-    }
-}
-
-impl KindArg {
-    /// The kind with its parameters from the options, or their defaults.
-    /// (bce's `pos_weight` needs the number of classes: it is set later.)
-    pub(super) fn kind(self, args: &Args) -> Kind {
-        match self {
-            KindArg::Bce => Kind::Bce(Bce::default()),
-            KindArg::MultilabelSoftMargin => Kind::MultiLabelSoftMargin(MultiLabelSoftMargin {}),
-            KindArg::BceProbs => Kind::BceProbs(BceProbs {}),
-            KindArg::Focal => {
-                let d = Focal::default();
-                Kind::Focal(Focal {
-                    alpha: args.alpha.unwrap_or(d.alpha),
-                    gamma: args.gamma.unwrap_or(d.gamma),
-                })
-            }
-            KindArg::Asl => {
-                let d = Asymmetric::default();
-                Kind::Asymmetric(Asymmetric {
-                    gamma_neg: args.gamma_neg.unwrap_or(d.gamma_neg),
-                    gamma_pos: args.gamma_pos.unwrap_or(d.gamma_pos),
-                    clip: args.clip.unwrap_or(d.clip),
-                })
-            }
-            KindArg::MultilabelMargin => Kind::MultiLabelMargin(MultiLabelMargin {}),
-        }
-    }
-
-    /// Each kind's parameter options: whether it was given, its name, and
-    /// the kind it belongs to.
-    pub(super) fn parameter_options(args: &Args) -> [(bool, &'static str, KindArg); 6] {
-        let pos_weight = args.pos_weight.is_some() || args.pos_weight_file.is_some();
-        [
-            (pos_weight, "--pos-weight", KindArg::Bce),
-            (args.alpha.is_some(), "--alpha", KindArg::Focal),
-            (args.gamma.is_some(), "--gamma", KindArg::Focal),
-            (args.gamma_neg.is_some(), "--gamma-neg", KindArg::Asl),
-            (args.gamma_pos.is_some(), "--gamma-pos", KindArg::Asl),
-            (args.clip.is_some(), "--clip", KindArg::Asl),
-        ]
-    }
-
-    pub(super) fn name(self) -> String {
-        self.to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_owned())
     }
 }
 

@@ -2,10 +2,13 @@
 //! MultiLabelSoftMarginLoss and the rest of the family) on files.
 //!
 //! - `args.rs`: the command line as the user wrote it;
+//! - `kind_options.rs`: `--kind` and each kind's options, from the
+//!   registry of kinds in [`crate::loss`];
 //! - [`crate::cmd::pairing`] (shared with `metrics`): the inputs opened,
 //!   their columns and rows paired, jobs cut;
 //! - `plan.rs`: the checked plan: options, opened inputs, and the shape and
 //!   weights settled on the inputs' first rows;
+//! - `sources.rs`: where each input comes from;
 //! - `weights.rs`: weights per class or per row, `--pos-weight auto`;
 //! - `worker.rs`: what each thread does with a job;
 //! - here: running the plan.
@@ -19,7 +22,9 @@
 //! of threads or on where the chunks were cut.
 
 mod args;
+mod kind_options;
 mod plan;
+mod sources;
 mod weights;
 mod worker;
 

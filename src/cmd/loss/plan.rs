@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 
-use super::args::{Args, KindArg, Nonfinite, NumberList, PosWeight};
+use super::args::{Args, Nonfinite, NumberList, PosWeight};
+use super::kind_options::kinds_that;
+use super::sources::Sources;
 use super::weights;
 use super::worker::Kernel;
 use crate::cmd::explain::Explanation;
@@ -14,8 +16,9 @@ use crate::cmd::options::thread_count;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{self, Settled};
 use crate::cmd::target_labels::{self, LabelInputs};
+use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
-use crate::input::{ChunkLimit, FileIdentity, Source};
+use crate::input::ChunkLimit;
 use crate::loss::{Kind, Loss, Missing, PerRow, Reduction};
 use crate::output::{Cell, Digits, ResultKind, RowLayout};
 
@@ -46,31 +49,18 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// The steps in order: the command line checked, the inputs opened and
+    /// paired, the width and weights settled on the first rows, and what
+    /// the run needs put together.
     pub(super) fn new(args: &Args) -> anyhow::Result<Plan> {
-        let mut kind = args.kind.kind(args);
-        check_options(&kind, args)?;
-        check_values(&kind, args)?;
+        let mut kind = checked_kind(args)?;
         let sources = Sources::new(args)?;
-        let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
-        let targets_domain = kind
-            .targets_domain()
-            .with_nonfinite(allow_nonfinite)
-            .with_missing(args.ignore_value);
-        let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
-        let options = args.pair_options();
-        let mut readers = pairing::open_readers(
-            &options,
-            &sources.logits,
-            sources.targets.as_ref(),
-            args.labels.target_labels,
-            logits_domain,
+        let Opened {
+            mut readers,
+            settled,
+            mut first,
             targets_domain,
-        )?;
-        let rank = kind.max_rank().map(|max| (max, kind.name()));
-        pairing::check_array_shapes(rank, &options, &readers)?;
-        let settled = settle_columns(args, &mut readers)?;
-        let mut first = Job::default();
-        readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
+        } = open_inputs(args, &kind, &sources)?;
         let cols = match pairing::settle_shape(&readers, &first)? {
             Some(cols) => cols,
             // No samples at all: PyTorch's answer for an N = 0 batch (sum 0,
@@ -97,8 +87,8 @@ impl Plan {
             &weights,
         );
         let [weight, pos_weight] = weights.per_class;
-        if let Kind::Bce(bce) = &mut kind {
-            bce.pos_weight = pos_weight;
+        if let Some(slot) = kind.pos_weight() {
+            *slot = pos_weight;
         }
         let loss = Loss {
             kind,
@@ -122,6 +112,55 @@ impl Plan {
             explain: args.table.explain,
         })
     }
+}
+
+/// The kind with its parameters, once the command line holds together:
+/// every option applies to it and every number is in its range.
+fn checked_kind(args: &Args) -> Result<Kind, UsageError> {
+    let kind = args.params.apply(args.kind.kind());
+    check_options(&kind, args)?;
+    check_values(&kind, args)?;
+    Ok(kind)
+}
+
+/// The inputs opened, their columns paired, and the first job cut.
+struct Opened {
+    readers: Readers,
+    settled: Settled,
+    first: Job,
+    /// What TARGETS may hold (`--pos-weight auto` reads it again).
+    targets_domain: Domain,
+}
+
+/// Opens LOGITS and TARGETS with the domains the kind gives them, pairs
+/// their columns, and cuts the first job (which settles the shape).
+fn open_inputs(args: &Args, kind: &Kind, sources: &Sources) -> anyhow::Result<Opened> {
+    let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
+    let targets_domain = kind
+        .targets_domain()
+        .with_nonfinite(allow_nonfinite)
+        .with_missing(args.ignore_value);
+    let logits_domain = kind.logits_domain().with_nonfinite(allow_nonfinite);
+    let options = args.pair_options();
+    let mut readers = pairing::open_readers(
+        &options,
+        &sources.logits,
+        sources.targets.as_ref(),
+        args.labels.target_labels,
+        logits_domain,
+        targets_domain,
+    )?;
+    let rank = kind.max_rank().map(|max| (max, kind.name()));
+    pairing::check_array_shapes(rank, &options, &readers)?;
+    let settled = settle_columns(args, &mut readers)?;
+    let mut first = Job::default();
+    readers.cut(ChunkLimit::Rows(FIRST_JOB_ROWS), &mut first)?;
+    Ok(Opened {
+        readers,
+        settled,
+        first,
+        targets_domain,
+    })
 }
 
 /// `--explain`: how the inputs were read and paired.
@@ -210,71 +249,6 @@ fn kernel(
     }
 }
 
-/// Where each input comes from.
-pub(super) struct Sources {
-    pub(super) logits: Source,
-    /// `None`: LOGITS' file holds the targets too.
-    pub(super) targets: Option<Source>,
-    /// `--weight-file`, `--pos-weight-file`.
-    pub(super) weights: [Option<Source>; 2],
-    /// TARGETS' file before anything was read (`--pos-weight auto` reads
-    /// it twice: it must not change in between).
-    pub(super) targets_identity: Option<FileIdentity>,
-}
-
-impl Sources {
-    /// Refuses what cannot be read: two inputs on stdin, and a second pass
-    /// over TARGETS (`--pos-weight auto`) on a stream.
-    fn new(args: &Args) -> Result<Sources, UsageError> {
-        let sources = Sources {
-            logits: Source::from_arg(&args.logits),
-            targets: args.targets.as_deref().map(Source::from_arg),
-            weights: [&args.weight_file, &args.pos_weight_file]
-                .map(|f| f.as_deref().map(Source::from_arg)),
-            targets_identity: None,
-        };
-        let sources = Sources {
-            targets_identity: FileIdentity::of(sources.targets()),
-            ..sources
-        };
-        let from_stdin = [Some(&sources.logits), sources.targets.as_ref()]
-            .into_iter()
-            .chain(sources.weights.iter().map(Option::as_ref))
-            .flatten()
-            .filter(|s| s.is_stdin())
-            .count();
-        if from_stdin > 1 {
-            return Err(usage("only one input can be stdin (-)".into()));
-        }
-        if args.pos_weight == Some(PosWeight::Auto) && args.labels.target_labels {
-            return Err(usage(
-                "--pos-weight auto counts a matrix of targets; with --target-labels give --pos-weight values"
-                    .into(),
-            ));
-        }
-        args.labels.check(
-            "loss",
-            args.table.key.as_deref(),
-            args.targets.as_deref(),
-            args.targets_columns.as_ref(),
-        )?;
-        if args.pos_weight == Some(PosWeight::Auto) && !sources.targets().is_regular_file() {
-            return Err(usage(
-                "--pos-weight auto reads TARGETS twice: give TARGETS as a file, not a pipe or stdin"
-                    .into(),
-            ));
-        }
-        Ok(sources)
-    }
-}
-
-impl Sources {
-    /// The file TARGETS is read from.
-    pub(super) fn targets(&self) -> &Source {
-        self.targets.as_ref().unwrap_or(&self.logits)
-    }
-}
-
 /// What each printed row holds, named: the key's column (rows by key),
 /// then the classes' for rows of element losses and for `class`, else
 /// `loss`. Without names in the inputs, the classes are numbered from 0.
@@ -326,7 +300,7 @@ fn usage(message: String) -> UsageError {
 /// Options that do not apply to the kind: another kind's parameters, and
 /// what only some kinds take (weights, smoothing, missing targets).
 fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
-    let name = args.kind.name();
+    let name = kind.name();
     let result = if args.partial {
         ResultKind::State
     } else {
@@ -335,14 +309,14 @@ fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
     let names = args.header.then_some(ResultKind::ColumnNames);
     let kinds: Vec<ResultKind> = [Some(result), names].into_iter().flatten().collect();
     (args.output_format()).check("loss", &kinds, args.output.as_deref())?;
-    for (given, option, owner) in KindArg::parameter_options(args) {
-        if given && args.kind != owner {
-            return Err(usage(format!(
-                "{option} applies to --kind {} only, not {name}",
-                owner.name()
-            )));
-        }
+    let pos_weight = args.pos_weight.is_some() || args.pos_weight_file.is_some();
+    if pos_weight && !kind.takes_pos_weight() {
+        return Err(usage(format!(
+            "--pos-weight applies to --kind {} only, not {name}",
+            kinds_that(Kind::takes_pos_weight)
+        )));
     }
+    args.params.check_owners(kind).map_err(usage)?;
     // What applies to every kind that takes it.
     let modifiers = [
         (
@@ -355,15 +329,9 @@ fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
     if let Some((_, option)) = modifiers.iter().find(|(given, _)| *given)
         && !kind.takes_modifiers()
     {
-        let takers: Vec<&str> = Kind::all()
-            .iter()
-            .filter(|k| k.takes_modifiers())
-            .map(Kind::name)
-            .collect();
-        let (last, rest) = takers.split_last().expect("some kinds take them");
         return Err(usage(format!(
-            "{option} applies to --kind {} and {last} only, not {name}",
-            rest.join(", ")
+            "{option} applies to --kind {} only, not {name}",
+            kinds_that(Kind::takes_modifiers)
         )));
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! from a file of N rows read along with the other inputs.
 
 use super::args::{Args, NumberList, PosWeight};
-use super::plan::Sources;
+use super::sources::Sources;
 use crate::cmd::pairing::job::{Job, Readers};
 use crate::cmd::pairing::{columns, first_line};
 use crate::domain::Domain;
@@ -13,7 +13,8 @@ use crate::input::{
     ChunkLimit, Dialect, FileIdentity, Format, HeaderMode, HeaderWhy, MatrixReader, RowChunk,
     count, shape_text,
 };
-use crate::loss::{self, ExactSum, Missing};
+use crate::loss::{self, Missing};
+use crate::numerics::ExactSum;
 
 /// The weights a plan settled on.
 #[derive(Debug, Default)]

@@ -30,7 +30,7 @@ pub fn compensated_sum(values: &[f64]) -> f64 {
 /// adding both parts exactly (as [`Accumulator`] does) keeps a total
 /// correctly rounded even when rows cancel each other.
 #[inline]
-pub(super) fn compensated_sum_parts(values: &[f64]) -> (f64, f64) {
+pub(crate) fn compensated_sum_parts(values: &[f64]) -> (f64, f64) {
     #[inline(always)]
     fn two_sum(sum: &mut f64, compensation: &mut f64, x: f64) {
         let t = *sum + x;
