@@ -166,8 +166,12 @@ pub(super) fn check_ipc_buffers(data: &[u8], start: usize, name: &str) -> Result
                 let what = "not a readable Arrow IPC file: its footer lists a block beyond the file's end (a truncated or corrupt file?)";
                 return Err(InputError::new(name, what));
             }
-            if let (Some(offset), Some(meta)) = (offset, meta) {
-                check_ipc_message(data, offset, offset.checked_add(meta), name)?;
+            if let (Some(offset), Some(meta), Some(end)) = (offset, meta, end) {
+                let block = Block {
+                    body: offset + meta,
+                    end,
+                };
+                check_ipc_message(data, offset, Some(block), name)?;
             }
         }
     }
@@ -182,13 +186,24 @@ fn ipc_footer(data: &[u8]) -> Option<arrow_ipc::Footer<'_>> {
     arrow_ipc::root_as_footer(data.get(start..end)?).ok()
 }
 
-/// Checks the message at `at` (see [`check_ipc_buffers`]), whose body
-/// starts after its metadata or at `body`; where the next message starts,
-/// or `None` when there is none to read or it cannot be.
+/// A record or dictionary batch as an IPC file's footer lists it: where
+/// its body starts and where the block ends.
+struct Block {
+    body: usize,
+    end: usize,
+}
+
+/// Checks the message at `at` (see [`check_ipc_buffers`]): in a stream,
+/// its metadata is as long as its length word says and its body follows;
+/// in a file's `block`, arrow-ipc decodes the metadata from the whole
+/// block (whatever the length word says: a corrupt one made this check
+/// skip a batch that arrow-ipc then read, and allocate its claim), and
+/// the body starts where the footer says. Returns where the next message
+/// starts, or `None` when there is none to read or it cannot be.
 fn check_ipc_message(
     data: &[u8],
     at: usize,
-    body: Option<usize>,
+    block: Option<Block>,
     name: &str,
 ) -> Result<Option<usize>, InputError> {
     let word = |at: usize| -> Option<u32> {
@@ -201,18 +216,22 @@ fn check_ipc_message(
     };
     // A continuation marker before the length (format ≥ 0.15).
     let length_at = if marker == u32::MAX { at + 4 } else { at };
-    let Some(meta_len) = word(length_at).and_then(|l| usize::try_from(l as i32).ok()) else {
-        return Ok(None);
-    };
     let meta_start = length_at + 4;
-    let meta = (meta_start.checked_add(meta_len)).and_then(|end| data.get(meta_start..end));
-    let Some(message) = meta
-        .filter(|_| meta_len > 0)
-        .and_then(|meta| arrow_ipc::root_as_message(meta).ok())
-    else {
+    let (meta, body_start) = match block {
+        Some(block) => (data.get(meta_start..block.end), block.body),
+        None => {
+            let Some(meta_len) = word(length_at).and_then(|l| usize::try_from(l as i32).ok())
+            else {
+                return Ok(None);
+            };
+            let end = meta_start.checked_add(meta_len);
+            let meta = end.and_then(|end| data.get(meta_start..end));
+            (meta.filter(|m| !m.is_empty()), meta_start + meta_len)
+        }
+    };
+    let Some(message) = meta.and_then(|meta| arrow_ipc::root_as_message(meta).ok()) else {
         return Ok(None);
     };
-    let body_start = body.unwrap_or(meta_start + meta_len);
     let batch = (message.header_as_record_batch())
         .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
     let limit = super::max_line_bytes() as u64;

@@ -472,3 +472,24 @@ fn a_page_header_past_the_end_is_an_error() {
         "{stderr}"
     );
 }
+
+/// An Arrow IPC file whose batch's metadata length word is corrupt (found
+/// by the `read_arrow` fuzzer): the check of what compressed buffers claim
+/// decoded the metadata as long as that word says, failed, and let the
+/// batch through; arrow-ipc decodes it from the whole block the footer
+/// lists, and allocated a claim of 6.9 exabytes, which aborted the process.
+/// The claim is refused now.
+#[test]
+fn a_corrupt_ipc_metadata_length_does_not_hide_a_claim() {
+    let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions/read_arrow/crash-4dd821f5ee8fa39174b120d8de9910f569badebc");
+    // The fuzz target's first byte chooses options; the rest is the file.
+    let bytes = std::fs::read(unit).unwrap()[1..].to_vec();
+    let dir = Workdir::new();
+    dir.write("claim.arrow", &bytes);
+    let out = dir.run(&["loss", "-r", "sum", "claim.arrow", "claim.arrow"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let want = "mlloss: error: claim.arrow: not a readable Arrow IPC file: a compressed buffer claims 6924369235573473280 bytes once decompressed";
+    assert!(stderr.starts_with(want), "{stderr}");
+}
