@@ -47,7 +47,7 @@ fn torch_cases() -> Vec<Value> {
     reference_cases("reference/torch-losses.json")
 }
 
-fn reference_cases(file: &str) -> Vec<Value> {
+pub(crate) fn reference_cases(file: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(fixture(file)).expect("fixture");
     let doc: Value = serde_json::from_str(&text).expect("fixture JSON");
     doc["cases"].as_array().expect("cases").clone()
@@ -70,7 +70,11 @@ fn loss_args(case: &Value) -> Vec<String> {
     // The extended cases' options, as `--alpha=-1`.
     if let Some(options) = case["options"].as_object() {
         for (name, value) in options {
-            args.push(format!("--{name}={value}"));
+            // A string (`"class-counts": "10,3,7"`) is given as it is.
+            match value.as_str() {
+                Some(text) => args.push(format!("--{name}={text}")),
+                None => args.push(format!("--{name}={value}")),
+            }
         }
     }
     args
@@ -78,7 +82,7 @@ fn loss_args(case: &Value) -> Vec<String> {
 
 /// Runs every case of a reference file through the binary, as a user
 /// would, and holds the output to the expected values at `RTOL`.
-fn run_reference_cases(cases: &[Value]) {
+pub(crate) fn run_reference_cases(cases: &[Value]) {
     let dir = Workdir::new();
     for case in cases {
         let name = case["name"].as_str().unwrap();

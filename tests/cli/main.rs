@@ -14,6 +14,7 @@ mod extended;
 mod formats;
 mod fuzz_regressions;
 mod golden;
+mod golden_modern;
 mod harness;
 mod hostile;
 mod hostile_outputs;

@@ -1,0 +1,26 @@
+//! The research losses of issue 27 against their papers' own code, run
+//! verbatim in torch 2.15 float64 (fixtures/reference/torch-losses-modern.json,
+//! copied from shared/reference/; provenance per kind in its `references`).
+//! Each kind's cases run through the CLI at 1e-12 relative.
+
+use serde_json::Value;
+
+use crate::golden::{reference_cases, run_reference_cases};
+
+/// The cases of one kind; a kind with none would make its test vacuous.
+#[allow(dead_code)]
+fn modern_cases(kind: &str) -> Vec<Value> {
+    let cases: Vec<Value> = reference_cases("reference/torch-losses-modern.json")
+        .into_iter()
+        .filter(|case| case["kind"] == kind)
+        .collect();
+    assert!(cases.len() >= 20, "{kind}: {} cases", cases.len());
+    cases
+}
+
+/// Runs one kind's reference cases through the binary.
+// Each kind's test calls it as the kind lands (issue 27).
+#[allow(dead_code)]
+fn run_kind(kind: &str) {
+    run_reference_cases(&modern_cases(kind));
+}
