@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
-use super::records::RecordNames;
-use super::{Domain, count};
+use super::columns::{ColumnMap, MatrixInfo};
+use super::count;
+use super::syntax::{RowSyntax, SpanningRecords};
 use crate::error::InputError;
 
 /// How many rows to cut: at least this many bytes (then up to the end of
@@ -52,20 +53,8 @@ pub(super) struct TextRows {
     pub(super) text: Vec<u8>,
     /// Where each row ends in `text`, found while cutting.
     pub(super) row_ends: Vec<usize>,
-    pub(super) syntax: Syntax,
-}
-
-/// How a row of text is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Syntax {
-    /// Fields separated by this byte, RFC 4180 quoting (CSV, TSV).
-    Delimited(u8),
-    /// Fields separated by runs of blanks, no quoting (`np.savetxt`).
-    Blanks,
-    /// A JSON object per row, its keys the column names (`records`).
-    Records,
-    /// A JSON array per line.
-    JsonLines,
+    /// How the rows are written (the format's).
+    pub(super) syntax: Arc<dyn RowSyntax>,
 }
 
 /// Rows of numbers, row after row.
@@ -101,12 +90,12 @@ impl RowChunk {
 
     /// The chunk as empty text rows of `syntax`, for a text source to cut
     /// into (its buffers reused).
-    pub(super) fn text_rows(&mut self, syntax: Syntax) -> &mut TextRows {
-        if !matches!(&self.body, Body::Text(t) if t.syntax == syntax) {
+    pub(super) fn text_rows(&mut self, syntax: &Arc<dyn RowSyntax>) -> &mut TextRows {
+        if !matches!(&self.body, Body::Text(t) if Arc::ptr_eq(&t.syntax, syntax)) {
             self.body = Body::Text(TextRows {
                 text: Vec::new(),
                 row_ends: Vec::new(),
-                syntax,
+                syntax: syntax.clone(),
             });
         }
         let Body::Text(rows) = &mut self.body else {
@@ -168,40 +157,25 @@ impl RowChunk {
                 return Ok(());
             }
         };
-        if let Some(mut records) = super::csv::quoted_records(text, &info.file, self.first_line) {
-            while records.next_record()? {
-                let key = (field < records.field_count()).then(|| records.field(field));
-                keys.push_key(key.unwrap_or_default(), records.line());
+        if let Some(mut records) =
+            (text.syntax).spanning_records(&text.text, &info.file, self.first_line)
+        {
+            while let Some((key, line)) = records.next_key(field)? {
+                keys.push_key(key, line);
             }
             return Ok(());
         }
         let mut start = 0;
+        let mut key = Vec::new();
         for (row, &end) in text.row_ends.iter().enumerate() {
             let record = &text.text[start..end];
             start = end;
             let record = record.strip_suffix(b"\n").unwrap_or(record);
             let record = record.strip_suffix(b"\r").unwrap_or(record);
-            let key = match text.syntax {
-                Syntax::Delimited(delimiter) => record.split(|&b| b == delimiter).nth(field),
-                Syntax::Blanks => super::blanks::fields(record).nth(field),
-                Syntax::Records => {
-                    let line = self.first_line + row as u64;
-                    if let Some(names) = &info.records {
-                        let record_key = super::records::Record {
-                            names,
-                            map: None,
-                            domain: info.domain,
-                            file: &info.file,
-                            line,
-                        };
-                        keys.push_key(&record_key.key(record, field), line);
-                        continue;
-                    }
-                    None
-                }
-                Syntax::JsonLines => None,
-            };
-            keys.push_key(key.unwrap_or_default(), self.first_line + row as u64);
+            let line = self.first_line + row as u64;
+            key.clear();
+            text.syntax.key(record, field, info, line, &mut key);
+            keys.push_key(&key, line);
         }
         Ok(())
     }
@@ -210,7 +184,9 @@ impl RowChunk {
     /// values when given, else as many as the chunk's first row.
     pub fn rows<'a>(&'a self, info: &'a MatrixInfo, cols: Option<usize>) -> Rows<'a> {
         let records = match &self.body {
-            Body::Text(text) => super::csv::quoted_records(text, &info.file, self.first_line),
+            Body::Text(text) => {
+                (text.syntax).spanning_records(&text.text, &info.file, self.first_line)
+            }
             Body::Values(_) => None,
         };
         Rows {
@@ -244,8 +220,8 @@ pub struct Rows<'a> {
     raw: Vec<f64>,
     /// The current row's key, when the columns have one.
     key: Vec<u8>,
-    /// CSV/TSV with quotes: the general record splitter.
-    records: Option<super::csv::RecordReader<&'a [u8]>>,
+    /// Rows that may span lines (CSV with quotes): their own splitter.
+    records: Option<Box<dyn SpanningRecords + 'a>>,
 }
 
 impl<'a> Rows<'a> {
@@ -260,17 +236,7 @@ impl<'a> Rows<'a> {
             Body::Text(text) => text,
         };
         let line = if let Some(records) = &mut self.records {
-            let decoded = match map {
-                None => super::csv::decode_record(records, domain, &mut self.values)?,
-                Some(map) => super::csv::decode_mapped_record(
-                    records,
-                    domain,
-                    map,
-                    &mut self.key,
-                    &mut self.values,
-                )?,
-            };
-            match decoded {
+            match records.next_row(domain, map, &mut self.key, &mut self.values)? {
                 Some(line) => line,
                 None => return Ok(None),
             }
@@ -283,17 +249,8 @@ impl<'a> Rows<'a> {
             self.row += 1;
             let line = self.line;
             self.line += 1;
-            match (text.syntax, map) {
-                // The common case on its own: no map, so nothing to reorder
-                // and no key, and the field loop keeps `values` to itself.
-                (Syntax::Delimited(delimiter), None) => {
-                    super::csv::decode_row(record, delimiter, domain, file, line, &mut self.values)?
-                }
-                (syntax, _) => {
-                    let (raw, key, values) = (&mut self.raw, &mut self.key, &mut self.values);
-                    decode_text_row(syntax, record, self.info, line, raw, key, values)?
-                }
-            }
+            let (raw, key, values) = (&mut self.raw, &mut self.key, &mut self.values);
+            (text.syntax).decode(record, self.info, line, raw, key, values)?;
             line
         };
         let want = *self.cols.get_or_insert(self.values.len());
@@ -360,61 +317,6 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// Parses one row of text of `syntax` (at `line`) into `values`, through
-/// `info`'s column map; `raw` is scratch, `key` gets the key field.
-#[inline(always)]
-fn decode_text_row(
-    syntax: Syntax,
-    record: &[u8],
-    info: &MatrixInfo,
-    line: u64,
-    raw: &mut Vec<f64>,
-    key: &mut Vec<u8>,
-    values: &mut Vec<f64>,
-) -> Result<(), InputError> {
-    let (file, domain) = (&*info.file, info.domain);
-    let map = info.columns.as_deref();
-    match (syntax, map) {
-        (Syntax::Delimited(delimiter), map) => {
-            let row = super::csv::MappedRow {
-                delimiter,
-                domain,
-                file,
-                line,
-                map,
-            };
-            row.decode(record, raw, key, values)?
-        }
-        (Syntax::Blanks, map) => {
-            super::blanks::decode_row(record, domain, file, line, map, key, values)?
-        }
-        (Syntax::Records, map) => match &info.records {
-            Some(names) => {
-                let record_text = record;
-                let names = &**names;
-                let record = super::records::Record {
-                    names,
-                    map,
-                    domain,
-                    file,
-                    line,
-                };
-                record.decode(record_text, key, values)?
-            }
-            None => super::jsonl::decode_row(record, domain, file, line, values)?,
-        },
-        (Syntax::JsonLines, None) => super::jsonl::decode_row(record, domain, file, line, values)?,
-        (Syntax::JsonLines, Some(map)) => {
-            super::jsonl::decode_row(record, domain, file, line, raw)?;
-            if raw.len() != map.columns.fields {
-                return Err(map.ragged(raw.len(), file, line));
-            }
-            map.reorder(raw, 0, values);
-        }
-    }
-    Ok(())
-}
-
 /// Checks a row of values (row `row`, 1-based) against the domain (see
 /// [`MatrixInfo::check_values`]); the error names the value's field.
 #[cold]
@@ -471,107 +373,6 @@ impl Keys {
     pub fn get(&self, i: usize) -> (&[u8], u64) {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         (&self.text[start..self.ends[i]], self.lines[i])
-    }
-}
-
-/// What a thread needs to parse an input's chunks.
-#[derive(Debug, Clone)]
-pub struct MatrixInfo {
-    /// The input as messages name it.
-    pub file: Arc<str>,
-    pub domain: Domain,
-    /// Which fields are the matrix's columns, when not all of them in order.
-    pub columns: Option<Arc<ColumnMap>>,
-    /// Rows of values are checked against `domain` as they are handed out
-    /// (a view of a file whose reader checked another domain).
-    pub check_values: bool,
-    /// The column names of JSON records, when the rows are objects.
-    pub records: Option<Arc<RecordNames>>,
-}
-
-/// Which fields of each row become the matrix's columns, in which order,
-/// and which field keys the row: how the plan pairs inputs whose columns
-/// are named in another order, or that have an index or key column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Columns {
-    /// Fields in every row (the header's width).
-    pub fields: usize,
-    /// For each column of the matrix, the field it comes from.
-    pub select: Vec<usize>,
-    /// The field holding the row's key (an index or `--key` column).
-    pub key: Option<usize>,
-}
-
-/// [`Columns`] ready for decoding: what each field is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnMap {
-    pub columns: Columns,
-    /// Per field: the matrix column it fills, or `None` (key, or left out).
-    slots: Vec<Option<usize>>,
-    /// When every field that is not a column comes first (an index or key
-    /// in the first column, the usual case): how many; the rest of the row
-    /// is then parsed by the fast path and reordered.
-    lead: Option<usize>,
-    /// With `lead`: the remaining fields are the columns in order (only an
-    /// index or key was left out), so they need no reordering.
-    in_order_after_lead: bool,
-}
-
-impl ColumnMap {
-    pub fn new(columns: Columns) -> ColumnMap {
-        let mut slots = vec![None; columns.fields];
-        for (column, &field) in columns.select.iter().enumerate() {
-            slots[field] = Some(column);
-        }
-        let lead = slots.iter().take_while(|s| s.is_none()).count();
-        let lead = slots[lead..].iter().all(Option::is_some).then_some(lead);
-        let in_order_after_lead = lead.is_some_and(|lead| {
-            columns
-                .select
-                .iter()
-                .enumerate()
-                .all(|(column, &field)| field == lead + column)
-        });
-        ColumnMap {
-            columns,
-            slots,
-            lead,
-            in_order_after_lead,
-        }
-    }
-
-    /// The matrix column that field `field` fills, if any.
-    #[inline]
-    pub(super) fn slot(&self, field: usize) -> Option<usize> {
-        self.slots.get(field).copied().flatten()
-    }
-
-    /// Leading fields that are not columns, if all such fields lead.
-    pub(super) fn lead(&self) -> Option<usize> {
-        self.lead
-    }
-
-    /// Whether the fields after the leading ones are the columns in order.
-    pub(super) fn in_order_after_lead(&self) -> bool {
-        self.in_order_after_lead
-    }
-
-    /// Puts `raw` (every field's value, in field order, or the fields after
-    /// `skip` leading ones) into `values` in the matrix's order.
-    #[inline]
-    pub(super) fn reorder(&self, raw: &[f64], skip: usize, values: &mut Vec<f64>) {
-        values.clear();
-        values.extend(self.columns.select.iter().map(|&field| raw[field - skip]));
-    }
-
-    /// The error for a row of `got` fields.
-    pub(super) fn ragged(&self, got: usize, file: &str, line: u64) -> InputError {
-        let what = format!(
-            "ragged row: {}, but the header has {}",
-            count(got, "field"),
-            self.columns.fields
-        );
-        InputError::new(file, what).at_line_if_known(line)
     }
 }
 

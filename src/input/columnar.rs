@@ -32,8 +32,10 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 
-use super::matrix::{ChunkLimit, Columns, Keys, MatrixInfo, MatrixSource, RowChunk};
+use super::chunk::{ChunkLimit, Keys, RowChunk};
+use super::columns::{Columns, MatrixInfo};
 use super::pandas_meta::{IndexRange, PandasIndex, pandas_index, tuple_label};
+use super::source::MatrixSource;
 use super::{IndexForm, Opened};
 use crate::domain::Domain;
 use crate::error::InputError;

@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use std::io::BufRead;
 
 use super::csv::RecordReader;
-use super::jsonl::LineReader;
+use super::json::lines::LineReader;
 use super::{Format, Source, json_error, read_all};
 use crate::error::InputError;
 use crate::label::{Label, LabelKind, json_number_text};

@@ -12,126 +12,11 @@
 
 use std::sync::Arc;
 
-pub(super) use super::chunk::{Body, Syntax, TextRows};
-pub use super::chunk::{
-    ChunkLimit, ColumnMap, Columns, KeyedRow, Keys, MatrixInfo, RowChunk, Rows,
-};
-use super::records::RecordNames;
+use super::chunk::{ChunkLimit, RowChunk};
+use super::columns::{ColumnMap, Columns, MatrixInfo};
+use super::source::MatrixSource;
 use super::{Dialect, Domain, Format, HeaderWhy, IndexForm, Source};
 use crate::error::InputError;
-
-/// One format's reader of numeric matrices.
-pub trait MatrixSource: Send {
-    /// Replaces `chunk` with the next rows; an empty chunk means the end.
-    /// `chunk.first_row` already holds the number of rows cut before.
-    fn next_chunk(&mut self, limit: ChunkLimit, chunk: &mut RowChunk) -> Result<(), InputError>;
-
-    /// The names in the input's header line, if it has one.
-    fn header(&self) -> Option<&[String]> {
-        None
-    }
-
-    /// The fields of each row, when the header or the first row tells it
-    /// without reading further (to select columns by position).
-    fn fields(&self) -> Option<usize> {
-        self.header().map(<[String]>::len)
-    }
-
-    /// How the first line of a text table was taken, and why; `None` for
-    /// a format whose names (or their absence) are certain.
-    fn header_why(&self) -> Option<HeaderWhy> {
-        None
-    }
-
-    /// The format's name, where the source tells it more precisely than
-    /// the format it was opened as (CSV split at blanks).
-    fn format_name(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// A first line that may be pandas' default names `0,1,…,C−1` or
-    /// data, until [`MatrixSource::settle_candidate`] decides.
-    fn header_candidate(&self) -> Option<&[String]> {
-        None
-    }
-
-    /// Takes the candidate first line as `why` says (a header, or data),
-    /// before any row is cut.
-    fn settle_candidate(&mut self, _why: HeaderWhy) {}
-
-    /// The column names of JSON records, when the rows are objects.
-    fn records(&self) -> Option<Arc<RecordNames>> {
-        None
-    }
-
-    /// The array's shape, for an input that is an array (`.npy`, a JSON
-    /// document of numbers) rather than a table of rows.
-    fn dims(&self) -> Option<&[usize]> {
-        None
-    }
-
-    /// The field that is the table's index, not a class: a header whose
-    /// first cell is empty (pandas' `to_csv`), or what the file's own
-    /// metadata says (pandas' Parquet).
-    fn index_field(&self) -> Option<usize> {
-        let first = self.header()?.first()?;
-        first.trim().is_empty().then_some(0)
-    }
-
-    /// What pandas' metadata says of the index beyond its field (a typed
-    /// table's RangeIndex or MultiIndex).
-    fn index_form(&self) -> Option<&IndexForm> {
-        None
-    }
-
-    /// The name of field `field` as a class: its header name, but for an
-    /// element of a list column (`logits[3]`), which is class `3`.
-    fn class_name(&self, field: usize) -> Option<&str> {
-        self.header()?.get(field).map(String::as_str)
-    }
-
-    /// What field `field` holds when it is not numbers (a typed column of
-    /// text), in words; such a field can key the rows but not be a class.
-    fn not_number(&self, _field: usize) -> Option<String> {
-        None
-    }
-
-    /// Which fields the matrix takes and which keys the rows, for a source
-    /// that converts (and checks) only those, and hands out the keys.
-    fn set_columns(&mut self, _columns: &Columns) {}
-}
-
-/// Samples and classes of an array as PyTorch's losses see a tensor: the
-/// last dimension is the classes, the others the samples, so a 1-D array
-/// is one sample ("no batch dimension") and (A, B, C) is A·B samples.
-pub fn array_matrix_shape(dims: &[usize]) -> Result<(usize, usize), &'static str> {
-    // An empty 1-D array (`np.zeros(0)`, JSON `[]`) is no samples.
-    if dims == [0] {
-        return Ok((0, 0));
-    }
-    let Some((&cols, leading)) = dims.split_last() else {
-        return Err(
-            "a 0-dimensional array (a scalar), but a loss needs samples of classes: \
-                    save at least a 1-D array",
-        );
-    };
-    let rows = leading
-        .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .ok_or("the shape holds more values than any file can")?;
-    Ok((rows, cols))
-}
-
-/// A shape as NumPy prints it: `(5,)`, `(5, 1)`.
-pub fn shape_text(dims: &[usize]) -> String {
-    match dims {
-        [one] => format!("({one},)"),
-        _ => {
-            let parts: Vec<String> = dims.iter().map(usize::to_string).collect();
-            format!("({})", parts.join(", "))
-        }
-    }
-}
 
 /// The source of a [`MatrixReader::view`]: its rows are the viewed
 /// reader's, copied by whoever cuts them.
@@ -209,15 +94,11 @@ impl MatrixReader {
             domain,
             columns: None,
             check_values: false,
-            records: None,
         };
         let (source, read_as) = format.matrix_source(source, &info, dialect.into())?;
         Ok(MatrixReader {
             read_as,
-            info: MatrixInfo {
-                records: source.records(),
-                ..info
-            },
+            info,
             source,
             rows_cut: 0,
         })
@@ -279,7 +160,6 @@ impl MatrixReader {
                 domain,
                 columns: None,
                 check_values: true,
-                records: None,
             },
             source: Box::new(View {
                 header: None,

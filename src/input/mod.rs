@@ -26,32 +26,33 @@ use crate::domain::Domain;
 use crate::error::InputError;
 
 mod archive;
-mod blanks;
+mod cell;
 mod chunk;
 mod columnar;
+mod columns;
 pub mod csv;
 mod decompress;
-mod first_line;
+mod header_why;
 mod json;
-mod jsonl;
 pub mod labels;
 pub mod matrix;
 mod npy;
 mod npy_data;
-mod pandas_json;
 mod pandas_meta;
 mod pump;
-mod records;
+mod shape;
+mod source;
+mod syntax;
 mod table_limits;
 mod text;
 
-pub use first_line::HeaderWhy;
+pub use chunk::{ChunkLimit, KeyedRow, Keys, RowChunk, Rows};
+pub use columns::{ColumnMap, Columns, MatrixInfo};
+pub use header_why::HeaderWhy;
 pub use labels::{LabelLayout, LabelReader, Sample};
-pub use matrix::{
-    ChunkLimit, Columns, Keys, MatrixInfo, MatrixReader, RowChunk, Rows, array_matrix_shape,
-    shape_text,
-};
+pub use matrix::MatrixReader;
 pub use pandas_meta::{IndexForm, IndexRange};
+pub use shape::{array_matrix_shape, shape_text};
 
 /// Size of the read buffer over a file or stdin.
 const READ_BUFFER_BYTES: usize = 1 << 18;
@@ -565,7 +566,7 @@ impl Format {
         source: &Source,
         info: &MatrixInfo,
         dialect: Dialect,
-    ) -> Result<(Box<dyn matrix::MatrixSource>, matrix::ReadAs), InputError> {
+    ) -> Result<(Box<dyn source::MatrixSource>, matrix::ReadAs), InputError> {
         let opened = source.open_sniffed()?;
         if let Some(what) = opened.content.unread() {
             let what = format!(
@@ -601,7 +602,7 @@ impl Format {
             },
             by_content: format == Format::Npy,
         };
-        let source: Box<dyn matrix::MatrixSource> = match format {
+        let source: Box<dyn source::MatrixSource> = match format {
             Format::Csv | Format::Tsv => Box::new(csv::CsvSource::open(
                 opened,
                 format.delimiter(),
@@ -609,7 +610,7 @@ impl Format {
                 dialect,
             )?),
             Format::Json => Box::new(json::JsonSource::open(opened.stream, info)?),
-            Format::Jsonl => Box::new(jsonl::JsonLinesSource::open(opened, info)?),
+            Format::Jsonl => Box::new(json::lines::JsonLinesSource::open(opened, info)?),
             Format::Npy => Box::new(npy::NpySource::open(source, opened, info)?),
             Format::Parquet | Format::Arrow => unreachable!("told by the content above"),
         };

@@ -18,8 +18,11 @@ use memmap2::{Mmap, MmapOptions};
 use ndarray::ArrayViewD;
 use ndarray_npy::ViewNpyExt;
 
-use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, array_matrix_shape};
+use super::chunk::{ChunkLimit, RowChunk};
+use super::columns::MatrixInfo;
 use super::npy_data::{Dtype, NpyHeader, RowStream, data_offset, read_all_data, read_header};
+use super::shape::array_matrix_shape;
+use super::source::MatrixSource;
 use super::{Domain, Opened, Source, count};
 use crate::error::InputError;
 use crate::format::f64_to_string;

@@ -9,8 +9,8 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use super::csv::QuoteState;
-use super::matrix::{ChunkLimit, RowChunk, Syntax};
+use super::chunk::{ChunkLimit, RowChunk};
+use super::syntax::RowSyntax;
 use super::{Opened, read_error};
 use crate::error::InputError;
 
@@ -18,10 +18,10 @@ use crate::error::InputError;
 const STREAM_READ_BYTES: usize = 1 << 18;
 
 /// Reads a text input and cuts it into chunks of whole rows.
-pub(super) struct TextCutter {
+pub(crate) struct TextCutter {
     file: Arc<str>,
     reader: Box<dyn Read + Send>,
-    syntax: Syntax,
+    syntax: Arc<dyn RowSyntax>,
     /// Bytes read past the end of the last chunk: the start of the next rows.
     leftover: Vec<u8>,
     eof: bool,
@@ -38,7 +38,7 @@ pub(super) struct TextCutter {
 
 impl TextCutter {
     /// Cuts `input`, already open.
-    pub(super) fn open(input: Opened, file: Arc<str>, syntax: Syntax) -> TextCutter {
+    pub(crate) fn open(input: Opened, file: Arc<str>, syntax: Arc<dyn RowSyntax>) -> TextCutter {
         TextCutter {
             file,
             reader: input.stream,
@@ -53,7 +53,7 @@ impl TextCutter {
     }
 
     /// Cuts rows of this syntax from now on (decided from the first row).
-    pub(super) fn set_syntax(&mut self, syntax: Syntax) {
+    pub(crate) fn set_syntax(&mut self, syntax: Arc<dyn RowSyntax>) {
         self.syntax = syntax;
     }
 
@@ -94,14 +94,14 @@ impl TextCutter {
     /// The input's first row (with its line end, if it has one), read
     /// ahead and not yet cut: a format looks at it for a byte order mark
     /// or a header, then [`TextCutter::skip`]s what is not data.
-    pub(super) fn first_row(&mut self) -> Result<&[u8], InputError> {
+    pub(crate) fn first_row(&mut self) -> Result<&[u8], InputError> {
         self.first_rows(1)
     }
 
     /// The input's first `rows` rows, read ahead and not yet cut.
-    pub(super) fn first_rows(&mut self, rows: usize) -> Result<&[u8], InputError> {
+    pub(crate) fn first_rows(&mut self, rows: usize) -> Result<&[u8], InputError> {
         let mut text = std::mem::take(&mut self.leftover);
-        let mut scanner = RowScanner::new(self.syntax);
+        let mut scanner = RowScanner::new(self.syntax.quoting());
         let (mut found, mut end) = (0, 0);
         while found < rows {
             let row_end = scanner.next_row_end(&text);
@@ -126,7 +126,7 @@ impl TextCutter {
 
     /// Drops the first `bytes` of what is not yet cut (a byte order mark,
     /// a header line), counting its lines.
-    pub(super) fn skip(&mut self, bytes: usize) {
+    pub(crate) fn skip(&mut self, bytes: usize) {
         let skipped = self.leftover.drain(..bytes);
         self.next_line += memchr::memchr_iter(b'\n', skipped.as_slice()).count() as u64;
     }
@@ -172,7 +172,7 @@ impl TextCutter {
 
     /// Replaces `chunk` with the next rows; an empty chunk means the end.
     /// `chunk.first_row` is the number of rows cut before.
-    pub(super) fn next_chunk(
+    pub(crate) fn next_chunk(
         &mut self,
         limit: ChunkLimit,
         chunk: &mut RowChunk,
@@ -182,11 +182,11 @@ impl TextCutter {
         }
         let rows_before = chunk.first_row;
         chunk.first_line = self.next_line;
-        let body = chunk.text_rows(self.syntax);
+        let body = chunk.text_rows(&self.syntax);
         let text = &mut body.text;
         text.extend_from_slice(&self.leftover);
         self.leftover.clear();
-        let mut scanner = RowScanner::new(self.syntax);
+        let mut scanner = RowScanner::new(self.syntax.quoting());
         let (mut rows, mut end) = (0, 0);
         // Blank rows after `end`: rows (and errors) if data follows, but
         // dropped at the end of the input, where writers leave them.
@@ -288,10 +288,12 @@ struct RowScanner {
 }
 
 impl RowScanner {
-    fn new(syntax: Syntax) -> Self {
-        let (quoted, delimiter) = match syntax {
-            Syntax::Delimited(delimiter) => (true, delimiter),
-            Syntax::Blanks | Syntax::JsonLines | Syntax::Records => (false, b','),
+    /// A scanner for rows whose quoted fields (with this delimiter) may
+    /// hold line breaks, or (`None`) whose rows are lines.
+    fn new(quoting: Option<u8>) -> Self {
+        let (quoted, delimiter) = match quoting {
+            Some(delimiter) => (true, delimiter),
+            None => (false, b','),
         };
         RowScanner {
             quoted,
@@ -342,6 +344,45 @@ impl RowScanner {
     }
 }
 
+/// Tracks whether a record's bytes so far end inside a quoted field, so
+/// that a newline there continues the record.
+#[derive(Debug)]
+pub(crate) struct QuoteState {
+    pub(crate) inside: bool,
+    at_field_start: bool,
+    /// The previous byte closed a quoted field: a quote now is an escaped `""`.
+    just_closed: bool,
+}
+
+impl Default for QuoteState {
+    fn default() -> Self {
+        QuoteState {
+            inside: false,
+            at_field_start: true,
+            just_closed: false,
+        }
+    }
+}
+
+impl QuoteState {
+    pub(crate) fn feed(&mut self, bytes: &[u8], delimiter: u8) {
+        for &b in bytes {
+            if self.inside {
+                if b == b'"' {
+                    self.inside = false;
+                    self.just_closed = true;
+                }
+                continue;
+            }
+            if b == b'"' && (self.at_field_start || self.just_closed) {
+                self.inside = true;
+            }
+            self.just_closed = false;
+            self.at_field_start = b == delimiter || b == b'\n';
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,6 +407,30 @@ mod tests {
         }
     }
 
+    /// Rows of a quoted format; they are cut, never parsed here.
+    #[derive(Debug)]
+    struct QuotedLines;
+
+    impl RowSyntax for QuotedLines {
+        fn quoting(&self) -> Option<u8> {
+            Some(b',')
+        }
+
+        fn decode(
+            &self,
+            _: &[u8],
+            _: &crate::input::MatrixInfo,
+            _: u64,
+            _: &mut Vec<f64>,
+            _: &mut Vec<u8>,
+            _: &mut Vec<f64>,
+        ) -> Result<(), InputError> {
+            unreachable!("the test only cuts rows")
+        }
+
+        fn key(&self, _: &[u8], _: usize, _: &crate::input::MatrixInfo, _: u64, _: &mut Vec<u8>) {}
+    }
+
     /// A long row from a pipe is read in buffers of a bounded size, not
     /// ones as long as the row so far (which made it quadratic).
     #[test]
@@ -379,14 +444,13 @@ mod tests {
             at: 0,
             largest: largest.clone(),
         };
-        let syntax = Syntax::Delimited(b',');
         let input = Opened {
             content: super::super::Content::Other,
             stream: Box::new(pipe),
             plain: None,
             is_stream: true,
         };
-        let mut cutter = TextCutter::open(input, "p".into(), syntax);
+        let mut cutter = TextCutter::open(input, "p".into(), Arc::new(QuotedLines));
         let mut chunk = RowChunk::default();
         let mut rows = 0;
         loop {

@@ -11,10 +11,52 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::json::NumberSeed;
-use super::matrix::ColumnMap;
-use super::{Domain, json_error};
+use super::values::NumberSeed;
+use crate::domain::Domain;
 use crate::error::InputError;
+use crate::input::columns::{ColumnMap, MatrixInfo};
+use crate::input::json_error;
+use crate::input::syntax::RowSyntax;
+
+/// A JSON object per row, its keys the column names (`orient="records"`).
+#[derive(Debug)]
+pub(super) struct Records(pub(super) Arc<RecordNames>);
+
+impl Records {
+    fn record<'a>(
+        &'a self,
+        info: &'a MatrixInfo,
+        map: Option<&'a ColumnMap>,
+        line: u64,
+    ) -> Record<'a> {
+        Record {
+            names: &self.0,
+            map,
+            domain: info.domain,
+            file: &info.file,
+            line,
+        }
+    }
+}
+
+impl RowSyntax for Records {
+    fn decode(
+        &self,
+        record: &[u8],
+        info: &MatrixInfo,
+        line: u64,
+        _: &mut Vec<f64>,
+        key: &mut Vec<u8>,
+        values: &mut Vec<f64>,
+    ) -> Result<(), InputError> {
+        let map = info.columns.as_deref();
+        self.record(info, map, line).decode(record, key, values)
+    }
+
+    fn key(&self, record: &[u8], field: usize, info: &MatrixInfo, line: u64, key: &mut Vec<u8>) {
+        key.extend_from_slice(&self.record(info, None, line).key(record, field));
+    }
+}
 
 /// The column names of records, and each one's field.
 #[derive(Debug)]
@@ -75,18 +117,18 @@ impl<'de> Visitor<'de> for KeysInOrder {
 }
 
 /// One record to decode.
-pub(super) struct Record<'a> {
-    pub(super) names: &'a RecordNames,
-    pub(super) map: Option<&'a ColumnMap>,
-    pub(super) domain: Domain,
-    pub(super) file: &'a str,
-    pub(super) line: u64,
+struct Record<'a> {
+    names: &'a RecordNames,
+    map: Option<&'a ColumnMap>,
+    domain: Domain,
+    file: &'a str,
+    line: u64,
 }
 
 impl Record<'_> {
     /// Parses one object into `values` in the matrix's order (its key
     /// field's value, as text, into `key`).
-    pub(super) fn decode(
+    fn decode(
         &self,
         text: &[u8],
         key: &mut Vec<u8>,
@@ -126,7 +168,7 @@ impl Record<'_> {
 
     /// The text of the key field's value in `text` (a string's contents,
     /// or a number as written).
-    pub(super) fn key(&self, text: &[u8], field: usize) -> Vec<u8> {
+    fn key(&self, text: &[u8], field: usize) -> Vec<u8> {
         let value: Result<HashMap<String, serde_json::Value>, _> = serde_json::from_slice(text);
         let name = &self.names.names[field];
         match value.ok().as_ref().and_then(|m| m.get(name)) {

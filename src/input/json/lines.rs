@@ -6,35 +6,71 @@ use std::sync::Arc;
 
 use serde::de::DeserializeSeed;
 
-use super::json::RowSeed;
-use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, Syntax};
-use super::records::RecordNames;
-use super::text::TextCutter;
-use super::{Domain, Opened, json_error, read_error};
+use super::records::{RecordNames, Records};
+use super::values::RowSeed;
+use crate::domain::Domain;
 use crate::error::InputError;
+use crate::input::chunk::{ChunkLimit, RowChunk};
+use crate::input::columns::MatrixInfo;
+use crate::input::source::MatrixSource;
+use crate::input::syntax::RowSyntax;
+use crate::input::text::TextCutter;
+use crate::input::{Opened, UTF8_BOM, json_error, line_too_long, max_line_bytes, read_error};
+
+/// A JSON array per line.
+#[derive(Debug)]
+struct JsonLines;
+
+impl RowSyntax for JsonLines {
+    fn decode(
+        &self,
+        record: &[u8],
+        info: &MatrixInfo,
+        line: u64,
+        raw: &mut Vec<f64>,
+        _: &mut Vec<u8>,
+        values: &mut Vec<f64>,
+    ) -> Result<(), InputError> {
+        let (file, domain) = (&*info.file, info.domain);
+        let Some(map) = info.columns.as_deref() else {
+            return decode_row(record, domain, file, line, values);
+        };
+        raw.clear();
+        decode_row(record, domain, file, line, raw)?;
+        if raw.len() != map.columns.fields {
+            return Err(map.ragged(raw.len(), file, line));
+        }
+        map.reorder(raw, 0, values);
+        Ok(())
+    }
+
+    /// An array's fields have no names, so no key.
+    fn key(&self, _: &[u8], _: usize, _: &MatrixInfo, _: u64, _: &mut Vec<u8>) {}
+}
 
 /// A numeric matrix in JSON Lines: rows are cut as lines and parsed by
 /// whichever thread takes them ([`decode_row`]).
-pub(super) struct JsonLinesSource {
+pub(crate) struct JsonLinesSource {
     text: TextCutter,
     /// The values of the first line.
     fields: Option<usize>,
     /// Lines of objects: their column names.
-    records: Option<Arc<RecordNames>>,
+    records: Option<Vec<String>>,
 }
 
 impl JsonLinesSource {
-    pub(super) fn open(input: Opened, info: &MatrixInfo) -> Result<JsonLinesSource, InputError> {
-        let mut text = TextCutter::open(input, info.file.clone(), Syntax::JsonLines);
-        if text.first_row()?.starts_with(super::UTF8_BOM) {
-            text.skip(super::UTF8_BOM.len());
+    pub(crate) fn open(input: Opened, info: &MatrixInfo) -> Result<JsonLinesSource, InputError> {
+        let mut text = TextCutter::open(input, info.file.clone(), Arc::new(JsonLines));
+        if text.first_row()?.starts_with(UTF8_BOM) {
+            text.skip(UTF8_BOM.len());
         }
         if let Some(records) = RecordNames::of_first(text.first_row()?) {
-            text.set_syntax(Syntax::Records);
+            let names = records.names.clone();
+            text.set_syntax(Arc::new(Records(records)));
             return Ok(JsonLinesSource {
                 text,
-                fields: Some(records.names.len()),
-                records: Some(records),
+                fields: Some(names.len()),
+                records: Some(names),
             });
         }
         let mut first = Vec::new();
@@ -60,16 +96,12 @@ impl MatrixSource for JsonLinesSource {
     }
 
     fn header(&self) -> Option<&[String]> {
-        self.records.as_ref().map(|r| &r.names[..])
-    }
-
-    fn records(&self) -> Option<Arc<RecordNames>> {
-        self.records.clone()
+        self.records.as_deref()
     }
 }
 
 /// Parses one line (`[1.5, 0, 2]`) at `line` into `out`.
-pub(super) fn decode_row(
+fn decode_row(
     record: &[u8],
     domain: Domain,
     file: &str,
@@ -118,12 +150,12 @@ impl LineReader {
         empty: &str,
     ) -> Result<Option<(&[u8], u64)>, InputError> {
         self.line.clear();
-        let room = super::max_line_bytes() as u64 + 1;
+        let room = max_line_bytes() as u64 + 1;
         let n = std::io::Read::take(&mut self.reader, room)
             .read_until(b'\n', &mut self.line)
             .map_err(|e| read_error(file, &e))?;
-        if self.line.len() > super::max_line_bytes() {
-            return Err(super::line_too_long(file, self.line_number + 1));
+        if self.line.len() > max_line_bytes() {
+            return Err(line_too_long(file, self.line_number + 1));
         }
         if n == 0 {
             return Ok(None);
@@ -131,7 +163,7 @@ impl LineReader {
         self.line_number += 1;
         let mut text = &self.line[..];
         if self.line_number == 1 {
-            text = text.strip_prefix(super::UTF8_BOM).unwrap_or(text);
+            text = text.strip_prefix(UTF8_BOM).unwrap_or(text);
         }
         let text = text.trim_ascii();
         if text.is_empty() {

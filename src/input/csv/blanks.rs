@@ -3,11 +3,38 @@
 //! trailing blanks ignored, no quoting. A first line starting with `#` is
 //! a header of names (`np.savetxt(header="cat dog")` writes `# cat dog`).
 
-use super::csv::parse_cell;
-use super::matrix::{ColumnMap, Syntax};
-use super::text::TextCutter;
-use super::{Dialect, Domain, HeaderMode};
+use crate::domain::Domain;
 use crate::error::InputError;
+use crate::input::cell::parse_cell;
+use crate::input::columns::{ColumnMap, MatrixInfo};
+use crate::input::syntax::RowSyntax;
+use crate::input::text::TextCutter;
+use crate::input::{Delimiter, Dialect, HeaderMode};
+
+/// Fields separated by runs of blanks, no quoting (`np.savetxt`).
+#[derive(Debug)]
+pub(super) struct Blanks;
+
+impl RowSyntax for Blanks {
+    fn decode(
+        &self,
+        record: &[u8],
+        info: &MatrixInfo,
+        line: u64,
+        _: &mut Vec<f64>,
+        key: &mut Vec<u8>,
+        values: &mut Vec<f64>,
+    ) -> Result<(), InputError> {
+        let map = info.columns.as_deref();
+        decode_row(record, info.domain, &info.file, line, map, key, values)
+    }
+
+    fn key(&self, record: &[u8], field: usize, _: &MatrixInfo, _: u64, key: &mut Vec<u8>) {
+        if let Some(cell) = fields(record).nth(field) {
+            key.extend_from_slice(cell);
+        }
+    }
+}
 
 /// Whether CSV text is really blank-separated: a first line with no comma
 /// and no tab, but two or more numbers separated by blanks (what
@@ -30,20 +57,20 @@ pub(super) fn looks_blank_separated(first: &[u8]) -> bool {
     numbers >= 2 && tokens.next().is_none()
 }
 
-/// The syntax of text read as CSV (`syntax`, no `--delimiter`) that
+/// How the fields of text read as CSV (`delimiter`, no `--delimiter`) that
 /// `np.savetxt` wrote: numbers separated by blanks (its default), or by
 /// tabs (`delimiter="\t"`), after a `# names` line when it was given a
 /// header (or, for tabs, a line of names between tabs, as
 /// `to_csv(sep="\t")` writes). Tabs are read as TSV, not as blanks, so that
 /// an empty cell later is an error, not a shift; the `#` of their header
 /// is skipped, so that it is not part of the first name.
-pub(super) fn savetxt_syntax(
+pub(super) fn savetxt_delimiter(
     text: &mut TextCutter,
-    syntax: Syntax,
+    delimiter: Delimiter,
     dialect: Dialect,
-) -> Result<Syntax, InputError> {
-    if syntax != Syntax::Delimited(b',') || dialect.delimiter.is_some() {
-        return Ok(syntax);
+) -> Result<Delimiter, InputError> {
+    if delimiter != Delimiter::Char(b',') || dialect.delimiter.is_some() {
+        return Ok(delimiter);
     }
     let first = text.first_row()?;
     let len = first.len();
@@ -53,7 +80,7 @@ pub(super) fn savetxt_syntax(
             // A line of names first: the data tell.
             || looks_blank_separated(&text.first_rows(2)?[len..]));
     if blanks {
-        return Ok(Syntax::Blanks);
+        return Ok(Delimiter::Blanks);
     }
     let first = text.first_row()?;
     let commented = first.starts_with(b"#");
@@ -61,12 +88,12 @@ pub(super) fn savetxt_syntax(
     let tabs = looks_tab_separated(first)
         || names_line && looks_tab_separated(&text.first_rows(2)?[len..]);
     if !tabs {
-        return Ok(syntax);
+        return Ok(delimiter);
     }
     if commented {
         text.skip(1);
     }
-    Ok(Syntax::Delimited(b'\t'))
+    Ok(Delimiter::Char(b'\t'))
 }
 
 /// Whether CSV text is really tab-separated numbers: a line with no comma
@@ -119,7 +146,7 @@ pub(super) fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Parses one row into `values` (through `map`, its key into `key`).
-pub(super) fn decode_row(
+fn decode_row(
     record: &[u8],
     domain: Domain,
     file: &str,

@@ -70,7 +70,7 @@ const READ_ORIENTS: &str = "write it with to_json(orient=\"records\") or orient=
 pub(super) fn records(text: &[u8], file: &str) -> Result<Records, InputError> {
     let error = |what: String| InputError::new(file, what);
     let members: Members =
-        serde_json::from_slice(text).map_err(|e| super::json_error(file, &e, 1))?;
+        serde_json::from_slice(text).map_err(|e| crate::input::json_error(file, &e, 1))?;
     let keys: Vec<&str> = members.0.iter().map(|(k, _)| k.as_str()).collect();
     if keys.contains(&"data") && (keys.contains(&"columns") || keys.contains(&"schema")) {
         if keys.contains(&"schema") {
@@ -101,9 +101,10 @@ pub(super) fn records(text: &[u8], file: &str) -> Result<Records, InputError> {
             }
         }
     }
-    let outer_is_index = super::pandas_default_labels(nested.iter().map(|(k, _)| k.as_bytes()));
+    let outer_is_index =
+        crate::input::pandas_default_labels(nested.iter().map(|(k, _)| k.as_bytes()));
     let inner_is_index = nested.first().is_some_and(|(_, first)| {
-        super::pandas_default_labels(first.iter().map(|(k, _)| k.as_bytes()))
+        crate::input::pandas_default_labels(first.iter().map(|(k, _)| k.as_bytes()))
     });
     // Orient "columns" over pandas' default index and orient "index" of
     // columns named 0, 1, … write the same shape: (false, true) is either,

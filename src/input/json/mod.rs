@@ -6,10 +6,19 @@ use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 
 use std::sync::Arc;
 
-use super::matrix::{ChunkLimit, MatrixInfo, MatrixSource, RowChunk, Syntax};
-use super::records::RecordNames;
+use super::chunk::{Body, ChunkLimit, RowChunk};
+use super::columns::MatrixInfo;
+use super::shape::array_matrix_shape;
+use super::source::MatrixSource;
+use super::syntax::RowSyntax;
 use super::{Domain, count, json_error, read_all};
 use crate::error::InputError;
+use records::{RecordNames, Records};
+
+pub(crate) mod lines;
+mod pandas;
+mod records;
+mod values;
 
 /// A JSON document's matrix, read whole: an array of rows, or of records
 /// (objects), whose text is then handed out as rows of JSON Lines would
@@ -19,8 +28,8 @@ pub(super) struct JsonSource {
     width: usize,
     /// The array's shape (not for records).
     dims: Option<Vec<usize>>,
-    /// Records: their text, one after the other, and where each ends.
-    records: Option<(Arc<RecordNames>, Vec<u8>, Vec<usize>)>,
+    /// Records, when the rows are objects.
+    records: Option<RecordRows>,
 }
 
 impl JsonSource {
@@ -34,12 +43,13 @@ impl JsonSource {
             return Self::records(&text, info);
         }
         if start.starts_with(b"{") {
-            let table = super::pandas_json::records(&text, &info.file)?;
+            let table = pandas::records(&text, &info.file)?;
+            let names = RecordNames::of_names(table.names);
             return Ok(JsonSource {
                 values: Vec::new(),
-                width: table.names.len(),
+                width: names.names.len(),
                 dims: None,
-                records: Some((RecordNames::of_names(table.names), table.text, table.ends)),
+                records: Some(records_of(names, table.text, table.ends)),
             });
         }
         let mut values = Vec::new();
@@ -59,8 +69,8 @@ impl JsonSource {
         let dims: Vec<usize> = dims.into_iter().map(|d| d.unwrap_or(0)).collect();
         // `[]` (no numbers, so no rank) is the empty 1-D array.
         let dims = if rank.is_some() { dims } else { vec![0] };
-        let (_, width) = super::matrix::array_matrix_shape(&dims)
-            .map_err(|what| InputError::new(&info.file, what))?;
+        let (_, width) =
+            array_matrix_shape(&dims).map_err(|what| InputError::new(&info.file, what))?;
         Ok(JsonSource {
             values,
             width,
@@ -91,13 +101,16 @@ impl JsonSource {
             values: Vec::new(),
             width: names.names.len(),
             dims: None,
-            records: Some((names, joined, ends)),
+            records: Some(records_of(names, joined, ends)),
         })
     }
 
     /// The next records, as rows of text.
     fn next_records(&self, limit: ChunkLimit, chunk: &mut RowChunk) {
-        let Some((_, text, ends)) = &self.records else {
+        let Some(RecordRows {
+            syntax, text, ends, ..
+        }) = &self.records
+        else {
             return;
         };
         let first = chunk.first_row as usize;
@@ -107,7 +120,7 @@ impl JsonSource {
         }
         .min(ends.len() - first);
         let start = if first == 0 { 0 } else { ends[first - 1] };
-        let body = chunk.text_rows(Syntax::Records);
+        let body = chunk.text_rows(syntax);
         if rows > 0 {
             body.text
                 .extend_from_slice(&text[start..ends[first + rows - 1]]);
@@ -122,8 +135,8 @@ impl JsonSource {
 
 fn body_len(chunk: &RowChunk) -> usize {
     match &chunk.body {
-        super::matrix::Body::Text(t) => t.text.len(),
-        super::matrix::Body::Values(_) => 0,
+        Body::Text(t) => t.text.len(),
+        Body::Values(_) => 0,
     }
 }
 
@@ -154,11 +167,7 @@ impl MatrixSource for JsonSource {
     }
 
     fn header(&self) -> Option<&[String]> {
-        self.records.as_ref().map(|(names, _, _)| &names.names[..])
-    }
-
-    fn records(&self) -> Option<Arc<RecordNames>> {
-        self.records.as_ref().map(|(names, _, _)| names.clone())
+        self.records.as_ref().map(|r| &r.names[..])
     }
 
     fn dims(&self) -> Option<&[usize]> {
@@ -308,84 +317,21 @@ impl ArraySeed<'_> {
     }
 }
 
-/// Deserializes one row `[n, …]`, appending its numbers to `out`.
-pub(super) struct RowSeed<'a> {
-    pub(super) out: &'a mut Vec<f64>,
-    pub(super) domain: Domain,
+/// A document's records: their rows' syntax (which holds their names),
+/// their text, one after the other, and where each ends.
+struct RecordRows {
+    syntax: Arc<dyn RowSyntax>,
+    names: Vec<String>,
+    text: Vec<u8>,
+    ends: Vec<usize>,
 }
 
-impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RowSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a row: an array of numbers")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let number = NumberSeed {
-            bools: self.domain.takes_bools(),
-        };
-        while let Some(value) = seq.next_element_seed(number)? {
-            if let Some(what) = self.domain.check(value) {
-                return Err(de::Error::custom(format!("{what} ({value})")));
-            }
-            self.out.push(value);
-        }
-        Ok(())
-    }
-}
-
-/// Deserializes one JSON number (integer or float) as f64; with `bools`,
-/// `true` and `false` as 1 and 0 (targets).
-#[derive(Clone, Copy)]
-pub(super) struct NumberSeed {
-    pub(super) bools: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for NumberSeed {
-    type Value = f64;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<f64, D::Error> {
-        if self.bools {
-            deserializer.deserialize_any(self)
-        } else {
-            deserializer.deserialize_f64(self)
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for NumberSeed {
-    type Value = f64;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a number")
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
-        Ok(v)
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
-        Ok(v as f64)
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
-        Ok(v as f64)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<f64, E> {
-        if self.bools {
-            Ok(f64::from(u8::from(v)))
-        } else {
-            Err(E::invalid_type(de::Unexpected::Bool(v), &self))
-        }
+/// The records' syntax and names, with their text and where each ends.
+fn records_of(names: Arc<RecordNames>, text: Vec<u8>, ends: Vec<usize>) -> RecordRows {
+    RecordRows {
+        names: names.names.clone(),
+        syntax: Arc::new(Records(names)),
+        text,
+        ends,
     }
 }

@@ -21,83 +21,13 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
-use super::csv::{RecordReader, parse_cell};
-use super::matrix::Syntax;
-use super::text::TextCutter;
-use super::{Domain, HeaderMode};
+use super::record::RecordReader;
+use crate::domain::Domain;
 use crate::error::InputError;
-
-/// How a text table's first line was taken, and why: what `--explain`
-/// says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeaderWhy {
-    /// Data: the first line holds numbers.
-    Numbers,
-    /// A header: a line of text with no number in it.
-    Names,
-    /// A header, as `--input-header yes` says.
-    ToldHeader,
-    /// Data, as `--input-header no` says.
-    ToldData,
-    /// pandas' default names after an empty cell (`,0,1,…`: its index).
-    PandasIndexed,
-    /// pandas' default names `0,1,…,C−1`, some of which this input cannot
-    /// hold as values.
-    PandasOutOfDomain,
-    /// pandas' default names above a row of floats written as pandas
-    /// writes them (with a point or an exponent).
-    PandasAboveFloats,
-    /// pandas' default names, as the other input's first line is, and the
-    /// input one line longer than the other's rows.
-    PandasByCount,
-    /// Could be pandas' default names, but as many lines as the other
-    /// input's rows, which has pandas' names.
-    DataByCount,
-    /// Could be pandas' default names, but read as data: the other input
-    /// starts with data.
-    CandidateAsData,
-}
-
-impl HeaderWhy {
-    /// Whether the first line is a header.
-    pub fn is_header(self) -> bool {
-        !matches!(
-            self,
-            HeaderWhy::Numbers
-                | HeaderWhy::CandidateAsData
-                | HeaderWhy::DataByCount
-                | HeaderWhy::ToldData
-        )
-    }
-
-    /// The reason, in words.
-    pub fn text(self) -> &'static str {
-        match self {
-            HeaderWhy::Numbers => "no header (the first line holds numbers)",
-            HeaderWhy::Names => "a header (the first line is text)",
-            HeaderWhy::ToldHeader => "a header, as --input-header says",
-            HeaderWhy::ToldData => "no header, as --input-header says",
-            HeaderWhy::PandasIndexed => {
-                "a header: pandas' default names 0,1,… after an empty cell (its index)"
-            }
-            HeaderWhy::PandasOutOfDomain => {
-                "a header: pandas' default names 0,1,…,C-1, which are not values this input can hold"
-            }
-            HeaderWhy::PandasAboveFloats => {
-                "a header: pandas' default names 0,1,…,C-1 above rows of floats (pandas writes a float with a point)"
-            }
-            HeaderWhy::PandasByCount => {
-                "a header: pandas' default names 0,1,…,C-1, as the other input's, which has one row less than this has lines"
-            }
-            HeaderWhy::DataByCount => {
-                "no header: its first line could be pandas' names 0,1,…,C-1, but it has as many lines as the other input has rows"
-            }
-            HeaderWhy::CandidateAsData => {
-                "no header: its first line could be pandas' names 0,1,…,C-1, but the other input's first line is data"
-            }
-        }
-    }
-}
+use crate::input::cell::{as_bool, parse_cell};
+use crate::input::header_why::HeaderWhy;
+use crate::input::text::TextCutter;
+use crate::input::{Delimiter, HeaderMode};
 
 /// What a delimited table's first line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,18 +49,18 @@ pub(super) struct Taken {
     pub(super) candidate: Option<(Vec<String>, usize)>,
 }
 
-/// Takes the first line of `text`, cut as `syntax`: a header (skipped) or
-/// the first row, whose fields are counted.
+/// Takes the first line of `text`, its fields separated by `delimiter`: a
+/// header (skipped) or the first row, whose fields are counted.
 pub(super) fn take(
     text: &mut TextCutter,
-    syntax: Syntax,
+    delimiter: Delimiter,
     file: &Arc<str>,
     domain: Domain,
     mode: HeaderMode,
 ) -> Result<Taken, InputError> {
     let first_len = text.first_row()?.len();
-    let (header, first_fields, why, candidate) = match syntax {
-        Syntax::Delimited(delimiter) => {
+    let (header, first_fields, why, candidate) = match delimiter {
+        Delimiter::Char(delimiter) => {
             let (line, names, fields) = split(text, first_len, delimiter, file, domain, mode)?;
             match line {
                 FirstLine::Header(why) => (Some(names), None, why, None),
@@ -140,7 +70,7 @@ pub(super) fn take(
                 }
             }
         }
-        _ => {
+        Delimiter::Blanks => {
             let header = super::blanks::header(text.first_row()?, mode);
             let why = match (mode, header.is_some()) {
                 (HeaderMode::Auto, true) => HeaderWhy::Names,
@@ -159,13 +89,13 @@ pub(super) fn take(
         (None, Some(fields)) => Some(fields),
         (None, None) => {
             let first = text.first_row()?;
-            match syntax {
-                Syntax::Delimited(delimiter) => {
+            match delimiter {
+                Delimiter::Char(delimiter) => {
                     let mut records = RecordReader::starting_at(first, file, delimiter, 1);
                     // A bad first row is reported when it is parsed.
                     records.next_record().ok().map(|_| records.field_count())
                 }
-                _ => Some(super::blanks::fields(first).count()),
+                Delimiter::Blanks => Some(super::blanks::fields(first).count()),
             }
         }
     };
@@ -217,7 +147,7 @@ pub(super) fn decide<R: BufRead>(
         HeaderMode::No => return FirstLine::Data(HeaderWhy::ToldData),
         HeaderMode::Auto => {}
     }
-    if super::csv::is_header(first) {
+    if is_header(first) {
         return FirstLine::Header(HeaderWhy::Names);
     }
     let cells: Vec<&[u8]> = (0..first.field_count())
@@ -238,6 +168,24 @@ pub(super) fn decide<R: BufRead>(
     }
 }
 
+/// A first CSV line is a header when it has text and none of its non-empty
+/// fields is a number. A line mixing numbers and text is data, so that a typo
+/// in the first row is reported instead of the row being dropped.
+fn is_header<R: BufRead>(records: &RecordReader<R>) -> bool {
+    let mut has_text = false;
+    for i in 0..records.field_count() {
+        let cell = records.field(i).trim_ascii();
+        if cell.is_empty() {
+            continue;
+        }
+        if parse_cell(cell, Domain::FINITE) != Err("not a number") || as_bool(cell).is_some() {
+            return false;
+        }
+        has_text = true;
+    }
+    has_text
+}
+
 /// The two ways pandas names the columns of a frame built from an array.
 #[derive(Debug, PartialEq, Eq)]
 enum Names {
@@ -253,7 +201,7 @@ fn pandas_names(cells: &[&[u8]]) -> Option<Names> {
         Some(_) => (cells, Names::Plain),
         None => return None,
     };
-    super::pandas_default_labels(names.iter().copied()).then_some(kind)
+    crate::input::pandas_default_labels(names.iter().copied()).then_some(kind)
 }
 
 /// Whether a row holds a cell that is not a bare integer: a float as
