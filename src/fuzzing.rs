@@ -221,7 +221,12 @@ fn table_file(format: Format, options: u8, path: &Path) {
 /// be compressed or an archive: then only reading it must not panic.
 pub fn containers(data: &[u8]) {
     let (options, input) = split_options(data);
-    let format = [Format::Csv, Format::Jsonl, Format::Json, Format::Npy][usize::from(options & 3)];
+    let format = [
+        format_named("csv"),
+        format_named("jsonl"),
+        format_named("json"),
+        format_named("npy"),
+    ][usize::from(options & 3)];
     let domain = if options & 4 == 0 {
         Domain::FINITE
     } else {
@@ -273,7 +278,12 @@ pub fn containers(data: &[u8]) {
 /// bit 3 `--sep |`).
 pub fn labels(data: &[u8]) {
     let (options, input) = split_options(data);
-    let format = [Format::Csv, Format::Tsv, Format::Json, Format::Jsonl][usize::from(options & 3)];
+    let format = [
+        format_named("csv"),
+        format_named("tsv"),
+        format_named("json"),
+        format_named("jsonl"),
+    ][usize::from(options & 3)];
     let layout = LabelLayout {
         column: (options & 4 != 0).then(|| "labels".to_owned()),
         separator: (options & 8 != 0).then(|| "|".to_owned()),
@@ -307,9 +317,9 @@ pub fn records_and_target_labels(data: &[u8]) {
     let (options, input) = split_options(data);
     if options & 0x80 == 0 {
         let format = if options & 8 == 0 {
-            Format::Json
+            format_named("json")
         } else {
-            Format::Jsonl
+            format_named("jsonl")
         };
         matrix(format, data);
         return;
@@ -451,6 +461,11 @@ pub fn binarize(data: &[u8]) {
     run(&args);
 }
 
+/// The registered input format `name`.
+pub fn format_named(name: &str) -> Format {
+    Format::named(name).expect("a registered input format")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,7 +477,7 @@ mod tests {
         let scratch = Scratch::new();
         let path = scratch.file("input.csv", "0\n".repeat(VALUES_READ + 1).as_bytes());
         for limit in [ChunkLimit::Rows(7), ChunkLimit::Bytes(1 << 20)] {
-            let seen = read_all_rows(&path, Format::Csv, Domain::FINITE, false, limit);
+            let seen = read_all_rows(&path, format_named("csv"), Domain::FINITE, false, limit);
             assert!(seen.ends_with("capped"), "{limit:?}: not capped");
             let rows = seen.lines().filter(|l| l.starts_with("key ")).count();
             assert_eq!(rows, VALUES_READ, "{limit:?}");

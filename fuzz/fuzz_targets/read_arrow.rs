@@ -3,6 +3,5 @@
 //! size, and as label lists: see `mlloss::fuzzing::table`.
 
 use libfuzzer_sys::fuzz_target;
-use mlloss::input::Format;
 
-fuzz_target!(|data: &[u8]| mlloss::fuzzing::table(Format::Arrow, data));
+fuzz_target!(|data: &[u8]| mlloss::fuzzing::table(mlloss::fuzzing::format_named("arrow"), data));

@@ -3,6 +3,5 @@
 //! cut into chunks three ways: see `mlloss::fuzzing::matrix`.
 
 use libfuzzer_sys::fuzz_target;
-use mlloss::input::Format;
 
-fuzz_target!(|data: &[u8]| mlloss::fuzzing::matrix(Format::Npy, data));
+fuzz_target!(|data: &[u8]| mlloss::fuzzing::matrix(mlloss::fuzzing::format_named("npy"), data));

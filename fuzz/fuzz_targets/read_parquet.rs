@@ -3,6 +3,5 @@
 //! lists: see `mlloss::fuzzing::table`.
 
 use libfuzzer_sys::fuzz_target;
-use mlloss::input::Format;
 
-fuzz_target!(|data: &[u8]| mlloss::fuzzing::table(Format::Parquet, data));
+fuzz_target!(|data: &[u8]| mlloss::fuzzing::table(mlloss::fuzzing::format_named("parquet"), data));

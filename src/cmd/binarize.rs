@@ -687,6 +687,11 @@ fn parse_threshold(text: &str) -> Result<f64, String> {
 mod tests {
     use super::*;
 
+    /// The registered input format `name`.
+    fn format_named(name: &str) -> Format {
+        Format::named(name).expect("a registered input format")
+    }
+
     /// The first read of `first`, then the second read of the file as
     /// `second` left it (written in between, unless the same): the outcome
     /// of transform.
@@ -699,7 +704,7 @@ mod tests {
             column: None,
             separator: None,
         };
-        let mut reader = LabelReader::open(&source, Format::Csv, &layout).unwrap();
+        let mut reader = LabelReader::open(&source, format_named("csv"), &layout).unwrap();
         let mut fitted = fit(&mut reader, FileIdentity::of(&source)).unwrap();
         if second != first {
             std::fs::write(&path, second).unwrap();
@@ -708,7 +713,7 @@ mod tests {
             // As if size and time had not told (a coarse clock, the same size).
             fitted.identity = FileIdentity::of(&source);
         }
-        let mut reader = LabelReader::open(&source, Format::Csv, &layout).unwrap();
+        let mut reader = LabelReader::open(&source, format_named("csv"), &layout).unwrap();
         let exporter = OutputFormat::default().exporter(Digits::Shortest);
         let mut row = RowWriter::new(&*exporter, false);
         let out = Output::to(Some(&dir.path().join("out.csv"))).unwrap();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{Field, Schema};
 
-use super::{Scratch, split_at_ff, split_options, table_file, try_loss};
+use super::{Scratch, format_named, split_at_ff, split_options, table_file, try_loss};
 use crate::input::Format;
 
 /// Two tables of two classes, `a` and `b`, LOGITS' `pandas` metadata the
@@ -29,9 +29,9 @@ pub fn pandas_meta(data: &[u8]) {
     };
     let rows = usize::from((options >> 2) & 7);
     let format = if options & 64 == 0 {
-        Format::Parquet
+        format_named("parquet")
     } else {
-        Format::Arrow
+        format_named("arrow")
     };
     let scratch = Scratch::new();
     let extension = ["parquet", "feather"][usize::from(options & 64 != 0)];
@@ -98,7 +98,7 @@ fn table(which: u8, rows: usize, targets: bool, reversed: bool, meta: &[u8]) -> 
 /// Writes `batch` as Parquet or Feather (an Arrow IPC file) at `path`.
 fn write(batch: &RecordBatch, format: Format, path: &std::path::Path) {
     let file = std::fs::File::create(path).expect("create a scratch file");
-    if format == Format::Parquet {
+    if format == format_named("parquet") {
         let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None)
             .expect("a Parquet writer");
         writer.write(batch).expect("write Parquet");

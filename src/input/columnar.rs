@@ -25,10 +25,6 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
-    UInt16Type, UInt32Type, UInt64Type,
-};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 
@@ -39,7 +35,6 @@ use super::source::MatrixSource;
 use super::{IndexForm, Opened};
 use crate::domain::Domain;
 use crate::error::InputError;
-use crate::format::f64_to_string;
 
 /// Binds `$get` to a function from an index of the numeric array `$array`
 /// to its value as f64, typed for the array's type, and runs `$body`.
@@ -77,15 +72,16 @@ macro_rules! with_getter {
 }
 
 mod convert;
+pub(crate) mod format;
 mod labels;
 mod table;
+mod types;
 
 use crate::label::LabelKind;
 use convert::{Place, convert};
-pub(crate) use labels::LabelColumn;
-use labels::label_kind;
 use table::batch_error;
 pub(crate) use table::{Columnar, Table};
+use types::{cell_text, is_number, label_kind, type_words};
 
 /// Bytes of f64 values per decoded batch: small enough that a few batches
 /// in flight stay a few megabytes, large enough to cost little per batch.
@@ -132,6 +128,8 @@ struct Field {
 
 /// A Parquet or Arrow IPC table as a numeric matrix.
 pub(super) struct ColumnarSource {
+    /// What the table is, for `--explain`.
+    kind: Columnar,
     info: MatrixInfo,
     fields: Arc<Vec<Field>>,
     header: Arc<Vec<String>>,
@@ -220,6 +218,7 @@ impl ColumnarSource {
             }
         };
         Ok(ColumnarSource {
+            kind: format,
             info: info.clone(),
             selected: vec![true; fields.len()],
             fields: Arc::new(fields),
@@ -301,6 +300,14 @@ impl ColumnarSource {
 }
 
 impl MatrixSource for ColumnarSource {
+    fn format_name(&self) -> Option<&'static str> {
+        Some(match self.kind {
+            Columnar::Parquet => "Parquet",
+            Columnar::IpcFile => "Arrow IPC file (Feather)",
+            Columnar::IpcStream => "Arrow IPC stream",
+        })
+    }
+
     fn next_chunk(&mut self, limit: ChunkLimit, chunk: &mut RowChunk) -> Result<(), InputError> {
         let width = self.fields.len();
         let want = match limit {
@@ -589,28 +596,6 @@ fn list_of_numbers(data_type: &DataType) -> Option<Option<usize>> {
     }
 }
 
-fn is_number(data_type: &DataType) -> bool {
-    is_integer(data_type)
-        || matches!(
-            data_type,
-            DataType::Float64 | DataType::Float32 | DataType::Float16 | DataType::Boolean
-        )
-}
-
-fn is_integer(data_type: &DataType) -> bool {
-    matches!(
-        data_type,
-        DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-            | DataType::UInt64
-    )
-}
-
 /// The matrix's fields and their names: a column each, a field per
 /// element of a list of numbers (its size from `first`, the first batch,
 /// when the type does not fix it); the columns of `levels` (a MultiIndex's)
@@ -665,22 +650,6 @@ fn layout(
     Ok((fields, names))
 }
 
-/// A type as a user would name it.
-fn type_words(data_type: &DataType) -> String {
-    match data_type {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "strings".into(),
-        DataType::Dictionary(_, value)
-            if matches!(**value, DataType::Utf8 | DataType::LargeUtf8) =>
-        {
-            "strings (categorical)".into()
-        }
-        DataType::List(item) | DataType::LargeList(item) | DataType::FixedSizeList(item, _) => {
-            format!("lists of {}", type_words(item.data_type()))
-        }
-        other => format!("values of type {other}"),
-    }
-}
-
 /// The length of row `row`'s list in a list column, `None` for a null.
 fn list_len(array: &ArrayRef, row: usize) -> Option<usize> {
     if array.is_null(row) {
@@ -692,14 +661,6 @@ fn list_len(array: &ArrayRef, row: usize) -> Option<usize> {
         DataType::FixedSizeList(_, n) => usize::try_from(*n).ok(),
         _ => None,
     }
-}
-
-/// Element `i` of a numeric array as f64 (keys; the matrix's values go
-/// through [`with_getter`]).
-fn number(array: &ArrayRef, i: usize) -> f64 {
-    let mut value = f64::NAN;
-    with_getter!(array, get => value = get(i));
-    value
 }
 
 /// Appends the text of field `field` for rows `at..at + rows` to `keys`
@@ -757,41 +718,5 @@ fn index_texts(
             }
         }
         keys.push_key(text.as_bytes(), number);
-    }
-}
-
-/// Appends the text of element `i` of `column`: a string as it is, an
-/// integer in decimal, another number as Python prints it; nothing for a
-/// null or another type.
-fn cell_text(column: &ArrayRef, i: usize, text: &mut String) {
-    if column.is_null(i) {
-        return;
-    }
-    match column.data_type() {
-        DataType::Utf8 => text.push_str(column.as_string::<i32>().value(i)),
-        DataType::LargeUtf8 => text.push_str(column.as_string::<i64>().value(i)),
-        DataType::Utf8View => text.push_str(column.as_string_view().value(i)),
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
-            let value = match column.data_type() {
-                DataType::Int64 => column.as_primitive::<Int64Type>().value(i),
-                _ => number(column, i) as i64,
-            };
-            text.push_str(&value.to_string());
-        }
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
-            let value = match column.data_type() {
-                DataType::UInt64 => column.as_primitive::<UInt64Type>().value(i),
-                _ => number(column, i) as u64,
-            };
-            text.push_str(&value.to_string());
-        }
-        DataType::Dictionary(..) => {
-            if let Some(dict) = column.as_any_dictionary_opt() {
-                let key = dict.normalized_keys()[i];
-                cell_text(dict.values(), key, text);
-            }
-        }
-        data_type if is_number(data_type) => text.push_str(&f64_to_string(number(column, i))),
-        _ => {}
     }
 }

@@ -1,7 +1,7 @@
 //! Numeric matrices (logits, targets, weights), whatever their format.
 //!
-//! Each format is a [`MatrixSource`] (`csv.rs`, `jsonl.rs`, `json.rs`,
-//! `npy.rs`), chosen once when the input is opened; a [`MatrixReader`]
+//! Each format is a [`MatrixSource`] (see `formats.rs`), chosen once
+//! when the input is opened; a [`MatrixReader`]
 //! holds one and cuts the input into [`RowChunk`]s of whole rows.
 //! [`RowChunk::rows`] then hands out a chunk's rows as numbers on whichever
 //! thread holds it. Text formats cut rows without parsing them (a newline
@@ -64,11 +64,11 @@ impl MatrixSource for View {
 
 /// What an input was read as.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct ReadAs {
-    pub(super) format: &'static str,
+struct ReadAs {
+    format: &'static str,
     /// Its first bytes told (a `.npy`, Parquet, Arrow), whatever the
     /// extension or `--format`.
-    pub(super) by_content: bool,
+    by_content: bool,
 }
 
 /// A numeric matrix in any format, cut into chunks of rows.
@@ -95,9 +95,12 @@ impl MatrixReader {
             columns: None,
             check_values: false,
         };
-        let (source, read_as) = format.matrix_source(source, &info, dialect.into())?;
+        let (source, format, by_content) = format.open_matrix(source, &info, dialect.into())?;
         Ok(MatrixReader {
-            read_as,
+            read_as: ReadAs {
+                format: format.title(),
+                by_content,
+            },
             info,
             source,
             rows_cut: 0,

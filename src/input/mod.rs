@@ -5,16 +5,22 @@
 //! 1-based line and, where it applies, the column (the field number in
 //! CSV/TSV, the character column in JSON) and the offending text.
 //!
+//! - `formats.rs`: every input format described once (name, extensions,
+//!   magic bytes, how it opens as a matrix or as label lists) and
+//!   registered in one table; the format of an input is decided once, when
+//!   it is opened: by its first bytes where they tell, else `--format`,
+//!   else the extension ([`Format::detect`]);
 //! - [`matrix`]: numeric matrices in any format ([`MatrixReader`]), cut into
-//!   chunks of whole rows that any thread can parse; each format is a
-//!   `MatrixSource`: `csv.rs` (CSV, TSV; also records and numbers), `jsonl.rs`,
-//!   `json.rs`, `npy.rs`; `text.rs` cuts the text formats into rows;
-//! - [`labels`]: label lists, one sample at a time.
+//!   chunks of whole rows ([`RowChunk`]) that any thread can parse; each
+//!   format is a `MatrixSource` (`source.rs`); the text formats are cut
+//!   into rows by `text.rs` and parsed through their `RowSyntax`
+//!   (`syntax.rs`) by `chunk.rs`;
+//! - [`labels`]: label lists, one sample at a time ([`LabelReader`]).
 //!
-//! The format of an input is decided once, when it is opened: from
-//! `--format`, else from the extension ([`Format::detect`]). Adding a
-//! format is its module and one arm in [`Format::matrix_source`] (and
-//! [`Format::detect`] for its extension).
+//! The formats: `csv/` (CSV, TSV, blank-separated numbers), `json/` (a JSON
+//! document, JSON Lines, records), `npy.rs`, `columnar.rs` (Parquet, Arrow
+//! IPC); inputs may be gzip- or zstd-compressed (`decompress.rs`) or a
+//! member of a zip archive (`archive.rs`).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -32,8 +38,11 @@ mod columnar;
 mod columns;
 pub mod csv;
 mod decompress;
+mod formats;
 mod header_why;
+mod input_format;
 mod json;
+mod label_reader;
 pub mod labels;
 pub mod matrix;
 mod npy;
@@ -48,8 +57,11 @@ mod text;
 
 pub use chunk::{ChunkLimit, KeyedRow, Keys, RowChunk, Rows};
 pub use columns::{ColumnMap, Columns, MatrixInfo};
+pub(crate) use formats::Content;
+pub use formats::Format;
 pub use header_why::HeaderWhy;
-pub use labels::{LabelLayout, LabelReader, Sample};
+pub use label_reader::LabelReader;
+pub use labels::{LabelLayout, Sample};
 pub use matrix::MatrixReader;
 pub use pandas_meta::{IndexForm, IndexRange};
 pub use shape::{array_matrix_shape, shape_text};
@@ -130,11 +142,7 @@ impl Source {
         let head = read_head(&mut file, "").ok()?;
         // Progress counts the bytes of text read; a table's decoded values
         // have no such measure.
-        let plain = Compression::of(&head).is_none()
-            && !matches!(
-                Content::of(&head),
-                Content::Zip | Content::Parquet | Content::Arrow | Content::ArrowStream
-            );
+        let plain = Compression::of(&head).is_none() && Content::of(&head).counts_bytes();
         plain.then(|| file.metadata().ok().map(|m| m.len()))?
     }
 
@@ -259,13 +267,7 @@ pub(crate) fn text_stream(
     opened: Opened,
     name: &str,
 ) -> Result<Box<dyn BufRead + Send>, InputError> {
-    let binary = match opened.content {
-        Content::Npy => Some("a .npy file (numbers)"),
-        Content::Parquet => Some("a Parquet file (a table)"),
-        Content::Arrow | Content::ArrowStream => Some("an Arrow IPC file (a table)"),
-        content => content.unread(),
-    };
-    if let Some(what) = binary {
+    if let Some(what) = opened.content.binary() {
         let what = format!("looks like {what}, not text");
         return Err(InputError::new(name, what));
     }
@@ -465,219 +467,6 @@ impl Delimiter {
             _ => Err(format!(
                 "{text:?} is not one character (a space means runs of blanks)"
             )),
-        }
-    }
-}
-
-/// The text format of an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Comma-separated values.
-    Csv,
-    /// Tab-separated values.
-    Tsv,
-    /// One JSON document: an array of rows.
-    Json,
-    /// JSON Lines: one array per line.
-    #[value(alias = "ndjson")]
-    Jsonl,
-    /// NumPy's .npy (np.save): numbers or bools of any rank, the last dimension the classes.
-    Npy,
-    /// Apache Parquet: numeric columns are the classes, named; a list column is a row vector.
-    Parquet,
-    /// Arrow IPC, file or stream (Feather v2, .arrow): as Parquet.
-    #[value(alias = "feather", alias = "ipc")]
-    Arrow,
-}
-
-impl Format {
-    /// `chosen` when given, else by extension: `.tsv`/`.tab`, `.json`,
-    /// `.jsonl`/`.ndjson`, and CSV for everything else, stdin included. A
-    /// compression's extension is looked through: `x.jsonl.gz` is JSON
-    /// Lines.
-    pub fn detect(source: &Source, chosen: Option<Format>) -> Format {
-        if let Some(format) = chosen {
-            return format;
-        }
-        let Source::Path(path) = source else {
-            return Format::Csv;
-        };
-        let extension_of = |path: &Path| {
-            path.extension()
-                .and_then(|e| e.to_str())
-                .map(|e| e.to_ascii_lowercase())
-        };
-        let mut extension = extension_of(path);
-        if extension
-            .as_deref()
-            .is_some_and(|e| Compression::is_extension(e) || e == "zip")
-        {
-            extension = path
-                .file_stem()
-                .and_then(|stem| extension_of(Path::new(stem)));
-        }
-        match extension.as_deref() {
-            Some("tsv") | Some("tab") => Format::Tsv,
-            Some("json") => Format::Json,
-            Some("jsonl") | Some("ndjson") => Format::Jsonl,
-            Some("npy") => Format::Npy,
-            Some("parquet" | "pq") => Format::Parquet,
-            Some("arrow" | "arrows" | "feather" | "ipc") => Format::Arrow,
-            _ => Format::Csv,
-        }
-    }
-
-    /// Whether the opened input is a Parquet or Arrow IPC table: its
-    /// content's magic bytes decide first, then this format (the
-    /// extension or `--format`), which then must agree.
-    pub(crate) fn columnar_content(
-        opened: &Opened,
-        file: &str,
-        format: Format,
-    ) -> Result<Option<columnar::Columnar>, InputError> {
-        Ok(match (opened.content, format) {
-            (Content::Parquet, _) => Some(columnar::Columnar::Parquet),
-            (Content::Arrow, _) => Some(columnar::Columnar::IpcFile),
-            (Content::ArrowStream, _) => Some(columnar::Columnar::IpcStream),
-            (_, Format::Parquet) => {
-                let what = "not a Parquet file (it does not start with PAR1)";
-                return Err(InputError::new(file, what));
-            }
-            (_, Format::Arrow) => {
-                let what =
-                    "not an Arrow IPC file (it starts with neither ARROW1 nor a stream message)";
-                return Err(InputError::new(file, what));
-            }
-            _ => None,
-        })
-    }
-
-    pub fn delimiter(self) -> u8 {
-        if self == Format::Tsv { b'\t' } else { b',' }
-    }
-
-    /// The reader of numeric matrices for `source`. The input is opened
-    /// once; its first bytes decide first (a `.npy` is read as one whatever
-    /// `--format` says; compressed and binary formats mlloss does not read
-    /// are named), then this format; `header` says how a CSV/TSV's first
-    /// line is taken.
-    fn matrix_source(
-        self,
-        source: &Source,
-        info: &MatrixInfo,
-        dialect: Dialect,
-    ) -> Result<(Box<dyn source::MatrixSource>, matrix::ReadAs), InputError> {
-        let opened = source.open_sniffed()?;
-        if let Some(what) = opened.content.unread() {
-            let what = format!(
-                "looks like {what}, which mlloss does not read (it reads CSV, TSV, JSON, JSON Lines, .npy, Parquet and Arrow IPC, gzip- or zstd-compressed or not)"
-            );
-            return Err(InputError::new(&info.file, what));
-        }
-        if let Some(columnar) = Format::columnar_content(&opened, &info.file, self)? {
-            let read_as = matrix::ReadAs {
-                format: match columnar {
-                    columnar::Columnar::Parquet => "Parquet",
-                    columnar::Columnar::IpcFile => "Arrow IPC file (Feather)",
-                    columnar::Columnar::IpcStream => "Arrow IPC stream",
-                },
-                by_content: true,
-            };
-            let source = columnar::ColumnarSource::open(columnar, opened, info)?;
-            return Ok((Box::new(source), read_as));
-        }
-        let format = if opened.content == Content::Npy {
-            Format::Npy
-        } else {
-            self
-        };
-        let read_as = matrix::ReadAs {
-            format: match format {
-                Format::Csv => "CSV",
-                Format::Tsv => "TSV",
-                Format::Json => "JSON",
-                Format::Jsonl => "JSON Lines",
-                Format::Npy => "NumPy .npy",
-                Format::Parquet | Format::Arrow => "",
-            },
-            by_content: format == Format::Npy,
-        };
-        let source: Box<dyn source::MatrixSource> = match format {
-            Format::Csv | Format::Tsv => Box::new(csv::CsvSource::open(
-                opened,
-                format.delimiter(),
-                info,
-                dialect,
-            )?),
-            Format::Json => Box::new(json::JsonSource::open(opened.stream, info)?),
-            Format::Jsonl => Box::new(json::lines::JsonLinesSource::open(opened, info)?),
-            Format::Npy => Box::new(npy::NpySource::open(source, opened, info)?),
-            Format::Parquet | Format::Arrow => unreachable!("told by the content above"),
-        };
-        Ok((source, read_as))
-    }
-}
-
-/// What an input's first bytes say it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Content {
-    Npy,
-    Gzip,
-    Zstd,
-    Zip,
-    Parquet,
-    /// An Arrow IPC file (Feather v2).
-    Arrow,
-    /// An Arrow IPC stream: its first message's continuation marker.
-    ArrowStream,
-    /// Anything else: text, or garbage the format's reader reports.
-    Other,
-}
-
-impl Content {
-    /// The magic bytes each format starts with.
-    const MAGICS: [(&[u8], Content); 7] = [
-        (b"\x93NUMPY", Content::Npy),
-        (b"\x1f\x8b", Content::Gzip),
-        (decompress::ZSTD_MAGIC, Content::Zstd),
-        (b"PK\x03\x04", Content::Zip),
-        (b"PAR1", Content::Parquet),
-        (b"ARROW1", Content::Arrow),
-        (b"\xff\xff\xff\xff", Content::ArrowStream),
-    ];
-
-    fn of(head: &[u8]) -> Content {
-        if Compression::of(head) == Some(Compression::Zstd) {
-            return Content::Zstd;
-        }
-        Self::MAGICS
-            .iter()
-            .find(|(magic, _)| head.starts_with(magic))
-            .map_or(Content::Other, |&(_, content)| content)
-    }
-
-    /// Whether more bytes could still make `head` a magic: until then the
-    /// format is not told.
-    fn may_become_magic(head: &[u8]) -> bool {
-        Self::MAGICS
-            .iter()
-            .any(|(magic, _)| magic.len() > head.len() && magic.starts_with(head))
-            || decompress::may_become_skippable_frame(head)
-    }
-
-    /// What to call a format mlloss recognises but does not read.
-    fn unread(self) -> Option<&'static str> {
-        match self {
-            // Only seen inside compressed data or an archive: the outer
-            // layer is opened as the input is.
-            Content::Gzip | Content::Zstd | Content::Zip => Some(
-                "compressed data inside compressed data or an archive (unpack the outer layer first)",
-            ),
-            Content::Npy
-            | Content::Parquet
-            | Content::Arrow
-            | Content::ArrowStream
-            | Content::Other => None,
         }
     }
 }

@@ -20,26 +20,85 @@ use ndarray_npy::ViewNpyExt;
 
 use super::chunk::{ChunkLimit, RowChunk};
 use super::columns::MatrixInfo;
+use super::input_format::InputFormat;
+use super::labels::{LabelLayout, LabelSource};
 use super::npy_data::{Dtype, NpyHeader, RowStream, data_offset, read_all_data, read_header};
 use super::shape::array_matrix_shape;
 use super::source::MatrixSource;
-use super::{Domain, Opened, Source, count};
+use super::{Dialect, Domain, Opened, Source, count};
 use crate::error::InputError;
 use crate::format::f64_to_string;
 
+/// NumPy's `.npy` (`np.save`): numbers or bools of any rank, the last
+/// dimension the classes.
+pub(crate) struct NpyFormat;
+
+pub(crate) static NPY: NpyFormat = NpyFormat;
+
+/// A `.npy` is numbers: label lists come as text or a table.
+const NOT_LABELS: &str =
+    "a .npy file holds numbers, not label lists (binarize --inverse reads a 0/1 matrix)";
+
+impl InputFormat for NpyFormat {
+    fn name(&self) -> &'static str {
+        "npy"
+    }
+
+    fn help(&self) -> &'static str {
+        "NumPy's .npy (np.save): numbers or bools of any rank, the last dimension the classes"
+    }
+
+    fn title(&self) -> &'static str {
+        "NumPy .npy"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["npy"]
+    }
+
+    fn magics(&self) -> &'static [&'static [u8]] {
+        &[b"\x93NUMPY"]
+    }
+
+    fn binary(&self) -> Option<&'static str> {
+        Some("a .npy file (numbers)")
+    }
+
+    fn open_matrix(
+        &self,
+        opened: Opened,
+        _: Option<usize>,
+        source: &Source,
+        info: &MatrixInfo,
+        _: Dialect,
+    ) -> Result<Box<dyn MatrixSource>, InputError> {
+        Ok(Box::new(NpySource::open(source, opened, info)?))
+    }
+
+    fn refuses_labels(&self, _: &LabelLayout) -> Option<&'static str> {
+        Some(NOT_LABELS)
+    }
+
+    fn open_labels(
+        &self,
+        _: Opened,
+        _: Option<usize>,
+        file: &str,
+        _: &LabelLayout,
+    ) -> Result<Box<dyn LabelSource>, InputError> {
+        Err(InputError::new(file, NOT_LABELS))
+    }
+}
+
 /// A `.npy` file as a numeric matrix: rows converted to f64, and checked,
 /// as they are cut; an error names the row and column as line and column.
-pub(super) struct NpySource {
+struct NpySource {
     matrix: NpyMatrix,
     info: MatrixInfo,
 }
 
 impl NpySource {
-    pub(super) fn open(
-        source: &Source,
-        input: Opened,
-        info: &MatrixInfo,
-    ) -> Result<NpySource, InputError> {
+    fn open(source: &Source, input: Opened, info: &MatrixInfo) -> Result<NpySource, InputError> {
         Ok(NpySource {
             matrix: NpyMatrix::open(source, input)?,
             info: info.clone(),

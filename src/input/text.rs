@@ -9,7 +9,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use super::chunk::{ChunkLimit, RowChunk};
+use super::chunk::{ChunkLimit, RowChunk, TextRows};
 use super::syntax::RowSyntax;
 use super::{Opened, read_error};
 use crate::error::InputError;
@@ -159,6 +159,14 @@ impl TextCutter {
         self.next_line + memchr::memchr_iter(b'\n', &text[..at]).count() as u64
     }
 
+    /// The error for a quoted field still open at the end of the input,
+    /// in the row starting at offset `at` of `text`.
+    #[cold]
+    fn never_closed(&self, text: &[u8], at: usize) -> InputError {
+        let error = InputError::new(&self.file, "quoted field is never closed");
+        error.at(self.line_at(text, at), None)
+    }
+
     /// Counts `text`, `rows` rows just cut, as behind.
     fn count_cut(&mut self, text: &[u8], rows: usize, saw_quotes: bool) {
         // Without quotes, a row is a line (the last perhaps without its newline).
@@ -183,15 +191,48 @@ impl TextCutter {
         let rows_before = chunk.first_row;
         chunk.first_line = self.next_line;
         let body = chunk.text_rows(&self.syntax);
-        let text = &mut body.text;
-        text.extend_from_slice(&self.leftover);
+        body.text.extend_from_slice(&self.leftover);
         self.leftover.clear();
         let mut scanner = RowScanner::new(self.syntax.quoting());
+        let Cut {
+            mut rows,
+            mut end,
+            mut blank,
+            stop,
+        } = self.cut(limit, rows_before, body, &mut scanner);
+        if let Some((error, at)) = stop {
+            // The rows before it come first, so that an error in one of
+            // them is the one reported.
+            if rows == 0 && blank.is_empty() {
+                return Err(error);
+            }
+            rows += take_blank(&mut body.row_ends, &mut blank);
+            end = at;
+            self.pending_error = Some(error);
+        }
+        self.leftover.extend_from_slice(&body.text[end..]);
+        body.text.truncate(end);
+        self.count_cut(&body.text, rows, scanner.saw_quotes);
+        chunk.rows = rows;
+        chunk.source_bytes = end;
+        Ok(())
+    }
+
+    /// Cuts rows into `body` (which starts with what was left over) until
+    /// `limit` is met, the input ends, or an error stops it.
+    fn cut(
+        &mut self,
+        limit: ChunkLimit,
+        rows_before: u64,
+        body: &mut TextRows,
+        scanner: &mut RowScanner,
+    ) -> Cut {
         let (mut rows, mut end) = (0, 0);
         // Blank rows after `end`: rows (and errors) if data follows, but
         // dropped at the end of the input, where writers leave them.
         let mut blank: Vec<usize> = Vec::new();
         let max_line = super::max_line_bytes();
+        let text = &mut body.text;
         // An error in the row starting at this offset.
         let mut stop: Option<(InputError, usize)> = None;
         loop {
@@ -217,8 +258,7 @@ impl TextCutter {
                     blank.push(row_end);
                     continue;
                 }
-                rows += blank.len();
-                body.row_ends.append(&mut blank);
+                rows += take_blank(&mut body.row_ends, &mut blank);
                 (rows, end) = (rows + 1, row_end);
                 body.row_ends.push(row_end);
                 continue;
@@ -235,12 +275,10 @@ impl TextCutter {
                 // The last row may lack its newline.
                 if !text[after..].trim_ascii().is_empty() {
                     if scanner.ends_inside_quotes(text) {
-                        let error = InputError::new(&self.file, "quoted field is never closed");
-                        stop = Some((error.at(self.line_at(text, after), None), after));
+                        stop = Some((self.never_closed(text, after), after));
                         break;
                     }
-                    rows += blank.len();
-                    body.row_ends.append(&mut blank);
+                    rows += take_blank(&mut body.row_ends, &mut blank);
                     (rows, end) = (rows + 1, text.len());
                     body.row_ends.push(end);
                 }
@@ -249,24 +287,30 @@ impl TextCutter {
                 break;
             }
         }
-        if let Some((error, at)) = stop {
-            // The rows before it come first, so that an error in one of
-            // them is the one reported.
-            if rows == 0 && blank.is_empty() {
-                return Err(error);
-            }
-            rows += blank.len();
-            body.row_ends.append(&mut blank);
-            end = at;
-            self.pending_error = Some(error);
+        Cut {
+            rows,
+            end,
+            blank,
+            stop,
         }
-        self.leftover.extend_from_slice(&text[end..]);
-        text.truncate(end);
-        self.count_cut(text, rows, scanner.saw_quotes);
-        chunk.rows = rows;
-        chunk.source_bytes = end;
-        Ok(())
     }
+}
+
+/// Where cutting a chunk stopped: its rows, where the last ends, blank
+/// rows after it, and an error in the row starting at an offset.
+struct Cut {
+    rows: usize,
+    end: usize,
+    blank: Vec<usize>,
+    stop: Option<(InputError, usize)>,
+}
+
+/// Makes the blank rows held back (`blank`, their ends) rows after all,
+/// since a row follows them; returns how many.
+fn take_blank(row_ends: &mut Vec<usize>, blank: &mut Vec<usize>) -> usize {
+    let taken = blank.len();
+    row_ends.append(blank);
+    taken
 }
 
 /// Finds row ends in text that starts at a row boundary.

@@ -5,18 +5,17 @@
 use std::path::Path;
 
 use mlloss::fuzzing;
-use mlloss::input::Format;
 
 fn target(name: &str) -> fn(&[u8]) {
     match name {
-        "read_csv" => |d| fuzzing::matrix(Format::Csv, d),
-        "read_tsv" => |d| fuzzing::matrix(Format::Tsv, d),
-        "read_json" => |d| fuzzing::matrix(Format::Json, d),
-        "read_jsonl" => |d| fuzzing::matrix(Format::Jsonl, d),
-        "read_npy" => |d| fuzzing::matrix(Format::Npy, d),
+        "read_csv" => |d| fuzzing::matrix(fuzzing::format_named("csv"), d),
+        "read_tsv" => |d| fuzzing::matrix(fuzzing::format_named("tsv"), d),
+        "read_json" => |d| fuzzing::matrix(fuzzing::format_named("json"), d),
+        "read_jsonl" => |d| fuzzing::matrix(fuzzing::format_named("jsonl"), d),
+        "read_npy" => |d| fuzzing::matrix(fuzzing::format_named("npy"), d),
         "read_containers" => fuzzing::containers,
-        "read_parquet" => |d| fuzzing::table(Format::Parquet, d),
-        "read_arrow" => |d| fuzzing::table(Format::Arrow, d),
+        "read_parquet" => |d| fuzzing::table(fuzzing::format_named("parquet"), d),
+        "read_arrow" => |d| fuzzing::table(fuzzing::format_named("arrow"), d),
         "read_labels" => fuzzing::labels,
         "loss" => fuzzing::loss,
         "binarize" => fuzzing::binarize,

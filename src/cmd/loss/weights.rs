@@ -64,39 +64,13 @@ pub(super) fn settle(
         .transpose()?;
     weights.per_class[1] = match &args.pos_weight {
         Some(PosWeight::Values(NumberList(v))) => Some(expand(v, "--pos-weight")?),
-        Some(PosWeight::Auto) => {
-            // A first pass over TARGETS, its columns taken as in the run.
-            let source = sources.targets();
-            let format = Format::detect(source, args.table.format);
-            // Its first line read as the run reads it (pandas' names may
-            // have been settled beside LOGITS).
-            let run_reader = if sources.targets.is_some() {
-                &readers.targets
-            } else {
-                &readers.logits
-            };
-            let header = match run_reader.header_why() {
-                Some(why) if why.is_header() => HeaderMode::Yes,
-                Some(_) => HeaderMode::No,
-                None => args.table.targets_dialect().header,
-            };
-            let dialect = Dialect {
-                header,
-                ..args.table.targets_dialect()
-            };
-            let mut reader = MatrixReader::open(source, format, Domain::ANY, dialect)?;
-            reader.narrow_domain(targets_domain);
-            if let Some(map) = &readers.targets.info().columns {
-                reader.set_columns(map.columns.clone())?;
-            }
-            let pos_weight = auto_pos_weight(reader, cols)?;
-            // Read twice: the same file both times, as binarize checks.
-            if FileIdentity::of(source) != sources.targets_identity {
-                let what = "changed while being read (--pos-weight auto reads it twice)";
-                return Err(InputError::new(&source.name(), what).into());
-            }
-            Some(pos_weight)
-        }
+        Some(PosWeight::Auto) => Some(pos_weight_pass(
+            args,
+            sources,
+            readers,
+            targets_domain,
+            cols,
+        )?),
         None => None,
     };
     let domain = Domain::FINITE.with_nonfinite(args.nonfinite == super::args::Nonfinite::Allow);
@@ -111,6 +85,47 @@ pub(super) fn settle(
         file.settle(args, sources, readers, first, &mut weights)?;
     }
     Ok(weights)
+}
+
+/// `--pos-weight auto`: a first pass over TARGETS, its columns taken as in
+/// the run, for the negatives-to-positives ratio of each class.
+fn pos_weight_pass(
+    args: &Args,
+    sources: &Sources,
+    readers: &Readers,
+    targets_domain: Domain,
+    cols: usize,
+) -> anyhow::Result<Vec<f64>> {
+    let source = sources.targets();
+    let format = Format::detect(source, args.table.format);
+    // Its first line read as the run reads it (pandas' names may
+    // have been settled beside LOGITS).
+    let run_reader = if sources.targets.is_some() {
+        &readers.targets
+    } else {
+        &readers.logits
+    };
+    let header = match run_reader.header_why() {
+        Some(why) if why.is_header() => HeaderMode::Yes,
+        Some(_) => HeaderMode::No,
+        None => args.table.targets_dialect().header,
+    };
+    let dialect = Dialect {
+        header,
+        ..args.table.targets_dialect()
+    };
+    let mut reader = MatrixReader::open(source, format, Domain::ANY, dialect)?;
+    reader.narrow_domain(targets_domain);
+    if let Some(map) = &readers.targets.info().columns {
+        reader.set_columns(map.columns.clone())?;
+    }
+    let pos_weight = auto_pos_weight(reader, cols)?;
+    // Read twice: the same file both times, as binarize checks.
+    if FileIdentity::of(source) != sources.targets_identity {
+        let what = "changed while being read (--pos-weight auto reads it twice)";
+        return Err(InputError::new(&source.name(), what).into());
+    }
+    Ok(pos_weight)
 }
 
 /// A weight file (`i`: 0 for `--weight-file`, 1 for `--pos-weight-file`).
@@ -178,15 +193,8 @@ impl WeightFile<'_> {
         weights
             .warnings
             .extend(paired.warning.filter(|_| values.len() != 1));
-        let option = ["--weight-file", "--pos-weight-file"][i];
-        let file = reader.file();
-        weights
-            .explained
-            .push(match (chunk.row_count(), values.len()) {
-                (1, _) => format!("{option} {file}: one row, the same weights for every sample"),
-                (_, 1) => format!("{option} {file}: one weight a sample, row by row"),
-                _ => format!("{option} {file}: one weight an element, row by row"),
-            });
+        let said = explanation(i, reader.file(), chunk.row_count(), values.len());
+        weights.explained.push(said);
         if chunk.row_count() == 1 {
             weights.per_class[i] = loss::broadcast(&values, cols);
             *chunk = RowChunk::default();
@@ -388,4 +396,15 @@ fn auto_pos_weight(mut reader: MatrixReader, cols: usize) -> anyhow::Result<Vec<
     }
     crate::error::stderr_line(&String::from_utf8_lossy(&line));
     Ok(pos_weight)
+}
+
+/// What `--explain` says of weight file `i` (named `file`), whose first
+/// chunk has `rows` rows of `values` values.
+fn explanation(i: usize, file: &str, rows: usize, values: usize) -> String {
+    let option = ["--weight-file", "--pos-weight-file"][i];
+    match (rows, values) {
+        (1, _) => format!("{option} {file}: one row, the same weights for every sample"),
+        (_, 1) => format!("{option} {file}: one weight a sample, row by row"),
+        _ => format!("{option} {file}: one weight an element, row by row"),
+    }
 }

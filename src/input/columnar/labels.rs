@@ -4,8 +4,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 
-use super::table::Table;
-use super::{Columnar, cell_text, is_integer, type_words};
+use super::table::{Columnar, Table};
+use super::types::{cell_text, label_kind, type_words};
 use crate::error::InputError;
 use crate::input::{Opened, count};
 use crate::label::LabelKind;
@@ -22,6 +22,16 @@ pub(crate) struct LabelColumn {
     pending: Option<(RecordBatch, usize)>,
     /// Rows read so far: the next row's number is one more.
     row: u64,
+}
+
+impl crate::input::labels::LabelSource for LabelColumn {
+    fn next_sample(
+        &mut self,
+        sample: &mut crate::input::Sample,
+        separator: Option<&str>,
+    ) -> Result<bool, InputError> {
+        LabelColumn::next_sample(self, sample, separator)
+    }
 }
 
 impl LabelColumn {
@@ -145,26 +155,6 @@ impl LabelColumn {
         }
         self.pending = Some((batch, at + 1));
         Ok(true)
-    }
-}
-
-/// What kind of labels a column (or a list column's items) holds.
-pub(super) fn label_kind(data_type: &DataType) -> Option<LabelKind> {
-    match data_type {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(LabelKind::Str),
-        DataType::Dictionary(_, value)
-            if matches!(**value, DataType::Utf8 | DataType::LargeUtf8) =>
-        {
-            Some(LabelKind::Str)
-        }
-        integer if is_integer(integer) => Some(LabelKind::Number),
-        DataType::List(item) | DataType::LargeList(item) | DataType::FixedSizeList(item, _) => {
-            match item.data_type() {
-                DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => None,
-                inner => label_kind(inner),
-            }
-        }
-        _ => None,
     }
 }
 

@@ -11,24 +11,95 @@ use std::sync::Arc;
 use super::chunk::{ChunkLimit, RowChunk};
 use super::columns::MatrixInfo;
 use super::header_why::HeaderWhy;
+use super::input_format::InputFormat;
+use super::labels::{LabelLayout, LabelSource};
 use super::source::MatrixSource;
 use super::syntax::RowSyntax;
 use super::text::TextCutter;
-use super::{Delimiter, Dialect, Opened, UTF8_BOM};
+use super::{Delimiter, Dialect, Opened, Source, UTF8_BOM, text_stream};
 use crate::error::InputError;
 
 mod blanks;
 mod first_line;
+mod labels;
 mod plain;
 mod record;
 mod row;
 
+/// CSV or TSV: fields between one delimiter byte, RFC 4180 quoting.
+pub(crate) struct DelimitedFormat {
+    name: &'static str,
+    title: &'static str,
+    help: &'static str,
+    extensions: &'static [&'static str],
+    delimiter: u8,
+}
+
+/// Comma-separated values (and, read as CSV, what `np.savetxt` writes).
+pub(crate) static CSV: DelimitedFormat = DelimitedFormat {
+    name: "csv",
+    title: "CSV",
+    help: "Comma-separated values",
+    extensions: &["csv"],
+    delimiter: b',',
+};
+
+/// Tab-separated values.
+pub(crate) static TSV: DelimitedFormat = DelimitedFormat {
+    name: "tsv",
+    title: "TSV",
+    help: "Tab-separated values",
+    extensions: &["tsv", "tab"],
+    delimiter: b'\t',
+};
+
+impl InputFormat for DelimitedFormat {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn help(&self) -> &'static str {
+        self.help
+    }
+
+    fn title(&self) -> &'static str {
+        self.title
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        self.extensions
+    }
+
+    fn open_matrix(
+        &self,
+        opened: Opened,
+        _: Option<usize>,
+        _: &Source,
+        info: &MatrixInfo,
+        dialect: Dialect,
+    ) -> Result<Box<dyn MatrixSource>, InputError> {
+        let source = CsvSource::open(opened, self.delimiter, info, dialect)?;
+        Ok(Box::new(source))
+    }
+
+    fn open_labels(
+        &self,
+        opened: Opened,
+        _: Option<usize>,
+        file: &str,
+        layout: &LabelLayout,
+    ) -> Result<Box<dyn LabelSource>, InputError> {
+        let reader = text_stream(opened, file)?;
+        let labels = labels::DelimitedLabels::open(reader, file, self.delimiter, layout)?;
+        Ok(Box::new(labels))
+    }
+}
+
 pub use plain::parse_plain_record;
-pub(crate) use record::RecordReader;
 
 /// A numeric matrix in CSV or TSV: a UTF-8 byte order mark is skipped, and
 /// a first line of text with no number in it is a header.
-pub(super) struct CsvSource {
+struct CsvSource {
     text: TextCutter,
     header: Option<Vec<String>>,
     /// The fields of the header, or else of the first row.
@@ -47,7 +118,7 @@ impl CsvSource {
     /// (text and no number), or as the user says (`--input-header`).
     /// `delimiter` is the format's, unless `dialect` names one; a `,` input
     /// whose first line is numbers separated by blanks is read as such.
-    pub(super) fn open(
+    fn open(
         input: Opened,
         delimiter: u8,
         info: &MatrixInfo,

@@ -135,40 +135,9 @@ impl<R: BufRead> RecordReader<R> {
         loop {
             let field_start = self.unquoted.len();
             let column = self.fields.len() as u64 + 1;
-            if bytes.get(i) == Some(&b'"') {
-                i += 1;
-                loop {
-                    match memchr::memchr(b'"', &bytes[i..]) {
-                        None => {
-                            return Err(InputError::new(
-                                &self.file,
-                                "quoted field is never closed",
-                            )
-                            .at(self.line, Some(column)));
-                        }
-                        Some(q) => {
-                            self.unquoted.extend_from_slice(&bytes[i..i + q]);
-                            i += q + 1;
-                            if bytes.get(i) == Some(&b'"') {
-                                self.unquoted.push(b'"');
-                                i += 1;
-                            } else {
-                                break;
-                            }
-                        }
-                    }
-                }
-                match bytes.get(i) {
-                    None => {}
-                    Some(&b) if b == self.delimiter => {}
-                    Some(_) => {
-                        let end = memchr::memchr(self.delimiter, &bytes[i..])
-                            .map_or(bytes.len(), |d| i + d);
-                        return Err(InputError::new(&self.file, "text after a closing quote")
-                            .at(self.line, Some(column))
-                            .text(&bytes[i..end]));
-                    }
-                }
+            i = if bytes.get(i) == Some(&b'"') {
+                let at = (&*self.file, self.line, column, self.delimiter);
+                unquote(bytes, i + 1, &mut self.unquoted, at)?
             } else {
                 let end =
                     memchr::memchr(self.delimiter, &bytes[i..]).map_or(bytes.len(), |d| i + d);
@@ -180,8 +149,8 @@ impl<R: BufRead> RecordReader<R> {
                     );
                 }
                 self.unquoted.extend_from_slice(&bytes[i..end]);
-                i = end;
-            }
+                end
+            };
             self.fields.push((field_start, self.unquoted.len()));
             if i >= bytes.len() {
                 break;
@@ -223,6 +192,41 @@ impl<R: BufRead> RecordReader<R> {
         InputError::new(&self.file, what)
             .at(self.line, Some(index as u64 + 1))
             .text(self.field(index))
+    }
+}
+
+/// The contents of the quoted field whose opening quote is just before
+/// `bytes[i]`, appended to `out` unescaped; returns where the field ends
+/// (at the delimiter or the end). `at` is the file, line, column and
+/// delimiter, for errors.
+fn unquote(
+    bytes: &[u8],
+    mut i: usize,
+    out: &mut Vec<u8>,
+    (file, line, column, delimiter): (&str, u64, u64, u8),
+) -> Result<usize, InputError> {
+    loop {
+        let Some(q) = memchr::memchr(b'"', &bytes[i..]) else {
+            let error = InputError::new(file, "quoted field is never closed");
+            return Err(error.at(line, Some(column)));
+        };
+        out.extend_from_slice(&bytes[i..i + q]);
+        i += q + 1;
+        if bytes.get(i) != Some(&b'"') {
+            break;
+        }
+        out.push(b'"');
+        i += 1;
+    }
+    match bytes.get(i) {
+        None => Ok(i),
+        Some(&b) if b == delimiter => Ok(i),
+        Some(_) => {
+            let end = memchr::memchr(delimiter, &bytes[i..]).map_or(bytes.len(), |d| i + d);
+            Err(InputError::new(file, "text after a closing quote")
+                .at(line, Some(column))
+                .text(&bytes[i..end]))
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 //! JSON Lines: one JSON array per line. Numeric matrices ([`JsonLinesSource`],
 //! one row per line) and, for label lists, a reader of trimmed lines.
 
-use std::io::BufRead;
 use std::sync::Arc;
 
 use serde::de::DeserializeSeed;
@@ -12,10 +11,65 @@ use crate::domain::Domain;
 use crate::error::InputError;
 use crate::input::chunk::{ChunkLimit, RowChunk};
 use crate::input::columns::MatrixInfo;
+use crate::input::input_format::InputFormat;
+use crate::input::labels::{LabelLayout, LabelSource};
 use crate::input::source::MatrixSource;
 use crate::input::syntax::RowSyntax;
 use crate::input::text::TextCutter;
-use crate::input::{Opened, UTF8_BOM, json_error, line_too_long, max_line_bytes, read_error};
+use crate::input::{Dialect, Opened, Source, UTF8_BOM, json_error, text_stream};
+
+/// JSON Lines: one array (or record) per line.
+pub(crate) struct JsonLinesFormat;
+
+pub(crate) static JSON_LINES: JsonLinesFormat = JsonLinesFormat;
+
+impl InputFormat for JsonLinesFormat {
+    fn name(&self) -> &'static str {
+        "jsonl"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["ndjson"]
+    }
+
+    fn help(&self) -> &'static str {
+        "JSON Lines: one array per line"
+    }
+
+    fn title(&self) -> &'static str {
+        "JSON Lines"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["jsonl", "ndjson"]
+    }
+
+    fn open_matrix(
+        &self,
+        opened: Opened,
+        _: Option<usize>,
+        _: &Source,
+        info: &MatrixInfo,
+        _: Dialect,
+    ) -> Result<Box<dyn MatrixSource>, InputError> {
+        Ok(Box::new(JsonLinesSource::open(opened, info)?))
+    }
+
+    fn refuses_labels(&self, layout: &LabelLayout) -> Option<&'static str> {
+        super::labels::refuses_labels(layout)
+    }
+
+    fn open_labels(
+        &self,
+        opened: Opened,
+        _: Option<usize>,
+        file: &str,
+        _: &LabelLayout,
+    ) -> Result<Box<dyn LabelSource>, InputError> {
+        let reader = text_stream(opened, file)?;
+        Ok(Box::new(super::labels::JsonLinesLabels::new(reader, file)))
+    }
+}
 
 /// A JSON array per line.
 #[derive(Debug)]
@@ -50,7 +104,7 @@ impl RowSyntax for JsonLines {
 
 /// A numeric matrix in JSON Lines: rows are cut as lines and parsed by
 /// whichever thread takes them ([`decode_row`]).
-pub(crate) struct JsonLinesSource {
+struct JsonLinesSource {
     text: TextCutter,
     /// The values of the first line.
     fields: Option<usize>,
@@ -59,7 +113,7 @@ pub(crate) struct JsonLinesSource {
 }
 
 impl JsonLinesSource {
-    pub(crate) fn open(input: Opened, info: &MatrixInfo) -> Result<JsonLinesSource, InputError> {
+    fn open(input: Opened, info: &MatrixInfo) -> Result<JsonLinesSource, InputError> {
         let mut text = TextCutter::open(input, info.file.clone(), Arc::new(JsonLines));
         if text.first_row()?.starts_with(UTF8_BOM) {
             text.skip(UTF8_BOM.len());
@@ -124,51 +178,4 @@ fn decode_row(
         return Err(InputError::new(file, "row with no values").at(line, None));
     }
     Ok(())
-}
-
-/// JSON Lines: one JSON text per line, handed out trimmed with its line number.
-pub(crate) struct LineReader {
-    reader: Box<dyn BufRead + Send>,
-    line: Vec<u8>,
-    line_number: u64,
-}
-
-impl LineReader {
-    pub(crate) fn new(reader: Box<dyn BufRead + Send>) -> Self {
-        LineReader {
-            reader,
-            line: Vec::new(),
-            line_number: 0,
-        }
-    }
-
-    /// The next line without surrounding whitespace, and its number; `None`
-    /// at the end. An empty line is an error saying `empty`.
-    pub(crate) fn next_line(
-        &mut self,
-        file: &str,
-        empty: &str,
-    ) -> Result<Option<(&[u8], u64)>, InputError> {
-        self.line.clear();
-        let room = max_line_bytes() as u64 + 1;
-        let n = std::io::Read::take(&mut self.reader, room)
-            .read_until(b'\n', &mut self.line)
-            .map_err(|e| read_error(file, &e))?;
-        if self.line.len() > max_line_bytes() {
-            return Err(line_too_long(file, self.line_number + 1));
-        }
-        if n == 0 {
-            return Ok(None);
-        }
-        self.line_number += 1;
-        let mut text = &self.line[..];
-        if self.line_number == 1 {
-            text = text.strip_prefix(UTF8_BOM).unwrap_or(text);
-        }
-        let text = text.trim_ascii();
-        if text.is_empty() {
-            return Err(InputError::new(file, empty).at(self.line_number, None));
-        }
-        Ok(Some((text, self.line_number)))
-    }
 }

@@ -8,22 +8,74 @@ use std::sync::Arc;
 
 use super::chunk::{Body, ChunkLimit, RowChunk};
 use super::columns::MatrixInfo;
+use super::input_format::InputFormat;
+use super::labels::{LabelLayout, LabelSource};
 use super::shape::array_matrix_shape;
 use super::source::MatrixSource;
 use super::syntax::RowSyntax;
-use super::{Domain, count, json_error, read_all};
+use super::{Dialect, Domain, Opened, Source, count, json_error, read_all, text_stream};
 use crate::error::InputError;
 use records::{RecordNames, Records};
 
+mod labels;
 pub(crate) mod lines;
 mod pandas;
 mod records;
 mod values;
 
+/// One JSON document: an array of rows (or of records, or a pandas table).
+pub(crate) struct JsonFormat;
+
+pub(crate) static JSON: JsonFormat = JsonFormat;
+
+impl InputFormat for JsonFormat {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+
+    fn help(&self) -> &'static str {
+        "One JSON document: an array of rows"
+    }
+
+    fn title(&self) -> &'static str {
+        "JSON"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["json"]
+    }
+
+    fn open_matrix(
+        &self,
+        opened: Opened,
+        _: Option<usize>,
+        _: &Source,
+        info: &MatrixInfo,
+        _: Dialect,
+    ) -> Result<Box<dyn MatrixSource>, InputError> {
+        Ok(Box::new(JsonSource::open(opened.stream, info)?))
+    }
+
+    fn refuses_labels(&self, layout: &LabelLayout) -> Option<&'static str> {
+        labels::refuses_labels(layout)
+    }
+
+    fn open_labels(
+        &self,
+        opened: Opened,
+        _: Option<usize>,
+        file: &str,
+        _: &LabelLayout,
+    ) -> Result<Box<dyn LabelSource>, InputError> {
+        let reader = text_stream(opened, file)?;
+        Ok(Box::new(labels::JsonLabels::open(reader, file)?))
+    }
+}
+
 /// A JSON document's matrix, read whole: an array of rows, or of records
 /// (objects), whose text is then handed out as rows of JSON Lines would
 /// be (a record's number standing for its line in messages).
-pub(super) struct JsonSource {
+struct JsonSource {
     values: Vec<f64>,
     width: usize,
     /// The array's shape (not for records).
@@ -33,7 +85,7 @@ pub(super) struct JsonSource {
 }
 
 impl JsonSource {
-    pub(super) fn open(
+    fn open(
         mut stream: Box<dyn std::io::Read + Send>,
         info: &MatrixInfo,
     ) -> Result<JsonSource, InputError> {
