@@ -8,7 +8,9 @@ use clap::ValueEnum;
 
 use crate::error::{InputError, UsageError};
 use crate::input::{Source, read_error};
-use crate::loss::{Accumulator, Mismatch, Outcome, PARTIAL_VERSION, PartialState, Reduction};
+use crate::loss::{
+    Accumulator, BatchRun, Mismatch, Outcome, PARTIAL_VERSION, PartialState, Reduction,
+};
 use crate::metrics::state::MetricsState;
 use crate::output::{
     Batch, Cell, Digits, Element, Output, OutputFormat, ResultKind, ResultShape, RowLayout,
@@ -80,8 +82,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         out.write_bytes(&text)?;
         return Ok(out.finish()?);
     }
-    let (state, total, name) = merged.expect("clap requires one PARTIAL");
+    let (state, total, batches, name) = merged.expect("clap requires one PARTIAL");
     let reduction = Reduction::from(args.reduction);
+    let outcome = match batches {
+        Some(batches) => batch_outcome(batches, reduction, state.loss.kind.name())?,
+        None => reduction.outcome(&total),
+    };
     if let Some(problem) = (state.loss)
         .empty_batch_problem(state.classes, reduction)
         .filter(|_| state.is_empty())
@@ -92,7 +98,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (exporter, mut out) =
         crate::output::start(format, digits, Output::to(args.output.as_deref())?)?;
     let mut batch = Batch::default();
-    let outcome = reduction.outcome(&total);
     // A table's one row: `loss`, or the classes numbered (a state keeps no
     // names).
     let columns = match &outcome {
@@ -123,16 +128,38 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A batch loss's result from its merged batches: the last batch closed,
+/// then the mean or sum over the batches (no per-class values).
+fn batch_outcome(
+    mut batches: BatchRun,
+    reduction: Reduction,
+    kind: &str,
+) -> anyhow::Result<Outcome> {
+    batches.finish(&mut |_, _| {});
+    match reduction {
+        Reduction::Mean => Ok(Outcome::Scalar(batches.mean())),
+        Reduction::Sum => Ok(Outcome::Scalar(batches.sum())),
+        _ => {
+            let what = format!(
+                "--reduction class does not apply to {kind}, a loss of batches of rows: use \
+                 mean or sum (over the batches)"
+            );
+            Err(UsageError::new("merge", what).into())
+        }
+    }
+}
+
+/// The merged loss states: the first state, the totals, a batch loss's
+/// batches, and the first state's name.
+type MergedLoss = (PartialState, Accumulator, Option<BatchRun>, String);
+
 /// The merged states of every PARTIAL: loss states, or metrics states.
-type Merged = (
-    Option<(PartialState, Accumulator, String)>,
-    Option<(MetricsState, String)>,
-);
+type Merged = (Option<MergedLoss>, Option<(MetricsState, String)>);
 
 /// Reads and merges every state of every source, refusing states that do
 /// not merge (another kind, loss, spec or shape) and sources without any.
 fn merge_all(args: &Args) -> anyhow::Result<Merged> {
-    let mut merged: Option<(PartialState, Accumulator, String)> = None;
+    let mut merged: Option<MergedLoss> = None;
     let mut merged_metrics: Option<(MetricsState, String)> = None;
     let stdin_twice = (args.partials.iter())
         .filter(|p| Source::from_arg(p).is_stdin())
@@ -157,9 +184,10 @@ fn merge_all(args: &Args) -> anyhow::Result<Merged> {
                 }
             };
             let accumulator = state.accumulator();
+            let batches = state.batch_run();
             match &mut merged {
-                None => merged = Some((state, accumulator, name)),
-                Some((first, total, first_name)) => {
+                None => merged = Some((state, accumulator, batches, name)),
+                Some((first, total, first_batches, first_name)) => {
                     if let Some(Mismatch { what, detail }) = first.mismatch(&state) {
                         let what =
                             format!("computed with another {what} than {first_name} ({detail})");
@@ -168,9 +196,14 @@ fn merge_all(args: &Args) -> anyhow::Result<Merged> {
                     // An empty shard's state adds nothing, and its width
                     // (none, without a header) is no shape to hold others to.
                     if first.is_empty() {
-                        (*first, *total, *first_name) = (state, accumulator, name);
+                        (*first, *total, *first_batches, *first_name) =
+                            (state, accumulator, batches, name);
                     } else if !state.is_empty() && total.checked_merge(&accumulator).is_none() {
                         let what = "more rows than 64-bit counts hold, with the states before it";
+                        return Err(InputError::new(&name, what).into());
+                    } else if let (Some(mine), Some(theirs)) = (first_batches, &batches)
+                        && let Err(what) = mine.merge(theirs)
+                    {
                         return Err(InputError::new(&name, what).into());
                     }
                 }

@@ -23,6 +23,7 @@ use crate::domain::Domain;
 use crate::numerics::{compensated_sum, json_f64, row_mean};
 
 mod asymmetric;
+mod batches;
 mod focal;
 mod kernel;
 mod logit;
@@ -30,8 +31,10 @@ mod margin;
 mod partial;
 mod probs;
 mod reduce;
+mod two_way;
 
 pub use asymmetric::Asymmetric;
+pub use batches::{BatchRun, BatchTotals, JobBatches};
 pub use focal::Focal;
 pub use kernel::{log_sigmoid, log1p_exp_neg};
 pub use logit::{Bce, MultiLabelSoftMargin};
@@ -39,6 +42,7 @@ pub use margin::MultiLabelMargin;
 pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
 pub use probs::BceProbs;
 pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
+pub use two_way::TwoWay;
 
 /// What a loss kind defines. Each kind's module implements it for the
 /// struct of the kind's parameters.
@@ -59,6 +63,13 @@ pub trait Formula {
     /// Where the kind keeps a per-class weight of positive targets
     /// (`--pos-weight`), if it takes one.
     fn pos_weight(&mut self) -> Option<&mut Option<Vec<f64>>> {
+        None
+    }
+
+    /// Where a batch loss (one value per batch of rows, not per element
+    /// or sample) keeps its rows per batch (`--batch-size`; `None`: the
+    /// whole input is one batch), if the kind is one.
+    fn batch_size(&mut self) -> Option<&mut Option<u64>> {
         None
     }
 
@@ -87,6 +98,12 @@ pub trait Formula {
     /// Whether class weights, label smoothing and missing targets apply.
     fn takes_modifiers(&self) -> bool {
         true
+    }
+
+    /// Whether missing targets (`--ignore-value`) apply: with the other
+    /// modifiers, or alone (a batch loss's masks).
+    fn takes_ignore_value(&self) -> bool {
+        self.takes_modifiers()
     }
 
     /// The most dimensions PyTorch's loss takes (`None`: any, the last
@@ -176,6 +193,8 @@ register_kinds! {
     Asymmetric(Asymmetric) = "asl",
     /// `torch.nn.MultiLabelMarginLoss`, the 0/1 target row as the set of targets.
     MultiLabelMargin(MultiLabelMargin) = "multilabel-margin" | "margin",
+    /// The Two-way loss (Kobayashi, CVPR 2023), as its reference code.
+    TwoWay(TwoWay) = "two-way",
 }
 
 impl Kind {
@@ -198,6 +217,19 @@ impl Kind {
     /// Whether the kind takes a per-class weight of positive targets.
     pub fn takes_pos_weight(&self) -> bool {
         self.clone().pos_weight().is_some()
+    }
+
+    pub fn batch_size(&mut self) -> Option<&mut Option<u64>> {
+        self.formula_mut().batch_size()
+    }
+
+    /// Whether the kind is a batch loss (one value per batch of rows).
+    pub fn is_batch_loss(&self) -> bool {
+        self.clone().batch_size().is_some()
+    }
+
+    pub fn takes_ignore_value(&self) -> bool {
+        self.formula().takes_ignore_value()
     }
 
     pub fn logits_domain(&self) -> Domain {

@@ -5,8 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Loss;
+use super::batches::{BatchRun, BatchTotals};
 use super::reduce::{Accumulator, Totals};
+use super::{Kind, Loss};
 
 /// The format of partial states; `merge` refuses others. Format 1 (before
 /// this one) held the loss as a formatted string.
@@ -20,6 +21,10 @@ pub struct PartialState {
     pub loss: Loss,
     pub classes: usize,
     pub totals: Totals,
+    /// A batch loss's batches (`two-way`): absent for the other kinds, so
+    /// that their states read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batches: Option<BatchTotals>,
 }
 
 impl PartialState {
@@ -29,6 +34,28 @@ impl PartialState {
             loss: loss.clone(),
             classes,
             totals: totals.to_totals(),
+            batches: None,
+        }
+    }
+
+    /// The state of a batch loss's run over `rows` rows: the batches, and
+    /// the rows counted as totals of no losses (so that counts check and
+    /// merge as any state's).
+    pub fn of_batches(loss: &Loss, classes: usize, rows: u64, batches: &BatchRun) -> Self {
+        let observed = rows.saturating_mul(classes as u64);
+        let totals = Totals {
+            rows,
+            observed,
+            total: Default::default(),
+            per_class: vec![Default::default(); classes],
+            per_class_observed: vec![rows; classes],
+        };
+        PartialState {
+            mlloss_partial: VERSION,
+            loss: loss.clone(),
+            classes,
+            totals,
+            batches: Some(batches.to_totals()),
         }
     }
 
@@ -56,7 +83,20 @@ impl PartialState {
             let tag = terms.special.as_deref().unwrap_or_default();
             return bad(format!("a sum's special is {tag:?}, not nan, inf or -inf"));
         }
+        if let Some(what) = self.batches_problem() {
+            return bad(what);
+        }
         self.counts_problem().and_then(bad)
+    }
+
+    /// A batch loss's batches, which it must have and no other kind may.
+    fn batches_problem(&self) -> Option<String> {
+        match (&self.loss.kind, &self.batches) {
+            (Kind::TwoWay(loss), Some(batches)) => batches.problem(loss, self.classes),
+            (Kind::TwoWay(_), None) => Some("a batch loss's state without its batches".into()),
+            (_, Some(_)) => Some("batches for a loss that is not a batch loss".into()),
+            (_, None) => None,
+        }
     }
 
     /// The loss's parameters, checked as the command line checks them.
@@ -68,9 +108,9 @@ impl PartialState {
         if let Err(problem) = super::check_label_smoothing(loss.label_smoothing) {
             return Some(format!("label_smoothing {problem}"));
         }
-        let modified =
-            loss.weight.is_some() || loss.label_smoothing != 0.0 || loss.missing.is_some();
-        if modified && !loss.kind.takes_modifiers() {
+        let modified = loss.weight.is_some() || loss.label_smoothing != 0.0;
+        let missing = loss.missing.is_some() && !loss.kind.takes_ignore_value();
+        if (modified && !loss.kind.takes_modifiers()) || missing {
             let kind = loss.kind.name();
             return Some(format!(
                 "weight, label_smoothing or missing with {kind}, which takes none"
@@ -153,6 +193,14 @@ impl PartialState {
     /// The totals, ready to merge.
     pub fn accumulator(&self) -> Accumulator {
         Accumulator::from_totals(self.loss.kind.shape(), &self.totals)
+    }
+
+    /// A batch loss's batches, ready to merge.
+    pub fn batch_run(&self) -> Option<BatchRun> {
+        match (&self.loss.kind, &self.batches) {
+            (Kind::TwoWay(loss), Some(totals)) => Some(BatchRun::from_totals(loss, totals)),
+            _ => None,
+        }
     }
 }
 

@@ -68,6 +68,11 @@ pub struct Args {
     #[command(flatten)]
     pub params: KindParams,
 
+    /// Batch losses (two-way): one loss per consecutive batch of B rows, as a training loop logs
+    /// it [default: the whole input is one batch].
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_size: Option<u64>,
+
     /// Targets become y·(1 − EPS) + EPS/2 (Keras' convention).
     #[arg(long, value_name = "EPS", allow_hyphen_values = true)]
     pub label_smoothing: Option<f64>,
@@ -124,6 +129,7 @@ Examples:
   mlloss loss --kind focal --alpha 0.5 --gamma 1 logits.csv targets.csv
   mlloss loss --ignore-value -1 --reduction class logits.csv chexpert-labels.csv
   mlloss loss --pos-weight auto --label-smoothing 0.1 logits.csv targets.csv
+  mlloss loss --kind two-way --batch-size 64 --reduction none logits.csv targets.csv
   mlloss binarize --classes a,b,c labels.csv | mlloss loss --kind mlsm logits.csv -";
 
 impl Args {
@@ -157,7 +163,8 @@ pub enum Nonfinite {
 /// How element losses are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReductionArg {
-    /// No reduction: the N×C matrix; for mlsm and multilabel-margin one value per sample.
+    /// No reduction: the N×C matrix; for mlsm and multilabel-margin one value per sample, for
+    /// two-way one per batch.
     None,
     /// PyTorch's mean: one number.
     Mean,

@@ -32,12 +32,12 @@ pub use args::Args;
 
 use crate::cmd::pairing::job::Readers;
 use crate::cmd::unit_scores::UnitScores;
-use crate::loss::{Accumulator, Outcome, PartialState, PerRow, Reduction};
+use crate::loss::{Accumulator, BatchRun, Outcome, PartialState, PerRow, Reduction};
 use crate::output::{Batch, Element, Exporter, Output, ResultShape, Stream};
 use crate::parallel;
 use crate::progress::Progress;
 use plan::Plan;
-use worker::{Kernel, Worker};
+use worker::{JobOutput, Kernel, Worker};
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Plan {
@@ -56,10 +56,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut out = kernel.exporter.stream(Output::to(output.as_deref())?)?;
     let mut progress = Progress::new(quiet, total_bytes, "bytes");
     let mut main_worker = Worker::new(&kernel);
-    let mut batch = Batch::default();
-    out.begin(&layout, &mut batch)?;
-    main_worker.run(&first, &mut batch)?;
-    out.write(&mut batch)?;
+    let mut first_output = JobOutput::default();
+    let mut batches = Batches::new(&kernel, reduction, partial);
+    out.begin(&layout, &mut first_output.batch)?;
+    main_worker.run(&first, &mut first_output)?;
+    batches.fold(&mut first_output);
+    out.write(&mut first_output.batch)?;
+    let mut batch = first_output.batch;
     progress.advance(first.x.source_bytes() as u64);
     let mut totals = main_worker.accumulator;
     let mut unit_scores = main_worker.unit_scores;
@@ -69,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             &kernel,
             threads,
             &mut readers,
-            &mut *out,
+            (&mut *out, &mut batches),
             (&mut totals, &mut unit_scores),
             &mut progress,
         )?;
@@ -80,10 +83,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         labels.warn();
     }
     let shape = if partial {
-        let state = PartialState::new(&kernel.loss, kernel.cols, &totals);
+        let state = match &batches.run {
+            Some(run) => PartialState::of_batches(&kernel.loss, kernel.cols, rows, run),
+            None => PartialState::new(&kernel.loss, kernel.cols, &totals),
+        };
         serde_json::to_writer(&mut batch.bytes, &state)?;
         batch.bytes.push(b'\n');
         None
+    } else if batches.run.is_some() {
+        Some(batches.finish(&mut batch))
     } else {
         Some(write_result(
             &*kernel.exporter,
@@ -103,6 +111,63 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     out.end(&shape)?.finish()?;
     said_at_the_end(&kernel, &readers, explain, rows, unit_scores);
     Ok(())
+}
+
+/// A batch loss's batches, folded in input order as the jobs are
+/// written; with `-r none`, each batch's value is printed as it completes.
+struct Batches<'k> {
+    run: Option<BatchRun>,
+    exporter: &'k dyn Exporter,
+    reduction: Reduction,
+    print: bool,
+}
+
+impl<'k> Batches<'k> {
+    fn new(kernel: &'k Kernel, reduction: Reduction, partial: bool) -> Self {
+        Batches {
+            run: kernel.batch_loss.as_ref().map(BatchRun::new),
+            exporter: &*kernel.exporter,
+            reduction,
+            print: reduction == Reduction::None && !partial,
+        }
+    }
+
+    /// Folds in a job's batches, laying out those completed after its rows.
+    fn fold(&mut self, output: &mut JobOutput) {
+        let Some(run) = &mut self.run else { return };
+        let (exporter, print, batch) = (self.exporter, self.print, &mut output.batch);
+        run.fold(&output.batches, &mut |index, value| {
+            if print {
+                exporter.number_row(batch, None, value, index);
+            }
+        });
+    }
+
+    /// Closes the last batch and lays out the result; returns its shape.
+    fn finish(&mut self, batch: &mut Batch) -> ResultShape {
+        let run = self.run.as_mut().expect("a batch loss's run");
+        let (exporter, print) = (self.exporter, self.print);
+        run.finish(&mut |index, value| {
+            if print {
+                exporter.number_row(batch, None, value, index);
+            }
+        });
+        let dims = match self.reduction {
+            Reduction::Mean | Reduction::Sum => {
+                let mean = self.reduction == Reduction::Mean;
+                exporter.scalar(batch, if mean { run.mean() } else { run.sum() });
+                vec![]
+            }
+            _ => {
+                exporter.end_rows(batch, run.batches());
+                vec![run.batches()]
+            }
+        };
+        ResultShape {
+            dims,
+            element: Element::F64,
+        }
+    }
 }
 
 /// Lays out the end of the result: the value of a reduction, or what ends
@@ -197,14 +262,14 @@ fn rows_shape(per_row: PerRow, logits_dims: Option<&[usize]>, rows: u64, cols: u
 }
 
 /// Runs the remaining jobs on `threads` workers (see [`parallel`]),
-/// writing their output in input order and merging their partial sums into
-/// `total` (and what they saw of the scores into `unit_scores`); returns
+/// writing their output in input order (folding a batch loss's batches in
+/// that order) and merging their partial sums into `total` (and what they saw of the scores into `unit_scores`); returns
 /// the number of rows.
 fn run_parallel(
     kernel: &Kernel,
     threads: usize,
     readers: &mut Readers,
-    out: &mut dyn Stream,
+    (out, batches): (&mut dyn Stream, &mut Batches<'_>),
     (total, unit_scores): (&mut Accumulator, &mut UnitScores),
     progress: &mut Progress,
 ) -> anyhow::Result<u64> {
@@ -213,9 +278,10 @@ fn run_parallel(
         threads,
         readers,
         || Worker::new(kernel),
-        |worker, job, batch: &mut Batch| Ok(worker.run(job, batch)?),
-        |job, batch| {
-            out.write(batch)?;
+        |worker, job, output: &mut JobOutput| Ok(worker.run(job, output)?),
+        |job, output| {
+            batches.fold(output);
+            out.write(&mut output.batch)?;
             rows += job.x.row_count() as u64;
             progress.advance(job.x.source_bytes() as u64);
             Ok(())

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::args::{Args, Nonfinite, NumberList, PosWeight};
+use super::args::{Args, Nonfinite, NumberList, PosWeight, ReductionArg};
 use super::kind_options::kinds_that;
 use super::sources::Sources;
 use super::weights;
@@ -117,8 +117,12 @@ impl Plan {
 /// The kind with its parameters, once the command line holds together:
 /// every option applies to it and every number is in its range.
 fn checked_kind(args: &Args) -> Result<Kind, UsageError> {
-    let kind = args.params.apply(args.kind.kind());
+    let mut kind = args.params.apply(args.kind.kind());
+    if let Some(batch_size) = kind.batch_size() {
+        *batch_size = args.batch_size;
+    }
     check_options(&kind, args)?;
+    check_batch_options(&kind, args)?;
     check_values(&kind, args)?;
     Ok(kind)
 }
@@ -234,9 +238,19 @@ fn kernel(
             .zip(per_row_weights[i])
             .map(|(r, width)| (r.info().clone(), width))
     });
+    let batch_loss = match &loss.kind {
+        Kind::TwoWay(two_way) => Some(two_way.clone()),
+        _ => None,
+    };
+    // A batch loss's rows go to its batches; nothing is printed per row.
+    let per_row = match batch_loss {
+        Some(_) => PerRow::Totals,
+        None => rows_reduction.per_row(loss.kind.shape()),
+    };
     Kernel {
-        per_row: rows_reduction.per_row(loss.kind.shape()),
-        per_class: rows_reduction.per_class(),
+        per_row,
+        per_class: rows_reduction.per_class() && batch_loss.is_none(),
+        batch_loss,
         keyed: readers.keyed.is_some(),
         loss,
         exporter: args
@@ -318,20 +332,54 @@ fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
     }
     args.params.check_owners(kind).map_err(usage)?;
     // What applies to every kind that takes it.
-    let modifiers = [
+    type Takes = fn(&Kind) -> bool;
+    let modifiers: [(bool, &str, Takes); 3] = [
         (
             args.weight.is_some() || args.weight_file.is_some(),
             "--weight",
+            Kind::takes_modifiers,
         ),
-        (args.label_smoothing.is_some(), "--label-smoothing"),
-        (args.ignore_value.is_some(), "--ignore-value"),
+        (
+            args.label_smoothing.is_some(),
+            "--label-smoothing",
+            Kind::takes_modifiers,
+        ),
+        (
+            args.ignore_value.is_some(),
+            "--ignore-value",
+            Kind::takes_ignore_value,
+        ),
     ];
-    if let Some((_, option)) = modifiers.iter().find(|(given, _)| *given)
-        && !kind.takes_modifiers()
+    if let Some((_, option, takes)) = modifiers.iter().find(|(given, _, _)| *given)
+        && !takes(kind)
     {
         return Err(usage(format!(
             "{option} applies to --kind {} only, not {name}",
-            kinds_that(Kind::takes_modifiers)
+            kinds_that(takes)
+        )));
+    }
+    Ok(())
+}
+
+/// `--batch-size` applies to batch losses only, and batch losses give
+/// one value per batch: no per-row or per-class reduction.
+fn check_batch_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
+    let name = kind.name();
+    if args.batch_size.is_some() && !kind.is_batch_loss() {
+        return Err(usage(format!(
+            "--batch-size applies to --kind {} only, not {name}",
+            kinds_that(Kind::is_batch_loss)
+        )));
+    }
+    let reduction = match args.reduction {
+        ReductionArg::Row => "row",
+        ReductionArg::Class => "class",
+        _ => return Ok(()),
+    };
+    if kind.is_batch_loss() {
+        return Err(usage(format!(
+            "--reduction {reduction} does not apply to --kind {name}, a loss of batches of rows \
+             (one value per batch): use none (one value per batch), mean or sum (over the batches)"
         )));
     }
     Ok(())

@@ -7,7 +7,7 @@ use crate::cmd::pairing::unpaired_row;
 use crate::cmd::unit_scores::UnitScores;
 use crate::error::InputError;
 use crate::input::{MatrixInfo, Rows};
-use crate::loss::{Accumulator, Loss, PerRow, RowWeights};
+use crate::loss::{Accumulator, JobBatches, Loss, PerRow, RowWeights, TwoWay};
 use crate::output::{Batch, Exporter};
 
 /// What every thread shares: the loss, the shape, and how to parse.
@@ -25,6 +25,15 @@ pub(super) struct Kernel {
     pub(super) y_info: MatrixInfo,
     /// The weight files read row by row, with their width (1 or C).
     pub(super) weight_infos: [Option<(MatrixInfo, usize)>; 2],
+    /// A batch loss's parameters: its rows go to batches, not totals.
+    pub(super) batch_loss: Option<TwoWay>,
+}
+
+/// What a job gives: its printed rows, and a batch loss's batches.
+#[derive(Default)]
+pub(super) struct JobOutput {
+    pub(super) batch: Batch,
+    pub(super) batches: JobBatches,
 }
 
 /// A thread's own buffers and partial sums.
@@ -56,8 +65,13 @@ impl<'k> Worker<'k> {
 
     /// Parses and computes one job a row at a time, laying out its printed
     /// rows into `out`. The first bad row, in input order, is the error.
-    pub(super) fn run(&mut self, job: &Job, out: &mut Batch) -> Result<(), InputError> {
+    pub(super) fn run(&mut self, job: &Job, output: &mut JobOutput) -> Result<(), InputError> {
         let k = self.kernel;
+        output.batches.begin();
+        let JobOutput {
+            batch: out,
+            batches,
+        } = output;
         let mut xs = job.x.rows(&k.x_info, Some(k.cols));
         let mut ys = job.y.rows(&k.y_info, Some(k.cols));
         let mut weight_rows: [Option<(Rows<'_>, &MatrixInfo)>; 2] = [None, None];
@@ -70,20 +84,7 @@ impl<'k> Worker<'k> {
         loop {
             let (x, x_line, y) = match (xs.next_row()?, ys.next_row()?) {
                 (Some((x, x_line)), Some((y, _))) => (x, x_line, y),
-                (None, None) => {
-                    // The weight files must end here too.
-                    for (rows, info) in weight_rows.iter_mut().flatten() {
-                        if let Some((_, line)) = rows.next_row()? {
-                            return Err(unpaired_row(
-                                info,
-                                line,
-                                &k.x_info,
-                                job.x.first_row() + paired,
-                            ));
-                        }
-                    }
-                    return Ok(());
-                }
+                (None, None) => return weight_files_end(k, job, &mut weight_rows, paired),
                 (Some((_, line)), None) => {
                     return Err(unpaired_row(
                         &k.x_info,
@@ -117,6 +118,13 @@ impl<'k> Worker<'k> {
             }
             paired += 1;
             self.unit_scores.see(x);
+            // The row's index in the input: batches are cut by it, and JSON
+            // output separates rows by it.
+            let index = job.x.first_row() + paired - 1;
+            if let Some(batch_loss) = &k.batch_loss {
+                batches.add_row(batch_loss, index, x, y, k.loss.missing);
+                continue;
+            }
             let row_weights = RowWeights {
                 weight: weight_rows[0].as_ref().map(|_| &self.row_weights[0][..]),
                 pos_weight: weight_rows[1].as_ref().map(|_| &self.row_weights[1][..]),
@@ -124,8 +132,6 @@ impl<'k> Worker<'k> {
             let losses = &mut self.element_losses;
             k.loss
                 .element_losses(x, y, row_weights, &mut self.scratch, losses);
-            // The row's index in the output (JSON separates rows).
-            let index = job.x.first_row() + paired - 1;
             let key = k.keyed.then(|| xs.key());
             match k.per_row {
                 PerRow::Totals => self.accumulator.add_row(losses, y),
@@ -133,6 +139,26 @@ impl<'k> Worker<'k> {
             }
         }
     }
+}
+
+/// The end of a job's rows: the weight files must end there too.
+fn weight_files_end(
+    k: &Kernel,
+    job: &Job,
+    weight_rows: &mut [Option<(Rows<'_>, &MatrixInfo)>; 2],
+    paired: u64,
+) -> Result<(), InputError> {
+    for (rows, info) in weight_rows.iter_mut().flatten() {
+        if let Some((_, line)) = rows.next_row()? {
+            return Err(unpaired_row(
+                info,
+                line,
+                &k.x_info,
+                job.x.first_row() + paired,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Prints one row: its element losses or its sample's loss, after its key
