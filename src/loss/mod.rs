@@ -8,7 +8,8 @@
 //! - Each kind is a module holding its parameters, formula and domains
 //!   (what LOGITS and TARGETS may hold), by implementing [`Formula`]:
 //!   `logit.rs` (bce, multilabel-soft-margin), `probs.rs` (bce-probs),
-//!   `focal.rs`, `asymmetric.rs` (asl), `margin.rs` (multilabel-margin).
+//!   `focal.rs`, `asymmetric.rs` (asl), `margin.rs` (multilabel-margin),
+//!   `poly.rs` (poly1).
 //! - `kernel.rs`: log σ and the softplus polynomial every kind builds on;
 //!   `reduce.rs`: reductions and the running totals; `partial.rs`: the
 //!   totals of a sharded run; the sums are [`crate::numerics`]'.
@@ -28,6 +29,7 @@ mod kernel;
 mod logit;
 mod margin;
 mod partial;
+mod poly;
 mod probs;
 mod reduce;
 
@@ -37,6 +39,7 @@ pub use kernel::{log_sigmoid, log1p_exp_neg};
 pub use logit::{Bce, MultiLabelSoftMargin};
 pub use margin::MultiLabelMargin;
 pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
+pub use poly::Poly1;
 pub use probs::BceProbs;
 pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
 
@@ -176,6 +179,8 @@ register_kinds! {
     Asymmetric(Asymmetric) = "asl",
     /// `torch.nn.MultiLabelMarginLoss`, the 0/1 target row as the set of targets.
     MultiLabelMargin(MultiLabelMargin) = "multilabel-margin" | "margin",
+    /// Poly-1 on the sigmoid (Leng et al., 2022), as abhuse/polyloss-pytorch.
+    Poly1(Poly1) = "poly1",
 }
 
 impl Kind {
@@ -476,8 +481,23 @@ mod tests {
                 pos_weight: None,
             };
             let twice = one(&loss, weighted, &mut scratch);
-            for (a, b) in plain.iter().zip(twice) {
-                assert_eq!(2.0 * a, b, "{}", loss.kind.name());
+            // poly1's weight scales its bce term only (as its reference):
+            // there, the row weights must act as the loss's own do.
+            let whole = !matches!(loss.kind, Kind::Poly1(_));
+            let own = Loss {
+                weight: Some(double.to_vec()),
+                ..loss.clone()
+            };
+            let reference = if whole {
+                plain.map(|a| 2.0 * a)
+            } else {
+                one(&own, RowWeights::default(), &mut scratch)
+            };
+            for (a, b) in reference.iter().zip(twice) {
+                assert_eq!(*a, b, "{}", loss.kind.name());
+            }
+            if !whole {
+                assert_ne!(twice, plain, "{}", loss.kind.name());
             }
             loss.label_smoothing = 0.2;
             let smoothed = one(&loss, RowWeights::default(), &mut scratch);

@@ -8,7 +8,6 @@ use serde_json::Value;
 use crate::golden::{reference_cases, run_reference_cases};
 
 /// The cases of one kind; a kind with none would make its test vacuous.
-#[allow(dead_code)]
 fn modern_cases(kind: &str) -> Vec<Value> {
     let cases: Vec<Value> = reference_cases("reference/torch-losses-modern.json")
         .into_iter()
@@ -20,7 +19,13 @@ fn modern_cases(kind: &str) -> Vec<Value> {
 
 /// Runs one kind's reference cases through the binary.
 // Each kind's test calls it as the kind lands (issue 27).
-#[allow(dead_code)]
 fn run_kind(kind: &str) {
     run_reference_cases(&modern_cases(kind));
+}
+
+/// Poly-1 (abhuse/polyloss-pytorch `Poly1FocalLoss`, γ = 0), `weight` on
+/// the bce term only.
+#[test]
+fn poly1_matches_its_reference() {
+    run_kind("poly1");
 }
