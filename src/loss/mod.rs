@@ -9,7 +9,7 @@
 //!   (what LOGITS and TARGETS may hold), by implementing [`Formula`]:
 //!   `logit.rs` (bce, multilabel-soft-margin), `probs.rs` (bce-probs),
 //!   `focal.rs`, `asymmetric.rs` (asl), `margin.rs` (multilabel-margin),
-//!   `poly.rs` (poly1).
+//!   `poly.rs` (poly1), `hill.rs`.
 //! - `kernel.rs`: log σ and the softplus polynomial every kind builds on;
 //!   `reduce.rs`: reductions and the running totals; `partial.rs`: the
 //!   totals of a sharded run; the sums are [`crate::numerics`]'.
@@ -25,6 +25,7 @@ use crate::numerics::{compensated_sum, json_f64, row_mean};
 
 mod asymmetric;
 mod focal;
+mod hill;
 mod kernel;
 mod logit;
 mod margin;
@@ -35,6 +36,7 @@ mod reduce;
 
 pub use asymmetric::Asymmetric;
 pub use focal::Focal;
+pub use hill::Hill;
 pub use kernel::{log_sigmoid, log1p_exp_neg};
 pub use logit::{Bce, MultiLabelSoftMargin};
 pub use margin::MultiLabelMargin;
@@ -181,6 +183,8 @@ register_kinds! {
     MultiLabelMargin(MultiLabelMargin) = "multilabel-margin" | "margin",
     /// Poly-1 on the sigmoid (Leng et al., 2022), as abhuse/polyloss-pytorch.
     Poly1(Poly1) = "poly1",
+    /// The Hill loss (Zhang et al., 2021), as xinyu1205/robust-loss-mlml.
+    Hill(Hill) = "hill",
 }
 
 impl Kind {
