@@ -9,7 +9,7 @@
 //!   (what LOGITS and TARGETS may hold), by implementing [`Formula`]:
 //!   `logit.rs` (bce, multilabel-soft-margin), `probs.rs` (bce-probs),
 //!   `focal.rs`, `asymmetric.rs` (asl), `margin.rs` (multilabel-margin),
-//!   `poly.rs` (poly1), `hill.rs`.
+//!   `poly.rs` (poly1), `hill.rs`, `polynomial.rs` (apl).
 //! - `kernel.rs`: log σ and the softplus polynomial every kind builds on;
 //!   `reduce.rs`: reductions and the running totals; `partial.rs`: the
 //!   totals of a sharded run; the sums are [`crate::numerics`]'.
@@ -31,6 +31,7 @@ mod logit;
 mod margin;
 mod partial;
 mod poly;
+mod polynomial;
 mod probs;
 mod reduce;
 
@@ -42,6 +43,7 @@ pub use logit::{Bce, MultiLabelSoftMargin};
 pub use margin::MultiLabelMargin;
 pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
 pub use poly::Poly1;
+pub use polynomial::AsymmetricPolynomial;
 pub use probs::BceProbs;
 pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
 
@@ -185,6 +187,8 @@ register_kinds! {
     Poly1(Poly1) = "poly1",
     /// The Hill loss (Zhang et al., 2021), as xinyu1205/robust-loss-mlml.
     Hill(Hill) = "hill",
+    /// The Asymmetric Polynomial Loss (Huang et al., 2023), as LUMIA-Group/APL.
+    AsymmetricPolynomial(AsymmetricPolynomial) = "apl",
 }
 
 impl Kind {

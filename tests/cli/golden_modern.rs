@@ -43,3 +43,9 @@ fn hill_matches_its_reference() {
         .collect();
     run_reference_cases(&cases);
 }
+
+/// APL (LUMIA-Group/APL `APLLoss`), its 1e-8 floor kept as asl keeps it.
+#[test]
+fn apl_matches_its_reference() {
+    run_kind("apl");
+}
