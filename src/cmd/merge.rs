@@ -82,6 +82,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let (state, total, name) = merged.expect("clap requires one PARTIAL");
     let reduction = Reduction::from(args.reduction);
+    if let Some(problem) = reduction.problem(state.loss.kind.shape()) {
+        let kind = state.loss.kind.name();
+        return Err(UsageError::new("merge", format!("--kind {kind}: {problem}")).into());
+    }
     if let Some(problem) = (state.loss)
         .empty_batch_problem(state.classes, reduction)
         .filter(|_| state.is_empty())

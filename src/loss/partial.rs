@@ -76,6 +76,12 @@ impl PartialState {
                 "weight, label_smoothing or missing with {kind}, which takes none"
             ));
         }
+        if loss.weight.is_some() && !loss.kind.takes_weight() {
+            return Some(format!(
+                "weight with {}, which takes none",
+                loss.kind.name()
+            ));
+        }
         let mut kind = loss.kind.clone();
         let pos_weight = kind.pos_weight().and_then(|p| p.as_ref());
         for (field, values) in [("weight", loss.weight.as_ref()), ("pos_weight", pos_weight)] {

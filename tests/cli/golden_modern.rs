@@ -49,3 +49,10 @@ fn hill_matches_its_reference() {
 fn apl_matches_its_reference() {
     run_kind("apl");
 }
+
+/// ZLPR (bert4keras `multilabel_categorical_crossentropy`, soft targets
+/// included): one loss per sample.
+#[test]
+fn zlpr_matches_its_reference() {
+    run_kind("zlpr");
+}

@@ -334,6 +334,15 @@ fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
             kinds_that(Kind::takes_modifiers)
         )));
     }
+    if (args.weight.is_some() || args.weight_file.is_some()) && !kind.takes_weight() {
+        return Err(usage(format!(
+            "--weight applies to --kind {} only, not {name}",
+            kinds_that(Kind::takes_weight)
+        )));
+    }
+    if let Some(problem) = Reduction::from(args.reduction).problem(kind.shape()) {
+        return Err(usage(format!("--kind {name}: {problem}")));
+    }
     Ok(())
 }
 
