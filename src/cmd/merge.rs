@@ -84,6 +84,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let (state, total, batches, name) = merged.expect("clap requires one PARTIAL");
     let reduction = Reduction::from(args.reduction);
+    if let Some(problem) = reduction.problem(state.loss.kind.shape()) {
+        let kind = state.loss.kind.name();
+        return Err(UsageError::new("merge", format!("--kind {kind}: {problem}")).into());
+    }
     let outcome = match batches {
         Some(batches) => batch_outcome(batches, reduction, state.loss.kind.name())?,
         None => reduction.outcome(&total),

@@ -71,9 +71,10 @@ pub(super) enum Form {
     MultiLabelSoftMargin,
 }
 
-/// One row of the family, on the best kernel this CPU has.
+/// One row of the family, on the best kernel this CPU has (poly1 builds
+/// on its bce).
 #[inline]
-fn logit_losses(
+pub(super) fn logit_losses(
     form: Form,
     logits: &[f64],
     targets: &[f64],

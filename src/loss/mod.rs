@@ -8,7 +8,8 @@
 //! - Each kind is a module holding its parameters, formula and domains
 //!   (what LOGITS and TARGETS may hold), by implementing [`Formula`]:
 //!   `logit.rs` (bce, multilabel-soft-margin), `probs.rs` (bce-probs),
-//!   `focal.rs`, `asymmetric.rs` (asl), `margin.rs` (multilabel-margin).
+//!   `focal.rs`, `asymmetric.rs` (asl), `margin.rs` (multilabel-margin),
+//!   `poly.rs` (poly1), `hill.rs`, `polynomial.rs` (apl), `zlpr.rs`.
 //! - `kernel.rs`: log σ and the softplus polynomial every kind builds on;
 //!   `reduce.rs`: reductions and the running totals; `partial.rs`: the
 //!   totals of a sharded run; the sums are [`crate::numerics`]'.
@@ -25,24 +26,32 @@ use crate::numerics::{compensated_sum, json_f64, row_mean};
 mod asymmetric;
 mod batches;
 mod focal;
+mod hill;
 mod kernel;
 mod logit;
 mod margin;
 mod partial;
+mod poly;
+mod polynomial;
 mod probs;
 mod reduce;
 mod two_way;
+mod zlpr;
 
 pub use asymmetric::Asymmetric;
 pub use batches::{BatchRun, BatchTotals, JobBatches};
 pub use focal::Focal;
+pub use hill::Hill;
 pub use kernel::{log_sigmoid, log1p_exp_neg};
 pub use logit::{Bce, MultiLabelSoftMargin};
 pub use margin::MultiLabelMargin;
 pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
+pub use poly::Poly1;
+pub use polynomial::AsymmetricPolynomial;
 pub use probs::BceProbs;
 pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
 pub use two_way::TwoWay;
+pub use zlpr::Zlpr;
 
 /// What a loss kind defines. Each kind's module implements it for the
 /// struct of the kind's parameters.
@@ -104,6 +113,12 @@ pub trait Formula {
     /// modifiers, or alone (a batch loss's masks).
     fn takes_ignore_value(&self) -> bool {
         self.takes_modifiers()
+    }
+
+    /// Whether class weights (`--weight`) apply, when the other modifiers
+    /// do.
+    fn takes_weight(&self) -> bool {
+        true
     }
 
     /// The most dimensions PyTorch's loss takes (`None`: any, the last
@@ -195,6 +210,14 @@ register_kinds! {
     MultiLabelMargin(MultiLabelMargin) = "multilabel-margin" | "margin",
     /// The Two-way loss (Kobayashi, CVPR 2023), as its reference code.
     TwoWay(TwoWay) = "two-way",
+    /// Poly-1 on the sigmoid (Leng et al., 2022), as abhuse/polyloss-pytorch.
+    Poly1(Poly1) = "poly1",
+    /// The Hill loss (Zhang et al., 2021), as xinyu1205/robust-loss-mlml.
+    Hill(Hill) = "hill",
+    /// The Asymmetric Polynomial Loss (Huang et al., 2023), as LUMIA-Group/APL.
+    AsymmetricPolynomial(AsymmetricPolynomial) = "apl",
+    /// The multi-label categorical cross-entropy (ZLPR), as bert4keras.
+    Zlpr(Zlpr) = "zlpr" | "mlcce",
 }
 
 impl Kind {
@@ -248,6 +271,11 @@ impl Kind {
         self.formula().takes_modifiers()
     }
 
+    /// Whether the kind takes class weights (`--weight`).
+    pub fn takes_weight(&self) -> bool {
+        self.takes_modifiers() && self.formula().takes_weight()
+    }
+
     pub fn max_rank(&self) -> Option<usize> {
         self.formula().max_rank()
     }
@@ -270,6 +298,14 @@ pub enum Shape {
     /// A loss per sample, the mean of its element terms over the classes
     /// (mlsm): `none` is one value per sample.
     Samples,
+    /// A loss per sample that is a function of the whole row, not a mean
+    /// of element terms (zlpr's log-sum-exps): `none` is one value per
+    /// sample, `mean` their mean; there are no per-class values. The
+    /// kind's `element_losses` writes the sample's loss as the row's first
+    /// term and 0 in the others, so that the row's sum is the loss; a
+    /// missing element reaches it as a logit of −∞, which the kind leaves
+    /// out.
+    Joint,
 }
 
 /// A kind's numeric parameter, as the command line takes it (`--gamma-neg
@@ -386,16 +422,32 @@ impl Loss {
         };
         // Whether a target is missing is decided on the value read.
         let raw_targets = targets;
-        let targets = if self.label_smoothing != 0.0 {
+        scratch.clear();
+        if self.label_smoothing != 0.0 {
             let eps = self.label_smoothing;
-            scratch.clear();
             scratch.extend(targets.iter().map(|&y| y * (1.0 - eps) + eps / 2.0));
-            &scratch[..]
+        }
+        let joint_missing = self.missing.filter(|_| self.kind.shape() == Shape::Joint);
+        if let Some(missing) = joint_missing {
+            // A joint kind leaves out a logit of −∞ (padding).
+            let masked = logits.iter().zip(raw_targets);
+            scratch
+                .extend(masked.map(|(&x, &y)| if missing.is(y) { f64::NEG_INFINITY } else { x }));
+        }
+        let (smoothed, masked) =
+            scratch.split_at(scratch.len() - logits.len() * usize::from(joint_missing.is_some()));
+        let targets = if self.label_smoothing != 0.0 {
+            smoothed
         } else {
             targets
         };
+        let logits = if joint_missing.is_some() {
+            masked
+        } else {
+            logits
+        };
         self.kind.element_losses(logits, targets, weights, out);
-        if let Some(missing) = self.missing {
+        if let Some(missing) = self.missing.filter(|_| joint_missing.is_none()) {
             for (o, &y) in out.iter_mut().zip(raw_targets) {
                 if missing.is(y) {
                     *o = 0.0;
@@ -413,13 +465,22 @@ impl Loss {
     /// One sample's loss as `row` (and the per-sample kinds' `none`)
     /// defines it: the mean of its element losses over the observed
     /// classes; NaN when none is observed.
+    /// For [`Shape::Joint`] kinds, the row's sum (their loss), NaN when
+    /// nothing is observed.
     #[inline]
     pub fn sample_loss(&self, element_losses: &[f64], targets: &[f64]) -> f64 {
+        let joint = self.kind.shape() == Shape::Joint;
         match self.missing {
+            None if joint => compensated_sum(element_losses),
             None => row_mean(element_losses),
             Some(missing) => {
                 let observed = targets.iter().filter(|&&y| !missing.is(y)).count();
-                compensated_sum(element_losses) / observed as f64
+                if joint {
+                    let nothing = if observed == 0 { f64::NAN } else { 0.0 };
+                    compensated_sum(element_losses) + nothing
+                } else {
+                    compensated_sum(element_losses) / observed as f64
+                }
             }
         }
     }
@@ -507,9 +568,33 @@ mod tests {
                 weight: Some(&double),
                 pos_weight: None,
             };
+            if !loss.kind.takes_weight() {
+                // zlpr: no weights to apply (refused on the command line).
+                let smoothed = Loss {
+                    label_smoothing: 0.2,
+                    ..loss.clone()
+                };
+                assert_ne!(one(&smoothed, RowWeights::default(), &mut scratch), plain);
+                continue;
+            }
             let twice = one(&loss, weighted, &mut scratch);
-            for (a, b) in plain.iter().zip(twice) {
-                assert_eq!(2.0 * a, b, "{}", loss.kind.name());
+            // poly1's weight scales its bce term only (as its reference):
+            // there, the row weights must act as the loss's own do.
+            let whole = !matches!(loss.kind, Kind::Poly1(_));
+            let own = Loss {
+                weight: Some(double.to_vec()),
+                ..loss.clone()
+            };
+            let reference = if whole {
+                plain.map(|a| 2.0 * a)
+            } else {
+                one(&own, RowWeights::default(), &mut scratch)
+            };
+            for (a, b) in reference.iter().zip(twice) {
+                assert_eq!(*a, b, "{}", loss.kind.name());
+            }
+            if !whole {
+                assert_ne!(twice, plain, "{}", loss.kind.name());
             }
             loss.label_smoothing = 0.2;
             let smoothed = one(&loss, RowWeights::default(), &mut scratch);

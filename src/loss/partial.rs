@@ -116,10 +116,14 @@ impl PartialState {
                 "weight, label_smoothing or missing with {kind}, which takes none"
             ));
         }
-        let pos_weight = match &loss.kind {
-            super::Kind::Bce(bce) => bce.pos_weight.as_ref(),
-            _ => None,
-        };
+        if loss.weight.is_some() && !loss.kind.takes_weight() {
+            return Some(format!(
+                "weight with {}, which takes none",
+                loss.kind.name()
+            ));
+        }
+        let mut kind = loss.kind.clone();
+        let pos_weight = kind.pos_weight().and_then(|p| p.as_ref());
         for (field, values) in [("weight", loss.weight.as_ref()), ("pos_weight", pos_weight)] {
             if let Some(values) = values.filter(|v| v.len() != self.classes) {
                 let (n, c) = (values.len(), self.classes);

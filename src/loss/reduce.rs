@@ -48,9 +48,20 @@ impl Reduction {
     pub fn per_row(self, shape: Shape) -> PerRow {
         match (self, shape) {
             (Reduction::None, Shape::Elements) => PerRow::Elements,
-            (Reduction::None, Shape::Samples) | (Reduction::Row, _) => PerRow::SampleLoss,
+            (Reduction::None, Shape::Samples | Shape::Joint) | (Reduction::Row, _) => {
+                PerRow::SampleLoss
+            }
             (Reduction::Mean | Reduction::Sum | Reduction::Class, _) => PerRow::Totals,
         }
+    }
+
+    /// Why a loss of `shape` has no result under this reduction, if it has
+    /// none: a joint per-sample loss (zlpr) has no per-class values.
+    pub fn problem(self, shape: Shape) -> Option<&'static str> {
+        (self == Reduction::Class && shape == Shape::Joint).then_some(
+            "the loss is one value per sample, with no per-class values: --reduction class does \
+             not apply (none, row, mean and sum do)",
+        )
     }
 
     /// Whether the totals must keep a sum per class.
@@ -75,6 +86,8 @@ impl Reduction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Accumulator {
     per_sample: bool,
+    /// A per-sample loss is the row's sum ([`Shape::Joint`]), not its mean.
+    joint: bool,
     ignore: Option<Missing>,
     /// Samples counted: per-sample kinds skip one with nothing observed.
     rows: u64,
@@ -99,7 +112,8 @@ impl Accumulator {
     /// otherwise.
     pub fn new(shape: Shape, missing: Option<Missing>, per_class: usize) -> Self {
         Accumulator {
-            per_sample: shape == Shape::Samples,
+            per_sample: shape != Shape::Elements,
+            joint: shape == Shape::Joint,
             ignore: missing,
             rows: 0,
             observed: 0,
@@ -123,8 +137,12 @@ impl Accumulator {
             if observed > 0 {
                 self.rows += 1;
                 self.observed += observed as u64;
-                self.total
-                    .add(compensated_sum(element_losses) / observed as f64);
+                let sum = compensated_sum(element_losses);
+                self.total.add(if self.joint {
+                    sum
+                } else {
+                    sum / observed as f64
+                });
             }
         } else {
             self.rows += 1;
@@ -250,7 +268,8 @@ impl Accumulator {
     /// The state that `totals` of a loss of `shape` describe.
     pub fn from_totals(shape: Shape, totals: &Totals) -> Self {
         Accumulator {
-            per_sample: shape == Shape::Samples,
+            per_sample: shape != Shape::Elements,
+            joint: shape == Shape::Joint,
             ignore: None,
             rows: totals.rows,
             observed: totals.observed,

@@ -190,7 +190,7 @@ pub(crate) const CASES: &[Case] = &[
         ],
         stdin: b"",
         code: 2,
-        message: &["--pos-weight applies to --kind bce only"],
+        message: &["--pos-weight applies to --kind bce and poly1 only, not multilabel-soft-margin"],
     },
     Case {
         name: "a missing file",

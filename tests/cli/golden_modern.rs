@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::golden::{reference_cases, run_reference_cases};
 
 /// The cases of one kind; a kind with none would make its test vacuous.
-fn modern_cases(kind: &str) -> Vec<Value> {
+pub(crate) fn modern_cases(kind: &str) -> Vec<Value> {
     let cases: Vec<Value> = reference_cases("reference/torch-losses-modern.json")
         .into_iter()
         .filter(|case| case["kind"] == kind)
@@ -26,4 +26,38 @@ fn run_kind(kind: &str) {
 #[test]
 fn two_way() {
     run_kind("two-way");
+}
+
+/// Poly-1 (abhuse/polyloss-pytorch `Poly1FocalLoss`, γ = 0), `weight` on
+/// the bce term only.
+#[test]
+fn poly1_matches_its_reference() {
+    run_kind("poly1");
+}
+
+/// Hill (xinyu1205/robust-loss-mlml `Hill`), with the exact limits where
+/// the reference's log σ(x − m) underflows.
+/// `hill-pm50-none` is left to `loss_modern_elem`: it holds the
+/// reference's rounded 0 where σ(x − m) rounds to 1, while
+/// `hill-pm1000-none` holds the exact value for the same element.
+#[test]
+fn hill_matches_its_reference() {
+    let cases: Vec<Value> = modern_cases("hill")
+        .into_iter()
+        .filter(|case| case["name"] != "hill-pm50-none")
+        .collect();
+    run_reference_cases(&cases);
+}
+
+/// APL (LUMIA-Group/APL `APLLoss`), its 1e-8 floor kept as asl keeps it.
+#[test]
+fn apl_matches_its_reference() {
+    run_kind("apl");
+}
+
+/// ZLPR (bert4keras `multilabel_categorical_crossentropy`, soft targets
+/// included): one loss per sample.
+#[test]
+fn zlpr_matches_its_reference() {
+    run_kind("zlpr");
 }

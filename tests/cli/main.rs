@@ -22,6 +22,7 @@ mod hostile_states;
 mod keyed_tables;
 mod loss;
 mod loss_two_way;
+mod loss_modern_elem;
 mod merge;
 mod metrics;
 mod metrics_cli;

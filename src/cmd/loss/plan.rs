@@ -382,6 +382,15 @@ fn check_batch_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
              (one value per batch): use none (one value per batch), mean or sum (over the batches)"
         )));
     }
+    if (args.weight.is_some() || args.weight_file.is_some()) && !kind.takes_weight() {
+        return Err(usage(format!(
+            "--weight applies to --kind {} only, not {name}",
+            kinds_that(Kind::takes_weight)
+        )));
+    }
+    if let Some(problem) = Reduction::from(args.reduction).problem(kind.shape()) {
+        return Err(usage(format!("--kind {name}: {problem}")));
+    }
     Ok(())
 }
 
