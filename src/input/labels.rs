@@ -24,11 +24,13 @@ pub struct Sample {
 }
 
 impl Sample {
+    #[inline]
     pub(super) fn clear(&mut self) {
         self.text.clear();
         self.labels.clear();
     }
 
+    #[inline]
     pub(super) fn push(&mut self, label: &str, column: u64, kind: LabelKind) {
         let label = label.trim();
         if label.is_empty() {
@@ -59,6 +61,7 @@ pub(crate) trait LabelSource: Send {
     ) -> Result<bool, InputError>;
 }
 
+#[inline]
 pub(crate) fn push_split(
     sample: &mut Sample,
     text: &str,
@@ -66,10 +69,23 @@ pub(crate) fn push_split(
     kind: LabelKind,
     separator: Option<&str>,
 ) {
-    match separator {
-        Some(sep) => text
+    let Some(sep) = separator else {
+        return sample.push(text, column, kind);
+    };
+    match sep.as_bytes() {
+        // One ASCII byte (`|`, `;`, the usual): the memchr crate's search,
+        // and slices at its positions (always char boundaries); std's
+        // substring search cost binarize 10-15% more instructions.
+        &[byte] => {
+            let mut start = 0;
+            for end in memchr::memchr_iter(byte, text.as_bytes()) {
+                sample.push(&text[start..end], column, kind);
+                start = end + 1;
+            }
+            sample.push(&text[start..], column, kind);
+        }
+        _ => text
             .split(sep)
             .for_each(|label| sample.push(label, column, kind)),
-        None => sample.push(text, column, kind),
     }
 }
