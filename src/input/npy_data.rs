@@ -162,6 +162,12 @@ pub(super) fn read_header(stream: &mut dyn Read, name: &str) -> Result<NpyHeader
             "a header of {data_start} bytes (more than 1 MiB)"
         )));
     }
+    if let Some(depth) = nested_deeper_than(&bytes[..data_start], MAX_HEADER_DEPTH) {
+        return Err(bad(&format!(
+            "a header nested {depth} brackets deep (a dict of a dtype, a flag and a shape \
+             nests {MAX_HEADER_DEPTH} at most)"
+        )));
+    }
     let header = ndarray_npy::npy::header::Header::from_reader(&mut &bytes[..])
         .map_err(|e| bad(&e.to_string()))?;
     let (dtype, swapped) = Dtype::parse(&header.type_descriptor.to_string(), name)?;
@@ -174,6 +180,34 @@ pub(super) fn read_header(stream: &mut dyn Read, name: &str) -> Result<NpyHeader
         data_start: data_start as u64,
         data_bytes,
     })
+}
+
+/// The deepest a header's brackets may nest. NumPy writes a dict of a
+/// dtype string (a list of tuples for a structured dtype, which mlloss
+/// refuses anyway), a flag and a shape tuple: 2 deep, 5 for nested
+/// structured dtypes. The parser ndarray-npy uses backtracks on nesting,
+/// in time exponential in the depth: 20 levels took 24 s, 24 took 400 s
+/// (fuzzing found a 134-byte file that took 10 s).
+const MAX_HEADER_DEPTH: usize = 8;
+
+/// How deep `header`'s brackets (`(`, `[`, `{`, outside quoted strings)
+/// nest, when deeper than `limit`.
+fn nested_deeper_than(header: &[u8], limit: usize) -> Option<usize> {
+    let (mut depth, mut deepest, mut quote) = (0usize, 0usize, None);
+    for &byte in header {
+        match (quote, byte) {
+            (Some(q), _) if byte == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(byte),
+            (None, b'(' | b'[' | b'{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    (deepest > limit).then_some(deepest)
 }
 
 /// The bytes of an array of `shape` and elements of `size` bytes, refused
@@ -394,6 +428,30 @@ impl RowStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// NumPy's headers pass; one nested deeper than any dtype, shape and
+    /// flag nest (which the parser would take exponential time on) is
+    /// refused before it is parsed; brackets in quoted strings do not count.
+    #[test]
+    fn headers_nested_too_deep_are_refused_unparsed() {
+        let plain = b"{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }";
+        assert_eq!(nested_deeper_than(plain, MAX_HEADER_DEPTH), None);
+        let structured =
+            b"{'descr': [('a', '<f8'), ('b', [('c', '<i4', (2, 2))])], 'shape': (3,), }";
+        assert_eq!(nested_deeper_than(structured, MAX_HEADER_DEPTH), None);
+        let quoted = b"{'descr': '((((((((((((', 'shape': (1,), }";
+        assert_eq!(nested_deeper_than(quoted, MAX_HEADER_DEPTH), None);
+        let hostile = b"{ [ [ [ [ [ [ [ [ [ [ {";
+        assert_eq!(nested_deeper_than(hostile, MAX_HEADER_DEPTH), Some(12));
+        let mut file = b"\x93NUMPY\x01\x00".to_vec();
+        let header = b"{ [ [ [ [ [ [ [ [ [ [ {                                        \n";
+        file.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        file.extend_from_slice(header);
+        let error = read_header(&mut &file[..], "x.npy")
+            .map(|_| ())
+            .unwrap_err();
+        assert!(error.what.contains("nested 12 brackets deep"), "{error}");
+    }
 
     /// NumPy 2.4's own limit: np.empty((0, 2**60 - 1)) is an array,
     /// np.empty((0, 2**60)) "array is too big" (8 · 2**60 = 2**63 bytes);
