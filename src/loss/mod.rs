@@ -27,6 +27,7 @@ mod focal;
 mod kernel;
 mod logit;
 mod margin;
+mod params;
 mod partial;
 mod probs;
 mod reduce;
@@ -36,6 +37,7 @@ pub use focal::Focal;
 pub use kernel::{log_sigmoid, log1p_exp_neg};
 pub use logit::{Bce, MultiLabelSoftMargin};
 pub use margin::MultiLabelMargin;
+pub use params::{Choice, Given, Slot, ValueType};
 pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
 pub use probs::BceProbs;
 pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
@@ -55,6 +57,26 @@ pub trait Formula {
     fn params(&mut self) -> Vec<(Param, &mut f64)> {
         Vec::new()
     }
+
+    /// Every parameter, of any type ([`Slot`]): counts, choices, numbers
+    /// with no default, per-class counts. By default the numbers of
+    /// [`Formula::params`]; a kind with other types declares them all here
+    /// instead.
+    fn typed_params(&mut self) -> Vec<(Param, Slot<'_>)> {
+        let params = self.params().into_iter();
+        params.map(|(p, value)| (p, Slot::Number(value))).collect()
+    }
+
+    /// The first parameter that [`Formula::check`]'s numbers do not cover
+    /// (counts, per-class counts) outside its domain, as a message that
+    /// starts with its option (`--class-counts …`).
+    fn check_typed(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Computes what the parameters imply for every row (per-class
+    /// weights), once they are checked.
+    fn prepare(&mut self) {}
 
     /// Where the kind keeps a per-class weight of positive targets
     /// (`--pos-weight`), if it takes one.
@@ -189,6 +211,18 @@ impl Kind {
 
     pub fn params(&mut self) -> Vec<(Param, &mut f64)> {
         self.formula_mut().params()
+    }
+
+    pub fn typed_params(&mut self) -> Vec<(Param, Slot<'_>)> {
+        self.formula_mut().typed_params()
+    }
+
+    pub fn check_typed(&self) -> Result<(), String> {
+        self.formula().check_typed()
+    }
+
+    pub fn prepare(&mut self) {
+        self.formula_mut().prepare()
     }
 
     pub fn pos_weight(&mut self) -> Option<&mut Option<Vec<f64>>> {

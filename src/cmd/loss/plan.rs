@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 
 use super::args::{Args, Nonfinite, NumberList, PosWeight};
-use super::kind_options::kinds_that;
+use super::class_counts;
+use super::kind_options::{check_class_counts, check_required, kinds_that};
 use super::sources::Sources;
 use super::weights;
 use super::worker::Kernel;
@@ -67,6 +68,10 @@ impl Plan {
             // mean NaN, no rows), over the classes the headers name.
             None => no_samples(args, &kind, &readers, &settled)?,
         };
+        if first.x.row_count() > 0 {
+            check_class_counts(&mut kind, cols, readers.logits.file())?;
+        }
+        kind.prepare();
         let weights = weights::settle(
             args,
             &sources,
@@ -116,9 +121,11 @@ impl Plan {
 
 /// The kind with its parameters, once the command line holds together:
 /// every option applies to it and every number is in its range.
-fn checked_kind(args: &Args) -> Result<Kind, UsageError> {
-    let kind = args.params.apply(args.kind.kind());
+fn checked_kind(args: &Args) -> anyhow::Result<Kind> {
+    args.params.check_owners(&args.kind.kind()).map_err(usage)?;
+    let mut kind = args.params.apply(args.kind.kind(), class_counts::read)?;
     check_options(&kind, args)?;
+    check_required(&mut kind)?;
     check_values(&kind, args)?;
     Ok(kind)
 }
@@ -351,6 +358,7 @@ fn check_values(kind: &Kind, args: &Args) -> Result<(), UsageError> {
             bad.param, bad.problem, bad.value
         )));
     }
+    kind.check_typed().map_err(usage)?;
     let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
     let pos_weight_values = match &args.pos_weight {
         Some(PosWeight::Values(list)) => Some(list),
