@@ -31,6 +31,7 @@ mod params;
 mod partial;
 mod probs;
 mod reduce;
+mod splc;
 
 pub use asymmetric::Asymmetric;
 pub use focal::Focal;
@@ -41,6 +42,7 @@ pub use params::{Choice, Given, Slot, ValueType};
 pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
 pub use probs::BceProbs;
 pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
+pub use splc::Splc;
 
 /// What a loss kind defines. Each kind's module implements it for the
 /// struct of the kind's parameters.
@@ -198,6 +200,8 @@ register_kinds! {
     Asymmetric(Asymmetric) = "asl",
     /// `torch.nn.MultiLabelMarginLoss`, the 0/1 target row as the set of targets.
     MultiLabelMargin(MultiLabelMargin) = "multilabel-margin" | "margin",
+    /// SPLC (Zhang et al., 2021), as its reference code.
+    Splc(Splc) = "splc",
 }
 
 impl Kind {

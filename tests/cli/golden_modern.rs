@@ -8,7 +8,6 @@ use serde_json::Value;
 use crate::golden::{reference_cases, run_reference_cases};
 
 /// The cases of one kind; a kind with none would make its test vacuous.
-#[allow(dead_code)]
 fn modern_cases(kind: &str) -> Vec<Value> {
     let cases: Vec<Value> = reference_cases("reference/torch-losses-modern.json")
         .into_iter()
@@ -20,7 +19,11 @@ fn modern_cases(kind: &str) -> Vec<Value> {
 
 /// Runs one kind's reference cases through the binary.
 // Each kind's test calls it as the kind lands (issue 27).
-#[allow(dead_code)]
 fn run_kind(kind: &str) {
     run_reference_cases(&modern_cases(kind));
+}
+
+#[test]
+fn splc() {
+    run_kind("splc");
 }

@@ -21,6 +21,7 @@ mod hostile_outputs;
 mod hostile_states;
 mod keyed_tables;
 mod loss;
+mod loss_modern_params;
 mod merge;
 mod metrics;
 mod metrics_cli;

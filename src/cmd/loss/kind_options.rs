@@ -255,7 +255,9 @@ impl clap::Args for KindParams {
                 ValueType::Number => arg
                     .value_parser(clap::value_parser!(f64))
                     .allow_hyphen_values(true),
-                ValueType::Count => arg.value_parser(clap::value_parser!(u64)),
+                ValueType::Count => arg
+                    .value_parser(clap::value_parser!(u64))
+                    .allow_hyphen_values(true),
                 ValueType::Name(names) => arg.value_parser(PossibleValuesParser::new(names)),
                 ValueType::Text => arg.value_parser(clap::value_parser!(String)),
             })

@@ -1,0 +1,152 @@
+//! Issue 27's kinds with training-set parameters (splc, class-balanced,
+//! distribution-balanced): their options' errors, edge cases, and sharded
+//! runs. Their numbers against the reference code are in golden_modern.rs.
+
+use std::process::Output;
+
+use crate::harness::{Workdir, numbers, success};
+
+/// A 4 × 3 problem, in two shards of two rows too.
+fn problem() -> Workdir {
+    let dir = Workdir::new();
+    dir.write("x.csv", "0.5,-1,2\n3,0.1,-2\n-0.3,1.5,0.2\n4,-4,0\n")
+        .write("y.csv", "1,0,0\n0,1,1\n0,0,1\n1,1,0\n")
+        .write("x0.csv", "0.5,-1,2\n3,0.1,-2\n")
+        .write("y0.csv", "1,0,0\n0,1,1\n")
+        .write("x1.csv", "-0.3,1.5,0.2\n4,-4,0\n")
+        .write("y1.csv", "0,0,1\n1,1,0\n");
+    dir
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A usage error (exit 2) whose message contains `what`.
+fn assert_usage(output: &Output, what: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
+    assert!(stderr(output).contains(what), "{}", stderr(output));
+}
+
+/// An input error (exit 1), one line starting with `start`.
+fn assert_input(output: &Output, start: &str) {
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
+    let text = stderr(output);
+    assert!(text.starts_with(start), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+/// Sum of the shards' `--partial` states, merged, against the whole run.
+fn assert_merges(dir: &Workdir, options: &[&str]) {
+    let whole =
+        success(&dir.run(&[&["loss", "-r", "mean"], options, &["x.csv", "y.csv"]].concat()));
+    for shard in ["0", "1"] {
+        let (x, y) = (format!("x{shard}.csv"), format!("y{shard}.csv"));
+        let state = success(&dir.run(&[&["loss", "--partial"], options, &[&x, &y]].concat()));
+        dir.write(&format!("s{shard}.json"), state);
+    }
+    let merged = success(&dir.run(&["merge", "-r", "mean", "s0.json", "s1.json"]));
+    assert_eq!(merged, whole, "{options:?}");
+}
+
+#[test]
+fn splc_needs_its_epoch() {
+    let dir = problem();
+    let out = dir.run(&["loss", "--kind", "splc", "x.csv", "y.csv"]);
+    assert_usage(
+        &out,
+        "loss --kind splc needs --epoch E (the 0-based epoch, as the reference's training \
+         script passes it)",
+    );
+    assert_usage(
+        &dir.run(&["loss", "--kind", "splc", "--epoch", "-1", "x.csv", "y.csv"]),
+        "--epoch",
+    );
+    assert_usage(
+        &dir.run(&["loss", "--kind", "splc", "--epoch", "1.5", "x.csv", "y.csv"]),
+        "--epoch",
+    );
+    assert_usage(
+        &dir.run(&["loss", "--epoch", "1", "x.csv", "y.csv"]),
+        "--epoch applies to --kind splc only, not bce",
+    );
+    assert_usage(
+        &dir.run(&[
+            "loss",
+            "-k",
+            "focal",
+            "--change-epoch",
+            "1",
+            "x.csv",
+            "y.csv",
+        ]),
+        "--change-epoch applies to --kind splc only, not focal",
+    );
+}
+
+/// Negatives with σ(x) > τ become positives from --change-epoch on, and
+/// not before.
+#[test]
+fn splc_relabels_from_the_change_epoch() {
+    let dir = problem();
+    let run = |epoch: &str, change: &str| {
+        let args = [
+            "loss",
+            "-k",
+            "splc",
+            "-r",
+            "sum",
+            "--epoch",
+            epoch,
+            "--change-epoch",
+            change,
+        ];
+        numbers(&success(
+            &dir.run(&[&args[..], &["x.csv", "y.csv"]].concat()),
+        ))[0][0]
+    };
+    assert_eq!(run("0", "1"), run("2", "3"));
+    assert_eq!(run("1", "1"), run("7", "0"));
+    assert_ne!(run("0", "1"), run("1", "1"));
+    // Rows of targets 0 and logits where σ < 0.6 everywhere: no relabelling.
+    dir.write("low.csv", "-1,0.2\n").write("zero.csv", "0,0\n");
+    let low = |epoch: &str| {
+        let args = [
+            "loss", "-k", "splc", "-r", "none", "--epoch", epoch, "low.csv", "zero.csv",
+        ];
+        success(&dir.run(&args))
+    };
+    assert_eq!(low("0"), low("5"));
+}
+
+#[test]
+fn splc_shards_merge_and_other_epochs_do_not() {
+    let dir = problem();
+    assert_merges(&dir, &["-k", "splc", "--epoch", "3", "--tau", "0.7"]);
+    let a = success(&dir.run(&[
+        "loss",
+        "-k",
+        "splc",
+        "--epoch",
+        "1",
+        "--partial",
+        "x0.csv",
+        "y0.csv",
+    ]));
+    let b = success(&dir.run(&[
+        "loss",
+        "-k",
+        "splc",
+        "--epoch",
+        "2",
+        "--partial",
+        "x1.csv",
+        "y1.csv",
+    ]));
+    dir.write("a.json", a).write("b.json", b);
+    let out = dir.run(&["merge", "a.json", "b.json"]);
+    assert_input(
+        &out,
+        "mlloss: error: b.json: computed with another loss than a.json (epoch is 2, not 1)",
+    );
+}
