@@ -23,6 +23,7 @@ use crate::domain::Domain;
 use crate::numerics::{compensated_sum, json_f64, row_mean};
 
 mod asymmetric;
+mod class_balanced;
 mod focal;
 mod kernel;
 mod logit;
@@ -34,6 +35,7 @@ mod reduce;
 mod splc;
 
 pub use asymmetric::Asymmetric;
+pub use class_balanced::{Base, ClassBalanced};
 pub use focal::Focal;
 pub use kernel::{log_sigmoid, log1p_exp_neg};
 pub use logit::{Bce, MultiLabelSoftMargin};
@@ -202,6 +204,8 @@ register_kinds! {
     MultiLabelMargin(MultiLabelMargin) = "multilabel-margin" | "margin",
     /// SPLC (Zhang et al., 2021), as its reference code.
     Splc(Splc) = "splc",
+    /// The class-balanced loss (Cui et al., 2019), per element.
+    ClassBalanced(ClassBalanced) = "class-balanced",
 }
 
 impl Kind {

@@ -27,3 +27,8 @@ fn run_kind(kind: &str) {
 fn splc() {
     run_kind("splc");
 }
+
+#[test]
+fn class_balanced() {
+    run_kind("class-balanced");
+}

@@ -150,3 +150,168 @@ fn splc_shards_merge_and_other_epochs_do_not() {
         "mlloss: error: b.json: computed with another loss than a.json (epoch is 2, not 1)",
     );
 }
+
+fn class_balanced(dir: &Workdir, options: &[&str]) -> Output {
+    dir.run(
+        &[
+            &["loss", "-k", "class-balanced"],
+            options,
+            &["x.csv", "y.csv"],
+        ]
+        .concat(),
+    )
+}
+
+#[test]
+fn class_balanced_needs_one_count_per_class() {
+    let dir = problem();
+    assert_usage(
+        &class_balanced(&dir, &[]),
+        "loss --kind class-balanced needs --class-counts C1,…,CC|FILE (the training samples of \
+         each class",
+    );
+    assert_input(
+        &class_balanced(&dir, &["--class-counts", "10,3"]),
+        "mlloss: error: x.csv: 3 classes, but --class-counts gives 2 counts",
+    );
+    assert_usage(
+        &class_balanced(&dir, &["--class-counts", "10,0,7"]),
+        "--class-counts gives class 1 (0-based) no training samples",
+    );
+    assert_usage(
+        &class_balanced(&dir, &["--class-counts", "10,x,7"]),
+        "--class-counts \"10,x,7\" is neither an existing FILE nor counts",
+    );
+    assert_usage(
+        &class_balanced(&dir, &["--class-counts", "10,-3,7"]),
+        "--class-counts",
+    );
+    dir.write("bad.txt", "10\n3\n 7x\n");
+    assert_input(
+        &class_balanced(&dir, &["--class-counts", "bad.txt"]),
+        "mlloss: error: bad.txt:3:2: not a count",
+    );
+    assert_usage(
+        &dir.run(&[
+            "loss",
+            "-k",
+            "splc",
+            "--epoch",
+            "0",
+            "--class-counts",
+            "1,2,3",
+            "x.csv",
+            "y.csv",
+        ]),
+        "--class-counts applies to --kind class-balanced",
+    );
+}
+
+/// A FILE of counts, in each layout, gives what the list gives.
+#[test]
+fn class_counts_from_a_file() {
+    let dir = problem();
+    let list = success(&class_balanced(
+        &dir,
+        &["--class-counts", "10,3,7", "--beta", "0.99"],
+    ));
+    for (name, text) in [
+        ("lines.txt", "10\n3\r\n7\n"),
+        ("line.csv", "10,3,7\n"),
+        ("list.json", "[10, 3, 7]"),
+        ("numpy.txt", "[10.  3.  7.]\n"),
+    ] {
+        dir.write(name, text);
+        let out = success(&class_balanced(
+            &dir,
+            &["--class-counts", name, "--beta", "0.99"],
+        ));
+        assert_eq!(out, list, "{name}");
+    }
+}
+
+#[test]
+fn class_balanced_options_apply_to_their_base() {
+    let dir = problem();
+    let counts = ["--class-counts", "10,3,7"];
+    assert_usage(
+        &class_balanced(&dir, &[&counts[..], &["--alpha", "0.25"]].concat()),
+        "--alpha applies to --kind class-balanced with --base focal only",
+    );
+    assert_usage(
+        &class_balanced(&dir, &[&counts[..], &["--base", "hinge"]].concat()),
+        "--base",
+    );
+    assert_usage(
+        &class_balanced(&dir, &[&counts[..], &["--beta", "1"]].concat()),
+        "--beta must be in [0, 1), not 1",
+    );
+    assert_usage(
+        &class_balanced(
+            &dir,
+            &[&counts[..], &["--base", "focal", "--alpha", "2"]].concat(),
+        ),
+        "--alpha must be in [0, 1], or -1 for no weighting, not 2",
+    );
+    // Equal counts weigh every class 1: the base loss itself.
+    let equal = [
+        "--class-counts",
+        "5,5,5",
+        "--base",
+        "focal",
+        "--alpha",
+        "0.25",
+    ];
+    let weighted = success(&class_balanced(&dir, &equal));
+    let focal = success(&dir.run(&["loss", "-k", "focal", "x.csv", "y.csv"]));
+    assert_eq!(numbers(&weighted), numbers(&focal));
+    let plain = success(&class_balanced(&dir, &["--class-counts", "5,5,5"]));
+    let bce = success(&dir.run(&["loss", "x.csv", "y.csv"]));
+    assert_eq!(numbers(&plain), numbers(&bce));
+}
+
+#[test]
+fn class_balanced_shards_merge_and_other_counts_do_not() {
+    let dir = problem();
+    assert_merges(
+        &dir,
+        &[
+            "-k",
+            "class-balanced",
+            "--class-counts",
+            "10,3,7",
+            "--base",
+            "focal",
+        ],
+    );
+    assert_merges(
+        &dir,
+        &[
+            "-k",
+            "class-balanced",
+            "--class-counts",
+            "9,2,4",
+            "--ignore-value=-1",
+        ],
+    );
+    let run = |counts: &str, x: &str, y: &str| {
+        let args = [
+            "loss",
+            "-k",
+            "class-balanced",
+            "--partial",
+            "--class-counts",
+            counts,
+            x,
+            y,
+        ];
+        success(&dir.run(&args))
+    };
+    dir.write("a.json", run("10,3,7", "x0.csv", "y0.csv"))
+        .write("b.json", run("10,3,8", "x1.csv", "y1.csv"));
+    let out = dir.run(&["merge", "a.json", "b.json"]);
+    assert_input(
+        &out,
+        "mlloss: error: b.json: computed with another loss than a.json (class_counts",
+    );
+}

@@ -15,8 +15,7 @@ pub(super) fn read(option: &str, text: &str) -> anyhow::Result<Vec<u64>> {
     if text != "-" && !path.is_file() {
         return parse_list(text).map_err(|problem| {
             let message = format!(
-                "--{option} {text:?}: {problem}; give whole numbers ≥ 0 separated by commas, or \
-                 an existing FILE"
+                "--{option} {text:?} is neither an existing FILE nor counts c1,…,cC ({problem})"
             );
             UsageError::new("loss", message).into()
         });
@@ -43,8 +42,8 @@ fn read_file_text(text: &str, name: &str, option: &str) -> anyhow::Result<Vec<u6
             // The character column of the token, for the error.
             let offset = token.as_ptr() as usize - line.as_ptr() as usize;
             let column = line[..offset].chars().count() as u64 + 1;
-            let count = parse_count(token).map_err(|problem| {
-                let what = format!("{problem} (--{option} takes one count per class)");
+            let count = parse_count(token).ok_or_else(|| {
+                let what = format!("not a count, a whole number ≥ 0 (--{option})");
                 InputError::new(name, what)
                     .at(i as u64 + 1, Some(column))
                     .text(token.as_bytes())
@@ -65,20 +64,23 @@ fn read_file_text(text: &str, name: &str, option: &str) -> anyhow::Result<Vec<u6
 /// The counts of a list given on the command line.
 fn parse_list(text: &str) -> Result<Vec<u64>, String> {
     text.split(',')
-        .map(|item| parse_count(item.trim()).map_err(|problem| format!("{item:?}: {problem}")))
+        .map(|item| {
+            let item = item.trim();
+            parse_count(item).ok_or_else(|| format!("{item:?} is not a whole number ≥ 0"))
+        })
         .collect()
 }
 
 /// One count: a whole number ≥ 0, also written as a float (`1128.0`, as
 /// NumPy prints a float array of counts).
-fn parse_count(token: &str) -> Result<u64, String> {
+fn parse_count(token: &str) -> Option<u64> {
     if let Ok(count) = token.parse::<u64>() {
-        return Ok(count);
+        return Some(count);
     }
     match token.parse::<f64>() {
         // Up to 2^53 a float names one integer exactly.
-        Ok(v) if v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_992.0 => Ok(v as u64),
-        _ => Err("not a count (a whole number ≥ 0)".to_owned()),
+        Ok(v) if v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_992.0 => Some(v as u64),
+        _ => None,
     }
 }
 
