@@ -24,6 +24,7 @@ use crate::numerics::{compensated_sum, json_f64, row_mean};
 
 mod asymmetric;
 mod class_balanced;
+mod distribution_balanced;
 mod focal;
 mod kernel;
 mod logit;
@@ -36,6 +37,7 @@ mod splc;
 
 pub use asymmetric::Asymmetric;
 pub use class_balanced::{Base, ClassBalanced};
+pub use distribution_balanced::DistributionBalanced;
 pub use focal::Focal;
 pub use kernel::{log_sigmoid, log1p_exp_neg};
 pub use logit::{Bce, MultiLabelSoftMargin};
@@ -206,6 +208,8 @@ register_kinds! {
     Splc(Splc) = "splc",
     /// The class-balanced loss (Cui et al., 2019), per element.
     ClassBalanced(ClassBalanced) = "class-balanced",
+    /// The Distribution-Balanced loss (Wu et al., 2020), as its reference code.
+    DistributionBalanced(DistributionBalanced) = "distribution-balanced",
 }
 
 impl Kind {

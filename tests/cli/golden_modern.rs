@@ -32,3 +32,8 @@ fn splc() {
 fn class_balanced() {
     run_kind("class-balanced");
 }
+
+#[test]
+fn distribution_balanced() {
+    run_kind("distribution-balanced");
+}

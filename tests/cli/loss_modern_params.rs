@@ -315,3 +315,101 @@ fn class_balanced_shards_merge_and_other_counts_do_not() {
         "mlloss: error: b.json: computed with another loss than a.json (class_counts",
     );
 }
+
+fn distribution_balanced(dir: &Workdir, options: &[&str]) -> Output {
+    let kind = ["loss", "-k", "distribution-balanced"];
+    dir.run(&[&kind[..], options, &["x.csv", "y.csv"]].concat())
+}
+
+#[test]
+fn distribution_balanced_needs_the_training_set() {
+    let dir = problem();
+    assert_usage(
+        &distribution_balanced(&dir, &["--train-samples", "20"]),
+        "loss --kind distribution-balanced needs --class-counts C1,…,CC|FILE",
+    );
+    assert_usage(
+        &distribution_balanced(&dir, &["--class-counts", "10,3,7"]),
+        "loss --kind distribution-balanced needs --train-samples N (the reference reads it \
+         from its class_freq.pkl)",
+    );
+    let counts = ["--class-counts", "10,3,7", "--train-samples", "20"];
+    for bad in ["0,3,7", "10,20,7", "10,3,21"] {
+        let args = ["--class-counts", bad, "--train-samples", "20"];
+        assert_usage(
+            &distribution_balanced(&dir, &args),
+            "--class-counts gives class",
+        );
+    }
+    assert_input(
+        &distribution_balanced(&dir, &["--class-counts", "10,3", "--train-samples", "20"]),
+        "mlloss: error: x.csv: 3 classes, but --class-counts gives 2 counts",
+    );
+    // What the reference has no meaning for is refused, naming the option.
+    for (option, value) in [
+        ("--weight", "1,2,3"),
+        ("--ignore-value", "-1"),
+        ("--label-smoothing", "0.1"),
+    ] {
+        let out = distribution_balanced(&dir, &[&counts[..], &[option, value]].concat());
+        assert_usage(&out, &format!("{option} applies to --kind bce"));
+    }
+    assert_usage(
+        &distribution_balanced(&dir, &[&counts[..], &["--neg-scale", "0"]].concat()),
+        "--neg-scale must be positive, not 0",
+    );
+}
+
+/// The rebalanced weight of a row depends on the row's positives only, so
+/// each row's losses are the same alone as among others (streaming).
+#[test]
+fn distribution_balanced_rows_do_not_depend_on_each_other() {
+    let dir = problem();
+    let counts = [
+        "--class-counts",
+        "10,3,7",
+        "--train-samples",
+        "20",
+        "-r",
+        "none",
+    ];
+    let whole = numbers(&success(&distribution_balanced(&dir, &counts)));
+    let mut rows = Vec::new();
+    for shard in ["0", "1"] {
+        let (x, y) = (format!("x{shard}.csv"), format!("y{shard}.csv"));
+        let kind = ["loss", "-k", "distribution-balanced"];
+        rows.extend(numbers(&success(
+            &dir.run(&[&kind[..], &counts, &[&x, &y]].concat()),
+        )));
+    }
+    assert_eq!(rows, whole);
+    assert_merges(
+        &dir,
+        &[
+            "-k",
+            "distribution-balanced",
+            "--class-counts",
+            "10,3,7",
+            "--train-samples",
+            "20",
+        ],
+    );
+    let run = |n: &str, x: &str, y: &str| {
+        let args = [
+            "--class-counts",
+            "10,3,7",
+            "--train-samples",
+            n,
+            "--partial",
+        ];
+        let kind = ["loss", "-k", "distribution-balanced"];
+        success(&dir.run(&[&kind[..], &args, &[x, y]].concat()))
+    };
+    dir.write("a.json", run("20", "x0.csv", "y0.csv"))
+        .write("b.json", run("21", "x1.csv", "y1.csv"));
+    let out = dir.run(&["merge", "a.json", "b.json"]);
+    assert_input(
+        &out,
+        "mlloss: error: b.json: computed with another loss than a.json (train_samples is 21, not 20)",
+    );
+}
