@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::focal::Focal;
 use super::logit::bce_element;
+use super::rows::{CHUNK, log1p_exp_neg_abs};
 use super::{Choice, Formula, Param, ParamError, RowWeights, Shape, Slot, apply_weight};
 
 /// The class-balanced loss.
@@ -176,19 +177,33 @@ impl Formula for ClassBalanced {
     }
 
     fn element_losses(&self, x: &[f64], y: &[f64], weights: RowWeights<'_>, out: &mut [f64]) {
-        match self.base {
-            Base::Bce => {
-                for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
-                    *o = bce_element(x, y);
-                }
-            }
-            Base::Focal => {
-                let alpha = self.alpha.unwrap_or(-1.0);
-                let focal = Focal {
-                    alpha,
-                    gamma: self.gamma,
+        let focal = match self.base {
+            Base::Bce => None,
+            Base::Focal => Some(Focal {
+                alpha: self.alpha.unwrap_or(-1.0),
+                gamma: self.gamma,
+            }),
+        };
+        // log1p(exp(−|x|)) for a chunk at once, then bce from it as
+        // BCEWithLogitsLoss computes it; non-finite logits take bce's limits.
+        let mut softplus = [0.0; CHUNK];
+        for ((out, x), y) in out
+            .chunks_mut(CHUNK)
+            .zip(x.chunks(CHUNK))
+            .zip(y.chunks(CHUNK))
+        {
+            let softplus = &mut softplus[..out.len()];
+            log1p_exp_neg_abs(x, softplus);
+            for (((o, &x), &y), &softplus) in out.iter_mut().zip(x).zip(y).zip(&*softplus) {
+                let ce = if x.is_finite() {
+                    (1.0 - y) * x - (x.min(0.0) - softplus)
+                } else {
+                    bce_element(x, y)
                 };
-                focal.element_losses(x, y, RowWeights::default(), out);
+                *o = match &focal {
+                    None => ce,
+                    Some(focal) => focal.element_given_bce(x, y, ce),
+                };
             }
         }
         if !self.class_weights.is_empty() {

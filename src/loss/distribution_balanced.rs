@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kernel::{sigmoid, torch_pow};
 use super::logit::bce_element;
+use super::rows::{CHUNK, log1p_exp_neg_abs};
 use super::{Formula, Param, ParamError, RowWeights, Shape, Slot};
 
 /// The Distribution-Balanced loss.
@@ -208,11 +209,52 @@ impl Formula for DistributionBalanced {
     }
 
     fn element_losses(&self, x: &[f64], y: &[f64], _weights: RowWeights<'_>, out: &mut [f64]) {
-        let s = self.neg_scale;
         let repeat_rate: f64 = (self.per_class.iter().zip(y))
             .map(|(class, &y)| y * class.freq_inv)
             .sum();
-        for (((o, &x), &y), class) in out.iter_mut().zip(x).zip(y).zip(&self.per_class) {
+        // z' and w' for a chunk, then log1p(exp(−|z'|)) for it at once.
+        let (mut logits, mut weights, mut softplus) = ([0.0; CHUNK], [0.0; CHUNK], [0.0; CHUNK]);
+        let chunks = out
+            .chunks_mut(CHUNK)
+            .zip(x.chunks(CHUNK))
+            .zip(y.chunks(CHUNK));
+        for (((out, x), y), classes) in chunks.zip(self.per_class.chunks(CHUNK)) {
+            let n = out.len();
+            let (z, w, softplus) = (&mut logits[..n], &mut weights[..n], &mut softplus[..n]);
+            self.regularised(repeat_rate, (x, y, classes), z, w);
+            log1p_exp_neg_abs(z, softplus);
+            for (((o, &z), &w), (&y, &softplus)) in out
+                .iter_mut()
+                .zip(&*z)
+                .zip(&*w)
+                .zip(y.iter().zip(&*softplus))
+            {
+                let bce = if z.is_finite() {
+                    (1.0 - y) * z - (z.min(0.0) - softplus)
+                } else {
+                    bce_element(z, y)
+                };
+                let p_t = (-bce).exp();
+                let loss = torch_pow(1.0 - p_t, self.focal_gamma) * (bce * w);
+                *o = self.balance_param * loss;
+            }
+        }
+    }
+}
+
+impl DistributionBalanced {
+    /// The regularised logits z' and the rebalanced weights w' of a chunk
+    /// of a row whose repeat rate is `repeat_rate`.
+    #[inline]
+    fn regularised(
+        &self,
+        repeat_rate: f64,
+        (x, y, classes): (&[f64], &[f64], &[ClassTerms]),
+        z: &mut [f64],
+        w: &mut [f64],
+    ) {
+        let s = self.neg_scale;
+        for ((((z, w), &x), &y), class) in z.iter_mut().zip(w).zip(x).zip(y).zip(classes) {
             // A row with no positive has r = 0: (1/n_c)/r is +∞, and the
             // map gives σ(±∞) (σ(0) when its slope is 0, its limit).
             let pos_weight = class.freq_inv / repeat_rate;
@@ -222,13 +264,9 @@ impl Formula for DistributionBalanced {
                 self.map_beta * (pos_weight - self.map_gamma)
             };
             let weight = sigmoid(slope) + self.map_alpha;
-            let z = x + class.bias;
-            let z = z * (1.0 - y) * s + z * y;
-            let weight = weight / s * (1.0 - y) + weight * y;
-            let bce = bce_element(z, y);
-            let p_t = (-bce).exp();
-            let loss = torch_pow(1.0 - p_t, self.focal_gamma) * (bce * weight);
-            *o = self.balance_param * loss;
+            let shifted = x + class.bias;
+            *z = shifted * (1.0 - y) * s + shifted * y;
+            *w = weight / s * (1.0 - y) + weight * y;
         }
     }
 }

@@ -33,6 +33,7 @@ mod params;
 mod partial;
 mod probs;
 mod reduce;
+mod rows;
 mod splc;
 
 pub use asymmetric::Asymmetric;

@@ -15,7 +15,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::kernel::{log_sigmoid, sigmoid, torch_pow};
+use super::kernel::{sigmoid, torch_pow};
+use super::rows::{CHUNK, log1p_exp_neg_abs};
 use super::{Formula, Param, ParamError, RowWeights, Shape, Slot, apply_weight};
 
 /// SPLC with the focal margin loss.
@@ -113,13 +114,26 @@ impl Formula for Splc {
         // The command line requires the epoch; a kind built without one
         // (the registry's defaults) is at epoch 0.
         let correcting = epoch.unwrap_or(0) >= change_epoch;
-        for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
-            let z = if y == 1.0 { x - margin } else { x };
-            let p = sigmoid(z);
-            let y = if correcting && p > tau { 1.0 } else { y };
-            let p_t = (1.0 - p) * y + p * (1.0 - y);
-            let loss = -(y * log_sigmoid(z) + (1.0 - y) * log_sigmoid(-z));
-            *o = loss * torch_pow(p_t, gamma);
+        // z, then log1p(exp(−|z|)) for a chunk at once (log σ(±z) share it).
+        let (mut shifted, mut softplus) = ([0.0; CHUNK], [0.0; CHUNK]);
+        for ((out, x), y) in out
+            .chunks_mut(CHUNK)
+            .zip(x.chunks(CHUNK))
+            .zip(y.chunks(CHUNK))
+        {
+            let (z, softplus) = (&mut shifted[..out.len()], &mut softplus[..out.len()]);
+            for ((z, &x), &y) in z.iter_mut().zip(x).zip(y) {
+                *z = if y == 1.0 { x - margin } else { x };
+            }
+            log1p_exp_neg_abs(z, softplus);
+            for (((o, &z), &softplus), &y) in out.iter_mut().zip(&*z).zip(&*softplus).zip(y) {
+                let p = sigmoid(z);
+                let y = if correcting && p > tau { 1.0 } else { y };
+                let p_t = (1.0 - p) * y + p * (1.0 - y);
+                let (log_p, log_q) = (z.min(0.0) - softplus, (-z).min(0.0) - softplus);
+                let loss = -(y * log_p + (1.0 - y) * log_q);
+                *o = loss * torch_pow(p_t, gamma);
+            }
         }
         apply_weight(out, weights.weight);
     }
@@ -128,6 +142,7 @@ impl Formula for Splc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::loss::log_sigmoid;
 
     fn losses(splc: &Splc, x: &[f64], y: &[f64]) -> Vec<f64> {
         let mut out = vec![0.0; x.len()];
