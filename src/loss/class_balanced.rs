@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::focal::Focal;
 use super::logit::bce_element;
-use super::rows::{CHUNK, log1p_exp_neg_abs};
+use super::rows::{CHUNK, exp_in_place, log1p_exp_neg_abs};
 use super::{Choice, Formula, Param, ParamError, RowWeights, Shape, Slot, apply_weight};
 
 /// The class-balanced loss.
@@ -186,24 +186,37 @@ impl Formula for ClassBalanced {
         };
         // log1p(exp(−|x|)) for a chunk at once, then bce from it as
         // BCEWithLogitsLoss computes it; non-finite logits take bce's limits.
-        let mut softplus = [0.0; CHUNK];
+        // With focal, exp(−x) too, for σ(x).
+        let (mut softplus, mut exps) = ([0.0; CHUNK], [0.0; CHUNK]);
         for ((out, x), y) in out
             .chunks_mut(CHUNK)
             .zip(x.chunks(CHUNK))
             .zip(y.chunks(CHUNK))
         {
-            let softplus = &mut softplus[..out.len()];
+            let (softplus, exps) = (&mut softplus[..out.len()], &mut exps[..out.len()]);
             log1p_exp_neg_abs(x, softplus);
-            for (((o, &x), &y), &softplus) in out.iter_mut().zip(x).zip(y).zip(&*softplus) {
-                let ce = if x.is_finite() {
-                    (1.0 - y) * x - (x.min(0.0) - softplus)
+            for (o, (&x, &y)) in out.iter_mut().zip(x.iter().zip(y)) {
+                // x is finite unless --nonfinite allow.
+                *o = if x.is_finite() {
+                    (1.0 - y) * x
                 } else {
                     bce_element(x, y)
                 };
-                *o = match &focal {
-                    None => ce,
-                    Some(focal) => focal.element_given_bce(x, y, ce),
-                };
+            }
+            for ((o, &x), &softplus) in out.iter_mut().zip(x).zip(&*softplus) {
+                if x.is_finite() {
+                    *o -= x.min(0.0) - softplus;
+                }
+            }
+            if let Some(focal) = &focal {
+                for (e, &x) in exps.iter_mut().zip(x) {
+                    *e = -x;
+                }
+                exp_in_place(exps);
+                for ((o, &y), &e) in out.iter_mut().zip(y).zip(&*exps) {
+                    // σ(x) as torch.sigmoid computes it.
+                    *o = focal.element_given(1.0 / (1.0 + e), y, *o);
+                }
             }
         }
         if !self.class_weights.is_empty() {

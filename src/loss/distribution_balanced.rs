@@ -19,9 +19,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::kernel::{sigmoid, torch_pow};
+use super::kernel::torch_pow;
 use super::logit::bce_element;
-use super::rows::{CHUNK, log1p_exp_neg_abs};
+use super::rows::{CHUNK, exp_in_place, log1p_exp_neg_abs};
 use super::{Formula, Param, ParamError, RowWeights, Shape, Slot};
 
 /// The Distribution-Balanced loss.
@@ -212,7 +212,8 @@ impl Formula for DistributionBalanced {
         let repeat_rate: f64 = (self.per_class.iter().zip(y))
             .map(|(class, &y)| y * class.freq_inv)
             .sum();
-        // z' and w' for a chunk, then log1p(exp(−|z'|)) for it at once.
+        // z' and w' for a chunk, then log1p(exp(−|z'|)) and e^{−bce} for
+        // it at once.
         let (mut logits, mut weights, mut softplus) = ([0.0; CHUNK], [0.0; CHUNK], [0.0; CHUNK]);
         let chunks = out
             .chunks_mut(CHUNK)
@@ -223,19 +224,18 @@ impl Formula for DistributionBalanced {
             let (z, w, softplus) = (&mut logits[..n], &mut weights[..n], &mut softplus[..n]);
             self.regularised(repeat_rate, (x, y, classes), z, w);
             log1p_exp_neg_abs(z, softplus);
-            for (((o, &z), &w), (&y, &softplus)) in out
-                .iter_mut()
-                .zip(&*z)
-                .zip(&*w)
-                .zip(y.iter().zip(&*softplus))
-            {
-                let bce = if z.is_finite() {
-                    (1.0 - y) * z - (z.min(0.0) - softplus)
+            // out: bce(z', y); softplus: then −bce, then p_t = e^{−bce}.
+            for (((o, p_t), &z), &y) in out.iter_mut().zip(softplus.iter_mut()).zip(&*z).zip(y) {
+                *o = if z.is_finite() {
+                    (1.0 - y) * z - (z.min(0.0) - *p_t)
                 } else {
                     bce_element(z, y)
                 };
-                let p_t = (-bce).exp();
-                let loss = torch_pow(1.0 - p_t, self.focal_gamma) * (bce * w);
+                *p_t = -*o;
+            }
+            exp_in_place(softplus);
+            for ((o, &p_t), &w) in out.iter_mut().zip(&*softplus).zip(&*w) {
+                let loss = torch_pow(1.0 - p_t, self.focal_gamma) * (*o * w);
                 *o = self.balance_param * loss;
             }
         }
@@ -253,17 +253,22 @@ impl DistributionBalanced {
         z: &mut [f64],
         w: &mut [f64],
     ) {
-        let s = self.neg_scale;
-        for ((((z, w), &x), &y), class) in z.iter_mut().zip(w).zip(x).zip(y).zip(classes) {
+        // w: first −(the map's argument), then e^{−argument}, for σ.
+        for (w, class) in w.iter_mut().zip(classes) {
             // A row with no positive has r = 0: (1/n_c)/r is +∞, and the
             // map gives σ(±∞) (σ(0) when its slope is 0, its limit).
             let pos_weight = class.freq_inv / repeat_rate;
-            let slope = if self.map_beta == 0.0 {
+            *w = if self.map_beta == 0.0 {
                 0.0
             } else {
-                self.map_beta * (pos_weight - self.map_gamma)
+                -(self.map_beta * (pos_weight - self.map_gamma))
             };
-            let weight = sigmoid(slope) + self.map_alpha;
+        }
+        exp_in_place(w);
+        let s = self.neg_scale;
+        for ((((z, w), &x), &y), class) in z.iter_mut().zip(w).zip(x).zip(y).zip(classes) {
+            // σ as torch.sigmoid computes it.
+            let weight = 1.0 / (1.0 + *w) + self.map_alpha;
             let shifted = x + class.bias;
             *z = shifted * (1.0 - y) * s + shifted * y;
             *w = weight / s * (1.0 - y) + weight * y;

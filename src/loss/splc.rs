@@ -15,8 +15,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::kernel::{sigmoid, torch_pow};
-use super::rows::{CHUNK, log1p_exp_neg_abs};
+use super::kernel::torch_pow;
+use super::rows::{CHUNK, exp_in_place, log1p_exp_neg_abs};
 use super::{Formula, Param, ParamError, RowWeights, Shape, Slot, apply_weight};
 
 /// SPLC with the focal margin loss.
@@ -114,20 +114,26 @@ impl Formula for Splc {
         // The command line requires the epoch; a kind built without one
         // (the registry's defaults) is at epoch 0.
         let correcting = epoch.unwrap_or(0) >= change_epoch;
-        // z, then log1p(exp(−|z|)) for a chunk at once (log σ(±z) share it).
-        let (mut shifted, mut softplus) = ([0.0; CHUNK], [0.0; CHUNK]);
+        // z, then log1p(exp(−|z|)) (log σ(±z) share it) and exp(−z) for σ(z),
+        // for a chunk at once.
+        let (mut shifted, mut softplus, mut exps) = ([0.0; CHUNK], [0.0; CHUNK], [0.0; CHUNK]);
         for ((out, x), y) in out
             .chunks_mut(CHUNK)
             .zip(x.chunks(CHUNK))
             .zip(y.chunks(CHUNK))
         {
-            let (z, softplus) = (&mut shifted[..out.len()], &mut softplus[..out.len()]);
-            for ((z, &x), &y) in z.iter_mut().zip(x).zip(y) {
+            let n = out.len();
+            let (z, softplus, exps) = (&mut shifted[..n], &mut softplus[..n], &mut exps[..n]);
+            for (((z, e), &x), &y) in z.iter_mut().zip(exps.iter_mut()).zip(x).zip(y) {
                 *z = if y == 1.0 { x - margin } else { x };
+                *e = -*z;
             }
             log1p_exp_neg_abs(z, softplus);
-            for (((o, &z), &softplus), &y) in out.iter_mut().zip(&*z).zip(&*softplus).zip(y) {
-                let p = sigmoid(z);
+            exp_in_place(exps);
+            let terms = z.iter().zip(&*softplus).zip(&*exps);
+            for ((o, ((&z, &softplus), &e)), &y) in out.iter_mut().zip(terms).zip(y) {
+                // σ(z) as torch.sigmoid computes it.
+                let p = 1.0 / (1.0 + e);
                 let y = if correcting && p > tau { 1.0 } else { y };
                 let p_t = (1.0 - p) * y + p * (1.0 - y);
                 let (log_p, log_q) = (z.min(0.0) - softplus, (-z).min(0.0) - softplus);
@@ -142,6 +148,7 @@ impl Formula for Splc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::loss::kernel::sigmoid;
     use crate::loss::log_sigmoid;
 
     fn losses(splc: &Splc, x: &[f64], y: &[f64]) -> Vec<f64> {
