@@ -12,7 +12,8 @@ use crate::input::Source;
 /// of the file it names.
 pub(super) fn read(option: &str, text: &str) -> anyhow::Result<Vec<u64>> {
     let path = std::path::Path::new(text);
-    if text != "-" && !path.is_file() {
+    // Not stdin (`-`), which LOGITS or TARGETS may be: a FILE is a file.
+    if !path.is_file() {
         return parse_list(text).map_err(|problem| {
             let message = format!(
                 "--{option} {text:?} is neither an existing FILE nor counts c1,…,cC ({problem})"
