@@ -252,6 +252,9 @@ fn merge_metrics(
 }
 
 /// A state of `loss --partial` or of `metrics --partial`.
+// Variants of different sizes are fine: states are few (one a file) and
+// read once.
+#[allow(clippy::large_enum_variant)]
 enum State {
     Loss(PartialState),
     Metrics(MetricsState),

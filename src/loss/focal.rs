@@ -69,17 +69,24 @@ impl Formula for Focal {
     }
 
     fn element_losses(&self, x: &[f64], y: &[f64], weights: RowWeights<'_>, out: &mut [f64]) {
-        let Focal { alpha, gamma } = *self;
         for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
-            let ce = bce_element(x, y);
-            let p = sigmoid(x);
-            let p_t = p * y + (1.0 - p) * (1.0 - y);
-            let mut loss = ce * torch_pow(1.0 - p_t, gamma);
-            if alpha != -1.0 {
-                loss *= alpha * y + (1.0 - alpha) * (1.0 - y);
-            }
-            *o = loss;
+            *o = self.element_given(sigmoid(x), y, bce_element(x, y));
         }
         apply_weight(out, weights.weight);
+    }
+}
+
+impl Focal {
+    /// The focal loss of one element from σ(x) `p` and its unweighted
+    /// bce `ce`.
+    #[inline]
+    pub(super) fn element_given(&self, p: f64, y: f64, ce: f64) -> f64 {
+        let Focal { alpha, gamma } = *self;
+        let p_t = p * y + (1.0 - p) * (1.0 - y);
+        let mut loss = ce * torch_pow(1.0 - p_t, gamma);
+        if alpha != -1.0 {
+            loss *= alpha * y + (1.0 - alpha) * (1.0 - y);
+        }
+        loss
     }
 }

@@ -25,31 +25,40 @@ use crate::numerics::{compensated_sum, json_f64, row_mean};
 
 mod asymmetric;
 mod batches;
+mod class_balanced;
+mod distribution_balanced;
 mod focal;
 mod hill;
 mod kernel;
 mod logit;
 mod margin;
+mod params;
 mod partial;
 mod poly;
 mod polynomial;
 mod probs;
 mod reduce;
+mod rows;
+mod splc;
 mod two_way;
 mod zlpr;
 
 pub use asymmetric::Asymmetric;
 pub use batches::{BatchRun, BatchTotals, JobBatches};
+pub use class_balanced::{Base, ClassBalanced};
+pub use distribution_balanced::DistributionBalanced;
 pub use focal::Focal;
 pub use hill::Hill;
 pub use kernel::{log_sigmoid, log1p_exp_neg};
 pub use logit::{Bce, MultiLabelSoftMargin};
 pub use margin::MultiLabelMargin;
+pub use params::{Choice, Given, Slot, ValueType};
 pub use partial::{Mismatch, PartialState, VERSION as PARTIAL_VERSION};
 pub use poly::Poly1;
 pub use polynomial::AsymmetricPolynomial;
 pub use probs::BceProbs;
 pub use reduce::{Accumulator, Outcome, PerRow, Reduction, Totals};
+pub use splc::Splc;
 pub use two_way::TwoWay;
 pub use zlpr::Zlpr;
 
@@ -68,6 +77,26 @@ pub trait Formula {
     fn params(&mut self) -> Vec<(Param, &mut f64)> {
         Vec::new()
     }
+
+    /// Every parameter, of any type ([`Slot`]): counts, choices, numbers
+    /// with no default, per-class counts. By default the numbers of
+    /// [`Formula::params`]; a kind with other types declares them all here
+    /// instead.
+    fn typed_params(&mut self) -> Vec<(Param, Slot<'_>)> {
+        let params = self.params().into_iter();
+        params.map(|(p, value)| (p, Slot::Number(value))).collect()
+    }
+
+    /// The first parameter that [`Formula::check`]'s numbers do not cover
+    /// (counts, per-class counts) outside its domain, as a message that
+    /// starts with its option (`--class-counts …`).
+    fn check_typed(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Computes what the parameters imply for every row (per-class
+    /// weights), once they are checked.
+    fn prepare(&mut self) {}
 
     /// Where the kind keeps a per-class weight of positive targets
     /// (`--pos-weight`), if it takes one.
@@ -218,6 +247,12 @@ register_kinds! {
     AsymmetricPolynomial(AsymmetricPolynomial) = "apl",
     /// The multi-label categorical cross-entropy (ZLPR), as bert4keras.
     Zlpr(Zlpr) = "zlpr" | "mlcce",
+    /// SPLC (Zhang et al., 2021), as its reference code.
+    Splc(Splc) = "splc",
+    /// The class-balanced loss (Cui et al., 2019), per element.
+    ClassBalanced(ClassBalanced) = "class-balanced",
+    /// The Distribution-Balanced loss (Wu et al., 2020), as its reference code.
+    DistributionBalanced(DistributionBalanced) = "distribution-balanced",
 }
 
 impl Kind {
@@ -231,6 +266,18 @@ impl Kind {
 
     pub fn params(&mut self) -> Vec<(Param, &mut f64)> {
         self.formula_mut().params()
+    }
+
+    pub fn typed_params(&mut self) -> Vec<(Param, Slot<'_>)> {
+        self.formula_mut().typed_params()
+    }
+
+    pub fn check_typed(&self) -> Result<(), String> {
+        self.formula().check_typed()
+    }
+
+    pub fn prepare(&mut self) {
+        self.formula_mut().prepare()
     }
 
     pub fn pos_weight(&mut self) -> Option<&mut Option<Vec<f64>>> {

@@ -105,6 +105,9 @@ impl PartialState {
         if let Err(bad) = loss.kind.check() {
             return Some(format!("{} {}, not {}", bad.param, bad.problem, bad.value));
         }
+        if let Err(problem) = loss.kind.check_typed() {
+            return Some(problem);
+        }
         if let Err(problem) = super::check_label_smoothing(loss.label_smoothing) {
             return Some(format!("label_smoothing {problem}"));
         }

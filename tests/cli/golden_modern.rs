@@ -61,3 +61,18 @@ fn apl_matches_its_reference() {
 fn zlpr_matches_its_reference() {
     run_kind("zlpr");
 }
+
+#[test]
+fn splc() {
+    run_kind("splc");
+}
+
+#[test]
+fn class_balanced() {
+    run_kind("class-balanced");
+}
+
+#[test]
+fn distribution_balanced() {
+    run_kind("distribution-balanced");
+}

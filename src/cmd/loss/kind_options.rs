@@ -6,10 +6,11 @@
 
 use std::sync::OnceLock;
 
-use clap::builder::PossibleValue;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Arg, ArgAction, ArgMatches, Command, ValueEnum};
 
-use crate::loss::Kind;
+use crate::error::{InputError, UsageError};
+use crate::loss::{Given, Kind, ValueType};
 
 /// The name of the default kind (the first registered), for `--kind`.
 pub(super) fn default_kind_name() -> &'static str {
@@ -28,7 +29,7 @@ fn kind_values() -> Vec<PossibleValue> {
                 notes.push(format!("alias: {}", aliases.join(", ")));
             }
             let options: Vec<String> = kind
-                .params()
+                .typed_params()
                 .iter()
                 .map(|(param, _)| format!("--{}", param.name))
                 .collect();
@@ -70,6 +71,8 @@ impl ValueEnum for KindChoice {
 struct ParamOption {
     name: &'static str,
     value_name: &'static str,
+    /// How its value is parsed, the same for every kind that takes it.
+    value_type: ValueType,
     /// `kind: what it is [default: D]`, for each kind, joined by `; `.
     help: String,
     /// The kinds that take it, in registration order.
@@ -82,16 +85,32 @@ fn param_options() -> Vec<ParamOption> {
     let mut options: Vec<ParamOption> = Vec::new();
     for mut kind in Kind::all() {
         let kind_name = kind.name();
-        for (param, default) in kind.params() {
-            let help = format!("{kind_name}: {} [default: {default}]", param.help);
+        for (param, slot) in kind.typed_params() {
+            let default = match slot.default_text() {
+                Some(default) => format!("default: {default}"),
+                None => "required".to_owned(),
+            };
+            let help = format!("{kind_name}: {} [{default}]", param.help);
+            let value_type = slot.value_type();
             match options.iter_mut().find(|o| o.name == param.name) {
                 Some(option) => {
                     option.help = format!("{}; {help}", option.help);
                     option.owners.push(kind_name);
+                    // A shared option of names takes every kind's names.
+                    if let (ValueType::Name(mine), ValueType::Name(theirs)) =
+                        (option.value_type, value_type)
+                    {
+                        option.value_type = ValueType::Name(if mine.len() >= theirs.len() {
+                            mine
+                        } else {
+                            theirs
+                        });
+                    }
                 }
                 None => options.push(ParamOption {
                     name: param.name,
                     value_name: param.value_name,
+                    value_type,
                     help,
                     owners: vec![kind_name],
                 }),
@@ -104,25 +123,50 @@ fn param_options() -> Vec<ParamOption> {
 /// The parameter options given on the command line, by name.
 #[derive(Debug, Clone, Default)]
 pub struct KindParams {
-    given: Vec<(&'static str, f64)>,
+    given: Vec<(&'static str, Given)>,
+    /// Options whose text is read later (`--class-counts`: a list or a
+    /// FILE).
+    texts: Vec<(&'static str, String)>,
 }
 
 impl KindParams {
-    /// `kind` with the given parameters instead of its defaults.
-    pub(super) fn apply(&self, mut kind: Kind) -> Kind {
-        for (param, value) in kind.params() {
-            if let Some(&(_, given)) = self.given.iter().find(|(name, _)| *name == param.name) {
-                *value = given;
+    /// `kind` with the given parameters instead of its defaults; the texts
+    /// (`--class-counts`) are read by `read_counts(option, text)`.
+    pub(super) fn apply(
+        &self,
+        mut kind: Kind,
+        read_counts: impl Fn(&str, &str) -> anyhow::Result<Vec<u64>>,
+    ) -> anyhow::Result<Kind> {
+        let mut given = self.given.clone();
+        for (name, text) in &self.texts {
+            given.push((name, Given::Counts(read_counts(name, text)?)));
+        }
+        let kind_name = kind.name();
+        for (param, slot) in kind.typed_params() {
+            if let Some((_, value)) = given.iter().find(|(name, _)| *name == param.name)
+                && !slot.set(value)
+            {
+                return Err(UsageError::new(
+                    "loss",
+                    format!(
+                        "--{} {value:?} does not apply to --kind {kind_name}",
+                        param.name
+                    ),
+                )
+                .into());
             }
         }
-        kind
+        Ok(kind)
     }
 
     /// The first option given that `kind` does not take, as an error.
     pub(super) fn check_owners(&self, kind: &Kind) -> Result<(), String> {
         for option in param_options() {
-            let given = self.given.iter().any(|(name, _)| *name == option.name);
-            if given && !option.owners.contains(&kind.name()) {
+            let given = self.given.iter().map(|(name, _)| name);
+            let given = given.chain(self.texts.iter().map(|(name, _)| name));
+            if given.clone().any(|name| *name == option.name)
+                && !option.owners.contains(&kind.name())
+            {
                 return Err(format!(
                     "--{} applies to --kind {} only, not {}",
                     option.name,
@@ -135,13 +179,62 @@ impl KindParams {
     }
 }
 
+/// The first parameter `kind` needs that was not given, as an error
+/// (`loss --kind splc needs --epoch E (…)`).
+pub(super) fn check_required(kind: &mut Kind) -> Result<(), UsageError> {
+    let kind_name = kind.name();
+    for (param, slot) in kind.typed_params() {
+        if let Some(needs) = slot.missing() {
+            let (name, value) = (param.name, param.value_name);
+            return Err(UsageError::missing(
+                "loss",
+                format!("loss --kind {kind_name} needs --{name} {value} ({needs})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Per-class counts of `kind` that are not one per class of the `cols`
+/// columns of LOGITS (`logits_file`), as an error on LOGITS naming the
+/// option.
+pub(super) fn check_class_counts(
+    kind: &mut Kind,
+    cols: usize,
+    logits_file: &str,
+) -> Result<(), InputError> {
+    for (param, slot) in kind.typed_params() {
+        if let Some(counts) = slot.class_counts().filter(|c| c.len() != cols) {
+            let what = format!(
+                "{cols} classes, but --{} gives {} counts (give one count per class)",
+                param.name,
+                counts.len()
+            );
+            return Err(InputError::new(logits_file, what));
+        }
+    }
+    Ok(())
+}
+
 impl clap::FromArgMatches for KindParams {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        let given = param_options()
-            .iter()
-            .filter_map(|o| matches.get_one::<f64>(o.name).map(|&v| (o.name, v)))
-            .collect();
-        Ok(KindParams { given })
+        let mut params = KindParams::default();
+        for option in param_options() {
+            let name = option.name;
+            let given = match option.value_type {
+                ValueType::Number => matches.get_one::<f64>(name).map(|&v| Given::Number(v)),
+                ValueType::Count => matches.get_one::<u64>(name).map(|&v| Given::Count(v)),
+                ValueType::Name(_) => matches.get_one::<String>(name).cloned().map(Given::Name),
+                ValueType::Text => {
+                    if let Some(text) = matches.get_one::<String>(name) {
+                        params.texts.push((name, text.clone()));
+                    }
+                    None
+                }
+            };
+            params.given.extend(given.map(|g| (name, g)));
+        }
+        Ok(params)
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
@@ -153,15 +246,21 @@ impl clap::FromArgMatches for KindParams {
 impl clap::Args for KindParams {
     fn augment_args(cmd: Command) -> Command {
         param_options().into_iter().fold(cmd, |cmd, option| {
-            cmd.arg(
-                Arg::new(option.name)
-                    .long(option.name)
-                    .value_name(option.value_name)
-                    .help(option.help)
-                    .action(ArgAction::Set)
+            let arg = Arg::new(option.name)
+                .long(option.name)
+                .value_name(option.value_name)
+                .help(option.help)
+                .action(ArgAction::Set);
+            cmd.arg(match option.value_type {
+                ValueType::Number => arg
                     .value_parser(clap::value_parser!(f64))
                     .allow_hyphen_values(true),
-            )
+                ValueType::Count => arg
+                    .value_parser(clap::value_parser!(u64))
+                    .allow_hyphen_values(true),
+                ValueType::Name(names) => arg.value_parser(PossibleValuesParser::new(names)),
+                ValueType::Text => arg.value_parser(clap::value_parser!(String)),
+            })
         })
     }
 
@@ -224,6 +323,19 @@ mod tests {
         for (i, option) in options.iter().enumerate() {
             assert!(options[..i].iter().all(|o| o.name != option.name));
             assert!(!option.owners.is_empty());
+        }
+        // Kinds that share an option parse its value alike.
+        for mut kind in Kind::all() {
+            for (param, slot) in kind.typed_params() {
+                let option = options.iter().find(|o| o.name == param.name).unwrap();
+                let same = match (option.value_type, slot.value_type()) {
+                    (ValueType::Name(all), ValueType::Name(mine)) => {
+                        mine.iter().all(|n| all.contains(n))
+                    }
+                    (a, b) => a == b,
+                };
+                assert!(same, "--{} of {}", param.name, kind.name());
+            }
         }
     }
 }

@@ -22,6 +22,7 @@
 //! of threads or on where the chunks were cut.
 
 mod args;
+mod class_counts;
 mod kind_options;
 mod plan;
 mod sources;

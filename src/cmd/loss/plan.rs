@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 
 use super::args::{Args, Nonfinite, NumberList, PosWeight, ReductionArg};
-use super::kind_options::kinds_that;
+use super::class_counts;
+use super::kind_options::{check_class_counts, check_required, kinds_that};
 use super::sources::Sources;
 use super::weights;
 use super::worker::Kernel;
@@ -67,6 +68,10 @@ impl Plan {
             // mean NaN, no rows), over the classes the headers name.
             None => no_samples(args, &kind, &readers, &settled)?,
         };
+        if first.x.row_count() > 0 {
+            check_class_counts(&mut kind, cols, readers.logits.file())?;
+        }
+        kind.prepare();
         let weights = weights::settle(
             args,
             &sources,
@@ -116,13 +121,15 @@ impl Plan {
 
 /// The kind with its parameters, once the command line holds together:
 /// every option applies to it and every number is in its range.
-fn checked_kind(args: &Args) -> Result<Kind, UsageError> {
-    let mut kind = args.params.apply(args.kind.kind());
+fn checked_kind(args: &Args) -> anyhow::Result<Kind> {
+    args.params.check_owners(&args.kind.kind()).map_err(usage)?;
+    let mut kind = args.params.apply(args.kind.kind(), class_counts::read)?;
     if let Some(batch_size) = kind.batch_size() {
         *batch_size = args.batch_size;
     }
     check_options(&kind, args)?;
     check_batch_options(&kind, args)?;
+    check_required(&mut kind)?;
     check_values(&kind, args)?;
     Ok(kind)
 }
@@ -358,6 +365,15 @@ fn check_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
             kinds_that(takes)
         )));
     }
+    if (args.weight.is_some() || args.weight_file.is_some()) && !kind.takes_weight() {
+        return Err(usage(format!(
+            "--weight applies to --kind {} only, not {name}",
+            kinds_that(Kind::takes_weight)
+        )));
+    }
+    if let Some(problem) = Reduction::from(args.reduction).problem(kind.shape()) {
+        return Err(usage(format!("--kind {name}: {problem}")));
+    }
     Ok(())
 }
 
@@ -382,15 +398,6 @@ fn check_batch_options(kind: &Kind, args: &Args) -> Result<(), UsageError> {
              (one value per batch): use none (one value per batch), mean or sum (over the batches)"
         )));
     }
-    if (args.weight.is_some() || args.weight_file.is_some()) && !kind.takes_weight() {
-        return Err(usage(format!(
-            "--weight applies to --kind {} only, not {name}",
-            kinds_that(Kind::takes_weight)
-        )));
-    }
-    if let Some(problem) = Reduction::from(args.reduction).problem(kind.shape()) {
-        return Err(usage(format!("--kind {name}: {problem}")));
-    }
     Ok(())
 }
 
@@ -408,6 +415,7 @@ fn check_values(kind: &Kind, args: &Args) -> Result<(), UsageError> {
             bad.param, bad.problem, bad.value
         )));
     }
+    kind.check_typed().map_err(usage)?;
     let allow_nonfinite = args.nonfinite == Nonfinite::Allow;
     let pos_weight_values = match &args.pos_weight {
         Some(PosWeight::Values(list)) => Some(list),
