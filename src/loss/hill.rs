@@ -17,6 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::kernel::{log_sigmoid, sigmoid, torch_pow};
+use super::rows::{CHUNK, exp_in_place};
 use super::{Formula, Param, ParamError, RowWeights, Shape, apply_weight};
 
 /// The Hill loss.
@@ -85,21 +86,44 @@ impl Formula for Hill {
             margin,
             gamma,
         } = *self;
-        for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
-            let z = x - margin;
-            let pred_pos = sigmoid(z);
-            let pred_neg = sigmoid(x);
-            let (log_pos, one_minus_pos) = if pred_pos == 0.0 || pred_pos == 1.0 {
-                (log_sigmoid(z), sigmoid(-z))
-            } else {
-                (pred_pos.ln(), 1.0 - pred_pos)
-            };
-            let focal_weight = torch_pow(one_minus_pos * y + (1.0 - y), gamma);
-            // A negative has no positive term, even where log σ is −∞
-            // (x = −∞, read with --nonfinite allow): 0, not 0 · −∞.
-            let los_pos = if y == 0.0 { 0.0 } else { y * log_pos };
-            let los_neg = (1.0 - y) * -(lambda - pred_neg) * (pred_neg * pred_neg);
-            *o = -(los_pos + los_neg) * focal_weight;
+        // exp(−(x − m)) and exp(−x) for σ(x − m) and σ(x), for a chunk at
+        // once (σ as torch.sigmoid computes it: 1/(1 + exp(−z))).
+        let (mut exps_pos, mut exps_neg) = ([0.0; CHUNK], [0.0; CHUNK]);
+        for ((out, x), y) in out
+            .chunks_mut(CHUNK)
+            .zip(x.chunks(CHUNK))
+            .zip(y.chunks(CHUNK))
+        {
+            let n = out.len();
+            let (exps_pos, exps_neg) = (&mut exps_pos[..n], &mut exps_neg[..n]);
+            for ((ep, en), &x) in exps_pos.iter_mut().zip(exps_neg.iter_mut()).zip(x) {
+                *ep = -(x - margin);
+                *en = -x;
+            }
+            exp_in_place(exps_pos);
+            exp_in_place(exps_neg);
+            let exps = exps_pos.iter().zip(&*exps_neg);
+            for (((o, &x), &y), (&ep, &en)) in out.iter_mut().zip(x).zip(y).zip(exps) {
+                let pred_neg = 1.0 / (1.0 + en);
+                let los_neg = (1.0 - y) * -(lambda - pred_neg) * (pred_neg * pred_neg);
+                if y == 0.0 {
+                    // No positive term, even where log σ is −∞ (x = −∞, read
+                    // with --nonfinite allow): 0, not 0 · −∞; and pₜ = 1 − σ
+                    // times 0, plus 1, is 1 (σ(x − m) is in [0, 1] or NaN,
+                    // and then so is los_neg), whose power is 1 for any γ.
+                    *o = -(0.0 + los_neg);
+                    continue;
+                }
+                let z = x - margin;
+                let pred_pos = 1.0 / (1.0 + ep);
+                let (log_pos, one_minus_pos) = if pred_pos == 0.0 || pred_pos == 1.0 {
+                    (log_sigmoid(z), sigmoid(-z))
+                } else {
+                    (pred_pos.ln(), 1.0 - pred_pos)
+                };
+                let focal_weight = torch_pow(one_minus_pos * y + (1.0 - y), gamma);
+                *o = -(y * log_pos + los_neg) * focal_weight;
+            }
         }
         apply_weight(out, weights.weight);
     }
