@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::kernel::sigmoid;
+use super::rows::{CHUNK, exp_in_place};
 use super::{Formula, Param, ParamError, RowWeights, Shape, apply_weight};
 
 /// The reference implementation's floor for probabilities (as asl's).
@@ -54,6 +54,25 @@ impl Default for AsymmetricPolynomial {
 #[inline]
 fn clamp_min(value: f64, lo: f64) -> f64 {
     if value < lo { lo } else { value }
+}
+
+/// `base ** exponent` as the reference's tensor `pow` computes it (the C
+/// library's `pow`): exponents 0 and 1 exactly, 2 as the correctly rounded
+/// square, 4 (the default γ₋) as the square's square, within a few ulps of
+/// `pow` (`base` is 0 or at least 2⁻⁵⁴ here, so nothing underflows), and
+/// others by `pow`.
+#[inline]
+fn focusing_factor(base: f64, exponent: f64) -> f64 {
+    match exponent {
+        0.0 => 1.0,
+        1.0 => base,
+        2.0 => base * base,
+        4.0 => {
+            let square = base * base;
+            square * square
+        }
+        _ => base.powf(exponent),
+    }
 }
 
 impl Formula for AsymmetricPolynomial {
@@ -137,30 +156,66 @@ impl Formula for AsymmetricPolynomial {
             gamma_neg,
             clip,
         } = *self;
-        for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
-            let xs_pos = sigmoid(x);
-            let mut xs_neg = 1.0 - xs_pos;
-            if clip > 0.0 {
-                // clamp(max=1), keeping NaN as torch does.
-                xs_neg += clip;
-                if xs_neg > 1.0 {
-                    xs_neg = 1.0;
+        let focusing = gamma_neg > 0.0 || gamma_pos > 0.0;
+        // exp(−x) for σ(x), for a chunk at once.
+        let mut exps = [0.0; CHUNK];
+        for ((out, x), y) in out
+            .chunks_mut(CHUNK)
+            .zip(x.chunks(CHUNK))
+            .zip(y.chunks(CHUNK))
+        {
+            let exps = &mut exps[..out.len()];
+            for (e, &x) in exps.iter_mut().zip(x) {
+                *e = -x;
+            }
+            exp_in_place(exps);
+            for ((o, &e), &y) in out.iter_mut().zip(&*exps).zip(y) {
+                // σ(x) as torch.sigmoid computes it.
+                let xs_pos = 1.0 / (1.0 + e);
+                let mut xs_neg = 1.0 - xs_pos;
+                if clip > 0.0 {
+                    // clamp(max=1), keeping NaN as torch does.
+                    xs_neg += clip;
+                    if xs_neg > 1.0 {
+                        xs_neg = 1.0;
+                    }
                 }
+                let q_pos = clamp_min(xs_pos, EPS);
+                let q_neg = clamp_min(xs_neg, EPS);
+                let term_pos = || {
+                    q_pos.ln()
+                        + eps_pos * (1.0 - q_pos)
+                        + eps_pos_pow * 0.5 * ((1.0 - q_pos) * (1.0 - q_pos))
+                };
+                let term_neg = || q_neg.ln() + eps_neg * q_neg;
+                // y · term₊ + (1 − y) · term₋; for a 0/1 target the other
+                // side's ±0 changes the sum only when that sum is zero (its
+                // terms are finite or NaN with q's), so its log is skipped
+                // unless it is.
+                let mut loss = if y == 0.0 {
+                    let los_neg = term_neg();
+                    if los_neg != 0.0 {
+                        los_neg
+                    } else {
+                        y * term_pos() + los_neg
+                    }
+                } else if y == 1.0 {
+                    let los_pos = term_pos();
+                    if los_pos != 0.0 {
+                        los_pos
+                    } else {
+                        los_pos + (1.0 - y) * term_neg()
+                    }
+                } else {
+                    y * term_pos() + (1.0 - y) * term_neg()
+                };
+                if focusing {
+                    let pt = xs_pos * y + xs_neg * (1.0 - y);
+                    let one_sided_gamma = gamma_pos * y + gamma_neg * (1.0 - y);
+                    loss *= focusing_factor(1.0 - pt, one_sided_gamma);
+                }
+                *o = -loss;
             }
-            let q_pos = clamp_min(xs_pos, EPS);
-            let q_neg = clamp_min(xs_neg, EPS);
-            let los_pos = y
-                * (q_pos.ln()
-                    + eps_pos * (1.0 - q_pos)
-                    + eps_pos_pow * 0.5 * ((1.0 - q_pos) * (1.0 - q_pos)));
-            let los_neg = (1.0 - y) * (q_neg.ln() + eps_neg * q_neg);
-            let mut loss = los_pos + los_neg;
-            if gamma_neg > 0.0 || gamma_pos > 0.0 {
-                let pt = xs_pos * y + xs_neg * (1.0 - y);
-                let one_sided_gamma = gamma_pos * y + gamma_neg * (1.0 - y);
-                loss *= (1.0 - pt).powf(one_sided_gamma);
-            }
-            *o = -loss;
         }
         apply_weight(out, weights.weight);
     }
@@ -169,6 +224,7 @@ impl Formula for AsymmetricPolynomial {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::loss::kernel::sigmoid;
 
     fn losses(apl: &AsymmetricPolynomial, x: &[f64], y: &[f64]) -> Vec<f64> {
         let mut out = vec![0.0; x.len()];
