@@ -23,23 +23,20 @@ pub fn log1p_exp_neg(a: f64) -> f64 {
 /// beyond it exp(-a) is subnormal (or 0) and the C library takes over.
 const POLYNOMIAL_LIMIT: f64 = 708.0;
 
-/// `log1p(exp(-a))` for `0 <= a <= POLYNOMIAL_LIMIT`, without branches or
-/// library calls, so that a loop over a row vectorises; with `FMA` each
-/// polynomial step is one fused multiply-add. Either way it agrees with the
-/// C library's `exp` and `log1p` to a few ulps (tested below), far inside
-/// the 1e-12 that mlloss promises against PyTorch.
+/// ln 2 in two parts: k·LN2_HI is exact for the k the kernels meet.
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+
+/// exp(x) for |x| <= POLYNOMIAL_LIMIT, without branches or library calls
+/// (vectorises): write x = k·ln2 + r with |r| <= ln2/2, then
+/// exp(x) = 2^k · exp(r), exp(r) by its Taylor series to r^13; with `FMA`
+/// each step is one fused multiply-add.
 #[inline(always)]
-fn log1p_exp_neg_polynomial<const FMA: bool>(a: f64) -> f64 {
-    // One rounding per step with fused multiply-add, two without.
+pub(super) fn exp_polynomial<const FMA: bool>(x: f64) -> f64 {
     let mul_add = |x: f64, y: f64, z: f64| if FMA { x.mul_add(y, z) } else { x * y + z };
-    // t = exp(-a): write -a = k·ln2 + r with |r| <= ln2/2, then
-    // exp(-a) = 2^k · exp(r), exp(r) by its Taylor series to r^13.
     const LOG2_E: f64 = std::f64::consts::LOG2_E;
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // k·LN2_HI is exact
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     // Adding 1.5·2^52 rounds to an integer, which then sits in the low bits.
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
-    let x = -a;
     let shifted = mul_add(x, LOG2_E, SHIFTER);
     let k = shifted - SHIFTER;
     let r = mul_add(-k, LN2_LO, mul_add(-k, LN2_HI, x));
@@ -63,7 +60,20 @@ fn log1p_exp_neg_polynomial<const FMA: bool>(a: f64) -> f64 {
     }
     // 2^k from the low bits of `shifted`: (k + 1023) in the exponent field.
     let two_to_k = f64::from_bits(shifted.to_bits().wrapping_add(1023) << 52);
-    let t = e * two_to_k;
+    e * two_to_k
+}
+
+/// `log1p(exp(-a))` for `0 <= a <= POLYNOMIAL_LIMIT`, without branches or
+/// library calls, so that a loop over a row vectorises; with `FMA` each
+/// polynomial step is one fused multiply-add. Either way it agrees with the
+/// C library's `exp` and `log1p` to a few ulps (tested below), far inside
+/// the 1e-12 that mlloss promises against PyTorch.
+#[inline(always)]
+fn log1p_exp_neg_polynomial<const FMA: bool>(a: f64) -> f64 {
+    // One rounding per step with fused multiply-add, two without.
+    let mul_add = |x: f64, y: f64, z: f64| if FMA { x.mul_add(y, z) } else { x * y + z };
+    // t = exp(-a), by the same polynomial as every vectorised exp here.
+    let t = exp_polynomial::<FMA>(-a);
     // log1p(t) = 2·atanh(s) with s = u/(2 + u), by its series in z = s².
     // For t >= 1/2, log1p(t) = ln 2 + log1p(u) with u = (t - 1)/2 (exact),
     // which keeps |s| <= 1/5 and z <= 1/25: the series to z^11/23 then

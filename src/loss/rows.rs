@@ -4,7 +4,7 @@
 //! shifted logits (splc, class-balanced, distribution-balanced): their
 //! rows are cut into chunks of [`CHUNK`] values on the stack.
 
-use super::kernel::log1p_exp_neg_abs_row;
+use super::kernel::{exp_polynomial, log1p_exp_neg_abs_row};
 
 /// Values per chunk: small enough for the stack, long enough to vectorise.
 pub(super) const CHUNK: usize = 64;
@@ -64,40 +64,6 @@ fn exp_in_place_with<const FMA: bool>(values: &mut [f64]) {
             *v = v.exp();
         }
     }
-}
-
-/// exp(v) for |v| ≤ [`EXP_LIMIT`]: v = k·ln2 + r with |r| ≤ ln2/2, then
-/// 2^k · exp(r), exp(r) by its Taylor series to r^13 (as `kernel.rs`'s
-/// softplus computes exp(−a)).
-#[inline(always)]
-fn exp_polynomial<const FMA: bool>(v: f64) -> f64 {
-    let mul_add = |x: f64, y: f64, z: f64| if FMA { x.mul_add(y, z) } else { x * y + z };
-    const LOG2_E: f64 = std::f64::consts::LOG2_E;
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-    const SHIFTER: f64 = 6_755_399_441_055_744.0;
-    let shifted = mul_add(v, LOG2_E, SHIFTER);
-    let k = shifted - SHIFTER;
-    let r = mul_add(-k, LN2_LO, mul_add(-k, LN2_HI, v));
-    let mut e = 1.0 / 6_227_020_800.0;
-    for c in [
-        1.0 / 479_001_600.0,
-        1.0 / 39_916_800.0,
-        1.0 / 3_628_800.0,
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5_040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
-        e = mul_add(e, r, c);
-    }
-    e * f64::from_bits(shifted.to_bits().wrapping_add(1023) << 52)
 }
 
 #[cfg(test)]
