@@ -20,6 +20,8 @@
 //! - a unit without positives has no recall, one without negatives no fpr
 //!   (youden only), and a constraint may be met by no cut: [`Tuned::Undefined`].
 
+use super::curve::GroupSink;
+
 /// What `tune` maximises (`--objective`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Objective {
@@ -202,10 +204,32 @@ impl Sweep {
         }
     }
 
+    /// The unit's observed positives (its support).
+    pub fn positives(&self) -> u64 {
+        self.counts.positives
+    }
+
+    /// The best cut, or why there is none.
+    pub fn finish(&self) -> Tuned {
+        let totals = &self.counts;
+        if let Some(why) = self
+            .objective
+            .undefined_for(totals.positives, totals.negatives)
+        {
+            return Tuned::Undefined(why);
+        }
+        match self.best {
+            Some(cut) => Tuned::Best(cut),
+            None => Tuned::Undefined(Undefined::Unreachable),
+        }
+    }
+}
+
+impl GroupSink for Sweep {
     /// The next distinct score, lower than the ones before, with the
     /// positives and negatives that have it.
     #[inline]
-    pub fn push(&mut self, score: f64, positives: u64, negatives: u64) {
+    fn push(&mut self, score: f64, positives: u64, negatives: u64) {
         self.counts.tp += positives;
         self.counts.fp += negatives;
         if self.counts.positives == 0 || (self.counts.tp + self.counts.fp) == 0 {
@@ -222,21 +246,6 @@ impl Sweep {
                 value,
                 counts: self.counts,
             });
-        }
-    }
-
-    /// The best cut, or why there is none.
-    pub fn finish(&self) -> Tuned {
-        let totals = &self.counts;
-        if let Some(why) = self
-            .objective
-            .undefined_for(totals.positives, totals.negatives)
-        {
-            return Tuned::Undefined(why);
-        }
-        match self.best {
-            Some(cut) => Tuned::Best(cut),
-            None => Tuned::Undefined(Undefined::Unreachable),
         }
     }
 }
