@@ -10,4 +10,5 @@ pub mod metrics;
 pub mod options;
 pub mod pairing;
 pub mod target_labels;
+pub mod tune;
 pub(crate) mod unit_scores;

@@ -26,6 +26,7 @@ pub mod report;
 pub mod row;
 pub mod state;
 pub mod tally;
+pub mod tune;
 
 use serde::{Deserialize, Serialize};
 

@@ -38,3 +38,4 @@ mod table_formats;
 mod table_labels;
 mod table_selections;
 mod tables;
+mod tune;
