@@ -24,7 +24,7 @@ use crate::error::{InputError, UsageError};
 use crate::metrics::curve::Groups;
 use crate::metrics::family::Computation;
 use crate::metrics::state::MetricsState;
-use crate::metrics::{Bins, Curve, Curves, Decision, MetricValue, Scores, Spec, Tally, evaluate};
+use crate::metrics::{Bins, Curve, Curves, MetricValue, Scores, Spec, Tally, evaluate};
 use crate::output::{Digits, NamedValues, Output, OutputFormat, ResultKind};
 use crate::parallel;
 use crate::progress::Progress;
@@ -35,6 +35,7 @@ use worker::{Kernel, Worker};
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Plan {
         spec,
+        decision,
         classes,
         mut readers,
         first,
@@ -49,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         explain,
     } = Plan::new(&args)?;
     let kernel = Kernel {
-        decision: Decision::new(spec.scores, spec.threshold),
+        decision: decision.decision(spec.scores, spec.threshold),
         cols: classes.len(),
         x_info: readers.logits.info().clone(),
         y_info: readers.targets.info().clone(),
@@ -80,7 +81,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut out = Output::to(output.as_deref())?;
     let mut text = Vec::new();
     if partial {
-        serde_json::to_writer(&mut text, &MetricsState::new(spec, &classes, &tally))?;
+        let state = MetricsState {
+            decision,
+            ..MetricsState::new(spec, &classes, &tally)
+        };
+        serde_json::to_writer(&mut text, &state)?;
         text.push(b'\n');
     } else {
         let curves = match memory_limit {

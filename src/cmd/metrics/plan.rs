@@ -14,7 +14,7 @@ use crate::cmd::target_labels;
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Source};
-use crate::metrics::{Family, Scores, Spec, listing};
+use crate::metrics::{DecisionExtras, Family, Scores, Spec, listing};
 use crate::output::{Digits, OutputFormat};
 
 /// Metrics of no samples: the error of a run, and of a merge of empty states.
@@ -25,6 +25,8 @@ const FIRST_JOB_ROWS: usize = 64;
 
 pub(super) struct Plan {
     pub(super) spec: Spec,
+    /// What the decision rule adds to the spec's one threshold.
+    pub(super) decision: DecisionExtras,
     /// The classes' names: SCORES' (or TARGETS') header, else 0…C−1.
     pub(super) classes: Vec<String>,
     pub(super) readers: Readers,
@@ -83,11 +85,22 @@ impl Plan {
         let classes = settled
             .classes
             .unwrap_or_else(|| (0..cols).map(|j| j.to_string()).collect());
+        let decision = crate::cmd::decision::settle(
+            "metrics",
+            args.threshold.as_ref(),
+            spec.threshold,
+            &args.decision,
+            &classes,
+            spec.scores,
+            true,
+        )?
+        .extras;
         let exact_curves = spec.needs_class_curves() && spec.bins.is_none();
         if exact_curves {
             check_memory_limit(args.memory_limit, threads, cols)?;
         }
         Ok(Plan {
+            decision,
             classes,
             readers,
             first,
@@ -179,7 +192,7 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
         metrics,
         average: args.average,
         scores: args.scores_kind,
-        threshold: args.threshold,
+        threshold: args.one_threshold(),
         zero_division: args.zero_division(),
         undefined: args.undefined(),
         beta: args.beta,
