@@ -14,6 +14,17 @@
 
 use serde::{Deserialize, Serialize};
 
+/// What reads a unit's scores walked from the highest down, grouped by
+/// value: the running sums of AUROC and AP ([`Curve`]), and the commands
+/// that need every cut (`tune`'s best threshold, `curves`' points).
+pub trait GroupSink {
+    /// The next distinct score, lower than the ones before, with the
+    /// unit's positives and negatives that have it. `score` is in the
+    /// scores' own units (the logit or probability as read); from `--bins`'
+    /// histograms it is the bin's lower edge, a probability.
+    fn push(&mut self, score: f64, positives: u64, negatives: u64);
+}
+
 /// The running sums of one unit's curve.
 #[derive(Debug, Clone)]
 pub struct Curve {
@@ -45,7 +56,7 @@ impl Curve {
 
     /// The next distinct score, lower than the ones before.
     #[inline]
-    pub fn push(&mut self, pos: u64, neg: u64) {
+    pub fn add_group(&mut self, pos: u64, neg: u64) {
         let tp_before = self.tp;
         self.tp += pos;
         self.fp += neg;
@@ -97,12 +108,31 @@ pub fn score_key(score: f64) -> u64 {
     !ascending
 }
 
+/// The score of a key made by [`score_key`] (−0 comes back as +0).
+#[inline]
+pub fn key_score(key: u64) -> f64 {
+    let ascending = !key;
+    let bits = if ascending >> 63 == 1 {
+        ascending & !(1 << 63)
+    } else {
+        !ascending
+    };
+    f64::from_bits(bits)
+}
+
+impl GroupSink for Curve {
+    #[inline]
+    fn push(&mut self, _score: f64, positives: u64, negatives: u64) {
+        self.add_group(positives, negatives);
+    }
+}
+
 /// Walks two ascending streams of keys (`score_key`: best score first), of
-/// the positives and of the negatives, grouping equal keys into `curve`.
+/// the positives and of the negatives, grouping equal keys into `sink`.
 pub fn walk_groups(
     mut positives: impl Iterator<Item = u64>,
     mut negatives: impl Iterator<Item = u64>,
-    curve: &mut Curve,
+    sink: &mut impl GroupSink,
 ) {
     let mut pos_head = positives.next();
     let mut neg_head = negatives.next();
@@ -123,7 +153,7 @@ pub fn walk_groups(
             neg += 1;
             neg_head = negatives.next();
         }
-        curve.push(pos, neg);
+        sink.push(key_score(key), pos, neg);
     }
 }
 
@@ -138,7 +168,7 @@ impl<I: Iterator<Item = (u64, u64)>> Groups for I {
     fn curve(self, positives: u64, negatives: u64) -> Curve {
         let mut curve = Curve::new(positives, negatives);
         for (pos, neg) in self {
-            curve.push(pos, neg);
+            curve.add_group(pos, neg);
         }
         curve
     }
@@ -213,6 +243,18 @@ impl Bins {
         groups
     }
 
+    /// Class `class`'s bins (or every class's pooled: `None`) into `sink`,
+    /// highest first, each at its lower edge b / B; empty bins are left out.
+    pub fn walk(&self, class: Option<usize>, sink: &mut impl GroupSink) {
+        let groups = self.groups(class);
+        let top = groups.len();
+        for (i, &(pos, neg)) in groups.iter().enumerate() {
+            if pos + neg > 0 {
+                sink.push((top - 1 - i) as f64 / self.bins as f64, pos, neg);
+            }
+        }
+    }
+
     /// How far the binned AUROC of these groups can be from the exact one.
     pub fn roc_auc_bound(groups: &[(u64, u64)]) -> f64 {
         let (p, n) = groups
@@ -284,6 +326,52 @@ mod tests {
         let keys: Vec<u64> = scores.iter().map(|&s| score_key(s)).collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(score_key(0.0), score_key(-0.0));
+        for s in scores {
+            assert_eq!(key_score(score_key(s)).to_bits(), s.to_bits(), "{s}");
+        }
+        assert_eq!(key_score(score_key(-0.0)).to_bits(), 0.0f64.to_bits());
+        for s in [f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, -5e-324] {
+            assert_eq!(key_score(score_key(s)), s);
+        }
+    }
+
+    /// Records every group a walk gives.
+    #[derive(Default)]
+    struct Recorded(Vec<(f64, u64, u64)>);
+
+    impl GroupSink for Recorded {
+        fn push(&mut self, score: f64, positives: u64, negatives: u64) {
+            self.0.push((score, positives, negatives));
+        }
+    }
+
+    #[test]
+    fn walks_give_each_distinct_score_once_highest_first() {
+        let mut p: Vec<u64> = [0.5, 2.0, 0.5, -1.0].map(score_key).to_vec();
+        let mut n: Vec<u64> = [2.0, -0.0, 0.0, 7.0].map(score_key).to_vec();
+        p.sort_unstable();
+        n.sort_unstable();
+        let mut seen = Recorded::default();
+        walk_groups(p.into_iter(), n.into_iter(), &mut seen);
+        let want = [
+            (7.0, 0, 1),
+            (2.0, 1, 1),
+            (0.5, 2, 0),
+            (0.0, 0, 2),
+            (-1.0, 1, 0),
+        ];
+        assert_eq!(seen.0, want);
+        let mut bins = Bins::new(2, 4);
+        bins.add(1, 0.9, true);
+        bins.add(1, 0.3, false);
+        bins.add(1, 1.0, false);
+        bins.add(0, 0.6, true);
+        let mut seen = Recorded::default();
+        bins.walk(Some(1), &mut seen);
+        assert_eq!(seen.0, [(0.75, 1, 1), (0.25, 0, 1)]);
+        let mut seen = Recorded::default();
+        bins.walk(None, &mut seen);
+        assert_eq!(seen.0, [(0.75, 1, 1), (0.5, 1, 0), (0.25, 0, 1)]);
     }
 
     #[test]

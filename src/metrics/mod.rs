@@ -57,6 +57,12 @@ pub struct Spec {
     pub ignore_value: Option<f64>,
     /// `--bins B`: AUROC and AP from histograms of B bins.
     pub bins: Option<usize>,
+    /// A command walks each class's scores itself (every cut: `tune`'s
+    /// best threshold, `curves`' points): the scores (or `--bins`'
+    /// histograms) are kept without a curve metric. Not in the states of
+    /// `metrics`, which never sets it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub walks_curves: bool,
 }
 
 impl Spec {
@@ -72,7 +78,7 @@ impl Spec {
     /// The curves of each class (or all elements pooled) are needed: AUROC
     /// or AP averaged over classes or pooled (not per sample).
     pub fn needs_class_curves(&self) -> bool {
-        self.has(Family::Curve) && self.average != Average::Samples
+        self.walks_curves || (self.has(Family::Curve) && self.average != Average::Samples)
     }
 
     /// Whether a target element is missing.
@@ -89,7 +95,8 @@ impl Spec {
     /// `merge` reads (an error naming the field).
     pub fn check(&self) -> Result<(), SpecProblem> {
         let distinct: std::collections::HashSet<&Metric> = self.metrics.iter().collect();
-        if self.metrics.is_empty() || distinct.len() != self.metrics.len() {
+        let none = self.metrics.is_empty() && !self.walks_curves;
+        if none || distinct.len() != self.metrics.len() {
             return problem(
                 "metrics",
                 "--metric names each metric once, and at least one",
@@ -128,7 +135,9 @@ impl Spec {
             if !(1..=MAX_BINS).contains(&bins) {
                 return problem("bins", &format!("--bins is 1 to {MAX_BINS}, not {bins}"));
             }
-            self.applicable(Param::Bins, true)?;
+            if !self.walks_curves {
+                self.applicable(Param::Bins, true)?;
+            }
             if self.average == Average::Samples {
                 return problem(
                     "bins",

@@ -246,6 +246,7 @@ mod metrics {
             k: Some(2),
             ignore_value: Some(-1.0),
             bins: None,
+            walks_curves: false,
         }
     }
 

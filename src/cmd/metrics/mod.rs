@@ -1,146 +1,69 @@
 //! `mlloss metrics`: scikit-learn's multi-label metrics on files.
 //!
-//! - `args.rs`: the command line as the user wrote it;
+//! - `args.rs`: the command line as the user wrote it; `inputs.rs`: the
+//!   options of SCORES and TARGETS (and of the curves' memory), which the
+//!   commands built on this pipeline flatten into theirs;
 //! - `plan.rs`: the checked plan: the spec, the inputs opened and paired
 //!   ([`crate::cmd::pairing`], shared with `loss`), the width settled;
+//! - `pipeline.rs`: running a plan: the rows tallied on the threads, each
+//!   class's scores walked (shared with the commands built on it);
 //! - `worker.rs`: what each thread does with a job of rows;
 //! - `spill.rs`: exact AUROC and AP in bounded memory (sorted runs on disk);
-//! - here: running the plan, and the report (also `merge`'s).
-//!
-//! Jobs stream through [`parallel`] as `loss`'s do; each worker folds its
-//! rows into its own [`Tally`] (and keeps its scores when the exact curves
-//! need them); the tallies merge exactly, so the result does not depend on
-//! the threads or where the chunks were cut.
+//! - here: `metrics`' run, and the report (also `merge`'s).
 
 mod args;
+mod inputs;
+mod pipeline;
 mod plan;
 mod spill;
 mod worker;
 
 pub use args::Args;
+pub use inputs::{CurveArgs, InputArgs};
+pub(crate) use pipeline::{Collected, collect};
+// `Opening` is for the commands built on the pipeline.
+#[allow(unused_imports)]
+pub(crate) use plan::{Opening, Plan};
 
-use crate::cmd::pairing::job::Readers;
 use crate::error::{InputError, UsageError};
 use crate::metrics::curve::Groups;
 use crate::metrics::family::Computation;
 use crate::metrics::state::MetricsState;
-use crate::metrics::{Bins, Curve, Curves, MetricValue, Scores, Spec, Tally, evaluate};
+use crate::metrics::{Bins, Curve, Curves, MetricValue, Spec, Tally, evaluate};
 use crate::output::{Digits, NamedValues, Output, OutputFormat, ResultKind};
-use crate::parallel;
-use crate::progress::Progress;
-use plan::Plan;
-use spill::Stores;
-use worker::{Kernel, Worker};
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let Plan {
+    let plan = Plan::new(&args)?;
+    let collected = collect(plan)?;
+    let mut out = Output::to(collected.output.as_deref())?;
+    let Collected {
         spec,
-        decision,
         classes,
-        mut readers,
-        first,
-        threads,
-        memory_limit,
-        partial,
-        output,
-        format,
-        digits,
-        quiet,
-        total_bytes,
-        explain,
-    } = Plan::new(&args)?;
-    let kernel = Kernel {
-        decision: decision.decision(spec.scores, spec.threshold),
-        cols: classes.len(),
-        x_info: readers.logits.info().clone(),
-        y_info: readers.targets.info().clone(),
-        store_budget: memory_limit.map(|limit| (limit / threads as u64).max(1) as usize),
-        spec,
-    };
-    let mut progress = Progress::new(quiet, total_bytes, "bytes");
-    let mut main_worker = Worker::new(&kernel)?;
-    main_worker.run(&first)?;
-    progress.advance(first.x.source_bytes() as u64);
-    let mut workers = vec![];
-    if !first.is_last {
-        workers = run_parallel(&kernel, threads, &mut readers, &mut progress)?;
-    }
-    progress.finish();
-    if let Some(labels) = &readers.labels {
-        labels.warn();
-    }
-    let mut tally = main_worker.tally;
-    let mut stores: Vec<_> = main_worker.store.into_iter().collect();
-    let mut unit_scores = main_worker.unit_scores;
-    for worker in workers {
-        tally.merge(&worker.tally);
-        stores.extend(worker.store);
-        unit_scores.merge(worker.unit_scores);
-    }
-    let spec = &kernel.spec;
-    let mut out = Output::to(output.as_deref())?;
+        tally,
+        ..
+    } = &collected;
     let mut text = Vec::new();
-    if partial {
+    if args.partial {
         let state = MetricsState {
-            decision,
-            ..MetricsState::new(spec, &classes, &tally)
+            decision: collected.decision.clone(),
+            ..MetricsState::new(spec, classes, tally)
         };
         serde_json::to_writer(&mut text, &state)?;
         text.push(b'\n');
     } else {
-        let curves = match memory_limit {
-            Some(limit) => exact_curves(spec, &tally, Stores::new(stores, limit), threads)?,
-            None => binned_curves(spec, &tally),
+        let curves = match collected.has_every_score() {
+            true => exact_curves(&collected)?,
+            false => binned_curves(spec, tally),
         };
-        text = report(
-            spec,
-            &tally,
-            &curves,
-            &classes,
-            format,
-            digits,
-            readers.targets.file(),
-        )?;
+        let format = args.output_format();
+        let digits = Digits::from_precision(args.precision);
+        let targets = collected.targets_file();
+        text = report(spec, tally, &curves, classes, format, digits, targets)?;
     }
     out.write_bytes(&text)?;
     out.finish()?;
-    crate::cmd::explain::rows_read(explain, tally.rows, kernel.cols);
-    if kernel.spec.scores == Scores::Logits {
-        let file = readers.logits.file();
-        unit_scores.warn_if_probabilities(file, "logits (--scores logits)", "--scores probs");
-    }
+    collected.finish();
     Ok(())
-}
-
-/// Runs the remaining jobs on `threads` workers (see [`parallel`]) and
-/// returns them, with their tallies and scores.
-fn run_parallel<'k>(
-    kernel: &'k Kernel,
-    threads: usize,
-    readers: &mut Readers,
-    progress: &mut Progress,
-) -> anyhow::Result<Vec<Worker<'k>>> {
-    // Made before the threads start, so that an allocation refused is an
-    // error here, not in a thread.
-    let ready = (0..threads)
-        .map(|_| Worker::new(kernel))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let ready = std::sync::Mutex::new(ready);
-    parallel::run(
-        threads,
-        readers,
-        || {
-            let mut ready = ready
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            ready.pop().expect("a worker for each thread")
-        },
-        |worker, job| worker.run(job),
-        |job| {
-            progress.advance(job.x.source_bytes() as u64);
-            Ok(())
-        },
-    )
 }
 
 /// `merge` of metrics states: the report of the merged state, as the
@@ -169,53 +92,15 @@ pub(crate) fn merged_report(
 }
 
 /// Each class's curve (and the pooled one for micro) from every score;
-/// the classes' merges run on `threads` threads.
-fn exact_curves(
-    spec: &Spec,
-    tally: &Tally,
-    stores: Stores,
-    threads: usize,
-) -> anyhow::Result<Curves> {
+/// the classes' walks run on the threads.
+fn exact_curves(collected: &Collected) -> anyhow::Result<Curves> {
     let mut curves = Curves::default();
-    let spilled = |e: std::io::Error| spill::spill_failed(&e, true);
-    if spec.average == crate::metrics::Average::Micro {
-        let (p, n) = tally
-            .per_class
-            .iter()
-            .fold((0, 0), |(p, n), c| (p + c.positives(), n + c.negatives()));
-        curves.pooled = Some(stores.curve(None, p, n).map_err(spilled)?);
-        return Ok(curves);
+    let new_curve = |_, p, n| Curve::new(p, n);
+    if collected.spec.average == crate::metrics::Average::Micro {
+        curves.pooled = collected.walk(true, new_curve)?.pop();
+    } else {
+        curves.per_class = collected.walk(false, new_curve)?;
     }
-    let classes = tally.per_class.len();
-    let threads = threads.clamp(1, classes.max(1));
-    let results: Vec<Vec<(usize, std::io::Result<Curve>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let stores = &stores;
-                scope.spawn(move || {
-                    (t..classes)
-                        .step_by(threads)
-                        .map(|j| {
-                            let c = &tally.per_class[j];
-                            (j, stores.curve(Some(j), c.positives(), c.negatives()))
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a curve's thread does not panic"))
-            .collect()
-    });
-    let mut per_class: Vec<Option<Curve>> = (0..classes).map(|_| None).collect();
-    for (j, curve) in results.into_iter().flatten() {
-        per_class[j] = Some(curve.map_err(spilled)?);
-    }
-    curves.per_class = per_class
-        .into_iter()
-        .map(|c| c.expect("every class"))
-        .collect();
     Ok(curves)
 }
 

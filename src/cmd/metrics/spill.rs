@@ -25,7 +25,7 @@ use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::metrics::curve::{Curve, score_key, walk_groups};
+use crate::metrics::curve::{GroupSink, score_key, walk_groups};
 
 /// A sorted list of keys in a spill file: where it starts and how many.
 #[derive(Debug, Clone, Copy)]
@@ -206,12 +206,21 @@ impl Stores {
 
     /// Class `class`'s curve (`None`: every class pooled), of a unit with
     /// `positives` and `negatives`.
-    pub(super) fn curve(
+    #[cfg(test)]
+    fn curve(
         &self,
         class: Option<usize>,
         positives: u64,
         negatives: u64,
-    ) -> io::Result<Curve> {
+    ) -> io::Result<crate::metrics::Curve> {
+        let mut curve = crate::metrics::Curve::new(positives, negatives);
+        self.walk(class, &mut curve)?;
+        Ok(curve)
+    }
+
+    /// Class `class`'s scores (`None`: every class's pooled) into `sink`,
+    /// highest first, grouped by value.
+    pub(super) fn walk(&self, class: Option<usize>, sink: &mut impl GroupSink) -> io::Result<()> {
         let classes = match class {
             Some(j) => j..j + 1,
             None => 0..self.stores.first().map_or(0, |s| s.lists.len()),
@@ -245,16 +254,15 @@ impl Stores {
         let [pos, neg] = targets;
         let (pos, neg) = (pos.finish()?, neg.finish()?);
         let error = RefCell::new(None);
-        let mut curve = Curve::new(positives, negatives);
         walk_groups(
             self.merge(&pos, budget, &error),
             self.merge(&neg, budget, &error),
-            &mut curve,
+            sink,
         );
         // A read error ends a merge early: it is kept and reported here.
         match error.take() {
             Some(e) => Err(e),
-            None => Ok(curve),
+            None => Ok(()),
         }
     }
 
