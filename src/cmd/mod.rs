@@ -10,5 +10,6 @@ pub mod merge;
 pub mod metrics;
 pub mod options;
 pub mod pairing;
+pub mod report;
 pub mod target_labels;
 pub(crate) mod unit_scores;
