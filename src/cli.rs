@@ -32,6 +32,8 @@ pub enum Command {
     Loss(Box<cmd::loss::Args>),
     /// scikit-learn's multi-label metrics (F1, AUROC, AP, ranking metrics, …) from files.
     Metrics(Box<cmd::metrics::Args>),
+    /// scikit-learn's classification_report (per class and averaged precision, recall, F1) from scores.
+    Report(Box<cmd::report::Args>),
     /// Each class's best threshold for an objective (F1, Fβ, precision at recall, …), exactly.
     Tune(Box<cmd::tune::Args>),
     /// Combine the `loss --partial` (or `metrics --partial`) states of sharded runs into the unsharded result.
@@ -48,6 +50,7 @@ impl Cli {
             Command::Binarize(args) => cmd::binarize::run(*args),
             Command::Loss(args) => cmd::loss::run(*args),
             Command::Metrics(args) => cmd::metrics::run(*args),
+            Command::Report(args) => cmd::report::run(*args),
             Command::Tune(args) => cmd::tune::run(*args),
             Command::Merge(args) => cmd::merge::run(args),
             Command::Completions(args) => cmd::completions::completions(args, Cli::command()),

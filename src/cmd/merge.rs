@@ -77,7 +77,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let format = OutputFormat::choose(args.output_format, args.output.as_deref());
     let digits = Digits::from_precision(args.precision);
     if let Some((state, name)) = merged_metrics {
-        let text = crate::cmd::metrics::merged_report(&state, format, digits, &name)?;
+        let text = match &state.report {
+            Some(layout) => crate::cmd::report::merged(&state, layout, &name)?,
+            None => crate::cmd::metrics::merged_report(&state, format, digits, &name)?,
+        };
         let mut out = Output::to(args.output.as_deref())?;
         out.write_bytes(&text)?;
         return Ok(out.finish()?);

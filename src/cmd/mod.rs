@@ -10,6 +10,7 @@ pub mod merge;
 pub mod metrics;
 pub mod options;
 pub mod pairing;
+pub mod report;
 pub mod target_labels;
 pub mod tune;
 pub(crate) mod unit_scores;

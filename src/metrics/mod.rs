@@ -19,6 +19,7 @@
 //! - [`options`]: the options every metric shares; [`state`]: what
 //!   `--partial` prints and `merge` reads.
 
+pub mod classification;
 pub mod curve;
 pub mod decision;
 pub mod family;

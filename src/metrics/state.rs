@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::classification::ReportLayout;
 use super::{DecisionExtras, Spec, Tally};
 
 /// The format of metrics states; `merge` refuses others.
@@ -19,6 +20,9 @@ pub struct MetricsState {
     /// thresholds, `--top-k`): absent by default, as before it existed.
     #[serde(default, skip_serializing_if = "DecisionExtras::is_default")]
     pub decision: DecisionExtras,
+    /// A state of `mlloss report`: how `merge` lays the report out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportLayout>,
     pub classes: Vec<String>,
     pub tally: Tally,
 }
@@ -29,6 +33,7 @@ impl MetricsState {
             mlloss_metrics_partial: VERSION,
             spec: spec.clone(),
             decision: DecisionExtras::default(),
+            report: None,
             classes: classes.to_vec(),
             tally: tally.clone(),
         }
@@ -81,6 +86,9 @@ impl MetricsState {
                 shown(&b),
                 shown(&a)
             ));
+        }
+        if self.report != other.report {
+            return Some("another report layout (or a metrics state with a report's)".to_owned());
         }
         if self.decision != other.decision {
             return Some(

@@ -34,6 +34,7 @@ mod npy_output;
 mod output;
 mod pandas_numpy;
 mod properties;
+mod report;
 mod sums;
 mod table_formats;
 mod table_labels;
