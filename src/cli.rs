@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Turn label lists into a 0/1 matrix (MultiLabelBinarizer.fit_transform).
-    Binarize(cmd::binarize::Args),
+    Binarize(Box<cmd::binarize::Args>),
     /// Compute a multi-label loss (BCEWithLogitsLoss, MultiLabelSoftMarginLoss, focal, …) from files.
     Loss(Box<cmd::loss::Args>),
     /// scikit-learn's multi-label metrics (F1, AUROC, AP, ranking metrics, …) from files.
@@ -45,7 +45,7 @@ pub enum Command {
 impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
-            Command::Binarize(args) => cmd::binarize::run(args),
+            Command::Binarize(args) => cmd::binarize::run(*args),
             Command::Loss(args) => cmd::loss::run(*args),
             Command::Metrics(args) => cmd::metrics::run(*args),
             Command::Tune(args) => cmd::tune::run(*args),

@@ -15,6 +15,7 @@ use super::classes::{
     ClassIndex, ClassList, Unknown, UnknownLabels, classes_from_header, parse_classes,
     read_classes_file,
 };
+use crate::cmd::decision::{DecisionArgs, ThresholdList, parse_thresholds};
 use crate::cmd::explain::Explanation;
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
@@ -24,6 +25,8 @@ use crate::input::{
     Sample, Source,
 };
 use crate::label::{Label, LabelKind, LabelMap, class_order};
+use crate::metrics::decision::TopK;
+use crate::metrics::{Decision, Scores};
 use crate::output::{
     Batch, Cell, Digits, Element, Exporter, IndicatorRow, Output, OutputFormat, ResultKind,
     ResultShape, RowLayout, Stream, check_distinct_outputs,
@@ -31,6 +34,7 @@ use crate::output::{
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
+#[command(group(clap::ArgGroup::new("rule").args(["threshold", "threshold_file", "top_k"]).multiple(true)))]
 pub struct Args {
     /// Label lists, one sample per line (or per JSON array); - or nothing for stdin.
     #[arg(value_name = "FILE", default_value = "-")]
@@ -99,19 +103,25 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["unknown", "column", "header"])]
     pub inverse: bool,
 
-    /// With --inverse: values >= T count as 1 (probabilities), instead of requiring 0 or 1.
+    /// With --inverse: values >= T count as 1 (probabilities), instead of requiring 0 or 1;
+    /// T1,…,TC: one per class.
     #[arg(
         long,
         value_name = "T",
         requires = "inverse",
         allow_hyphen_values = true,
-        value_parser = parse_threshold
+        value_parser = parse_thresholds
     )]
-    pub threshold: Option<f64>,
+    pub threshold: Option<ThresholdList>,
 
-    /// With --inverse --threshold: the matrix holds logits; a sigmoid is applied first.
-    #[arg(long, requires = "threshold")]
+    /// With --inverse --threshold: the matrix holds logits; a sigmoid is applied first (with
+    /// --threshold-file, its logit_threshold column applies).
+    #[arg(long, requires = "rule")]
     pub logits: bool,
+
+    /// With --inverse.
+    #[command(flatten)]
+    pub decision: DecisionArgs,
 }
 
 const EXAMPLES: &str = "\
@@ -122,11 +132,19 @@ Examples:
   mlloss binarize --save-classes classes.txt train.csv > train-targets.csv
   mlloss binarize --classes-file classes.txt --unknown ignore test.csv > test-targets.csv
   mlloss binarize --inverse --classes a,b,c --threshold 0.5 probabilities.csv
+  mlloss binarize --inverse --logits --threshold-file thresholds.csv --top-k 3 logits.csv
   mlloss binarize --classes a,b,c labels.csv | mlloss loss --kind mlsm logits.csv -";
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let given =
         args.classes.is_some() || args.classes_file.is_some() || args.classes_from.is_some();
+    if !args.inverse && (args.decision.threshold_file.is_some() || args.decision.top_k.is_some()) {
+        return Err(UsageError::new(
+            "binarize",
+            "--threshold-file and --top-k apply to --inverse only",
+        )
+        .into());
+    }
     if args.unknown != Unknown::Warn && !given {
         return Err(UsageError::missing(
             "binarize",
@@ -203,11 +221,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 /// from `--classes`/`--classes-file`, else from the matrix's header row.
 fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
     let (mut reader, classes) = open_inverse(args)?;
-    let is_one = |v: f64| match args.threshold {
-        None => v == 1.0,
-        Some(t) if args.logits => 1.0 / (1.0 + (-v).exp()) >= t,
-        Some(t) => v >= t,
-    };
+    let decision = inverse_decision(args, &classes)?;
+    let (mut top, mut chosen) = (TopK::default(), Vec::new());
     let out = Output::to(args.output.as_deref())?.with_progress(args.quiet, "samples");
     let mut out = exporter.stream(out)?;
     // Opened now, so that a path that cannot be written fails before the
@@ -245,13 +260,21 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
                     .into());
             }
             labels.clear();
-            labels.extend(
-                values
-                    .iter()
-                    .zip(&classes)
-                    .filter(|&(&v, _)| is_one(v))
-                    .map(|(_, c)| c.as_str()),
-            );
+            match &decision {
+                None => labels.extend(
+                    (values.iter().zip(&classes))
+                        .filter(|&(&v, _)| v == 1.0)
+                        .map(|(_, c)| c.as_str()),
+                ),
+                Some(decision) => {
+                    decision.predict_row(values, &mut top, &mut chosen);
+                    labels.extend(
+                        (chosen.iter().zip(&classes))
+                            .filter(|&(&one, _)| one)
+                            .map(|(_, c)| c.as_str()),
+                    );
+                }
+            }
             exporter.labels_row(&mut batch, &labels, sep, index);
             if batch.is_full() {
                 out.write(&mut batch)?;
@@ -277,6 +300,37 @@ fn run_inverse(args: &Args, exporter: &dyn Exporter) -> anyhow::Result<()> {
     finish_with_classes(out.end(&shape)?, classes_out, &classes)
 }
 
+/// `--inverse`'s rule for values other than 0 and 1: `--threshold` (any
+/// number, one or per class), `--threshold-file`, `--top-k`; none keeps
+/// the 0/1 matrix.
+fn inverse_decision(args: &Args, classes: &[String]) -> anyhow::Result<Option<Decision>> {
+    if !has_rule(args) {
+        return Ok(None);
+    }
+    let scores = if args.logits {
+        Scores::Logits
+    } else {
+        Scores::Probs
+    };
+    let settled = crate::cmd::decision::settle(
+        "binarize",
+        args.threshold.as_ref(),
+        0.5,
+        &args.decision,
+        classes,
+        scores,
+        false,
+    )?;
+    Ok(Some(settled.extras.decision(scores, settled.threshold)))
+}
+
+/// Whether `--inverse` reads scores (a threshold or `--top-k`).
+fn has_rule(args: &Args) -> bool {
+    args.threshold.is_some()
+        || args.decision.threshold_file.is_some()
+        || args.decision.top_k.is_some()
+}
+
 fn width_against_classes(width: usize, classes: usize) -> String {
     let classes = if classes == 1 {
         "1 class".to_owned()
@@ -293,9 +347,10 @@ fn width_against_classes(width: usize, classes: usize) -> String {
 /// `--classes`/`--classes-file`, else from its first line, numbers or not.
 fn open_inverse(args: &Args) -> anyhow::Result<(MatrixReader, Vec<String>)> {
     let source = Source::from_arg(&args.file);
-    let domain = match args.threshold {
-        None => Domain::INDICATOR,
-        Some(_) => Domain::FINITE,
+    let domain = if has_rule(args) {
+        Domain::FINITE
+    } else {
+        Domain::INDICATOR
     };
     let names_in_file =
         args.classes.is_none() && args.classes_file.is_none() && args.classes_from.is_none();
@@ -672,15 +727,6 @@ fn binarize_fitted_in_memory(
         start = end;
     }
     Ok(names)
-}
-
-/// A `--threshold` must be a number that values can be compared with:
-/// NaN would turn every value into 0.
-fn parse_threshold(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(t) if !t.is_nan() => Ok(t),
-        _ => Err(format!("{text:?} is not a number to compare values with")),
-    }
 }
 
 #[cfg(test)]

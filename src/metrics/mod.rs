@@ -14,10 +14,13 @@
 //!   does not depend on the rows, merged exactly across threads and shards;
 //! - [`report`]: the values printed, from a tally and the curves, with the
 //!   averages and the undefined-case policies;
+//! - [`decision`]: which elements are predicted positive (thresholds,
+//!   one or per class, and `--top-k`);
 //! - [`options`]: the options every metric shares; [`state`]: what
 //!   `--partial` prints and `merge` reads.
 
 pub mod curve;
+pub mod decision;
 pub mod family;
 pub mod kinds;
 pub mod listing;
@@ -31,6 +34,7 @@ pub mod tune;
 use serde::{Deserialize, Serialize};
 
 pub use curve::{Bins, Curve, Groups};
+pub use decision::{ClassThreshold, Decision, DecisionExtras};
 pub use family::{Family, Param, Settings, SpecProblem};
 pub use kinds::Metric;
 pub use options::{Average, Scores, Undefined, ZeroDivision};
@@ -206,94 +210,3 @@ fn problem(field: &'static str, message: &str) -> Result<(), SpecProblem> {
 
 /// The most bins `--bins` takes.
 pub const MAX_BINS: usize = 100_000_000;
-
-/// The decision σ(x) ≥ T (logits) or p ≥ T (probabilities), made the way
-/// scikit-learn's reference makes it but without an exp per element: a
-/// logit is compared with logit(T), and only one near it has σ computed —
-/// within 1e-6 relative, or within the logits over which the rounding of
-/// σ (a few ulps of 1) spans when σ is flat, about ε / (T (1 − T)) (T near
-/// 1: σ(27.7257…) rounds to ≥ 1 − 2⁻⁴⁰ from 1e-4 below logit(T)).
-#[derive(Debug, Clone, Copy)]
-pub struct Decision {
-    scores: Scores,
-    threshold: f64,
-    /// logit(T), and the band around it where σ is computed.
-    cut: f64,
-    band: f64,
-}
-
-impl Decision {
-    pub fn new(scores: Scores, threshold: f64) -> Decision {
-        let cut = (threshold / (1.0 - threshold)).ln();
-        let flat = 64.0 * f64::EPSILON / (threshold * (1.0 - threshold));
-        Decision {
-            scores,
-            threshold,
-            cut,
-            band: (1e-6 * cut.abs().max(1.0)).max(flat),
-        }
-    }
-
-    #[inline]
-    pub fn positive(&self, score: f64) -> bool {
-        match self.scores {
-            Scores::Probs => score >= self.threshold,
-            Scores::Logits => {
-                if self.cut.is_finite() && (score - self.cut).abs() > self.band {
-                    score > self.cut
-                } else {
-                    1.0 / (1.0 + (-score).exp()) >= self.threshold
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn logit_decision_agrees_with_sigma() {
-        let near_one = 1.0 - 2f64.powi(-40);
-        for t in [
-            0.0,
-            1e-300,
-            1e-12,
-            0.1,
-            0.25,
-            0.3,
-            0.5,
-            0.7,
-            0.9,
-            1.0 - 1e-12,
-            near_one,
-            1.0,
-        ] {
-            let d = Decision::new(Scores::Logits, t);
-            let cut = (t / (1.0 - t)).ln();
-            let mut xs = vec![0.0, -0.0, 1.0, -1.0, 40.0, -40.0, 800.0, -800.0];
-            if cut.is_finite() {
-                let mut x = cut;
-                for _ in 0..200 {
-                    xs.push(x);
-                    x = x.next_up();
-                }
-                let mut x = cut;
-                for _ in 0..200 {
-                    xs.push(x);
-                    x = x.next_down();
-                }
-            }
-            // Across a wide band around the cut, in steps of 1e-6 of it.
-            if cut.is_finite() {
-                let step = 1e-6 * cut.abs().max(1.0);
-                xs.extend((-2000..=2000).map(|i| cut + f64::from(i) * step));
-            }
-            for x in xs {
-                let sigma = 1.0 / (1.0 + (-x).exp());
-                assert_eq!(d.positive(x), sigma >= t, "x {x} t {t}");
-            }
-        }
-    }
-}

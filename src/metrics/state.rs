@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Spec, Tally};
+use super::{DecisionExtras, Spec, Tally};
 
 /// The format of metrics states; `merge` refuses others.
 pub const VERSION: u32 = 1;
@@ -15,6 +15,10 @@ pub struct MetricsState {
     /// Always [`VERSION`]; the field's name says what the file is.
     pub mlloss_metrics_partial: u32,
     pub spec: Spec,
+    /// What the decision rule adds to `spec.threshold` (per-class
+    /// thresholds, `--top-k`): absent by default, as before it existed.
+    #[serde(default, skip_serializing_if = "DecisionExtras::is_default")]
+    pub decision: DecisionExtras,
     pub classes: Vec<String>,
     pub tally: Tally,
 }
@@ -24,6 +28,7 @@ impl MetricsState {
         MetricsState {
             mlloss_metrics_partial: VERSION,
             spec: spec.clone(),
+            decision: DecisionExtras::default(),
             classes: classes.to_vec(),
             tally: tally.clone(),
         }
@@ -45,6 +50,9 @@ impl MetricsState {
         }
         if self.classes.len() != self.tally.classes {
             return Some("inconsistent metrics state (class names)".into());
+        }
+        if let Some(problem) = self.decision.problem(self.spec.scores, self.tally.classes) {
+            return Some(format!("inconsistent metrics state (decision: {problem})"));
         }
         self.tally.problem(&self.spec)
     }
@@ -73,6 +81,13 @@ impl MetricsState {
                 shown(&b),
                 shown(&a)
             ));
+        }
+        if self.decision != other.decision {
+            return Some(
+                "computed with another decision rule (--threshold list, --threshold-file or \
+                 --top-k)"
+                    .to_owned(),
+            );
         }
         let shaped = !self.is_empty() && !other.is_empty();
         if shaped && self.classes != other.classes {

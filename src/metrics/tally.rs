@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::curve::Bins;
+use super::decision::{Rule, TopK};
 pub use super::family::ratio;
 use super::family::{Computation, Family, Settings};
 use super::row::RankedRow;
@@ -125,6 +126,10 @@ pub struct RowScratch {
     settings: Settings,
     /// Some metric averaged over samples ranks each sample's scores.
     ranks: bool,
+    /// `--top-k`'s ranking, and the elements a rule other than one
+    /// threshold predicts.
+    top: TopK,
+    chosen: Vec<bool>,
 }
 
 /// The metrics a tally keeps a sum over samples of, in the spec's order:
@@ -174,6 +179,8 @@ impl Tally {
             ranks: per_sample
                 .iter()
                 .any(|m| matches!(m.family(), Family::SampleRanking | Family::Curve)),
+            top: TopK::default(),
+            chosen: Vec::new(),
         }
     }
 
@@ -187,6 +194,36 @@ impl Tally {
         targets: &[f64],
         scratch: &mut RowScratch,
     ) {
+        // One arm per kind of rule, so that the default (one threshold)
+        // compiles to the single comparison it always was.
+        match (&decision.rule, decision.top_k) {
+            (Rule::One(cut), None) => {
+                let cut = *cut;
+                self.add_decided(spec, scores, targets, scratch, |_, s| cut.positive(s));
+            }
+            (Rule::PerClass(cuts), None) => {
+                self.add_decided(spec, scores, targets, scratch, |j, s| cuts[j].positive(s));
+            }
+            _ => {
+                let mut chosen = std::mem::take(&mut scratch.chosen);
+                decision.predict_row(scores, &mut scratch.top, &mut chosen);
+                self.add_decided(spec, scores, targets, scratch, |j, _| chosen[j]);
+                scratch.chosen = chosen;
+            }
+        }
+    }
+
+    /// Adds one sample whose elements `predicted(class, score)` decides
+    /// (one copy per kind of rule, inlined into [`Tally::add_row`]'s arms).
+    #[inline(always)]
+    fn add_decided(
+        &mut self,
+        spec: &Spec,
+        scores: &[f64],
+        targets: &[f64],
+        scratch: &mut RowScratch,
+        predicted: impl Fn(usize, f64) -> bool,
+    ) {
         self.rows += 1;
         let (mut tp, mut fp, mut fn_) = (0u64, 0u64, 0u64);
         for (j, (&score, &target)) in scores.iter().zip(targets).enumerate() {
@@ -194,7 +231,7 @@ impl Tally {
                 continue;
             }
             let positive = target == 1.0;
-            let predicted = decision.positive(score);
+            let predicted = predicted(j, score);
             let counts = &mut self.per_class[j];
             match (positive, predicted) {
                 (true, true) => {

@@ -4,6 +4,7 @@
 use clap::ValueEnum;
 
 use super::inputs::{CurveArgs, InputArgs};
+use crate::cmd::decision::{DecisionArgs, ThresholdList, parse_thresholds};
 use crate::metrics::{Average, Family, Metric, Param, Undefined, ZeroDivision, listing};
 use crate::output::OutputFormat;
 
@@ -28,9 +29,17 @@ pub struct Args {
             listing::averaged()))]
     pub average: Average,
 
-    /// A class is predicted where σ(x) ≥ T (logits) or p ≥ T (probs).
-    #[arg(long, value_name = "T", default_value_t = 0.5)]
-    pub threshold: f64,
+    // No clap default: `--top-k` alone applies no threshold, so whether
+    // one was given matters; the help says the default.
+    #[arg(long, value_name = "T", value_parser = parse_thresholds,
+        help = "A class is predicted where σ(x) ≥ T (logits) or p ≥ T (probs); T1,…,TC: one per \
+            class [default: 0.5]",
+        long_help = "A class is predicted where σ(x) ≥ T (logits) or p ≥ T (probs); T1,…,TC: one \
+            per class\n\n[default: 0.5]")]
+    pub threshold: Option<ThresholdList>,
+
+    #[command(flatten)]
+    pub decision: DecisionArgs,
 
     #[arg(long, value_name = "0|1|nan", value_parser = parse_zero_division,
         help = format!("The value of {} where its denominator is 0 [default: 0, with \
@@ -85,8 +94,12 @@ Examples:
   mlloss metrics logits.csv targets.csv
   mlloss metrics --metric f1,precision,recall --average micro --threshold 0.3 logits.csv targets.csv
   mlloss metrics --metric roc_auc --average none --undefined skip logits.csv targets.csv
+  mlloss metrics --metric f1 --average none --threshold-file thresholds.csv logits.csv targets.csv
   mlloss metrics --metric ndcg,precision_at_k --k 5 --scores probs probs.npy targets.npy
   mlloss metrics --ignore-value -1 --output-format json logits.csv chexpert-labels.csv";
+
+/// `--threshold`'s default.
+pub(crate) const DEFAULT_THRESHOLD: f64 = 0.5;
 
 /// `--undefined`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,6 +113,15 @@ pub enum UndefinedArg {
 }
 
 impl Args {
+    /// The one `--threshold` of the spec: the one given, else the default
+    /// (with per-class thresholds, the default stands unused).
+    pub(super) fn one_threshold(&self) -> f64 {
+        match self.threshold.as_ref().map(|t| t.0.as_slice()) {
+            Some([t]) => *t,
+            _ => DEFAULT_THRESHOLD,
+        }
+    }
+
     pub(super) fn undefined(&self) -> Undefined {
         match self.undefined {
             None => Undefined::Sklearn,

@@ -44,7 +44,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } = &collected;
     let mut text = Vec::new();
     if args.partial {
-        serde_json::to_writer(&mut text, &MetricsState::new(spec, classes, tally))?;
+        let state = MetricsState {
+            decision: collected.decision.clone(),
+            ..MetricsState::new(spec, classes, tally)
+        };
+        serde_json::to_writer(&mut text, &state)?;
         text.push(b'\n');
     } else {
         let curves = match collected.has_every_score() {

@@ -19,13 +19,15 @@ use super::worker::{Kernel, Worker};
 use crate::cmd::pairing::job::Readers;
 use crate::cmd::unit_scores::UnitScores;
 use crate::metrics::curve::GroupSink;
-use crate::metrics::{Decision, Scores, Spec, Tally};
+use crate::metrics::{DecisionExtras, Scores, Spec, Tally};
 use crate::parallel;
 use crate::progress::Progress;
 
 /// Every row read and merged.
 pub(crate) struct Collected {
     pub(crate) spec: Spec,
+    /// The decision rule beyond the spec's one threshold.
+    pub(crate) decision: DecisionExtras,
     pub(crate) classes: Vec<String>,
     pub(crate) tally: Tally,
     /// `-o FILE`, if given.
@@ -44,6 +46,7 @@ pub(crate) struct Collected {
 pub(crate) fn collect(plan: Plan) -> anyhow::Result<Collected> {
     let Plan {
         spec,
+        decision,
         classes,
         mut readers,
         first,
@@ -55,7 +58,7 @@ pub(crate) fn collect(plan: Plan) -> anyhow::Result<Collected> {
         explain,
     } = plan;
     let kernel = Kernel {
-        decision: Decision::new(spec.scores, spec.threshold),
+        decision: decision.decision(spec.scores, spec.threshold),
         cols: classes.len(),
         x_info: readers.logits.info().clone(),
         y_info: readers.targets.info().clone(),
@@ -84,6 +87,7 @@ pub(crate) fn collect(plan: Plan) -> anyhow::Result<Collected> {
     }
     Ok(Collected {
         spec: kernel.spec,
+        decision,
         classes,
         tally,
         output,

@@ -15,7 +15,7 @@ use crate::cmd::target_labels;
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Source};
-use crate::metrics::{Family, Scores, Spec, listing};
+use crate::metrics::{DecisionExtras, Family, Scores, Spec, listing};
 
 /// Metrics of no samples: the error of a run, and of a merge of empty states.
 pub(crate) const NO_ROWS: &str = "no data rows: metrics need at least one sample";
@@ -27,6 +27,9 @@ const FIRST_JOB_ROWS: usize = 64;
 /// every command on `metrics`' pipeline ([`super::pipeline`]) runs.
 pub(crate) struct Plan {
     pub(crate) spec: Spec,
+    /// What the decision rule adds to the spec's one threshold (settled by
+    /// the command once the classes are known; none by default).
+    pub(crate) decision: DecisionExtras,
     /// The classes' names: SCORES' (or TARGETS') header, else 0…C−1.
     pub(crate) classes: Vec<String>,
     pub(super) readers: Readers,
@@ -61,7 +64,18 @@ impl Plan {
             memory_limit: args.curves.memory_limit,
             partial: args.partial,
         };
-        Plan::open(&args.inputs, spec, &opening)
+        let mut plan = Plan::open(&args.inputs, spec, &opening)?;
+        plan.decision = crate::cmd::decision::settle(
+            "metrics",
+            args.threshold.as_ref(),
+            plan.spec.threshold,
+            &args.decision,
+            &plan.classes,
+            plan.spec.scores,
+            true,
+        )?
+        .extras;
+        Ok(plan)
     }
 
     /// The plan of `spec` (checked by the command) on `inputs`: SCORES and
@@ -113,6 +127,7 @@ impl Plan {
             check_memory_limit(opening.command, limit, threads, cols)?;
         }
         Ok(Plan {
+            decision: DecisionExtras::default(),
             classes,
             readers,
             first,
@@ -202,7 +217,7 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
         metrics,
         average: args.average,
         scores: args.inputs.scores_kind,
-        threshold: args.threshold,
+        threshold: args.one_threshold(),
         zero_division: args.zero_division(),
         undefined: args.undefined(),
         beta: args.beta,

@@ -24,6 +24,7 @@ mod first_line;
 mod labels;
 mod plain;
 mod record;
+pub use record::RecordReader;
 mod row;
 
 /// CSV or TSV: fields between one delimiter byte, RFC 4180 quoting.
