@@ -471,3 +471,72 @@ fn json_and_jsonl_hold_the_csv_records() {
         }
     }
 }
+
+/// `tune -o FILE` read back by `metrics --threshold-file FILE` on the same
+/// files: each class's tuned value, precision and recall, bit for bit.
+fn round_trip(dir: &Workdir, scores: &str, objective: &[&str], file: &str, metric: &str) {
+    let mut args = vec!["tune", "-q", "--scores", scores, "-o", file];
+    args.extend(objective);
+    args.extend(["scores.csv", "targets.csv"]);
+    success(&dir.run(&args));
+    let mut csv_args = vec!["tune", "-q", "--scores", scores];
+    csv_args.extend(objective);
+    csv_args.extend(["scores.csv", "targets.csv"]);
+    let tuned = records(&success(&dir.run(&csv_args)));
+    let metrics = format!("{metric},precision,recall");
+    let mut read_back = vec!["metrics", "-q", "--scores", scores, "--average", "none"];
+    read_back.extend(["--metric", &metrics, "--threshold-file", file]);
+    if let Some(beta) = objective.iter().position(|&a| a == "--beta") {
+        read_back.extend(["--beta", objective[beta + 1]]);
+    }
+    read_back.extend(["scores.csv", "targets.csv"]);
+    let out = success(&dir.run(&read_back));
+    let values: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').skip(1).collect())
+        .collect();
+    for (j, row) in tuned.iter().enumerate() {
+        let context = format!("{scores} {objective:?} {file} class {j}");
+        if metric != "jaccard" {
+            assert_eq!(values[0][j], row[metric], "{context}");
+        }
+        assert_eq!(values[1][j], row["precision"], "{context}");
+        assert_eq!(values[2][j], row["recall"], "{context}");
+    }
+}
+
+#[test]
+fn threshold_files_reproduce_the_tuned_values() {
+    let dir = generated_dir(300, 4, 40.0);
+    round_trip(&dir, "probs", &["--objective", "f1"], "t.csv", "f1");
+    round_trip(
+        &dir,
+        "probs",
+        &["--objective", "fbeta", "--beta", "2"],
+        "t.json",
+        "fbeta",
+    );
+    round_trip(
+        &dir,
+        "probs",
+        &["--objective", "youden"],
+        "t.tsv",
+        "jaccard",
+    );
+    // Logits beyond ±40, where σ is 0 or 1: only logit_threshold keeps the
+    // cuts apart (the reference case `logits_f1_None`).
+    let reference = reference();
+    let case = reference["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "logits_f1_None")
+        .unwrap();
+    let dir = Workdir::new();
+    dir.write("scores.csv", case["scores_csv"].as_str().unwrap())
+        .write("targets.csv", case["targets_csv"].as_str().unwrap());
+    round_trip(&dir, "logits", &["--objective", "f1"], "t.jsonl", "f1");
+    let logits = ["--objective", "precision-at-recall", "--min-recall", "0.8"];
+    round_trip(&dir, "logits", &logits, "t.csv", "jaccard");
+}
