@@ -52,10 +52,16 @@ fn exp_in_place_avx2_fma(values: &mut [f64]) {
 /// applies; beyond it (and for NaN) the C library takes over.
 const EXP_LIMIT: f64 = 708.0;
 
+/// [`exp_in_place`] compiled with or without fused multiply-add, for
+/// kernels that choose it once for a whole row (`two_way.rs`).
 #[inline(always)]
-fn exp_in_place_with<const FMA: bool>(values: &mut [f64]) {
-    // NaN fails the comparison too.
-    if values.iter().all(|v| v.abs() <= EXP_LIMIT) {
+pub(super) fn exp_in_place_with<const FMA: bool>(values: &mut [f64]) {
+    // NaN fails the comparison too. A fold without early exit, so that
+    // the check vectorises.
+    let in_range = values
+        .iter()
+        .fold(true, |in_range, v| in_range & (v.abs() <= EXP_LIMIT));
+    if in_range {
         for v in values.iter_mut() {
             *v = exp_polynomial::<FMA>(*v);
         }

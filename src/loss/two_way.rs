@@ -23,7 +23,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod chunk;
+
+use chunk::{ClassSums, add_chunk};
+
 use super::kernel::log1p_exp_neg;
+use super::rows::CHUNK;
 use super::{Formula, Missing, Param, ParamError, RowWeights, Shape};
 use crate::numerics::{ExactSum, Terms, compensated_sum, json_f64};
 
@@ -229,8 +234,8 @@ pub struct TwoWayBatch {
     rows: u64,
     /// Per class: log Σ exp(−x/Tp) over its positives, and log Σ exp(x/Tn)
     /// over its negatives.
-    positives: Vec<LogSumExp>,
-    negatives: Vec<LogSumExp>,
+    positives: ClassSums,
+    negatives: ClassSums,
     /// Σ softplus(bᵢ) over the rows with a positive, and their count.
     row_terms: ExactSum,
     rows_with_positive: u64,
@@ -256,26 +261,17 @@ impl TwoWayBatch {
     /// `missing` are neither positive nor negative.
     #[inline]
     pub fn add_row(&mut self, loss: &TwoWay, x: &[f64], y: &[f64], missing: Option<Missing>) {
-        if self.positives.len() < x.len() {
-            self.positives.resize(x.len(), LogSumExp::default());
-            self.negatives.resize(x.len(), LogSumExp::default());
+        self.positives.widen(x.len());
+        self.negatives.widen(x.len());
+        let mut row = [LogSumExp::default(); 2];
+        for start in (0..x.len()).step_by(CHUNK) {
+            let end = (start + CHUNK).min(x.len());
+            let sets = [&mut self.positives, &mut self.negatives];
+            let chunk = add_chunk(loss, &x[start..end], &y[start..end], missing, sets, start);
+            row[0].merge(&chunk[0]);
+            row[1].merge(&chunk[1]);
         }
-        let (mut row_positive, mut row_negative) = (LogSumExp::default(), LogSumExp::default());
-        let classes = self.positives.iter_mut().zip(self.negatives.iter_mut());
-        for ((&x, &y), (positive, negative)) in x.iter().zip(y).zip(classes) {
-            if missing.is_some_and(|m| m.is(y)) {
-                continue;
-            }
-            if y > 0.0 {
-                let v = -x / loss.tp;
-                positive.add(v);
-                row_positive.add(v);
-            } else if y == 0.0 {
-                let v = x / loss.tn;
-                negative.add(v);
-                row_negative.add(v);
-            }
-        }
+        let [row_positive, row_negative] = row;
         self.rows += 1;
         if !row_positive.is_empty() {
             let b = loss.tp * row_positive.value() + loss.tn * row_negative.value();
@@ -286,18 +282,8 @@ impl TwoWayBatch {
 
     /// Adds the rows of another state of the same batch.
     pub fn merge(&mut self, other: &TwoWayBatch) {
-        if self.positives.len() < other.positives.len() {
-            self.positives
-                .resize(other.positives.len(), LogSumExp::default());
-            self.negatives
-                .resize(other.negatives.len(), LogSumExp::default());
-        }
-        for (a, b) in self.positives.iter_mut().zip(&other.positives) {
-            a.merge(b);
-        }
-        for (a, b) in self.negatives.iter_mut().zip(&other.negatives) {
-            a.merge(b);
-        }
+        self.positives.merge(&other.positives);
+        self.negatives.merge(&other.negatives);
         self.rows += other.rows;
         self.row_terms.merge(&other.row_terms);
         self.rows_with_positive += other.rows_with_positive;
@@ -307,7 +293,8 @@ impl TwoWayBatch {
     /// a positive plus the mean of the row terms over the rows with one,
     /// an empty mean being 0.
     pub fn value(&self, loss: &TwoWay) -> f64 {
-        let class_terms: Vec<f64> = (self.positives.iter().zip(&self.negatives))
+        let (positives, negatives) = (self.positives.states(), self.negatives.states());
+        let class_terms: Vec<f64> = (positives.iter().zip(&negatives))
             .filter(|(positive, _)| !positive.is_empty())
             .map(|(positive, negative)| {
                 softplus(loss.tp * positive.value() + loss.tn * negative.value())
@@ -323,8 +310,8 @@ impl TwoWayBatch {
     pub fn to_totals(&self) -> BatchState {
         BatchState {
             rows: self.rows,
-            positives: self.positives.clone(),
-            negatives: self.negatives.clone(),
+            positives: self.positives.states(),
+            negatives: self.negatives.states(),
             row_terms: self.row_terms.to_terms(),
             rows_with_positive: self.rows_with_positive,
         }
@@ -334,8 +321,8 @@ impl TwoWayBatch {
     pub fn from_totals(totals: &BatchState) -> Self {
         TwoWayBatch {
             rows: totals.rows,
-            positives: totals.positives.clone(),
-            negatives: totals.negatives.clone(),
+            positives: ClassSums::from_states(&totals.positives),
+            negatives: ClassSums::from_states(&totals.negatives),
             row_terms: ExactSum::from_terms(&totals.row_terms),
             rows_with_positive: totals.rows_with_positive,
         }
@@ -457,6 +444,93 @@ mod tests {
         let mut without = TwoWayBatch::default();
         without.add_row(&loss, &[1.0, -2.0], &[1.0, 0.0], None);
         assert_eq!(with_missing.value(&loss), without.value(&loss));
+    }
+
+    /// The batch's value one element at a time, by [`LogSumExp::add`]
+    /// alone (the form before the chunked exps).
+    fn scalar_value(loss: &TwoWay, x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
+        let classes = x[0].len();
+        let mut columns = vec![[LogSumExp::default(); 2]; classes];
+        let mut rows = Vec::new();
+        for (x, y) in x.iter().zip(y) {
+            let mut row = [LogSumExp::default(); 2];
+            for ((&x, &y), column) in x.iter().zip(y).zip(&mut columns) {
+                let (set, v) = match y {
+                    1.0 => (0, -x / loss.tp),
+                    0.0 => (1, x / loss.tn),
+                    _ => continue,
+                };
+                row[set].add(v);
+                column[set].add(v);
+            }
+            rows.push(row);
+        }
+        let term = |[p, n]: [LogSumExp; 2]| {
+            (!p.is_empty()).then(|| softplus(loss.tp * p.value() + loss.tn * n.value()))
+        };
+        let mean = |terms: Vec<f64>| terms.iter().sum::<f64>() / terms.len().max(1) as f64;
+        let class_terms = columns.into_iter().filter_map(term).collect();
+        mean(class_terms) + mean(rows.into_iter().filter_map(term).collect())
+    }
+
+    /// The chunked, vectorised exps agree with the scalar form: rows wider
+    /// than a chunk, maxima that grow (rescaling), logits of ±1000 beyond
+    /// the polynomial's range, and NaN or infinities, which take the
+    /// scalar path.
+    #[test]
+    fn chunks_agree_with_the_scalar_form() {
+        let loss = TwoWay {
+            tp: 3.0,
+            tn: 0.7,
+            batch_size: None,
+        };
+        let classes = 150;
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut x: Vec<Vec<f64>> = (0..40)
+            .map(|i| {
+                (0..classes)
+                    .map(|_| (next() - 0.5) * (2.0 + i as f64))
+                    .collect()
+            })
+            .collect();
+        let y: Vec<Vec<f64>> = (0..40)
+            .map(|_| {
+                (0..classes)
+                    .map(|_| f64::from(u8::from(next() < 0.2)))
+                    .collect()
+            })
+            .collect();
+        let value = |x: &[Vec<f64>]| {
+            let mut batch = TwoWayBatch::default();
+            x.iter()
+                .zip(&y)
+                .for_each(|(x, y)| batch.add_row(&loss, x, y, None));
+            batch.value(&loss)
+        };
+        let (chunked, scalar) = (value(&x), scalar_value(&loss, &x, &y));
+        assert!(
+            (chunked - scalar).abs() <= 1e-14 * scalar,
+            "{chunked} {scalar}"
+        );
+        x[3][70] = -1000.0;
+        x[5][2] = 1000.0;
+        let (chunked, scalar) = (value(&x), scalar_value(&loss, &x, &y));
+        assert!(
+            (chunked - scalar).abs() <= 1e-14 * scalar,
+            "{chunked} {scalar}"
+        );
+        for special in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            x[9][100] = special;
+            let (chunked, scalar) = (value(&x), scalar_value(&loss, &x, &y));
+            let same = chunked == scalar
+                || (chunked - scalar).abs() <= 1e-14 * scalar.abs()
+                || (chunked.is_nan() && scalar.is_nan());
+            assert!(same, "{special}: {chunked} {scalar}");
+        }
     }
 
     impl LogSumExp {
