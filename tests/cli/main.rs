@@ -26,6 +26,7 @@ mod loss_modern_params;
 mod loss_two_way;
 mod merge;
 mod metrics;
+mod metrics_calibration;
 mod metrics_cli;
 mod metrics_recall_at_k;
 mod npy;

@@ -4,7 +4,7 @@
 use clap::ValueEnum;
 
 use super::inputs::{CurveArgs, InputArgs};
-use crate::metrics::{Average, Family, Metric, Param, Undefined, ZeroDivision, listing};
+use crate::metrics::{Average, Binning, Family, Metric, Param, Undefined, ZeroDivision, listing};
 use crate::output::OutputFormat;
 
 #[derive(Debug, clap::Args)]
@@ -51,6 +51,16 @@ pub struct Args {
             too), or skip (averages over the defined ones) [default: the value the metric's \
             library gives, with its warning]", listing::taking(Param::Undefined, "or")))]
     pub undefined: Option<UndefinedArg>,
+
+    /// ece's and mce's bins of σ(x) or p per class [default: 15, torchmetrics' n_bins].
+    #[arg(long, value_name = "B",
+        value_parser = clap::value_parser!(u32).range(1..=crate::metrics::calibration::MAX_BINS as i64))]
+    pub calibration_bins: Option<u32>,
+
+    /// How ece and mce bin σ(x) or p: uniform (torchmetrics' BinaryCalibrationError) or quantile
+    /// (scikit-learn's calibration_curve) [default: uniform].
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub calibration_binning: Option<Binning>,
 
     // SCORES and TARGETS stay the positional arguments; their options are
     // listed after the metrics' own.
