@@ -29,6 +29,7 @@ mod metrics;
 mod metrics_calibration;
 mod metrics_cli;
 mod metrics_recall_at_k;
+mod metrics_table;
 mod npy;
 mod npy_output;
 mod output;

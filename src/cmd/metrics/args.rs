@@ -70,8 +70,9 @@ pub struct Args {
     #[command(flatten)]
     pub curves: CurveArgs,
 
-    /// Layout of the report: `metric,value` lines (csv, tsv), one object (json), or an object per
-    /// metric (jsonl) [default: from -o FILE's extension, else csv].
+    /// Layout of the report: `metric,value` lines (csv, tsv), one object (json), an object per
+    /// metric (jsonl), or an aligned table (table) [default: from -o FILE's extension, else table
+    /// when stdout is a terminal, else csv].
     #[arg(
         long,
         value_name = "FORMAT",
@@ -124,9 +125,17 @@ impl Args {
             .map_or(ZeroDivision::Warn, ZeroDivision::Value)
     }
 
-    /// The output's format: `--output-format`, else `-o FILE`'s extension.
+    /// The output's format: `--output-format`, else `-o FILE`'s extension,
+    /// else an aligned table when stdout is a terminal (CSV in pipes and
+    /// files, so that scripts do not change).
     pub(super) fn output_format(&self) -> OutputFormat {
-        OutputFormat::choose(self.output_format, self.inputs.output.as_deref())
+        use std::io::IsTerminal;
+        let output = self.inputs.output.as_deref();
+        let neither = self.output_format.is_none() && output.is_none();
+        if neither && std::io::stdout().is_terminal() {
+            return OutputFormat::table();
+        }
+        OutputFormat::choose(self.output_format, output)
     }
 }
 
