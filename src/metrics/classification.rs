@@ -77,6 +77,7 @@ pub fn report_spec(
         ignore_value,
         bins: None,
         walks_curves: false,
+        calibration: None,
     }
 }
 

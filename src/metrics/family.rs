@@ -7,6 +7,7 @@
 //! Nothing here knows any metric: the metrics' modules use this file, and
 //! the registry uses both.
 
+use super::calibration::CalibrationUnit;
 use super::curve::Curve;
 use super::options::ZeroDivision;
 use super::row::RankedRow;
@@ -22,6 +23,9 @@ pub enum Family {
     Curve,
     /// A ranking metric of each sample, averaged over the samples.
     SampleRanking,
+    /// From a unit's probabilities in bins (ECE, MCE) or their squared
+    /// errors (Brier), with `average=` over classes or pooled.
+    Calibration,
 }
 
 /// A metric: its family and computation, the options it takes and its own
@@ -57,6 +61,7 @@ pub enum Computation<'a> {
     Thresholded(&'a dyn ThresholdedMetric),
     Curve(&'a dyn CurveMetric),
     SampleRanking(&'a dyn RankingMetric),
+    Calibration(&'a dyn CalibrationMetric),
 }
 
 impl Computation<'_> {
@@ -66,6 +71,7 @@ impl Computation<'_> {
             Computation::Thresholded(_) => Family::Thresholded,
             Computation::Curve(_) => Family::Curve,
             Computation::SampleRanking(_) => Family::SampleRanking,
+            Computation::Calibration(_) => Family::Calibration,
         }
     }
 }
@@ -143,6 +149,17 @@ pub trait RankingMetric {
     fn largest_value(&self, _classes: usize) -> f64 {
         1.0
     }
+}
+
+/// A metric of a unit's calibration (a class, or all elements pooled),
+/// averaged as `--average` says.
+pub trait CalibrationMetric {
+    /// The unit's value; `None` for a unit of no observed element.
+    fn of_unit(&self, unit: &CalibrationUnit) -> Option<f64>;
+
+    /// Whether it reads the unit's bins (ECE, MCE), not only its squared
+    /// errors (Brier).
+    fn binned(&self) -> bool;
 }
 
 /// What an undefined unit (a class, a sample, or all elements pooled)

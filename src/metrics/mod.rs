@@ -7,6 +7,9 @@
 //!   against the traits of [`family`]; [`listing`] names them in texts;
 //! - [`row`]: one sample ranked, which the ranking metrics read (and its
 //!   own AUROC and AP for `--average samples`);
+//! - [`calibration`]: ECE, MCE and Brier of one unit from its bins and
+//!   squared errors, and the bins (uniform, as torchmetrics; quantile, as
+//!   scikit-learn's `calibration_curve`);
 //! - [`curve`]: AUROC and average precision of one unit (a class, or all
 //!   elements pooled) from its scores grouped by value, best first, and the
 //!   binned approximation (`--bins`);
@@ -20,6 +23,7 @@
 //!   `--partial` prints and `merge` reads.
 
 pub mod classification;
+pub mod calibration;
 pub mod curve;
 pub mod decision;
 pub mod family;
@@ -34,6 +38,7 @@ pub mod tune;
 
 use serde::{Deserialize, Serialize};
 
+pub use calibration::{Binning, CalibrationBinning};
 pub use curve::{Bins, Curve, Groups};
 pub use decision::{ClassThreshold, Decision, DecisionExtras};
 pub use family::{Family, Param, Settings, SpecProblem};
@@ -65,6 +70,10 @@ pub struct Spec {
     /// `metrics`, which never sets it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub walks_curves: bool,
+    /// ECE's and MCE's bins (`--calibration-bins`, `--calibration-binning`):
+    /// with one of them only (and then always).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationBinning>,
 }
 
 impl Spec {
@@ -81,6 +90,46 @@ impl Spec {
     /// or AP averaged over classes or pooled (not per sample).
     pub fn needs_class_curves(&self) -> bool {
         self.walks_curves || (self.has(Family::Curve) && self.average != Average::Samples)
+    }
+
+    /// Every score of each class is kept (spilled within `--memory-limit`)
+    /// and walked at the end: exact curves, or quantile calibration bins.
+    pub fn keeps_every_score(&self) -> bool {
+        (self.needs_class_curves() && self.bins.is_none()) || self.quantile_calibration()
+    }
+
+    /// Whether some calibration metric reads bins (ECE, MCE).
+    pub fn calibration_binned(&self) -> bool {
+        self.calibration_metrics().any(|m| m.binned())
+    }
+
+    /// Whether some calibration metric reads squared errors (Brier).
+    pub fn calibration_squared(&self) -> bool {
+        self.calibration_metrics().any(|m| !m.binned())
+    }
+
+    /// ECE and MCE with `--calibration-binning quantile`, whose bins need
+    /// every probability of a class.
+    pub fn quantile_calibration(&self) -> bool {
+        self.calibration_binned()
+            && self
+                .calibration
+                .is_some_and(|c| c.binning == Binning::Quantile)
+    }
+
+    /// The uniform bins the tally keeps, if any.
+    pub fn uniform_calibration_bins(&self) -> Option<usize> {
+        let c = self.calibration.filter(|_| self.calibration_binned())?;
+        (c.binning == Binning::Uniform).then_some(c.bins)
+    }
+
+    fn calibration_metrics(&self) -> impl Iterator<Item = &dyn family::CalibrationMetric> {
+        self.metrics
+            .iter()
+            .filter_map(|m| match m.kind().computation() {
+                family::Computation::Calibration(c) => Some(c),
+                _ => None,
+            })
     }
 
     /// Whether a target element is missing.
@@ -147,7 +196,43 @@ impl Spec {
                 );
             }
         }
-        self.applicable(Param::Undefined, self.undefined != Undefined::Sklearn)
+        self.applicable(Param::Undefined, self.undefined != Undefined::Sklearn)?;
+        self.check_calibration()
+    }
+
+    /// `--calibration-bins`/`--calibration-binning` go with ECE and MCE,
+    /// and the calibration metrics with the averages over classes.
+    fn check_calibration(&self) -> Result<(), SpecProblem> {
+        if self.has(Family::Calibration) && self.average == Average::Samples {
+            let names = listing::family(Family::Calibration);
+            return problem(
+                "average",
+                &format!(
+                    "--average samples does not apply to {names}, which are per class or pooled \
+                     (none, macro, weighted or micro)"
+                ),
+            );
+        }
+        let binned = self.calibration_binned();
+        match self.calibration {
+            None if binned => problem(
+                "calibration",
+                "ece and mce need --calibration-bins B and --calibration-binning HOW",
+            ),
+            Some(_) if !binned => problem(
+                "calibration",
+                "--calibration-bins and --calibration-binning apply to ece and mce only",
+            ),
+            Some(c) if !(1..=calibration::MAX_BINS).contains(&c.bins) => problem(
+                "calibration",
+                &format!(
+                    "--calibration-bins is 1 to {}, not {}",
+                    calibration::MAX_BINS,
+                    c.bins
+                ),
+            ),
+            _ => Ok(()),
+        }
     }
 
     /// "fbeta needs --beta B" when `param` is not given and some metric

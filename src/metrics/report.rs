@@ -3,8 +3,11 @@
 //! `--average` says, with scikit-learn's `zero_division` and the
 //! `--undefined` policy where a unit has no value.
 
+use super::calibration::CalibrationUnit;
 use super::curve::Curve;
-use super::family::{Computation, CurveMetric, Fallback, ThresholdedMetric, Totals};
+use super::family::{
+    CalibrationMetric, Computation, CurveMetric, Fallback, ThresholdedMetric, Totals,
+};
 use super::tally::{Confusion, SampleSum, Tally};
 use super::{Average, Metric, Spec, Undefined, ZeroDivision};
 
@@ -76,6 +79,7 @@ pub fn evaluate(
             Computation::Thresholded(m) => report.thresholded(metric, m),
             Computation::Curve(m) => report.curve_metric(metric, m, curves)?,
             Computation::SampleRanking(_) => report.sample_ranking(metric)?,
+            Computation::Calibration(m) => report.calibration(metric, m),
         };
         values.push((metric, value));
     }
@@ -251,6 +255,58 @@ impl Report<'_> {
             _ => MetricValue::Scalar(mean(&values, skip)),
         };
         Ok(value)
+    }
+
+    /// ECE, MCE and Brier: per class (a class of no observed element has
+    /// none: NaN, named in a warning), their mean, their mean weighted by
+    /// the classes' positives (NaN when no class has one), or of every
+    /// element pooled.
+    fn calibration(&mut self, metric: Metric, kind: &dyn CalibrationMetric) -> MetricValue {
+        let tally = self.tally;
+        let sums = tally.calibration.as_ref().expect("kept for calibration");
+        if self.spec.average == Average::Micro {
+            let pooled = sums.pooled_bins();
+            let unit = CalibrationUnit {
+                bins: &pooled,
+                squared_error: sums.pooled_squared_error(),
+                count: tally.per_class.iter().map(|c| c.observed()).sum(),
+            };
+            return MetricValue::Scalar(kind.of_unit(&unit).unwrap_or(f64::NAN));
+        }
+        let values: Vec<Option<f64>> = (0..tally.classes)
+            .map(|j| {
+                kind.of_unit(&CalibrationUnit {
+                    bins: sums.class_bins(j),
+                    squared_error: sums.squared_error(j),
+                    count: tally.per_class[j].observed(),
+                })
+            })
+            .collect();
+        let undefined: Vec<&str> = values
+            .iter()
+            .zip(self.classes)
+            .filter(|(v, _)| v.is_none())
+            .map(|(_, name)| name.as_str())
+            .collect();
+        if !undefined.is_empty() {
+            self.warnings.push(format!(
+                "{}: undefined for classes {} (no observed element): NaN",
+                metric.name(),
+                undefined.join(", ")
+            ));
+        }
+        let values: Vec<f64> = values.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        match self.spec.average {
+            Average::None => MetricValue::PerClass(values),
+            Average::Weighted => {
+                let supports = self.supports();
+                let total: f64 = supports.iter().sum();
+                let weighted = values.iter().zip(&supports).filter(|(_, w)| **w > 0.0);
+                let sum: f64 = weighted.map(|(v, w)| v * w).sum();
+                MetricValue::Scalar(if total == 0.0 { f64::NAN } else { sum / total })
+            }
+            _ => MetricValue::Scalar(mean(&values, false)),
+        }
     }
 
     /// A metric averaged over samples, of which some may be undefined

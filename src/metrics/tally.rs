@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::calibration::{CalibrationSums, UniformBinner};
 use super::curve::Bins;
 use super::decision::{Rule, TopK};
 pub use super::family::ratio;
@@ -113,6 +114,9 @@ pub struct Tally {
     /// `--bins`: the class histograms of AUROC and AP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bins: Option<Bins>,
+    /// ECE's, MCE's and Brier's sums per class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationSums>,
 }
 
 /// A thread's scratch space for [`Tally::add_row`], and what the spec asks
@@ -130,6 +134,8 @@ pub struct RowScratch {
     /// threshold predicts.
     top: TopK,
     chosen: Vec<bool>,
+    /// ECE's and MCE's uniform bins, when the tally keeps them.
+    binner: Option<UniformBinner>,
 }
 
 /// The metrics a tally keeps a sum over samples of, in the spec's order:
@@ -139,7 +145,7 @@ fn per_sample_metrics(spec: &Spec) -> Vec<Metric> {
     let per_sample = |m: &Metric| match m.family() {
         Family::SampleRanking => true,
         Family::Thresholded | Family::Curve => spec.average == Average::Samples,
-        Family::SampleCounts => false,
+        Family::SampleCounts | Family::Calibration => false,
     };
     spec.metrics.iter().copied().filter(per_sample).collect()
 }
@@ -162,6 +168,10 @@ impl Tally {
                 .map(|m| (m, SampleSum::default()))
                 .collect(),
             bins,
+            calibration: spec.has(Family::Calibration).then(|| {
+                let bins = spec.uniform_calibration_bins();
+                CalibrationSums::new(classes, bins, spec.calibration_squared())
+            }),
         })
     }
 
@@ -181,6 +191,7 @@ impl Tally {
                 .any(|m| matches!(m.family(), Family::SampleRanking | Family::Curve)),
             top: TopK::default(),
             chosen: Vec::new(),
+            binner: spec.uniform_calibration_bins().map(UniformBinner::new),
         }
     }
 
@@ -251,6 +262,11 @@ impl Tally {
             if let Some(bins) = &mut self.bins {
                 bins.add(j, probability(spec, score), positive);
             }
+            if let Some(sums) = &mut self.calibration {
+                let p = probability(spec, score);
+                let bin = scratch.binner.as_ref().map(|b| b.bin(p));
+                sums.add(j, p, positive, bin);
+            }
         }
         if fp == 0 && fn_ == 0 {
             self.exact_rows += 1;
@@ -274,7 +290,7 @@ impl Tally {
                 Computation::Thresholded(m) => m.of_counts(tp, fp, fn_, settings),
                 Computation::Curve(m) => m.of_curve(&ranked.curve()),
                 Computation::SampleRanking(m) => m.of_sample(ranked, table, settings),
-                Computation::SampleCounts(_) => None,
+                Computation::SampleCounts(_) | Computation::Calibration(_) => None,
             };
             sum.add(value);
         }
@@ -291,6 +307,9 @@ impl Tally {
             a.merge(b);
         }
         if let (Some(a), Some(b)) = (&mut self.bins, &other.bins) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (&mut self.calibration, &other.calibration) {
             a.merge(b);
         }
     }
@@ -325,6 +344,9 @@ impl Tally {
         }
         if let Some(what) = self.sums_problem() {
             return bad(&what);
+        }
+        if let Some(what) = self.calibration_problem(spec) {
+            return bad(what);
         }
         for (j, c) in self.per_class.iter().enumerate() {
             let observed = [c.tp, c.fp, c.fn_, c.tn]
@@ -366,6 +388,51 @@ impl Tally {
                     "the sum of {name} over samples is {value}, outside [0, {}]",
                     defined * most
                 ));
+            }
+        }
+        None
+    }
+
+    /// Calibration sums that do not fit the spec or the class's counts:
+    /// each bin's positives and elements add up to the class's, and the
+    /// probabilities' and squared errors' sums lie in [0, their elements].
+    fn calibration_problem(&self, spec: &Spec) -> Option<&'static str> {
+        let wanted = spec.has(Family::Calibration);
+        let Some(sums) = self.calibration.as_ref().filter(|_| wanted) else {
+            return (wanted || self.calibration.is_some())
+                .then_some("calibration sums where the spec has none, or none where it has");
+        };
+        if spec.quantile_calibration() {
+            return Some("quantile calibration bins cannot come from a state");
+        }
+        let slots = spec.uniform_calibration_bins().map_or(0, |b| b + 1);
+        let squared = if spec.calibration_squared() {
+            self.classes
+        } else {
+            0
+        };
+        let fits = (self.classes as u128) * (slots as u128) == sums.bins.len() as u128;
+        if sums.slots != slots || !fits || sums.squared_error.len() != squared {
+            return Some("its calibration sums do not fit its spec");
+        }
+        let within = |sum: f64, n: u64| sum.is_finite() && sum >= 0.0 && sum <= n as f64;
+        for (j, c) in self.per_class.iter().enumerate() {
+            if squared > 0 && !within(sums.squared_error(j), c.observed()) {
+                return Some("a sum of squared errors outside [0, the class's elements]");
+            }
+            if slots == 0 {
+                continue;
+            }
+            let bins = sums.class_bins(j);
+            let count = bins.iter().try_fold(0u64, |a, b| a.checked_add(b.count));
+            let pos = bins
+                .iter()
+                .try_fold(0u64, |a, b| a.checked_add(b.positives));
+            let each = bins
+                .iter()
+                .all(|b| b.positives <= b.count && within(b.confidence.value(), b.count));
+            if count != Some(c.observed()) || pos != Some(c.positives()) || !each {
+                return Some("calibration bins that do not add up to the class's counts");
             }
         }
         None

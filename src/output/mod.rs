@@ -8,7 +8,8 @@
 //! - One module per format: `csv.rs` (CSV, TSV) and `json.rs` (JSON, JSON
 //!   Lines) over `text.rs`'s stream; `npy.rs`; `parquet.rs` and `arrow.rs`
 //!   (Arrow IPC), which only open their file for `arrow_table.rs`, the
-//!   one writer of tables.
+//!   one writer of tables; `table.rs`, an aligned table of a report for a
+//!   terminal.
 //! - `registry.rs`: the formats, registered once; `--output-format`'s
 //!   values and help, the `-o FILE` extensions and the refusal of what a
 //!   format cannot hold come from it ([`OutputFormat`]).
@@ -31,6 +32,7 @@ mod npy;
 mod parquet;
 mod registry;
 mod sink;
+mod table;
 mod text;
 
 pub use distinct::check_distinct_outputs;

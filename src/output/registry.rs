@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use super::model::{Batch, Digits, Exporter, FormatEntry, NamedValues, ResultKind};
-use super::{arrow, csv, json, npy, parquet};
+use super::{arrow, csv, json, npy, parquet, table};
 use crate::error::UsageError;
 
 /// Every output format, in the order `--help` lists them; the first is the
@@ -20,6 +20,11 @@ static FORMATS: &[FormatEntry] = &[
     parquet::PARQUET,
     arrow::ARROW,
 ];
+
+/// The formats for a person at a terminal: taken by name, but left out of
+/// the lists of values and of the refusals, which scripts read and which
+/// do not change.
+static TERMINAL_FORMATS: &[FormatEntry] = &[table::TABLE];
 
 /// An output format (`--output-format`), one of [`FORMATS`].
 #[derive(Clone, Copy)]
@@ -62,7 +67,14 @@ impl clap::ValueEnum for OutputFormat {
 impl OutputFormat {
     /// The format called `name`, if one is.
     pub fn named(name: &str) -> Option<OutputFormat> {
-        FORMATS.iter().find(|f| f.name == name).map(OutputFormat)
+        (FORMATS.iter().chain(TERMINAL_FORMATS))
+            .find(|f| f.name == name)
+            .map(OutputFormat)
+    }
+
+    /// The aligned table, for a report printed to a terminal.
+    pub fn table() -> OutputFormat {
+        OutputFormat(&TERMINAL_FORMATS[0])
     }
 
     pub fn name(self) -> &'static str {
@@ -163,9 +175,15 @@ pub fn formats_holding(
     kind: ResultKind,
 ) -> impl clap::builder::TypedValueParser<Value = OutputFormat> {
     use clap::builder::TypedValueParser;
-    let values = (FORMATS.iter())
-        .filter(move |f| f.holds.contains(&kind))
-        .map(|f| clap::builder::PossibleValue::new(f.name).help(f.help));
+    let listed = FORMATS.iter().map(|f| (f, false));
+    let hidden = TERMINAL_FORMATS.iter().map(|f| (f, true));
+    let values = (listed.chain(hidden))
+        .filter(move |(f, _)| f.holds.contains(&kind))
+        .map(|(f, hide)| {
+            clap::builder::PossibleValue::new(f.name)
+                .help(f.help)
+                .hide(hide)
+        });
     clap::builder::PossibleValuesParser::new(values)
         .map(|name| OutputFormat::named(&name).expect("a registered format"))
 }

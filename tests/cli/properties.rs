@@ -247,6 +247,7 @@ mod metrics {
             ignore_value: Some(-1.0),
             bins: None,
             walks_curves: false,
+            calibration: None,
         }
     }
 

@@ -5,7 +5,7 @@ use clap::ValueEnum;
 
 use super::inputs::{CurveArgs, InputArgs};
 use crate::cmd::decision::{DecisionArgs, ThresholdList, parse_thresholds};
-use crate::metrics::{Average, Family, Metric, Param, Undefined, ZeroDivision, listing};
+use crate::metrics::{Average, Binning, Family, Metric, Param, Undefined, ZeroDivision, listing};
 use crate::output::OutputFormat;
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +61,16 @@ pub struct Args {
             library gives, with its warning]", listing::taking(Param::Undefined, "or")))]
     pub undefined: Option<UndefinedArg>,
 
+    /// ece's and mce's bins of σ(x) or p per class [default: 15, torchmetrics' n_bins].
+    #[arg(long, value_name = "B",
+        value_parser = clap::value_parser!(u32).range(1..=crate::metrics::calibration::MAX_BINS as i64))]
+    pub calibration_bins: Option<u32>,
+
+    /// How ece and mce bin σ(x) or p: uniform (torchmetrics' BinaryCalibrationError) or quantile
+    /// (scikit-learn's calibration_curve) [default: uniform].
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub calibration_binning: Option<Binning>,
+
     // SCORES and TARGETS stay the positional arguments; their options are
     // listed after the metrics' own.
     #[command(flatten)]
@@ -69,8 +79,9 @@ pub struct Args {
     #[command(flatten)]
     pub curves: CurveArgs,
 
-    /// Layout of the report: `metric,value` lines (csv, tsv), one object (json), or an object per
-    /// metric (jsonl) [default: from -o FILE's extension, else csv].
+    /// Layout of the report: `metric,value` lines (csv, tsv), one object (json), an object per
+    /// metric (jsonl), or an aligned table (table) [default: from -o FILE's extension, else table
+    /// when stdout is a terminal, else csv].
     #[arg(
         long,
         value_name = "FORMAT",
@@ -136,9 +147,17 @@ impl Args {
             .map_or(ZeroDivision::Warn, ZeroDivision::Value)
     }
 
-    /// The output's format: `--output-format`, else `-o FILE`'s extension.
+    /// The output's format: `--output-format`, else `-o FILE`'s extension,
+    /// else an aligned table when stdout is a terminal (CSV in pipes and
+    /// files, so that scripts do not change).
     pub(super) fn output_format(&self) -> OutputFormat {
-        OutputFormat::choose(self.output_format, self.inputs.output.as_deref())
+        use std::io::IsTerminal;
+        let output = self.inputs.output.as_deref();
+        let neither = self.output_format.is_none() && output.is_none();
+        if neither && std::io::stdout().is_terminal() {
+            return OutputFormat::table();
+        }
+        OutputFormat::choose(self.output_format, output)
     }
 }
 

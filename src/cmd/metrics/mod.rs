@@ -26,15 +26,19 @@ pub(crate) use pipeline::{Collected, collect};
 pub(crate) use plan::{Opening, Plan};
 
 use crate::error::{InputError, UsageError};
+use crate::metrics::calibration::{BinSums, QuantileSink};
 use crate::metrics::curve::Groups;
 use crate::metrics::family::Computation;
 use crate::metrics::state::MetricsState;
-use crate::metrics::{Bins, Curve, Curves, MetricValue, Spec, Tally, evaluate};
+use crate::metrics::{Average, Bins, Curve, Curves, MetricValue, Scores, Spec, Tally, evaluate};
 use crate::output::{Digits, NamedValues, Output, OutputFormat, ResultKind};
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let plan = Plan::new(&args)?;
-    let collected = collect(plan)?;
+    let mut collected = collect(plan)?;
+    if collected.spec.quantile_calibration() && !args.partial {
+        quantile_bins(&mut collected)?;
+    }
     let mut out = Output::to(collected.output.as_deref())?;
     let Collected {
         spec,
@@ -51,7 +55,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         serde_json::to_writer(&mut text, &state)?;
         text.push(b'\n');
     } else {
-        let curves = match collected.has_every_score() {
+        // Every score may be kept for quantile calibration bins alone.
+        let exact = collected.has_every_score() && spec.needs_class_curves() && spec.bins.is_none();
+        let curves = match exact {
             true => exact_curves(&collected)?,
             false => binned_curves(spec, tally),
         };
@@ -102,6 +108,31 @@ fn exact_curves(collected: &Collected) -> anyhow::Result<Curves> {
         curves.per_class = collected.walk(false, new_curve)?;
     }
     Ok(curves)
+}
+
+/// `--calibration-binning quantile`: each class's bins (and for micro
+/// every element's pooled) from all its probabilities, walked as the exact
+/// curves are, into the tally's calibration sums.
+fn quantile_bins(collected: &mut Collected) -> anyhow::Result<()> {
+    let spec = &collected.spec;
+    let bins = spec.calibration.map_or(0, |c| c.bins);
+    let probability: fn(f64) -> f64 = match spec.scores {
+        Scores::Logits => |x| 1.0 / (1.0 + (-x).exp()),
+        Scores::Probs => |p| p,
+    };
+    let sink = |_, p: u64, n: u64| QuantileSink::new(bins, p + n, probability);
+    let finish = |sinks: Vec<QuantileSink>| -> Vec<Vec<BinSums>> {
+        sinks.into_iter().map(QuantileSink::finish).collect()
+    };
+    let per_class = finish(collected.walk(false, sink)?);
+    let pooled = match spec.average {
+        Average::Micro => finish(collected.walk(true, sink)?).pop(),
+        _ => None,
+    };
+    if let Some(sums) = collected.tally.calibration.as_mut() {
+        sums.set_quantile_bins(per_class, pooled);
+    }
+    Ok(())
 }
 
 /// The curves from `--bins`' histograms, if kept.

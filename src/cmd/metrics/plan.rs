@@ -15,6 +15,7 @@ use crate::cmd::target_labels;
 use crate::domain::Domain;
 use crate::error::{InputError, UsageError};
 use crate::input::{ChunkLimit, Source};
+use crate::metrics::calibration::{self, CalibrationBinning};
 use crate::metrics::{DecisionExtras, Family, Scores, Spec, listing};
 
 /// Metrics of no samples: the error of a run, and of a merge of empty states.
@@ -112,6 +113,9 @@ impl Plan {
         if let Some(bins) = spec.bins.filter(|_| spec.needs_class_curves()) {
             check_bins(opening.command, bins, cols, threads, limit)?;
         }
+        if let Some(bins) = spec.uniform_calibration_bins() {
+            check_calibration_bins(opening.command, bins, cols, threads, limit)?;
+        }
         if let Some(warning) = &settled.warning {
             crate::error::warn(warning);
         }
@@ -122,7 +126,7 @@ impl Plan {
         let classes = settled
             .classes
             .unwrap_or_else(|| (0..cols).map(|j| j.to_string()).collect());
-        let exact_curves = spec.needs_class_curves() && spec.bins.is_none();
+        let exact_curves = spec.keeps_every_score();
         if exact_curves {
             check_memory_limit(opening.command, limit, threads, cols)?;
         }
@@ -213,7 +217,7 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
             metrics.push(m);
         }
     }
-    let spec = Spec {
+    let mut spec = Spec {
         metrics,
         average: args.average,
         scores: args.inputs.scores_kind,
@@ -225,7 +229,18 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
         ignore_value: args.inputs.ignore_value,
         bins: args.curves.bins.map(|b| b as usize),
         walks_curves: false,
+        calibration: None,
     };
+    // Set whenever given, so that the check refuses it without ece or mce.
+    let given = args.calibration_bins.is_some() || args.calibration_binning.is_some();
+    if given || spec.calibration_binned() {
+        spec.calibration = Some(CalibrationBinning {
+            bins: args
+                .calibration_bins
+                .map_or(calibration::DEFAULT_BINS, |b| b as usize),
+            binning: args.calibration_binning.unwrap_or_default(),
+        });
+    }
     spec.check()
         .map_err(|problem| usage("metrics", &problem.message))?;
     Ok(spec)
@@ -235,6 +250,13 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
 fn check_output(args: &Args, spec: &Spec) -> Result<(), UsageError> {
     if !args.partial {
         super::check_report_format(args.output_format(), "metrics")?;
+    }
+    if args.partial && spec.quantile_calibration() {
+        return Err(usage(
+            "metrics",
+            "--calibration-binning quantile needs every probability of a class, which a \
+             --partial state does not keep: use --calibration-binning uniform (mergeable)",
+        ));
     }
     if args.partial && spec.needs_class_curves() && spec.bins.is_none() {
         return Err(usage(
@@ -269,6 +291,30 @@ fn check_bins(
                 "--bins {bins} for {cols} classes takes {each} bytes of counts per histogram, \
              {total} for {histograms} histograms ({threads} threads and the main one), more \
              than --memory-limit {limit}: fewer bins, fewer threads (-j), or a larger limit"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// ECE's and MCE's uniform bins against `--memory-limit`: B + 1 bins of an
+/// exact sum (about 640 bytes) per class, for each thread and the main one.
+fn check_calibration_bins(
+    command: &'static str,
+    bins: usize,
+    cols: usize,
+    threads: usize,
+    limit: u64,
+) -> Result<(), UsageError> {
+    let each = (cols as u128) * (bins as u128 + 1) * 640;
+    let total = each * (threads as u128 + 1);
+    if total > u128::from(limit) {
+        return Err(usage(
+            command,
+            &format!(
+                "--calibration-bins {bins} for {cols} classes takes about {each} bytes of sums \
+                 per thread, {total} for {threads} threads and the main one, more than \
+                 --memory-limit {limit}: fewer bins, fewer threads (-j), or a larger limit"
             ),
         ));
     }

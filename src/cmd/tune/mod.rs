@@ -127,6 +127,7 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
         ignore_value: args.inputs.ignore_value,
         bins: args.curves.bins.map(|b| b as usize),
         walks_curves: true,
+        calibration: None,
     };
     spec.check()
         .map_err(|problem| UsageError::new("tune", problem.message))?;

@@ -61,6 +61,9 @@ register_metrics! {
     Fbeta(fbeta::Fbeta) = "fbeta",
     RocAuc(roc_auc::RocAuc) = "roc_auc",
     AveragePrecision(average_precision::AveragePrecision) = "average_precision",
+    Ece(ece::Ece) = "ece",
+    Mce(mce::Mce) = "mce",
+    Brier(brier::Brier) = "brier",
     LabelRankingLoss(label_ranking_loss::LabelRankingLoss) = "label_ranking_loss",
     CoverageError(coverage_error::CoverageError) = "coverage_error",
     Lrap(lrap::Lrap) = "lrap",
@@ -85,7 +88,10 @@ impl Metric {
 
     /// Whether `--average` applies.
     pub fn takes_average(self) -> bool {
-        matches!(self.family(), Family::Thresholded | Family::Curve)
+        matches!(
+            self.family(),
+            Family::Thresholded | Family::Curve | Family::Calibration
+        )
     }
 
     /// What an undefined unit gives by default, if the metric has
