@@ -32,6 +32,8 @@ pub enum Command {
     Loss(Box<cmd::loss::Args>),
     /// scikit-learn's multi-label metrics (F1, AUROC, AP, ranking metrics, …) from files.
     Metrics(Box<cmd::metrics::Args>),
+    /// ROC, precision–recall and reliability curves' points (scikit-learn's), and their plots.
+    Curves(Box<cmd::curves::Args>),
     /// Combine the `loss --partial` (or `metrics --partial`) states of sharded runs into the unsharded result.
     Merge(cmd::merge::Args),
     /// Write a shell completion script to stdout.
@@ -46,6 +48,7 @@ impl Cli {
             Command::Binarize(args) => cmd::binarize::run(args),
             Command::Loss(args) => cmd::loss::run(*args),
             Command::Metrics(args) => cmd::metrics::run(*args),
+            Command::Curves(args) => cmd::curves::run(*args),
             Command::Merge(args) => cmd::merge::run(args),
             Command::Completions(args) => cmd::completions::completions(args, Cli::command()),
             Command::Man(args) => cmd::completions::man(args, Cli::command()),

@@ -3,6 +3,7 @@
 pub mod binarize;
 pub mod classes;
 pub mod completions;
+pub mod curves;
 pub(crate) mod explain;
 pub mod loss;
 pub mod merge;

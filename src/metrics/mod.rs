@@ -18,6 +18,7 @@
 //!   `--partial` prints and `merge` reads.
 
 pub mod curve;
+pub mod curve_points;
 pub mod family;
 pub mod kinds;
 pub mod listing;
