@@ -55,17 +55,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let units = units::compute(&args, &collected, &selected)?;
     let mut out = Output::to(collected.output.as_deref())?;
     let digits = Digits::from_precision(args.precision);
-    out.write_bytes(&write::text(&units, args.curve, format, digits))?;
-    match (&args.plot, picture) {
+    // The figure first (it needs every unit), then each unit's text,
+    // written and dropped in turn.
+    let drawn = match (&args.plot, picture) {
         (Some(path), Some(picture)) => {
             let figure = figure::figure(&units, args.curve, args.average);
             let bytes = crate::plot::render(&figure, picture)
                 .map_err(|why| anyhow::anyhow!("cannot draw {}: {why}", path.display()))?;
+            Some((path, bytes))
+        }
+        _ => None,
+    };
+    let mut layout = write::Layout::new(args.curve, format, digits);
+    out.write_bytes(&layout.head())?;
+    for unit in units {
+        out.write_bytes(&layout.unit(&unit))?;
+    }
+    out.write_bytes(layout.tail())?;
+    match drawn {
+        Some((path, bytes)) => {
             let mut plot = Output::to(Some(path))?;
             plot.write_bytes(&bytes)?;
             Output::finish_all([out, plot])?;
         }
-        _ => out.finish()?,
+        None => out.finish()?,
     }
     collected.finish();
     Ok(())

@@ -2,7 +2,8 @@
 //! array of objects (json) or an object per line (jsonl), as pandas'
 //! `to_csv`/`to_json(orient="records")` lay such a frame out. Numbers as
 //! Python writes them (NaN and infinities: `nan`, `inf` in delimited text;
-//! `NaN`, `Infinity` in JSON, as Python's json module writes them).
+//! `NaN`, `Infinity` in JSON, as Python's json module writes them). Laid
+//! out a unit at a time, so that the text of one class is held at once.
 
 use super::args::CurveKind;
 use super::units::{Points, Unit};
@@ -24,102 +25,126 @@ fn columns(curve: CurveKind) -> &'static [&'static str] {
     }
 }
 
-/// Each point's values, in the columns' order.
-fn rows(points: &Points) -> Vec<Vec<Value>> {
+/// Calls `row` with each point's values, in the columns' order.
+fn each_row(points: &Points, mut row: impl FnMut(&[Value])) {
     use Value::{Count, Number};
     match points {
         Points::Roc(p) => p
             .iter()
-            .map(|p| vec![Number(p.threshold), Number(p.fpr), Number(p.tpr)])
-            .collect(),
+            .for_each(|p| row(&[Number(p.threshold), Number(p.fpr), Number(p.tpr)])),
         Points::Pr(p) => p
             .iter()
-            .map(|p| vec![Number(p.threshold), Number(p.precision), Number(p.recall)])
-            .collect(),
-        Points::Reliability(b) => b
-            .iter()
-            .map(|b| {
-                let bin = Count(b.bin as u64);
-                vec![
-                    bin,
-                    Number(b.mean_predicted),
-                    Number(b.fraction_positive),
-                    Count(b.count),
-                ]
-            })
-            .collect(),
+            .for_each(|p| row(&[Number(p.threshold), Number(p.precision), Number(p.recall)])),
+        Points::Reliability(b) => b.iter().for_each(|b| {
+            let bin = Count(b.bin as u64);
+            row(&[
+                bin,
+                Number(b.mean_predicted),
+                Number(b.fraction_positive),
+                Count(b.count),
+            ]);
+        }),
         // A grid point is no score: its threshold is NaN.
         Points::Macro(p) => p
             .iter()
-            .map(|&(x, y)| vec![Number(f64::NAN), Number(x), Number(y)])
-            .collect(),
+            .for_each(|&(x, y)| row(&[Number(f64::NAN), Number(x), Number(y)])),
     }
 }
 
-/// The units' points as `format` lays them out.
-pub(super) fn text(
-    units: &[Unit],
+/// How the points are laid out: the format, and whether a JSON array has
+/// had an element yet.
+pub(super) struct Layout {
     curve: CurveKind,
     format: OutputFormat,
     digits: Digits,
-) -> Vec<u8> {
-    let columns = columns(curve);
-    let mut out = Vec::new();
-    match format.name() {
-        name @ ("csv" | "tsv") => {
-            let sep = if name == "tsv" { b'\t' } else { b',' };
-            out.extend_from_slice(b"class");
-            for c in columns {
-                out.push(sep);
-                out.extend_from_slice(c.as_bytes());
-            }
-            out.push(b'\n');
-            for unit in units {
-                let mut name = Vec::new();
-                delimited_field(&mut name, &unit.name, sep);
-                for row in rows(&unit.points) {
-                    out.extend_from_slice(&name);
-                    for v in row {
-                        out.push(sep);
-                        write_value(&mut out, v, digits, false);
-                    }
-                    out.push(b'\n');
-                }
-            }
-        }
-        name => {
-            let lines = name == "jsonl";
-            if !lines {
-                out.push(b'[');
-            }
-            let mut first = true;
-            for unit in units {
-                let class = serde_json::to_string(&unit.name).expect("a string serialises");
-                for row in rows(&unit.points) {
-                    if !lines && !first {
-                        out.extend_from_slice(b", ");
-                    }
-                    first = false;
-                    out.extend_from_slice(b"{\"class\": ");
-                    out.extend_from_slice(class.as_bytes());
-                    for (c, v) in columns.iter().zip(row) {
-                        out.extend_from_slice(b", \"");
-                        out.extend_from_slice(c.as_bytes());
-                        out.extend_from_slice(b"\": ");
-                        write_value(&mut out, v, digits, true);
-                    }
-                    out.push(b'}');
-                    if lines {
-                        out.push(b'\n');
-                    }
-                }
-            }
-            if !lines {
-                out.extend_from_slice(b"]\n");
-            }
+    started: bool,
+}
+
+impl Layout {
+    pub(super) fn new(curve: CurveKind, format: OutputFormat, digits: Digits) -> Layout {
+        Layout {
+            curve,
+            format,
+            digits,
+            started: false,
         }
     }
-    out
+
+    fn separator(&self) -> Option<u8> {
+        match self.format.name() {
+            "csv" => Some(b','),
+            "tsv" => Some(b'\t'),
+            _ => None,
+        }
+    }
+
+    /// What comes before the first point: the header, or `[`.
+    pub(super) fn head(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self.separator() {
+            Some(sep) => {
+                out.extend_from_slice(b"class");
+                for c in columns(self.curve) {
+                    out.push(sep);
+                    out.extend_from_slice(c.as_bytes());
+                }
+                out.push(b'\n');
+            }
+            None if self.format.name() == "json" => out.push(b'['),
+            None => {}
+        }
+        out
+    }
+
+    /// One unit's points.
+    pub(super) fn unit(&mut self, unit: &Unit) -> Vec<u8> {
+        let mut out = Vec::new();
+        let (columns, digits) = (columns(self.curve), self.digits);
+        if let Some(sep) = self.separator() {
+            let mut name = Vec::new();
+            delimited_field(&mut name, &unit.name, sep);
+            each_row(&unit.points, |row| {
+                out.extend_from_slice(&name);
+                for &v in row {
+                    out.push(sep);
+                    write_value(&mut out, v, digits, false);
+                }
+                out.push(b'\n');
+            });
+            return out;
+        }
+        let lines = self.format.name() == "jsonl";
+        let class = serde_json::to_string(&unit.name).expect("a string serialises");
+        let started = &mut self.started;
+        each_row(&unit.points, |row| {
+            if !lines && *started {
+                out.extend_from_slice(b", ");
+            }
+            *started = true;
+            out.extend_from_slice(b"{\"class\": ");
+            out.extend_from_slice(class.as_bytes());
+            for (c, &v) in columns.iter().zip(row) {
+                out.extend_from_slice(b", \"");
+                out.extend_from_slice(c.as_bytes());
+                out.extend_from_slice(b"\": ");
+                write_value(&mut out, v, digits, true);
+            }
+            out.push(b'}');
+            if lines {
+                out.push(b'\n');
+            }
+        });
+        out
+    }
+
+    /// What comes after the last point: `]` of a JSON array.
+    pub(super) fn tail(&self) -> &'static [u8] {
+        if self.format.name() == "json" {
+            b"]\n"
+        } else {
+            b""
+        }
+    }
 }
 
 fn write_value(out: &mut Vec<u8>, value: Value, digits: Digits, json: bool) {
