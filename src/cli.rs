@@ -36,6 +36,8 @@ pub enum Command {
     Report(Box<cmd::report::Args>),
     /// Each class's best threshold for an objective (F1, Fβ, precision at recall, …), exactly.
     Tune(Box<cmd::tune::Args>),
+    /// ROC, precision–recall and reliability curves' points (scikit-learn's), and their plots.
+    Curves(Box<cmd::curves::Args>),
     /// Combine the `loss --partial` (or `metrics --partial`) states of sharded runs into the unsharded result.
     Merge(cmd::merge::Args),
     /// Write a shell completion script to stdout.
@@ -52,6 +54,7 @@ impl Cli {
             Command::Metrics(args) => cmd::metrics::run(*args),
             Command::Report(args) => cmd::report::run(*args),
             Command::Tune(args) => cmd::tune::run(*args),
+            Command::Curves(args) => cmd::curves::run(*args),
             Command::Merge(args) => cmd::merge::run(args),
             Command::Completions(args) => cmd::completions::completions(args, Cli::command()),
             Command::Man(args) => cmd::completions::man(args, Cli::command()),

@@ -25,4 +25,5 @@ pub mod metrics;
 pub mod numerics;
 pub mod output;
 pub mod parallel;
+pub mod plot;
 pub mod progress;

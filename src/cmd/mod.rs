@@ -3,6 +3,7 @@
 pub mod binarize;
 pub mod classes;
 pub mod completions;
+pub mod curves;
 pub mod decision;
 pub(crate) mod explain;
 pub mod loss;

@@ -22,9 +22,10 @@
 //! - [`options`]: the options every metric shares; [`state`]: what
 //!   `--partial` prints and `merge` reads.
 
-pub mod classification;
 pub mod calibration;
+pub mod classification;
 pub mod curve;
+pub mod curve_points;
 pub mod decision;
 pub mod family;
 pub mod kinds;
@@ -77,6 +78,31 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// The spec of a command that walks each class's scores itself
+    /// (`tune`, `curves`): no metric, every other option at its default,
+    /// the scores kept (or `--bins`' histograms).
+    pub fn walking(
+        scores: Scores,
+        average: Average,
+        ignore_value: Option<f64>,
+        bins: Option<usize>,
+    ) -> Spec {
+        Spec {
+            metrics: Vec::new(),
+            average,
+            scores,
+            threshold: 0.5,
+            zero_division: ZeroDivision::Warn,
+            undefined: Undefined::Sklearn,
+            beta: None,
+            k: None,
+            ignore_value,
+            bins,
+            walks_curves: true,
+            calibration: None,
+        }
+    }
+
     /// Whether some metric is of `family`.
     pub fn has(&self, family: Family) -> bool {
         self.metrics.iter().any(|m| m.family() == family)

@@ -9,6 +9,7 @@ mod boundary;
 mod columnar;
 mod completions;
 mod containers;
+mod curves;
 mod decision;
 mod explain;
 mod extended;

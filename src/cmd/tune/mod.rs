@@ -15,7 +15,7 @@ mod table;
 use crate::cmd::metrics::{Collected, CurveArgs, InputArgs, Opening, Plan, collect};
 use crate::error::{InputError, UsageError};
 use crate::metrics::tune::{Sweep, Tuned, Undefined as Why, bin_threshold};
-use crate::metrics::{Average, Spec, Undefined, ZeroDivision};
+use crate::metrics::{Average, Spec};
 use crate::output::{Digits, Output, OutputFormat, ResultKind};
 pub use args::{ObjectiveArg, TuneAverage, TuneUndefined};
 use table::Row;
@@ -112,23 +112,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// The spec of the pipeline: no metric, every score kept (or binned).
 fn spec(args: &Args) -> Result<Spec, UsageError> {
-    let spec = Spec {
-        metrics: Vec::new(),
-        average: match args.average {
-            TuneAverage::None => Average::None,
-            TuneAverage::Micro => Average::Micro,
-        },
-        scores: args.inputs.scores_kind,
-        threshold: 0.5,
-        zero_division: ZeroDivision::Warn,
-        undefined: Undefined::Sklearn,
-        beta: None,
-        k: None,
-        ignore_value: args.inputs.ignore_value,
-        bins: args.curves.bins.map(|b| b as usize),
-        walks_curves: true,
-        calibration: None,
+    let average = match args.average {
+        TuneAverage::None => Average::None,
+        TuneAverage::Micro => Average::Micro,
     };
+    let bins = args.curves.bins.map(|b| b as usize);
+    let spec = Spec::walking(
+        args.inputs.scores_kind,
+        average,
+        args.inputs.ignore_value,
+        bins,
+    );
     spec.check()
         .map_err(|problem| UsageError::new("tune", problem.message))?;
     Ok(spec)

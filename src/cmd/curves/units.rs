@@ -1,0 +1,220 @@
+//! Which curves `curves` computes, and the walk that computes them: each
+//! selected class's scores (or every element pooled) walked highest first
+//! through `metrics`' pipeline into the sinks of
+//! [`crate::metrics::curve_points`], then the macro average and the
+//! warnings for the classes whose curves are undefined.
+
+use super::COMMAND;
+use super::args::{Args, Binning, CurveAverage, CurveKind};
+use crate::cmd::metrics::Collected;
+use crate::error::{InputError, UsageError};
+use crate::metrics::Scores;
+use crate::metrics::curve::GroupSink;
+use crate::metrics::curve_points::{
+    self, MacroRoc, PrPoint, PrPoints, ReliabilityBin, ReliabilityBins, RocPoint, RocPoints,
+};
+
+/// The points of one curve.
+pub(super) enum Points {
+    Roc(Vec<RocPoint>),
+    Pr(Vec<PrPoint>),
+    Reliability(Vec<ReliabilityBin>),
+    /// (fpr, tpr) on the macro grid.
+    Macro(Vec<(f64, f64)>),
+}
+
+/// One curve: its name in the `class` column and the legend, and its points.
+pub(super) struct Unit {
+    pub(super) name: String,
+    pub(super) points: Points,
+}
+
+/// The classes `--class` names, in the order given (every class without it).
+pub(super) fn select(given: &[String], classes: &[String]) -> Result<Vec<usize>, UsageError> {
+    if given.is_empty() {
+        return Ok((0..classes.len()).collect());
+    }
+    let mut selected = Vec::with_capacity(given.len());
+    for name in given {
+        let Some(j) = classes.iter().position(|c| c == name) else {
+            let known: Vec<&str> = classes.iter().take(10).map(String::as_str).collect();
+            let more = if classes.len() > 10 { ", …" } else { "" };
+            let what = format!(
+                "--class {name}: no such class in SCORES (its classes: {}{more})",
+                known.join(", ")
+            );
+            return Err(UsageError::new(COMMAND, what));
+        };
+        if selected.contains(&j) {
+            let what = format!("--class {name} is given twice");
+            return Err(UsageError::new(COMMAND, what));
+        }
+        selected.push(j);
+    }
+    Ok(selected)
+}
+
+/// What a unit's walk feeds.
+enum Sink {
+    /// A class not selected: its scores are walked past.
+    Skip,
+    Roc(RocPoints),
+    Pr(PrPoints),
+    Reliability(ReliabilityBins),
+}
+
+/// A unit's sink and its observed positives and negatives.
+struct UnitSink {
+    positives: u64,
+    negatives: u64,
+    sink: Sink,
+}
+
+impl GroupSink for UnitSink {
+    #[inline]
+    fn push(&mut self, score: f64, positives: u64, negatives: u64) {
+        match &mut self.sink {
+            Sink::Skip => {}
+            Sink::Roc(s) => s.push(score, positives, negatives),
+            Sink::Pr(s) => s.push(score, positives, negatives),
+            Sink::Reliability(s) => s.push(score, positives, negatives),
+        }
+    }
+}
+
+impl UnitSink {
+    fn finish(self) -> Points {
+        match self.sink {
+            Sink::Skip => Points::Roc(Vec::new()),
+            Sink::Roc(s) => Points::Roc(s.finish()),
+            Sink::Pr(s) => Points::Pr(s.finish()),
+            Sink::Reliability(s) => Points::Reliability(s.finish()),
+        }
+    }
+}
+
+/// Every unit's points, in output order, with the warnings said.
+pub(super) fn compute(
+    args: &Args,
+    collected: &Collected,
+    selected: &[usize],
+) -> anyhow::Result<Vec<Unit>> {
+    let mut wanted = vec![false; collected.classes.len()];
+    selected.iter().for_each(|&j| wanted[j] = true);
+    let logits = collected.spec.scores == Scores::Logits;
+    let binning = match args.calibration_binning {
+        Binning::Uniform => curve_points::Binning::Uniform,
+        Binning::Quantile => curve_points::Binning::Quantile,
+    };
+    let curve = if args.average == Some(CurveAverage::Macro) {
+        CurveKind::Roc
+    } else {
+        args.curve
+    };
+    let make = |class: Option<usize>, positives: u64, negatives: u64| {
+        let sink = match curve {
+            _ if class.is_some_and(|j| !wanted[j]) => Sink::Skip,
+            CurveKind::Roc => Sink::Roc(RocPoints::new()),
+            CurveKind::Pr => Sink::Pr(PrPoints::new()),
+            CurveKind::Reliability => {
+                let n_bins = args.calibration_bins as usize;
+                let total = positives + negatives;
+                Sink::Reliability(ReliabilityBins::new(n_bins, binning, total, logits))
+            }
+        };
+        UnitSink {
+            positives,
+            negatives,
+            sink,
+        }
+    };
+    let pooled = args.average == Some(CurveAverage::Micro);
+    let mut sinks: Vec<Option<UnitSink>> = collected
+        .walk(pooled, make)?
+        .into_iter()
+        .map(Some)
+        .collect();
+    let mut taken: Vec<(String, UnitSink)> = match pooled {
+        true => vec![(
+            "micro".to_owned(),
+            sinks.pop().flatten().expect("the pooled unit"),
+        )],
+        false => selected
+            .iter()
+            .map(|&j| {
+                (
+                    collected.classes[j].clone(),
+                    sinks[j].take().expect("each class"),
+                )
+            })
+            .collect(),
+    };
+    warn_undefined(args.curve, &taken);
+    if args.average == Some(CurveAverage::Macro) {
+        return macro_unit(std::mem::take(&mut taken), collected);
+    }
+    Ok(taken
+        .into_iter()
+        .map(|(name, sink)| Unit {
+            name,
+            points: sink.finish(),
+        })
+        .collect())
+}
+
+/// The macro ROC over the classes whose ROC is defined (positives and
+/// negatives observed); the others are left out, with a warning.
+fn macro_unit(units: Vec<(String, UnitSink)>, collected: &Collected) -> anyhow::Result<Vec<Unit>> {
+    let mut average = MacroRoc::new();
+    for (_, sink) in units {
+        let defined = sink.positives > 0 && sink.negatives > 0;
+        if let (true, Points::Roc(points)) = (defined, sink.finish()) {
+            average.add(&points);
+        }
+    }
+    if average.classes() == 0 {
+        let what = "--average macro: no class has both a positive and a negative target, so no \
+                    ROC curve is defined to average";
+        return Err(InputError::new(collected.targets_file(), what).into());
+    }
+    Ok(vec![Unit {
+        name: "macro".to_owned(),
+        points: Points::Macro(average.finish()),
+    }])
+}
+
+/// The warnings scikit-learn gives for these curves, one line per kind,
+/// naming the units.
+fn warn_undefined(curve: CurveKind, units: &[(String, UnitSink)]) {
+    let names = |keep: &dyn Fn(&UnitSink) -> bool| -> Vec<&str> {
+        units
+            .iter()
+            .filter(|(_, s)| !matches!(s.sink, Sink::Skip) && keep(s))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    };
+    let empty = names(&|s| s.positives + s.negatives == 0);
+    if !empty.is_empty() {
+        crate::error::warn(&format!(
+            "curves: no observed target for {}: no points (scikit-learn raises on an empty input)",
+            empty.join(", ")
+        ));
+    }
+    let said = match curve {
+        CurveKind::Roc => (
+            names(&|s| s.positives + s.negatives > 0 && (s.positives == 0 || s.negatives == 0)),
+            "no positive or no negative target: NaN true (or false) positive rates, as \
+             scikit-learn 1.9.1's roc_curve gives (UndefinedMetricWarning); left out of \
+             --average macro",
+        ),
+        CurveKind::Pr => (
+            names(&|s| s.positives == 0 && s.negatives > 0),
+            "no positive target: recall 1 at every threshold, as scikit-learn 1.9.1's \
+             precision_recall_curve gives",
+        ),
+        CurveKind::Reliability => (Vec::new(), ""),
+    };
+    if !said.0.is_empty() {
+        crate::error::warn(&format!("curves: {}: {}", said.0.join(", "), said.1));
+    }
+}
