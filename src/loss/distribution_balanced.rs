@@ -270,7 +270,13 @@ impl DistributionBalanced {
             // σ as torch.sigmoid computes it.
             let weight = 1.0 / (1.0 + *w) + self.map_alpha;
             let shifted = x + class.bias;
-            *z = shifted * (1.0 - y) * s + shifted * y;
+            // At x = ±∞ (`--nonfinite allow`) the reference's form is
+            // ∞·0 + ∞ = NaN; its limit is s·x for a negative, x for a positive.
+            *z = if shifted.is_infinite() && (y == 0.0 || y == 1.0) {
+                if y == 1.0 { shifted } else { shifted * s }
+            } else {
+                shifted * (1.0 - y) * s + shifted * y
+            };
             *w = weight / s * (1.0 - y) + weight * y;
         }
     }
@@ -279,6 +285,24 @@ impl DistributionBalanced {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ±∞ logits give the limits (0 on the right side, +∞ on the wrong
+    /// one) where the reference's logit regularisation gives ∞·0 = NaN.
+    #[test]
+    fn infinite_logits_give_the_limits() {
+        let mut loss = DistributionBalanced {
+            class_counts: Some(vec![3, 5, 4, 2, 1]),
+            train_samples: Some(10),
+            ..DistributionBalanced::default()
+        };
+        loss.prepare();
+        let inf = f64::INFINITY;
+        let mut out = [0.0; 5];
+        let (x, y) = ([inf, -inf, inf, -inf, f64::NAN], [1.0, 0.0, 0.0, 1.0, 1.0]);
+        loss.element_losses(&x, &y, RowWeights::default(), &mut out);
+        assert_eq!(out[..4], [0.0, 0.0, inf, inf]);
+        assert!(out[4].is_nan());
+    }
 
     #[test]
     fn a_row_without_positives_takes_the_maps_limit() {

@@ -137,7 +137,17 @@ impl Formula for Splc {
                 let y = if correcting && p > tau { 1.0 } else { y };
                 let p_t = (1.0 - p) * y + p * (1.0 - y);
                 let (log_p, log_q) = (z.min(0.0) - softplus, (-z).min(0.0) - softplus);
-                let loss = -(y * log_p + (1.0 - y) * log_q);
+                // A term whose factor is 0 is 0, also where its log is −∞
+                // (x = ±∞ with `--nonfinite allow`; the reference's 0·(−∞)
+                // is NaN where the loss tends to 0).
+                let term = |c: f64, log: f64| {
+                    if c == 0.0 && log == f64::NEG_INFINITY {
+                        -0.0
+                    } else {
+                        c * log
+                    }
+                };
+                let loss = -(term(y, log_p) + term(1.0 - y, log_q));
                 *o = loss * torch_pow(p_t, gamma);
             }
         }
@@ -171,5 +181,22 @@ mod tests {
         // The limits at ±1000 are finite: the positive's loss is |z|.
         let far = losses(&at(0), &[-1000.0, 1000.0], &[1.0, 0.0]);
         assert_eq!(far, [1001.0, 1000.0]);
+    }
+
+    /// ±∞ logits give the limits where the reference's 0·(−∞) is NaN:
+    /// 0 on the right side (also for a negative relabelled at +∞), +∞ on
+    /// the wrong one.
+    #[test]
+    fn infinite_logits_give_the_limits() {
+        let inf = f64::INFINITY;
+        let (x, y) = ([inf, -inf, inf, -inf], [1.0, 0.0, 0.0, 1.0]);
+        let before = losses(&Splc::default(), &x, &y);
+        assert_eq!(before, [0.0, 0.0, inf, inf]);
+        let after = Splc {
+            epoch: Some(1),
+            ..Splc::default()
+        };
+        assert_eq!(losses(&after, &x, &y), [0.0, 0.0, 0.0, inf]);
+        assert!(losses(&after, &[f64::NAN], &[1.0])[0].is_nan());
     }
 }

@@ -161,7 +161,14 @@ impl LogSumExp {
     /// Adds exp(`v`).
     #[inline]
     pub fn add(&mut self, v: f64) {
-        if v > self.max {
+        if v == self.max && v.is_infinite() {
+            // exp(v − max) would be exp(NaN): a value of exp(−∞) = 0 adds
+            // nothing but makes the set non-empty (sum 1 at max −∞, whose
+            // value is −∞), another +∞ leaves it +∞ (`--nonfinite allow`).
+            if self.is_empty() || v > 0.0 {
+                self.add_scaled(1.0);
+            }
+        } else if v > self.max {
             // exp(−∞) = 0 when the state was empty.
             let scale = (self.max - v).exp();
             self.sum *= scale;
@@ -203,6 +210,10 @@ impl LogSumExp {
             self.max = f64::NAN;
             return;
         }
+        if other.max == self.max && other.max.is_infinite() {
+            // Only values of exp(−∞) = 0, or +∞ joining +∞: nothing changes.
+            return;
+        }
         let scale = (other.max - self.max).exp();
         self.add_scaled(other.sum * scale);
         self.add_scaled(other.compensation * scale);
@@ -222,6 +233,7 @@ impl LogSumExp {
         self.is_empty()
             || self.max.is_nan()
             || (self.sum + self.compensation >= 1.0 && self.max.is_finite())
+            || (self.sum >= 1.0 && self.compensation == 0.0 && self.max.is_infinite())
     }
 }
 
@@ -539,6 +551,33 @@ mod tests {
             values.iter().for_each(|&v| state.add(v));
             state.value()
         }
+    }
+
+    /// A positive at +∞ or a negative at −∞ adds exp(−∞) = 0 to its sets,
+    /// which still count as non-empty (`--nonfinite allow`): the limit, not
+    /// NaN; +∞ twice stays +∞.
+    #[test]
+    fn infinite_logits_add_their_limits() {
+        let (inf, mut lse) = (f64::INFINITY, LogSumExp::default());
+        lse.add(-inf);
+        assert!(!lse.is_empty() && lse.is_sound());
+        assert_eq!(lse.value(), -inf);
+        lse.add(-inf);
+        assert_eq!(lse.value(), -inf);
+        let mut other = LogSumExp::default();
+        other.add(-inf);
+        lse.merge(&other);
+        assert_eq!(lse.value(), -inf);
+        lse.add(0.0);
+        assert_eq!(lse.value(), 0.0);
+        let mut top = LogSumExp::default();
+        top.add(inf);
+        top.add(inf);
+        assert_eq!(top.value(), inf);
+        let loss = TwoWay::default();
+        let mut batch = TwoWayBatch::default();
+        batch.add_row(&loss, &[inf, -inf], &[1.0, 0.0], None);
+        assert_eq!(batch.value(&loss), 0.0);
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod hostile_states;
 mod keyed_tables;
 mod loss;
 mod loss_modern_elem;
+mod loss_modern_nonfinite;
 mod loss_modern_params;
 mod loss_two_way;
 mod merge;
