@@ -392,6 +392,14 @@ fn undefined_classes_follow_undefined() {
         "{stderr}"
     );
     assert!(!dir.path("out.csv").exists());
+    dir.write("empty.csv", "a,b\n");
+    let empty = dir.run(&["tune", "--objective", "f1", "empty.csv", "empty.csv"]);
+    assert_eq!(empty.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&empty.stderr);
+    assert!(
+        stderr.contains("empty.csv: no data rows: tune needs at least one sample"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -83,7 +83,7 @@ pub(crate) fn merged_report(
     let spec = &state.spec;
     check_report_format(format, "merge")?;
     if state.tally.rows == 0 {
-        return Err(InputError::new(file, plan::NO_ROWS).into());
+        return Err(InputError::new(file, plan::no_rows("metrics")).into());
     }
     let curves = binned_curves(spec, &state.tally);
     report(

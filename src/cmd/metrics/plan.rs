@@ -18,8 +18,11 @@ use crate::input::{ChunkLimit, Source};
 use crate::metrics::calibration::{self, CalibrationBinning};
 use crate::metrics::{DecisionExtras, Family, Scores, Spec, listing};
 
-/// Metrics of no samples: the error of a run, and of a merge of empty states.
-pub(crate) const NO_ROWS: &str = "no data rows: metrics need at least one sample";
+/// `command` on no samples: the error of a run, and of a merge of empty
+/// states.
+pub(crate) fn no_rows(command: &str) -> String {
+    format!("no data rows: {command} needs at least one sample")
+}
 
 /// Rows of the first job, which the main thread runs itself.
 const FIRST_JOB_ROWS: usize = 64;
@@ -98,7 +101,10 @@ impl Plan {
             // An empty shard (GNU parallel may hand one a header alone):
             // its state merges with any of the same spec.
             None if opening.partial => settled.classes.as_ref().map_or(0, Vec::len),
-            None => return Err(InputError::new(readers.logits.file(), NO_ROWS).into()),
+            None => {
+                let why = no_rows(opening.command);
+                return Err(InputError::new(readers.logits.file(), why).into());
+            }
         };
         let single_class_problem = spec
             .metrics
