@@ -104,6 +104,17 @@ pub fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
 
 /// `--ignore-value V`: a number, `nan`, or `null`, which in a typed table
 /// is read as NaN (as pandas reads a missing value), so it is NaN's marker.
+/// `--zero-division` (metrics, report): 0, 1 or nan, as scikit-learn's
+/// `zero_division=`.
+pub fn parse_zero_division(text: &str) -> Result<f64, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "0" | "0.0" => Ok(0.0),
+        "1" | "1.0" => Ok(1.0),
+        "nan" => Ok(f64::NAN),
+        _ => Err(format!("{text:?} is not 0, 1 or nan")),
+    }
+}
+
 pub fn parse_ignore_value(text: &str) -> Result<f64, String> {
     if text.eq_ignore_ascii_case("null") {
         return Ok(f64::NAN);

@@ -12,6 +12,7 @@ use clap::ValueEnum;
 
 use crate::cmd::decision::{DecisionArgs, ThresholdList, parse_thresholds, settle};
 use crate::cmd::metrics::{InputArgs, Opening, Plan, collect};
+use crate::cmd::options::parse_zero_division;
 use crate::error::{InputError, UsageError};
 use crate::metrics::ZeroDivision;
 use crate::metrics::classification::{
@@ -303,13 +304,4 @@ fn delimited(report: &ClassificationReport, confusion: bool, sep: char) -> Strin
         out += &(cells.join(&sep.to_string()) + "\n");
     }
     out
-}
-
-fn parse_zero_division(text: &str) -> Result<f64, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "0" | "0.0" => Ok(0.0),
-        "1" | "1.0" => Ok(1.0),
-        "nan" => Ok(f64::NAN),
-        _ => Err(format!("{text:?} is not 0, 1 or nan")),
-    }
 }

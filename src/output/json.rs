@@ -63,15 +63,7 @@ impl Json {
 
     #[inline]
     fn number(&self, out: &mut Vec<u8>, value: f64) {
-        if value.is_finite() {
-            self.digits.write(out, value);
-        } else if value.is_nan() {
-            out.extend_from_slice(b"NaN");
-        } else if value > 0.0 {
-            out.extend_from_slice(b"Infinity");
-        } else {
-            out.extend_from_slice(b"-Infinity");
-        }
+        write_number(out, value, self.digits);
     }
 
     fn numbers(&self, out: &mut Vec<u8>, values: &[f64]) {
@@ -204,5 +196,20 @@ impl Exporter for Json {
 
     fn stream(&self, out: Output) -> io::Result<Box<dyn Stream>> {
         Ok(Box::new(TextStream::new(out, None)))
+    }
+}
+
+/// A number as Python's `json` writes it: NaN and ±Infinity bare (for the
+/// commands that lay out their own records, too: `tune`'s threshold files).
+#[inline]
+pub fn write_number(out: &mut Vec<u8>, value: f64, digits: Digits) {
+    if value.is_finite() {
+        digits.write(out, value);
+    } else if value.is_nan() {
+        out.extend_from_slice(b"NaN");
+    } else if value > 0.0 {
+        out.extend_from_slice(b"Infinity");
+    } else {
+        out.extend_from_slice(b"-Infinity");
     }
 }

@@ -36,6 +36,7 @@ mod table;
 mod text;
 
 pub use distinct::check_distinct_outputs;
+pub use json::write_number as write_json_number;
 pub use model::{
     Batch, Cell, Digits, Element, Exporter, FormatEntry, IndicatorRow, NamedValues, ResultKind,
     ResultShape, RowLayout, Stream,

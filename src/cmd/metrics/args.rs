@@ -5,6 +5,7 @@ use clap::ValueEnum;
 
 use super::inputs::{CurveArgs, InputArgs};
 use crate::cmd::decision::{DecisionArgs, ThresholdList, parse_thresholds};
+use crate::cmd::options::parse_zero_division;
 use crate::metrics::{Average, Binning, Family, Metric, Param, Undefined, ZeroDivision, listing};
 use crate::output::OutputFormat;
 
@@ -158,14 +159,5 @@ impl Args {
             return OutputFormat::table();
         }
         OutputFormat::choose(self.output_format, output)
-    }
-}
-
-fn parse_zero_division(text: &str) -> Result<f64, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "0" | "0.0" => Ok(0.0),
-        "1" | "1.0" => Ok(1.0),
-        "nan" => Ok(f64::NAN),
-        _ => Err(format!("{text:?} is not 0, 1 or nan")),
     }
 }

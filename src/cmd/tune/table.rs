@@ -8,7 +8,7 @@
 
 use crate::metrics::Scores;
 use crate::metrics::tune::{Cut, Tuned, sigmoid};
-use crate::output::{Digits, OutputFormat};
+use crate::output::{Digits, OutputFormat, write_json_number};
 
 /// One class's tuned threshold, as written.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +133,7 @@ fn json(out: &mut Vec<u8>, rows: &[Row], keys: &[&str], lines: bool, digits: Dig
         serde_json::to_writer(&mut *out, &row.class).expect("a string serialises to memory");
         for (key, value) in keys[1..].iter().zip(numbers(row)) {
             out.extend_from_slice(format!(",\"{key}\":").as_bytes());
-            json_number(out, value, digits);
+            write_json_number(out, value, digits);
         }
         out.extend_from_slice(format!(",\"support\":{}}}", row.support).as_bytes());
         if lines {
@@ -142,19 +142,6 @@ fn json(out: &mut Vec<u8>, rows: &[Row], keys: &[&str], lines: bool, digits: Dig
     }
     if !lines {
         out.extend_from_slice(b"]\n");
-    }
-}
-
-/// A number as Python's `json` writes it: NaN and ±Infinity bare.
-fn json_number(out: &mut Vec<u8>, value: f64, digits: Digits) {
-    if value.is_finite() {
-        digits.write(out, value);
-    } else if value.is_nan() {
-        out.extend_from_slice(b"NaN");
-    } else if value > 0.0 {
-        out.extend_from_slice(b"Infinity");
-    } else {
-        out.extend_from_slice(b"-Infinity");
     }
 }
 
