@@ -25,7 +25,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::curve::GroupSink;
-use crate::numerics::{ExactSum, Terms};
+use crate::numerics::{Terms, UnitSum};
 
 /// `--calibration-binning`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -77,29 +77,45 @@ pub fn uniform_edges(bins: usize) -> Vec<f64> {
 /// p, less one.
 #[derive(Debug, Clone)]
 pub struct UniformBinner {
+    /// The B + 1 edges, then +inf (so that the step up below never
+    /// passes bin B).
     edges: Vec<f64>,
+    bins: usize,
+    /// B as a float, converted once.
+    scale: f64,
 }
 
 impl UniformBinner {
     pub fn new(bins: usize) -> UniformBinner {
+        let mut edges = uniform_edges(bins);
+        edges.push(f64::INFINITY);
         UniformBinner {
-            edges: uniform_edges(bins),
+            edges,
+            bins,
+            scale: bins as f64,
         }
     }
 
     /// The bin of a probability in [0, 1]: B for 1.0 (a bin of its own).
-    #[inline]
+    #[inline(always)]
     pub fn bin(&self, p: f64) -> usize {
-        let last = self.edges.len() - 1;
-        // p · B is within an ulp or two of the answer; the edges settle it.
-        let mut b = ((p * last as f64) as usize).min(last);
-        while b < last && self.edges[b + 1] <= p {
-            b += 1;
+        if !(0.0..=1.0).contains(&p) {
+            return self.bin_outside(p);
         }
-        while b > 0 && self.edges[b] > p {
-            b -= 1;
-        }
-        b
+        // p · B is within an ulp or two of the answer, so at most one step
+        // either way, which the edges settle (without branches: which way
+        // is as good as random). In [0, B], so the conversion needs none of
+        // `as usize`'s checks.
+        let b = (p * self.scale) as i32 as usize;
+        let b = b + usize::from(self.edges[b + 1] <= p);
+        b - usize::from(self.edges[b] > p)
+    }
+
+    /// Where torch's bucketize puts what is not a probability: NaN and
+    /// anything below 0 in bin 0, anything above 1 in bin B.
+    #[cold]
+    fn bin_outside(&self, p: f64) -> usize {
+        if p > 1.0 { self.bins } else { 0 }
     }
 }
 
@@ -109,11 +125,11 @@ pub struct BinSums {
     pub count: u64,
     pub positives: u64,
     /// The exact sum of the bin's probabilities.
-    pub confidence: ExactSum,
+    pub confidence: UnitSum,
 }
 
 impl BinSums {
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, p: f64, positive: bool) {
         self.count += 1;
         self.positives += u64::from(positive);
@@ -152,7 +168,7 @@ impl<'de> Deserialize<'de> for BinSums {
         Ok(BinSums {
             count: data.count,
             positives: data.positives,
-            confidence: ExactSum::from_terms(&data.confidence),
+            confidence: UnitSum::from_terms(&data.confidence),
         })
     }
 }
@@ -215,7 +231,7 @@ pub struct CalibrationSums {
     /// Class j's bins at `j * slots ..`.
     pub bins: Vec<BinSums>,
     #[serde(with = "exact_sums")]
-    pub squared_error: Vec<ExactSum>,
+    pub squared_error: Vec<UnitSum>,
     /// `quantile`: the bins of every element pooled, made from all their
     /// probabilities (not the classes' bins added: their edges differ).
     #[serde(skip)]
@@ -224,17 +240,17 @@ pub struct CalibrationSums {
 
 /// Exact sums as JSON: each as its [`Terms`].
 mod exact_sums {
-    use super::{ExactSum, Terms};
+    use super::{Terms, UnitSum};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer>(sums: &[ExactSum], s: S) -> Result<S::Ok, S::Error> {
-        let terms: Vec<Terms> = sums.iter().map(ExactSum::to_terms).collect();
+    pub fn serialize<S: Serializer>(sums: &[UnitSum], s: S) -> Result<S::Ok, S::Error> {
+        let terms: Vec<Terms> = sums.iter().map(UnitSum::to_terms).collect();
         terms.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ExactSum>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<UnitSum>, D::Error> {
         let terms = Vec::<Terms>::deserialize(d)?;
-        Ok(terms.iter().map(ExactSum::from_terms).collect())
+        Ok(terms.iter().map(UnitSum::from_terms).collect())
     }
 }
 
@@ -246,7 +262,7 @@ impl CalibrationSums {
         CalibrationSums {
             slots,
             bins: vec![BinSums::default(); classes * slots],
-            squared_error: vec![ExactSum::default(); if squared { classes } else { 0 }],
+            squared_error: vec![UnitSum::default(); if squared { classes } else { 0 }],
             pooled: None,
         }
     }
@@ -266,7 +282,7 @@ impl CalibrationSums {
 
     /// Adds class `class`'s element of probability `p`, in `bin` if bins
     /// are kept.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, class: usize, p: f64, positive: bool, bin: Option<usize>) {
         if let Some(b) = bin {
             self.bins[class * self.slots + b].add(p, positive);
@@ -274,6 +290,41 @@ impl CalibrationSums {
         if let Some(sum) = self.squared_error.get_mut(class) {
             let error = p - f64::from(u8::from(positive));
             sum.add(error * error);
+        }
+    }
+
+    /// Adds one sample's elements: each class's score as a probability
+    /// (`probability`), skipping targets that are `missing`. (One loop per
+    /// kind of sum kept, so that the hot loop tests nothing but the element.)
+    #[inline(always)]
+    pub fn add_row(
+        &mut self,
+        scores: &[f64],
+        targets: &[f64],
+        binner: Option<&UniformBinner>,
+        missing: impl Fn(f64) -> bool,
+        probability: impl Fn(f64) -> f64,
+    ) {
+        let elements = scores.iter().zip(targets);
+        match binner {
+            Some(binner) if self.squared_error.is_empty() => {
+                for (bins, (&score, &target)) in
+                    self.bins.chunks_exact_mut(self.slots).zip(elements)
+                {
+                    if !missing(target) {
+                        let p = probability(score);
+                        bins[binner.bin(p)].add(p, target == 1.0);
+                    }
+                }
+            }
+            _ => {
+                for (j, (&score, &target)) in elements.enumerate() {
+                    if !missing(target) {
+                        let p = probability(score);
+                        self.add(j, p, target == 1.0, binner.map(|b| b.bin(p)));
+                    }
+                }
+            }
         }
     }
 
@@ -308,12 +359,12 @@ impl CalibrationSums {
 
     /// Class `class`'s sum of squared errors (0 when none are kept).
     pub fn squared_error(&self, class: usize) -> f64 {
-        self.squared_error.get(class).map_or(0.0, ExactSum::value)
+        self.squared_error.get(class).map_or(0.0, UnitSum::value)
     }
 
     /// Every class's squared errors summed exactly.
     pub fn pooled_squared_error(&self) -> f64 {
-        let mut total = ExactSum::default();
+        let mut total = UnitSum::default();
         for sum in &self.squared_error {
             total.merge(sum);
         }
@@ -504,6 +555,32 @@ mod tests {
             (mce - (1.0 - (0.55 + 0.75 + 0.75) / 3.0)).abs() < 1e-15,
             "{mce}"
         );
+    }
+
+    #[test]
+    fn the_binner_agrees_with_a_linear_bucketize() {
+        // bucketize(right=True) − 1 by its definition: edges at or below p.
+        let linear = |edges: &[f64], p: f64| edges.iter().filter(|&&e| e <= p).count().max(1) - 1;
+        for bins in (1..=64).chain([99, 100, 1000, MAX_BINS]) {
+            let binner = UniformBinner::new(bins);
+            let edges = uniform_edges(bins);
+            let mut probes = vec![0.0, 1.0, f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0];
+            for &e in &edges {
+                probes.extend([
+                    e,
+                    f64::from_bits(e.to_bits() + 1),
+                    f64::from_bits(e.to_bits().max(1) - 1),
+                ]);
+            }
+            probes.extend((0..2000).map(|i| (i as f64 * 0.618_033_988_749_9).fract()));
+            for p in probes.into_iter().filter(|p| (0.0..=1.0).contains(p)) {
+                assert_eq!(binner.bin(p), linear(&edges, p), "{bins} bins, p = {p:e}");
+            }
+            assert_eq!(binner.bin(-0.5), 0);
+            assert_eq!(binner.bin(f64::NAN), 0);
+            assert_eq!(binner.bin(1.5), bins);
+            assert_eq!(binner.bin(f64::INFINITY), bins);
+        }
     }
 
     #[test]

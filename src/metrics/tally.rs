@@ -262,11 +262,16 @@ impl Tally {
             if let Some(bins) = &mut self.bins {
                 bins.add(j, probability(spec, score), positive);
             }
-            if let Some(sums) = &mut self.calibration {
-                let p = probability(spec, score);
-                let bin = scratch.binner.as_ref().map(|b| b.bin(p));
-                sums.add(j, p, positive, bin);
-            }
+        }
+        if let Some(sums) = &mut self.calibration {
+            let binner = scratch.binner.as_ref();
+            sums.add_row(
+                scores,
+                targets,
+                binner,
+                |t| spec.is_missing(t),
+                |s| probability(spec, s),
+            );
         }
         if fp == 0 && fn_ == 0 {
             self.exact_rows += 1;
