@@ -27,8 +27,8 @@ Examples:
   parallel --pipepart -a table.csv --header 1 --block 10M \\
     mlloss loss --partial --logits-columns 'p_*' --targets-columns 'y_*' - | mlloss merge -")]
 pub struct Args {
-    /// States written by `mlloss loss --partial` or `mlloss metrics --partial`: files, or - for
-    /// stdin; a file or stdin may hold any number, one per line.
+    /// States written by the --partial of `mlloss loss`, `metrics`, `report` or `tune`: files,
+    /// or - for stdin; a file or stdin may hold any number, one per line.
     #[arg(value_name = "PARTIAL", required = true)]
     pub partials: Vec<PathBuf>,
 
@@ -77,9 +77,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let format = OutputFormat::choose(args.output_format, args.output.as_deref());
     let digits = Digits::from_precision(args.precision);
     if let Some((state, name)) = merged_metrics {
-        let text = match &state.report {
-            Some(layout) => crate::cmd::report::merged(&state, layout, &name)?,
-            None => crate::cmd::metrics::merged_report(&state, format, digits, &name)?,
+        let text = match (&state.report, &state.tune) {
+            (Some(layout), _) => crate::cmd::report::merged(&state, layout, &name)?,
+            (None, Some(layout)) => crate::cmd::tune::merged(&state, layout, &name)?,
+            (None, None) => crate::cmd::metrics::merged_report(&state, format, digits, &name)?,
         };
         let mut out = Output::to(args.output.as_deref())?;
         out.write_bytes(&text)?;

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::classification::ReportLayout;
+use super::tune::TuneLayout;
 use super::{DecisionExtras, Spec, Tally};
 
 /// The format of metrics states; `merge` refuses others.
@@ -23,6 +24,9 @@ pub struct MetricsState {
     /// A state of `mlloss report`: how `merge` lays the report out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<ReportLayout>,
+    /// A state of `mlloss tune --partial`: what `merge` tunes and writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tune: Option<TuneLayout>,
     pub classes: Vec<String>,
     pub tally: Tally,
 }
@@ -34,6 +38,7 @@ impl MetricsState {
             spec: spec.clone(),
             decision: DecisionExtras::default(),
             report: None,
+            tune: None,
             classes: classes.to_vec(),
             tally: tally.clone(),
         }
@@ -58,6 +63,12 @@ impl MetricsState {
         }
         if let Some(problem) = self.decision.problem(self.spec.scores, self.tally.classes) {
             return Some(format!("inconsistent metrics state (decision: {problem})"));
+        }
+        if self.spec.walks_curves && self.tune.is_none() {
+            return Some("inconsistent metrics state (spec.walks_curves: tune's only)".to_owned());
+        }
+        if let Some(problem) = self.tune.as_ref().and_then(|t| t.problem(&self.spec)) {
+            return Some(format!("inconsistent tune state ({problem})"));
         }
         self.tally.problem(&self.spec)
     }
@@ -89,6 +100,11 @@ impl MetricsState {
         }
         if self.report != other.report {
             return Some("another report layout (or a metrics state with a report's)".to_owned());
+        }
+        if self.tune != other.tune {
+            return Some(
+                "another tune objective or layout (or a metrics state with a tune's)".to_owned(),
+            );
         }
         if self.decision != other.decision {
             return Some(

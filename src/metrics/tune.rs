@@ -23,7 +23,8 @@
 use super::curve::GroupSink;
 
 /// What `tune` maximises (`--objective`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "objective", rename_all = "kebab-case")]
 pub enum Objective {
     /// scikit-learn's `f1_score` of the cut's predictions.
     F1,
@@ -97,6 +98,44 @@ impl Objective {
                 (c.precision() >= min_precision).then(|| c.recall())
             }
             Objective::Youden => Some(c.tpr() - c.fpr()),
+        }
+    }
+}
+
+/// A state of `mlloss tune --partial`: what `merge` tunes from the merged
+/// histograms, and how it writes the threshold file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TuneLayout {
+    #[serde(flatten)]
+    pub objective: Objective,
+    /// One threshold for every element pooled (`--average micro`).
+    pub pooled: bool,
+    /// `--undefined`: `nan`, `error` or `skip`.
+    pub undefined: String,
+    /// `csv`, `tsv`, `json` or `jsonl`.
+    pub format: String,
+    /// `--precision N`, if given.
+    pub precision: Option<u8>,
+}
+
+impl TuneLayout {
+    /// What is wrong with a layout read from a state, if anything.
+    pub fn problem(&self, spec: &super::Spec) -> Option<String> {
+        if let Err(problem) = self.objective.check() {
+            return Some(problem);
+        }
+        if spec.bins.is_none() || !spec.walks_curves {
+            return Some("a tune state holds --bins' histograms".to_owned());
+        }
+        if !matches!(self.undefined.as_str(), "nan" | "error" | "skip") {
+            return Some(format!("undefined {:?}", self.undefined));
+        }
+        if !matches!(self.format.as_str(), "csv" | "tsv" | "json" | "jsonl") {
+            return Some(format!("format {:?}", self.format));
+        }
+        match self.precision {
+            Some(0) | Some(18..) => Some("precision outside 1..=17".to_owned()),
+            _ => None,
         }
     }
 }

@@ -548,3 +548,76 @@ fn threshold_files_reproduce_the_tuned_values() {
     let logits = ["--objective", "precision-at-recall", "--min-recall", "0.8"];
     round_trip(&dir, "logits", &logits, "t.csv", "jaccard");
 }
+
+#[test]
+fn binned_partial_states_merge_into_the_unsharded_thresholds() {
+    let (scores, targets) = generated(3_000, 3, 1e6, 29);
+    let half = |text: &str, first: bool| {
+        let lines: Vec<&str> = text.lines().collect();
+        let (head, body) = (lines[0], &lines[1..]);
+        let part = if first {
+            &body[..1_200]
+        } else {
+            &body[1_200..]
+        };
+        format!("{head}\n{}\n", part.join("\n"))
+    };
+    let dir = Workdir::new();
+    dir.write("scores.csv", scores.clone())
+        .write("targets.csv", targets.clone())
+        .write("s1.csv", half(&scores, true))
+        .write("t1.csv", half(&targets, true))
+        .write("s2.csv", half(&scores, false))
+        .write("t2.csv", half(&targets, false));
+    let tune = |extra: &[&str], files: [&str; 2]| {
+        let mut args = vec!["tune", "-q", "--scores", "probs", "--bins", "40"];
+        args.extend(extra);
+        args.extend(files);
+        success(&dir.run(&args))
+    };
+    for extra in [
+        &["--objective", "f1"][..],
+        &["--objective", "youden", "--average", "micro"],
+        &[
+            "--objective",
+            "fbeta",
+            "--beta",
+            "2",
+            "--output-format",
+            "json",
+        ],
+    ] {
+        let whole = tune(extra, ["scores.csv", "targets.csv"]);
+        let partial: Vec<&str> = extra.iter().copied().chain(["--partial"]).collect();
+        dir.write("p1.json", tune(&partial, ["s1.csv", "t1.csv"]))
+            .write("p2.json", tune(&partial, ["s2.csv", "t2.csv"]));
+        let merged = success(&dir.run(&["merge", "p2.json", "p1.json"]));
+        assert_eq!(merged, whole, "{extra:?}");
+    }
+    // A state of another objective, or of metrics, does not merge with it.
+    dir.write(
+        "f1.json",
+        tune(&["--objective", "f1", "--partial"], ["s1.csv", "t1.csv"]),
+    );
+    let other = tune(
+        &["--objective", "youden", "--partial"],
+        ["s2.csv", "t2.csv"],
+    );
+    dir.write("youden.json", other);
+    let refused = dir.run(&["merge", "f1.json", "youden.json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("another tune objective"), "{stderr}");
+    let state = std::fs::read_to_string(dir.path("f1.json")).unwrap();
+    dir.write(
+        "bad.json",
+        state.replace(r#""format":"csv""#, r#""format":"xml""#),
+    );
+    let bad = dir.run(&["merge", "bad.json"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("inconsistent tune state"));
+    // Exact thresholds need every score: no state without --bins.
+    let exact = dir.run(&["tune", "--objective", "f1", "--partial", "s1.csv", "t1.csv"]);
+    assert_eq!(exact.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&exact.stderr).contains("--partial needs --bins"));
+}

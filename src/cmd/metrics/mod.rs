@@ -23,7 +23,7 @@ pub use inputs::{CurveArgs, InputArgs};
 pub(crate) use pipeline::{Collected, collect};
 // `Opening` is for the commands built on the pipeline.
 #[allow(unused_imports)]
-pub(crate) use plan::{Opening, Plan};
+pub(crate) use plan::{Opening, Plan, no_rows};
 
 use crate::error::{InputError, UsageError};
 use crate::metrics::calibration::{BinSums, QuantileSink};

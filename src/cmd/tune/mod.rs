@@ -12,9 +12,12 @@
 mod args;
 mod table;
 
-use crate::cmd::metrics::{Collected, CurveArgs, InputArgs, Opening, Plan, collect};
+use clap::ValueEnum;
+
+use crate::cmd::metrics::{CurveArgs, InputArgs, Opening, Plan, collect, no_rows};
 use crate::error::{InputError, UsageError};
-use crate::metrics::tune::{Sweep, Tuned, Undefined as Why, bin_threshold};
+use crate::metrics::state::MetricsState;
+use crate::metrics::tune::{Sweep, TuneLayout, Tuned, Undefined as Why, bin_threshold};
 use crate::metrics::{Average, Spec};
 use crate::output::{Digits, Output, OutputFormat, ResultKind};
 pub use args::{ObjectiveArg, TuneAverage, TuneUndefined};
@@ -74,40 +77,121 @@ pub struct Args {
     /// rounded may no longer decide as the tuned one).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
     pub precision: Option<u8>,
+
+    /// Print the state (--bins' histograms) as JSON for `mlloss merge`, which tunes on the
+    /// merged histograms and writes the threshold file (needs --bins).
+    #[arg(long)]
+    pub partial: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let usage = |message: String| UsageError::new("tune", message);
     let objective = args::objective(
         args.objective,
         args.beta,
         args.min_recall,
         args.min_precision,
     )
-    .map_err(|message| UsageError::new("tune", message))?;
+    .map_err(usage)?;
     let format = args::output_format(args.output_format, args.inputs.output.as_deref());
     if !format.holds(ResultKind::Report) {
         let message = format!(
             "tune writes a threshold file: csv, tsv, json or jsonl, not {} (--output-format)",
             format.name()
         );
-        return Err(UsageError::new("tune", message).into());
+        return Err(usage(message).into());
     }
+    if args.partial && args.curves.bins.is_none() {
+        let message = "--partial needs --bins B: exact thresholds need every score, which no \
+                       state holds; histograms of B bins merge";
+        return Err(usage(message.to_owned()).into());
+    }
+    let layout = TuneLayout {
+        objective,
+        pooled: args.average == TuneAverage::Micro,
+        undefined: args
+            .undefined
+            .to_possible_value()
+            .map_or("nan".into(), |v| v.get_name().into()),
+        format: format.name().to_owned(),
+        precision: args.precision,
+    };
     let spec = spec(&args)?;
     let opening = Opening {
         command: "tune",
         memory_limit: args.curves.memory_limit,
-        partial: false,
+        partial: args.partial,
     };
     let collected = collect(Plan::open(&args.inputs, spec, &opening)?)?;
-    let pooled = args.average == TuneAverage::Micro;
-    let sweeps = collected.walk(pooled, |_, p, n| Sweep::new(objective, p, n))?;
-    let rows = rows(&collected, &sweeps, pooled, args.undefined)?;
+    let text = if args.partial {
+        let state = MetricsState {
+            tune: Some(layout),
+            ..MetricsState::new(&collected.spec, &collected.classes, &collected.tally)
+        };
+        (serde_json::to_string(&state)? + "\n").into_bytes()
+    } else {
+        let make = |_, p, n| Sweep::new(objective, p, n);
+        let sweeps = collected.walk(layout.pooled, make)?;
+        let (spec, classes) = (&collected.spec, &collected.classes);
+        thresholds(spec, classes, &sweeps, &layout, collected.targets_file())?
+    };
     let mut out = Output::to(collected.output.as_deref())?;
-    let digits = Digits::from_precision(args.precision);
-    out.write_bytes(&table::layout(&rows, objective.column(), format, digits))?;
+    out.write_bytes(&text)?;
     out.finish()?;
     collected.finish();
     Ok(())
+}
+
+/// `merge` of tune states: the threshold file the unsharded `tune --bins`
+/// run writes, from the merged histograms.
+pub(crate) fn merged(
+    state: &MetricsState,
+    layout: &TuneLayout,
+    file: &str,
+) -> anyhow::Result<Vec<u8>> {
+    if state.tally.rows == 0 {
+        return Err(InputError::new(file, no_rows("tune")).into());
+    }
+    let Some(bins) = &state.tally.bins else {
+        anyhow::bail!("a checked tune state has histograms (a bug: please report)");
+    };
+    let units: Vec<Option<usize>> = match layout.pooled {
+        true => vec![None],
+        false => (0..state.tally.classes).map(Some).collect(),
+    };
+    let sweeps: Vec<Sweep> = units
+        .into_iter()
+        .map(|class| {
+            let (p, n) = (bins.groups(class).iter()).fold((0, 0), |(p, n), g| (p + g.0, n + g.1));
+            let mut sweep = Sweep::new(layout.objective, p, n);
+            bins.walk(class, &mut sweep);
+            sweep
+        })
+        .collect();
+    thresholds(&state.spec, &state.classes, &sweeps, layout, file)
+}
+
+/// The threshold file of the units' sweeps.
+fn thresholds(
+    spec: &Spec,
+    classes: &[String],
+    sweeps: &[Sweep],
+    layout: &TuneLayout,
+    file: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let undefined = TuneUndefined::from_str(&layout.undefined, false).map_err(|_| {
+        anyhow::anyhow!("a checked tune state's --undefined (a bug: please report)")
+    })?;
+    let rows = rows(spec, classes, sweeps, layout.pooled, undefined, file)?;
+    let format = OutputFormat::named(&layout.format)
+        .ok_or_else(|| anyhow::anyhow!("a checked tune state's format (a bug: please report)"))?;
+    let digits = Digits::from_precision(layout.precision);
+    Ok(table::layout(
+        &rows,
+        layout.objective.column(),
+        format,
+        digits,
+    ))
 }
 
 /// The spec of the pipeline: no metric, every score kept (or binned).
@@ -130,20 +214,17 @@ fn spec(args: &Args) -> Result<Spec, UsageError> {
 
 /// Each unit's row; the undefined ones as `--undefined` says.
 fn rows(
-    collected: &Collected,
+    spec: &Spec,
+    classes: &[String],
     sweeps: &[Sweep],
     pooled: bool,
     undefined: TuneUndefined,
+    file: &str,
 ) -> anyhow::Result<Vec<Row>> {
-    let spec = &collected.spec;
     let mut rows = Vec::new();
     let mut missing: Vec<(Why, Vec<&str>)> = Vec::new();
     for (i, sweep) in sweeps.iter().enumerate() {
-        let name = if pooled {
-            "micro"
-        } else {
-            &collected.classes[i]
-        };
+        let name = if pooled { "micro" } else { &classes[i] };
         let mut tuned = sweep.finish();
         if let (Tuned::Best(cut), Some(bins)) = (&mut tuned, spec.bins) {
             // The bin's lower edge b / B, as the smallest probability of bin b.
@@ -176,7 +257,7 @@ fn rows(
         match undefined {
             TuneUndefined::Error => {
                 let message = format!("{what} (--undefined nan or skip)");
-                return Err(InputError::new(collected.targets_file(), message).into());
+                return Err(InputError::new(file, message).into());
             }
             TuneUndefined::Nan => crate::error::warn(&format!(
                 "tune: {what}: a row of NaN (--undefined error, nan or skip)"
