@@ -27,6 +27,7 @@ pub mod classification;
 pub mod curve;
 pub mod curve_points;
 pub mod decision;
+pub mod extreme;
 pub mod family;
 pub mod kinds;
 pub mod listing;
