@@ -230,28 +230,11 @@ pub struct CalibrationSums {
     pub slots: usize,
     /// Class j's bins at `j * slots ..`.
     pub bins: Vec<BinSums>,
-    #[serde(with = "exact_sums")]
     pub squared_error: Vec<UnitSum>,
     /// `quantile`: the bins of every element pooled, made from all their
     /// probabilities (not the classes' bins added: their edges differ).
     #[serde(skip)]
     pub pooled: Option<Vec<BinSums>>,
-}
-
-/// Exact sums as JSON: each as its [`Terms`].
-mod exact_sums {
-    use super::{Terms, UnitSum};
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(sums: &[UnitSum], s: S) -> Result<S::Ok, S::Error> {
-        let terms: Vec<Terms> = sums.iter().map(UnitSum::to_terms).collect();
-        terms.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<UnitSum>, D::Error> {
-        let terms = Vec::<Terms>::deserialize(d)?;
-        Ok(terms.iter().map(UnitSum::from_terms).collect())
-    }
 }
 
 impl CalibrationSums {

@@ -266,6 +266,19 @@ fn scale_by_power_of_two(mut x: f64, mut exponent: i32) -> f64 {
     x * power(exponent)
 }
 
+/// In states, as its exact [`Terms`].
+impl serde::Serialize for ExactSum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_terms().serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExactSum {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ExactSum, D::Error> {
+        Ok(ExactSum::from_terms(&Terms::deserialize(d)?))
+    }
+}
+
 impl ExactSum {
     /// Whether the sum is finite (no infinity or NaN was added).
     pub fn is_finite(&self) -> bool {

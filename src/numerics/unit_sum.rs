@@ -108,6 +108,19 @@ impl UnitSum {
     }
 }
 
+/// In states, as its exact [`Terms`] (the same JSON as an [`ExactSum`]'s).
+impl serde::Serialize for UnitSum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_terms().serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UnitSum {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<UnitSum, D::Error> {
+        Ok(UnitSum::from_terms(&Terms::deserialize(d)?))
+    }
+}
+
 /// Equal when the exact sums are (however the parts hold them).
 impl PartialEq for UnitSum {
     fn eq(&self, other: &UnitSum) -> bool {

@@ -106,10 +106,8 @@ pub struct AtKSums {
     /// Samples without a true label left out (`skip_unlabelled`).
     pub skipped: u64,
     /// value_i summed, at `metric * ks + k`.
-    #[serde(with = "exact_sums")]
     values: Vec<ExactSum>,
     /// best_i summed, likewise (0 for the metrics without one).
-    #[serde(with = "exact_sums")]
     best: Vec<ExactSum>,
 }
 
@@ -279,23 +277,6 @@ fn prefix_sums(
         let w = s.best_weights.get(r - 1).copied().unwrap_or(0.0);
         s.best.push(s.best[r - 1] + w);
         s.best_dcg.push(s.best_dcg[r - 1] + w * discount(r));
-    }
-}
-
-/// Exact sums as their f64 terms in the states.
-mod exact_sums {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    use crate::numerics::{ExactSum, Terms};
-
-    pub fn serialize<S: Serializer>(sums: &[ExactSum], s: S) -> Result<S::Ok, S::Error> {
-        let terms: Vec<Terms> = sums.iter().map(ExactSum::to_terms).collect();
-        terms.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ExactSum>, D::Error> {
-        let terms = Vec::<Terms>::deserialize(d)?;
-        Ok(terms.iter().map(ExactSum::from_terms).collect())
     }
 }
 
