@@ -7,11 +7,14 @@
 //! - `units.rs`: which curves are computed, walked through `metrics`'
 //!   pipeline (each class's scores highest first, exact or `--bins`) into
 //!   the pure sinks of [`crate::metrics::curve_points`];
+//! - `stream.rs`: each unit's text written as soon as its walk ends, in
+//!   the output's order, while the other units are walked;
 //! - `write.rs`: the points as CSV, TSV, JSON or JSON Lines;
 //! - `figure.rs`: the figure `--plot` draws ([`crate::plot`]).
 
 mod args;
 mod figure;
+mod stream;
 mod units;
 mod write;
 
@@ -45,33 +48,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let plan = Plan::open(&args.inputs, spec, &opening)?;
     let collected = collect(plan)?;
     let selected = units::select(&args.classes, &collected.classes)?;
-    let units = units::compute(&args, &collected, &selected)?;
     let mut out = Output::to(collected.output.as_deref())?;
     let digits = Digits::from_precision(args.precision);
-    // The figure first (it needs every unit), then each unit's text,
-    // written and dropped in turn.
-    let drawn = match (&args.plot, picture) {
-        (Some(path), Some(picture)) => {
-            let figure = figure::figure(&units, args.curve, args.average);
-            let bytes = crate::plot::render(&figure, picture)
-                .map_err(|why| anyhow::anyhow!("cannot draw {}: {why}", path.display()))?;
-            Some((path, bytes))
-        }
-        _ => None,
-    };
     let mut layout = write::Layout::new(args.curve, format, digits);
     out.write_bytes(&layout.head())?;
-    for unit in units {
-        out.write_bytes(&layout.unit(&unit))?;
+    let units = match args.average {
+        // The macro curve needs every class's points before its own.
+        Some(CurveAverage::Macro) => units::compute(&args, &collected, &selected, None)?,
+        _ => stream::walk_and_write(&args, &collected, &selected, &mut layout, &mut out)?,
+    };
+    for unit in units.iter().filter(|u| !u.sent) {
+        layout.put(&mut out, &layout.unit(&unit.name, &unit.points))?;
     }
     out.write_bytes(layout.tail())?;
-    match drawn {
-        Some((path, bytes)) => {
+    match (&args.plot, picture) {
+        (Some(path), Some(picture)) => {
+            let figure = figure::figure(&units, args.curve, args.average);
+            drop(units);
+            let bytes = crate::plot::render(&figure, picture)
+                .map_err(|why| anyhow::anyhow!("cannot draw {}: {why}", path.display()))?;
             let mut plot = Output::to(Some(path))?;
             plot.write_bytes(&bytes)?;
             Output::finish_all([out, plot])?;
         }
-        None => out.finish()?,
+        _ => out.finish()?,
     }
     collected.finish();
     Ok(())
