@@ -10,10 +10,14 @@
 //! - `stream.rs`: each unit's text written as soon as its walk ends, in
 //!   the output's order, while the other units are walked;
 //! - `write.rs`: the points as CSV, TSV, JSON or JSON Lines;
-//! - `figure.rs`: the figure `--plot` draws ([`crate::plot`]).
+//! - `figure.rs`: the figure `--plot` draws ([`crate::plot`]);
+//! - `operating.rs`: the decision rule's point on each curve
+//!   (`--threshold`, `--threshold-file`, `--top-k`), marked on the figure
+//!   and written to `--operating-points FILE`.
 
 mod args;
 mod figure;
+mod operating;
 mod stream;
 mod units;
 mod write;
@@ -21,10 +25,11 @@ mod write;
 pub use args::Args;
 use args::{CurveAverage, CurveKind};
 
-use crate::cmd::metrics::{Opening, Plan, collect};
+use crate::cmd::decision::settle;
+use crate::cmd::metrics::{Collected, Opening, Plan, collect};
 use crate::error::UsageError;
 use crate::metrics::{Average, Spec};
-use crate::output::{Digits, Output, ResultKind};
+use crate::output::{Digits, Output, OutputFormat, ResultKind};
 use crate::plot::PictureFormat;
 
 const COMMAND: &str = "curves";
@@ -32,12 +37,19 @@ const COMMAND: &str = "curves";
 pub fn run(args: Args) -> anyhow::Result<()> {
     let picture = check(&args)?;
     let format = args.output_format();
-    let spec = Spec::walking(
+    // One threshold is the spec's (as `report`'s); a list or a file is the
+    // decision's, settled against the classes.
+    let threshold = match args.threshold.as_ref().map(|t| t.0.as_slice()) {
+        Some([t]) => *t,
+        _ => 0.5,
+    };
+    let mut spec = Spec::walking(
         args.inputs.scores_kind,
         Average::Macro,
         args.inputs.ignore_value,
         args.curves.bins.map(|b| b as usize),
     );
+    spec.threshold = threshold;
     spec.check()
         .map_err(|problem| UsageError::new(COMMAND, problem.message))?;
     let opening = Opening {
@@ -45,7 +57,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         memory_limit: args.curves.memory_limit,
         partial: false,
     };
-    let plan = Plan::open(&args.inputs, spec, &opening)?;
+    let mut plan = Plan::open(&args.inputs, spec, &opening)?;
+    if operating::wanted(&args) {
+        let (given, scores) = (args.threshold.as_ref(), plan.spec.scores);
+        plan.decision = settle(
+            COMMAND,
+            given,
+            threshold,
+            &args.decision,
+            &plan.classes,
+            scores,
+            true,
+        )?
+        .extras;
+    }
     let collected = collect(plan)?;
     let selected = units::select(&args.classes, &collected.classes)?;
     let mut out = Output::to(collected.output.as_deref())?;
@@ -61,19 +86,53 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         layout.put(&mut out, &layout.unit(&unit.name, &unit.points))?;
     }
     out.write_bytes(layout.tail())?;
-    match (&args.plot, picture) {
+    finish_outputs(&args, picture, &collected, &selected, units, out, digits)?;
+    collected.finish();
+    Ok(())
+}
+
+/// The operating points and the figure, then every output at once (each
+/// file replaced only if all are written).
+fn finish_outputs(
+    args: &Args,
+    picture: Option<PictureFormat>,
+    collected: &Collected,
+    selected: &[usize],
+    units: Vec<units::Unit>,
+    out: Output,
+    digits: Digits,
+) -> anyhow::Result<()> {
+    let marks = match operating::wanted(args) {
+        true => operating::marks(collected, selected, args.average.is_some()),
+        false => Vec::new(),
+    };
+    let points = match &args.operating_points {
+        Some(path) => {
+            let format = OutputFormat::choose(None, Some(path));
+            let mut file = Output::to(Some(path))?;
+            file.write_bytes(&operating::lay_out(&marks, args.curve, format, digits))?;
+            Some(file)
+        }
+        None => None,
+    };
+    let plot = match (&args.plot, picture) {
         (Some(path), Some(picture)) => {
-            let figure = figure::figure(&units, args.curve, args.average);
+            let rule = operating::rule(args, collected.spec.scores);
+            let figure = figure::figure(&units, args.curve, args.average, &marks, &rule);
             drop(units);
             let bytes = crate::plot::render(&figure, picture)
                 .map_err(|why| anyhow::anyhow!("cannot draw {}: {why}", path.display()))?;
             let mut plot = Output::to(Some(path))?;
             plot.write_bytes(&bytes)?;
-            Output::finish_all([out, plot])?;
+            Some(plot)
         }
-        _ => out.finish()?,
+        _ => None,
+    };
+    match (plot, points) {
+        (Some(plot), Some(points)) => Output::finish_all([out, plot, points])?,
+        (Some(other), None) | (None, Some(other)) => Output::finish_all([out, other])?,
+        (None, None) => out.finish()?,
     }
-    collected.finish();
     Ok(())
 }
 
@@ -102,6 +161,7 @@ fn check(args: &Args) -> Result<Option<PictureFormat>, UsageError> {
                 .into(),
         ));
     }
+    operating::check(args).map_err(usage)?;
     if args.curve == CurveKind::Reliability && args.curves.bins.is_some() {
         return Err(usage(
             "--bins applies to --curve roc and pr: a reliability curve bins the probabilities \

@@ -13,7 +13,7 @@ use crate::output::{Digits, Output, OutputFormat};
 
 /// A value of a row.
 #[derive(Clone, Copy)]
-enum Value {
+pub(super) enum Value {
     Number(f64),
     Count(u64),
 }
@@ -221,7 +221,7 @@ impl LastTexts {
     }
 }
 
-fn write_value(out: &mut Vec<u8>, value: Value, digits: Digits, json: bool) {
+pub(super) fn write_value(out: &mut Vec<u8>, value: Value, digits: Digits, json: bool) {
     match value {
         Value::Count(n) => {
             use std::io::Write as _;
@@ -238,7 +238,7 @@ fn write_value(out: &mut Vec<u8>, value: Value, digits: Digits, json: bool) {
 
 /// A class name as a delimited field: quoted (quotes doubled) when it holds
 /// the separator, a quote or a line break, as Python's csv module writes it.
-fn delimited_field(out: &mut Vec<u8>, name: &str, sep: u8) {
+pub(super) fn delimited_field(out: &mut Vec<u8>, name: &str, sep: u8) {
     let bytes = name.as_bytes();
     if bytes
         .iter()
