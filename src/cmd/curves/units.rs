@@ -5,6 +5,7 @@
 //! warnings for the classes whose curves are undefined.
 
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
 
 use super::COMMAND;
 use super::args::{Args, Binning, CurveAverage, CurveKind};
@@ -80,6 +81,8 @@ pub(super) struct Streaming {
     pub(super) sender: Sender<(usize, Vec<u8>)>,
     /// Whether the points are kept for the figure after their text is sent.
     pub(super) keep_points: bool,
+    /// Text buffers the writer is done with, to lay out the next units in.
+    pub(super) spare: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 /// A unit's sink, its observed positives and negatives, and the elements
@@ -122,7 +125,9 @@ impl UnitSink {
             return;
         }
         let points = std::mem::replace(&mut self.sink, Sink::Skip).finish();
-        let text = streaming.layout.unit(&self.name, &points);
+        let spare = streaming.spare.lock().map(|mut s| s.pop());
+        let mut text = spare.ok().flatten().unwrap_or_default();
+        streaming.layout.unit_into(&mut text, &self.name, &points);
         // A writer gone has failed: its error is the one reported.
         let _ = streaming.sender.send((self.place, text));
         self.sink = Sink::Sent(streaming.keep_points.then_some(points));

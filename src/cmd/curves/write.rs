@@ -102,10 +102,18 @@ impl Layout {
     /// One unit's points (a JSON array's elements without the separator
     /// before the first: [`Layout::put`] adds it).
     pub(super) fn unit(&self, name: &str, points: &Points) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.unit_into(&mut out, name, points);
+        out
+    }
+
+    /// [`Layout::unit`] appended to `out` (a buffer used again: its pages
+    /// are not faulted in afresh for every class).
+    pub(super) fn unit_into(&self, out: &mut Vec<u8>, name: &str, points: &Points) {
         let (columns, digits) = (columns(self.curve), self.digits);
         let mut last = LastTexts::default();
         // About a row's width per point (grown as needed).
-        let mut out = Vec::with_capacity(count(points) * (name.len() + 48));
+        out.reserve(count(points) * (name.len() + 48));
         if let Some(sep) = self.separator() {
             let mut field = Vec::new();
             delimited_field(&mut field, name, sep);
@@ -113,11 +121,11 @@ impl Layout {
                 out.extend_from_slice(&field);
                 for (c, &v) in row.iter().enumerate() {
                     out.push(sep);
-                    last.write(c, &mut out, v, digits, false);
+                    last.write(c, out, v, digits, false);
                 }
                 out.push(b'\n');
             });
-            return out;
+            return;
         }
         let lines = self.format.name() == "jsonl";
         let class = serde_json::to_string(name).expect("a string serialises");
@@ -133,14 +141,13 @@ impl Layout {
                 out.extend_from_slice(b", \"");
                 out.extend_from_slice(name.as_bytes());
                 out.extend_from_slice(b"\": ");
-                last.write(c, &mut out, v, digits, true);
+                last.write(c, out, v, digits, true);
             }
             out.push(b'}');
             if lines {
                 out.push(b'\n');
             }
         });
-        out
     }
 
     /// Writes a unit's text after the units before it: a JSON array's
