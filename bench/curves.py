@@ -10,7 +10,9 @@ the repository):
 - python: polars read_csv of both files, then `roc_curve(y[:, j], x[:, j])`
   for each of the 50 classes (arrays only, nothing written);
 - the same loop alone, the files already in memory (printed, for where the
-  time goes).
+  time goes);
+- mlloss metrics --metric roc_auc --average none X Y: the same read, sort
+  and walk of every score without the points (the floor `curves` shares).
 
 Before timing, the points of classes 0 and 49 are checked equal (1e-12
 relative) between the two.
@@ -77,12 +79,16 @@ def main():
     python = [args.python, os.path.abspath(__file__), "--loop", x, y]
     subprocess.run(python + ["--check", points], check=True)
     rows = []
+    start_load = os.getloadavg()
+    floor = [bench.MLLOSS, "metrics", "-q", "--metric", "roc_auc", "--average", "none", x, y]
     for name, argv in (("mlloss curves --curve roc (exact, 256M limit)", mlloss),
-                       ("python polars + roc_curve per class", python)):
+                       ("python polars + roc_curve per class", python),
+                       ("mlloss metrics --metric roc_auc --average none (exact)", floor)):
         seconds, peak = bench.measure(argv, args.runs)
         rows.append((name, seconds, peak))
         print(f"  {name:<48} {seconds:8.3f} s  {peak / 1024:8.1f} MiB", file=sys.stderr)
     load = os.getloadavg()
+    print(f"\nload average at the start: {start_load[0]:.2f} {start_load[1]:.2f} {start_load[2]:.2f}")
     print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
     print("| command | median wall | peak RSS | runs |")
     print("|---|---:|---:|---:|")

@@ -52,14 +52,24 @@ pub struct Line {
     pub points: Vec<(f64, f64)>,
 }
 
-/// A figure: a diagram, a title and its lines. A line with a non-finite
-/// point (an undefined class) is drawn by the caller's choice only: lines
-/// are drawn as given.
+/// A figure: a diagram, a title, its lines and the points marked on them.
+/// A line with a non-finite point (an undefined class) is drawn by the
+/// caller's choice only: lines are drawn as given.
 #[derive(Debug, Clone)]
 pub struct Figure {
     pub diagram: Diagram,
     pub title: String,
     pub lines: Vec<Line>,
+    pub marks: Vec<Mark>,
+}
+
+/// A point marked on a line (a decision rule's operating point): a disc of
+/// the line's colour ringed in black. A non-finite point is not drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mark {
+    /// The line's index in [`Figure::lines`] (its colour).
+    pub line: usize,
+    pub point: (f64, f64),
 }
 
 /// The picture formats `--plot` writes, by the file's extension.
@@ -179,6 +189,17 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> D
             )?;
         }
     }
+    for mark in &figure.marks {
+        let (x, y) = mark.point;
+        if !(x.is_finite() && y.is_finite()) {
+            continue;
+        }
+        let colour = Palette99::pick(mark.line).to_rgba();
+        chart.draw_series([
+            Circle::new(mark.point, 6, colour.filled()),
+            Circle::new(mark.point, 6, BLACK.stroke_width(1)),
+        ])?;
+    }
     chart
         .configure_series_labels()
         .position(match figure.diagram {
@@ -210,6 +231,7 @@ mod tests {
                     points: vec![(0.0, 0.0), (1.0, 1.0)],
                 },
             ],
+            marks: Vec::new(),
         }
     }
 
@@ -242,6 +264,29 @@ mod tests {
             ..none.clone()
         };
         assert_eq!(polylines(&none), polylines(&no_diagonal) + 1);
+    }
+
+    #[test]
+    fn a_mark_is_two_circles_and_a_non_finite_one_is_not_drawn() {
+        let circles = |figure: &Figure| {
+            let bytes = render(figure, PictureFormat::Svg).unwrap();
+            String::from_utf8(bytes).unwrap().matches("<circle").count()
+        };
+        let plain = figure(Diagram::Roc);
+        let marked = Figure {
+            marks: vec![
+                Mark {
+                    line: 0,
+                    point: (0.5, 1.0),
+                },
+                Mark {
+                    line: 1,
+                    point: (f64::NAN, 0.5),
+                },
+            ],
+            ..plain.clone()
+        };
+        assert_eq!(circles(&marked), circles(&plain) + 2);
     }
 
     #[test]

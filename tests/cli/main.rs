@@ -10,6 +10,7 @@ mod columnar;
 mod completions;
 mod containers;
 mod curves;
+mod curves_operating;
 mod decision;
 mod explain;
 mod extended;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use crate::cmd::decision::{DecisionArgs, ThresholdList, parse_thresholds};
 use crate::cmd::metrics::{CurveArgs, InputArgs};
 use crate::output::OutputFormat;
 
@@ -48,6 +49,21 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
 
+    // No clap default: without a decision option no point is marked.
+    #[arg(long, value_name = "T", value_parser = parse_thresholds,
+        help = "Mark each curve's operating point where a class is predicted at σ(x) ≥ T (logits) \
+            or p ≥ T (probs); T1,…,TC: one per class (needs --plot or --operating-points)")]
+    pub threshold: Option<ThresholdList>,
+
+    #[command(flatten)]
+    pub decision: DecisionArgs,
+
+    /// Write each curve's operating point under the decision rule (class, threshold, tp, fp, fn,
+    /// tn, and fpr, tpr or precision, recall) to FILE: csv, tsv, json or jsonl by its extension
+    /// [default rule: --threshold 0.5].
+    #[arg(long, value_name = "FILE")]
+    pub operating_points: Option<PathBuf>,
+
     #[command(flatten)]
     pub inputs: InputArgs,
 
@@ -73,6 +89,8 @@ Examples:
   mlloss curves --curve roc logits.csv targets.csv
   mlloss curves --curve pr --class cat --class dog --plot pr.svg logits.csv targets.csv
   mlloss curves --curve roc --average macro --plot roc.png -o roc.csv logits.csv targets.csv
+  mlloss curves --curve roc --threshold-file thresholds.csv --plot roc.svg \
+      --operating-points points.csv logits.csv targets.csv
   mlloss curves --curve reliability --calibration-bins 10 --scores probs probs.csv targets.csv";
 
 /// `--curve`.

@@ -2,14 +2,25 @@
 //! given, or the average), its AUC (ROC: the trapezoids under its points,
 //! as scikit-learn's `auc`) or AP (precision–recall: scikit-learn's
 //! `average_precision_score` from the points) in the legend. A curve with
-//! NaN rates (an undefined class) has no line: its legend says so.
+//! NaN rates (an undefined class) has no line: its legend says so. With a
+//! decision rule, each curve's operating point is a disc of its colour and
+//! the title names the rule.
 
 use super::args::{CurveAverage, CurveKind};
+use super::operating;
 use super::units::{Points, Unit};
 use crate::metrics::curve_points::{average_precision, trapezoid};
-use crate::plot::{Diagram, Figure, Line};
+use crate::plot::{Diagram, Figure, Line, Mark};
 
-pub(super) fn figure(units: &[Unit], curve: CurveKind, average: Option<CurveAverage>) -> Figure {
+/// The figure of `units`, with `marks` (each unit's operating point, in the
+/// units' order) and the rule that gives them named in the title.
+pub(super) fn figure(
+    units: &[Unit],
+    curve: CurveKind,
+    average: Option<CurveAverage>,
+    marks: &[operating::Mark],
+    rule: &str,
+) -> Figure {
     let diagram = match curve {
         CurveKind::Roc => Diagram::Roc,
         CurveKind::Pr => Diagram::PrecisionRecall,
@@ -24,10 +35,23 @@ pub(super) fn figure(units: &[Unit], curve: CurveKind, average: Option<CurveAver
         (CurveKind::Reliability, _) => "Reliability diagram",
     };
     let lines = units.iter().map(line).collect();
+    let title = match marks.is_empty() {
+        true => title.to_owned(),
+        false => format!("{title} (●: {rule})"),
+    };
+    let marks = marks
+        .iter()
+        .enumerate()
+        .map(|(line, mark)| Mark {
+            line,
+            point: mark.on_axes(curve),
+        })
+        .collect();
     Figure {
         diagram,
-        title: title.to_owned(),
+        title,
         lines,
+        marks,
     }
 }
 

@@ -7,11 +7,13 @@
 //! points at `finish`.
 
 pub mod macro_roc;
+pub mod operating_point;
 pub mod precision_recall;
 pub mod reliability;
 pub mod roc;
 
 pub use macro_roc::{MacroRoc, fpr_grid, interpolate};
+pub use operating_point::OperatingPoint;
 pub use precision_recall::{PrPoint, PrPoints, average_precision};
 pub use reliability::{Binning, ReliabilityBin, ReliabilityBins};
 pub use roc::{RocPoint, RocPoints};
