@@ -46,3 +46,4 @@ mod table_labels;
 mod table_selections;
 mod tables;
 mod tune;
+mod xc_reference;
