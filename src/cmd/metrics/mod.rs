@@ -13,8 +13,10 @@
 
 mod args;
 mod inputs;
+mod merge;
 mod pipeline;
 mod plan;
+mod radix;
 mod spill;
 mod worker;
 

@@ -2,11 +2,13 @@
 //!
 //! Each worker thread keeps the scores it reads, per class and per target
 //! (positive or negative), as sort keys ([`score_key`]: 8 bytes a score).
-//! When its keys reach its share of `--memory-limit`, it sorts each list
-//! and appends them to a temporary file of its own, unnamed (removed by the
-//! system whatever happens to the process), as one *run*. At the end each
-//! class's runs — on disk and the lists still in memory, sorted — are
-//! merged, best score first, into the class's curve; `--average micro`
+//! When its keys and the radix sort's scratch list (as long as its longest
+//! list) reach its share of `--memory-limit`, it sorts each list
+//! ([`sort_keys`]) and appends them to a temporary file of its own,
+//! unnamed (removed by the system whatever happens to the process), as one
+//! *run*. At the end each class's runs — on disk and the lists still in
+//! memory, sorted — are merged (a loser tree: `merge.rs`), best score
+//! first, into the class's curve; `--average micro`
 //! merges every class's runs into the pooled curve. A merge reads at most
 //! `fan_in` runs at once (each with a read buffer, their share of a 32nd
 //! of the limit): more runs than that (every class's runs of every thread,
@@ -17,22 +19,22 @@
 //! passes run.
 
 use std::cell::RefCell;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::merge::{Cursor, Merge};
+use super::radix::sort_keys;
 use crate::metrics::curve::{GroupSink, score_key, walk_groups};
 
 /// A sorted list of keys in a spill file: where it starts and how many.
 #[derive(Debug, Clone, Copy)]
-struct Segment {
+pub(super) struct Segment {
     /// In keys (8 bytes) from the file's start.
-    offset: u64,
-    len: u64,
+    pub(super) offset: u64,
+    pub(super) len: u64,
 }
 
 /// One worker's spill file and the runs in it. A run is its sorted lists,
@@ -79,9 +81,12 @@ pub(super) struct ScoreStore {
     /// `[positives, negatives]` of each class, unsorted until spilled or
     /// finished.
     lists: Vec<[Vec<u64>; 2]>,
-    /// Bytes the lists hold (their capacity), and the most they may.
+    /// Bytes the lists hold (their capacity), and the most they may
+    /// together with the radix sort's scratch list.
     held: usize,
     budget: usize,
+    /// The longest list's capacity, in keys: the scratch a sort needs.
+    longest: usize,
     spill: Option<SpillFile>,
 }
 
@@ -91,6 +96,7 @@ impl ScoreStore {
             lists: (0..classes).map(|_| [Vec::new(), Vec::new()]).collect(),
             held: 0,
             budget,
+            longest: 0,
             spill: None,
         }
     }
@@ -104,9 +110,12 @@ impl ScoreStore {
             // overshoot the budget by much.
             list.reserve_exact((before / 2).max(16));
             self.held += (list.capacity() - before) * 8;
+            self.longest = self.longest.max(list.capacity());
         }
         list.push(score_key(score));
-        if self.held >= self.budget {
+        // The sort's scratch, as long as the longest list, comes on top of
+        // the lists: together they stay within the budget.
+        if self.held + self.longest * 8 >= self.budget {
             self.spill_run()?;
         }
         Ok(())
@@ -124,18 +133,18 @@ impl ScoreStore {
         };
         let mut out = BufWriter::with_capacity(1 << 16, &*spill.file);
         let mut table = Vec::with_capacity(self.lists.len() * 4);
+        let mut scratch = vec![0; self.longest];
         for lists in &mut self.lists {
             for list in lists.iter_mut() {
-                list.sort_unstable();
+                sort_keys(list, &mut scratch);
                 table.extend([spill.written, list.len() as u64]);
-                for key in list.iter() {
-                    out.write_all(&key.to_le_bytes())?;
-                }
+                write_keys(&mut out, list)?;
                 spill.written += list.len() as u64;
                 // Memory goes back: the next run grows its lists again.
                 *list = Vec::new();
             }
         }
+        drop(scratch);
         spill.runs.push(spill.written);
         for word in &table {
             out.write_all(&word.to_le_bytes())?;
@@ -143,14 +152,16 @@ impl ScoreStore {
         spill.written += table.len() as u64;
         out.flush()?;
         self.held = 0;
+        self.longest = 0;
         Ok(())
     }
 
     /// Sorts what is still in memory (the last, partial run).
     fn sort(&mut self) {
+        let mut scratch = vec![0; self.longest];
         for lists in &mut self.lists {
             for list in lists {
-                list.sort_unstable();
+                sort_keys(list, &mut scratch);
             }
         }
     }
@@ -254,9 +265,11 @@ impl Stores {
         let [pos, neg] = targets;
         let (pos, neg) = (pos.finish()?, neg.finish()?);
         let error = RefCell::new(None);
+        self.widest
+            .fetch_max(pos.len().max(neg.len()), Ordering::Relaxed);
         walk_groups(
-            self.merge(&pos, budget, &error),
-            self.merge(&neg, budget, &error),
+            Merge::new(self.cursors(&pos, budget, &error)),
+            Merge::new(self.cursors(&neg, budget, &error)),
             sink,
         );
         // A read error ends a merge early: it is kept and reported here.
@@ -266,27 +279,22 @@ impl Stores {
         }
     }
 
-    /// The ascending merge of `runs`, whose read buffers share
-    /// `buffer_keys` (none larger than its run).
-    fn merge<'r>(
+    /// Cursors over `runs`, whose read buffers share `buffer_keys` (none
+    /// larger than its run).
+    fn cursors<'r>(
         &self,
         runs: &'r [Run<'r>],
         buffer_keys: usize,
         error: &'r RefCell<Option<io::Error>>,
-    ) -> Merge<'r> {
-        self.widest.fetch_max(runs.len(), Ordering::Relaxed);
-        let share = (buffer_keys / runs.len().max(1)).max(64);
-        let cursors = runs
-            .iter()
+    ) -> Vec<Cursor<'r>> {
+        // A file's cursor takes 16 bytes a key of its buffer, a list's 8.
+        let share = (buffer_keys / 2 / runs.len().max(1)).max(64);
+        runs.iter()
             .map(|run| match run {
-                Run::Memory(list) => Cursor::Memory(list.iter()),
-                Run::File(file, segment) => {
-                    let keys = share.min(segment.len as usize);
-                    Cursor::file(file, *segment, keys, error)
-                }
+                Run::Memory(list) => Cursor::memory(list, share),
+                Run::File(file, segment) => Cursor::file(file, *segment, share, error),
             })
-            .collect();
-        Merge::new(cursors)
+            .collect()
     }
 }
 
@@ -338,10 +346,19 @@ impl<'s> Passes<'s> {
         let error = RefCell::new(None);
         let mut out = BufWriter::with_capacity(1 << 16, &**file);
         let start = *written;
-        for key in self.stores.merge(&self.group, self.buffer_keys, &error) {
-            out.write_all(&key.to_le_bytes())?;
+        let mut block = Vec::with_capacity(WRITE_KEYS);
+        let stores = self.stores;
+        stores.widest.fetch_max(self.group.len(), Ordering::Relaxed);
+        let cursors = stores.cursors(&self.group, self.buffer_keys, &error);
+        for key in Merge::new(cursors) {
+            block.push(key);
             *written += 1;
+            if block.len() == WRITE_KEYS {
+                write_keys(&mut out, &block)?;
+                block.clear();
+            }
         }
+        write_keys(&mut out, &block)?;
         out.flush()?;
         drop(out);
         if let Some(e) = error.take() {
@@ -379,130 +396,20 @@ impl<'s> Passes<'s> {
     }
 }
 
-/// Keys in ascending order from memory or from a segment of a spill file.
-enum Cursor<'a> {
-    Memory(std::slice::Iter<'a, u64>),
-    File {
-        file: &'a File,
-        /// Where a read error goes (the merge then ends).
-        error: &'a RefCell<Option<io::Error>>,
-        /// Next key to read, in keys from the file's start, and keys left
-        /// to read.
-        next: u64,
-        left: u64,
-        buffer: Vec<u8>,
-        /// Position in `buffer`, in bytes, and its end.
-        at: usize,
-        end: usize,
-    },
-}
+/// Keys a spill writes at once.
+const WRITE_KEYS: usize = 8192;
 
-impl<'a> Cursor<'a> {
-    fn file(
-        file: &'a Arc<File>,
-        segment: Segment,
-        buffer_keys: usize,
-        error: &'a RefCell<Option<io::Error>>,
-    ) -> Cursor<'a> {
-        Cursor::File {
-            file,
-            error,
-            next: segment.offset,
-            left: segment.len,
-            buffer: vec![0; buffer_keys * 8],
-            at: 0,
-            end: 0,
+/// Appends `keys` to `out`, little-endian, a block at a time (a
+/// `write_all` a key cost more than the copy).
+fn write_keys(out: &mut impl Write, keys: &[u64]) -> io::Result<()> {
+    let mut bytes = vec![0u8; keys.len().min(WRITE_KEYS) * 8];
+    for block in keys.chunks(WRITE_KEYS) {
+        for (to, key) in bytes.chunks_exact_mut(8).zip(block) {
+            to.copy_from_slice(&key.to_le_bytes());
         }
+        out.write_all(&bytes[..block.len() * 8])?;
     }
-}
-
-impl Iterator for Cursor<'_> {
-    type Item = u64;
-
-    #[inline]
-    fn next(&mut self) -> Option<u64> {
-        match self {
-            Cursor::Memory(iter) => iter.next().copied(),
-            Cursor::File {
-                file,
-                error,
-                next,
-                left,
-                buffer,
-                at,
-                end,
-            } => {
-                if *at == *end {
-                    if *left == 0 {
-                        return None;
-                    }
-                    let keys = (*left).min((buffer.len() / 8) as u64) as usize;
-                    let bytes = &mut buffer[..keys * 8];
-                    if let Err(e) = file.read_exact_at(bytes, *next * 8) {
-                        error.borrow_mut().get_or_insert(e);
-                        *left = 0;
-                        return None;
-                    }
-                    *next += keys as u64;
-                    *left -= keys as u64;
-                    *at = 0;
-                    *end = keys * 8;
-                }
-                let bytes: [u8; 8] = buffer[*at..*at + 8].try_into().expect("8 bytes");
-                *at += 8;
-                Some(u64::from_le_bytes(bytes))
-            }
-        }
-    }
-}
-
-/// The ascending merge of sorted cursors.
-enum Merge<'a> {
-    One(Option<Cursor<'a>>),
-    Many {
-        cursors: Vec<Cursor<'a>>,
-        heads: BinaryHeap<Reverse<(u64, usize)>>,
-    },
-}
-
-impl<'a> Merge<'a> {
-    fn new(mut cursors: Vec<Cursor<'a>>) -> Merge<'a> {
-        if cursors.len() <= 1 {
-            return Merge::One(cursors.pop());
-        }
-        let mut heads = BinaryHeap::with_capacity(cursors.len());
-        for (i, cursor) in cursors.iter_mut().enumerate() {
-            if let Some(key) = cursor.next() {
-                heads.push(Reverse((key, i)));
-            }
-        }
-        Merge::Many { cursors, heads }
-    }
-}
-
-impl Iterator for Merge<'_> {
-    type Item = u64;
-
-    // Called once a score in every class's curve: left to LLVM's choice,
-    // whether it is inlined into the curve's walk changed with unrelated
-    // code (the codegen units' split), by 2% of a metrics run.
-    #[inline(always)]
-    fn next(&mut self) -> Option<u64> {
-        match self {
-            Merge::One(cursor) => cursor.as_mut()?.next(),
-            Merge::Many { cursors, heads } => {
-                let mut head = heads.peek_mut()?;
-                let Reverse((key, i)) = *head;
-                match cursors[i].next() {
-                    Some(next) => *head = Reverse((next, i)),
-                    None => {
-                        std::collections::binary_heap::PeekMut::pop(head);
-                    }
-                }
-                Some(key)
-            }
-        }
-    }
+    Ok(())
 }
 
 /// A spill that failed, as the user can act on it: the temporary files'
@@ -579,6 +486,25 @@ mod tests {
             ));
         }
         assert!(results.windows(2).all(|w| w[0] == w[1]), "{results:?}");
+    }
+
+    /// The lists and the radix sort's scratch (as long as the longest
+    /// list) stay within the budget together, with one class (the scratch
+    /// as large as the lists) or many.
+    #[test]
+    fn lists_and_the_sort_scratch_fit_the_budget() {
+        for classes in [1, 3, 50] {
+            let budget = 64 * 1024;
+            let mut store = ScoreStore::new(classes, budget);
+            for i in 0..200_000u64 {
+                let class = (i % classes as u64) as usize;
+                store
+                    .add(class, (i * 7919 % 10_007) as f64, i % 3 == 0)
+                    .unwrap();
+                assert!(store.held + store.longest * 8 < budget, "{classes} classes");
+            }
+            assert!(store.spill.as_ref().unwrap().runs.len() > 10);
+        }
     }
 
     /// The pooled curve of many classes spilled into many runs reads at
