@@ -18,12 +18,13 @@ use super::columns::MatrixInfo;
 use super::input_format::InputFormat;
 use super::labels::{LabelLayout, LabelSource};
 use super::source::MatrixSource;
+use super::sparse::{LineInput, RowCheck, SparseSide, SparseSource};
 use super::{Compression, Dialect, Opened, Source, decompress};
 use crate::error::InputError;
 
 /// Every input format, in `--format`'s order; the first is the default
 /// (an unknown extension, stdin). One line a format.
-static FORMATS: [&dyn InputFormat; 7] = [
+static FORMATS: [&dyn InputFormat; 13] = [
     &super::csv::CSV,
     &super::csv::TSV,
     &super::json::JSON,
@@ -31,6 +32,12 @@ static FORMATS: [&dyn InputFormat; 7] = [
     &super::npy::NPY,
     &super::columnar::format::PARQUET,
     &super::columnar::format::ARROW,
+    &super::sparse::formats::XC,
+    &super::sparse::formats::LIBSVM,
+    &super::sparse::formats::XCLIB_SPARSE,
+    &super::sparse::formats::NPZ,
+    &super::sparse::formats::TOPK_JSONL,
+    &super::sparse::formats::FASTXML,
 ];
 
 /// An input format: `--format`'s value, or what detection found.
@@ -152,6 +159,16 @@ impl Format {
             return Err(InputError::new(&file, why));
         }
         format.spec().open_labels(opened, magic, &file, layout)
+    }
+
+    /// Opens `input` as sparse rows of `side`, read as this format.
+    pub(crate) fn open_sparse(
+        self,
+        input: LineInput,
+        check: RowCheck,
+        side: SparseSide,
+    ) -> Result<Box<dyn SparseSource>, InputError> {
+        self.spec().open_sparse(input, check, side)
     }
 
     /// Every format's title, as a list in words: `CSV, TSV, … and Arrow IPC`.

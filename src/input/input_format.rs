@@ -4,6 +4,7 @@
 use super::columns::MatrixInfo;
 use super::labels::{LabelLayout, LabelSource};
 use super::source::MatrixSource;
+use super::sparse::{LineInput, RowCheck, SparseSide, SparseSource};
 use super::{Dialect, Opened, Source};
 use crate::error::InputError;
 
@@ -75,4 +76,15 @@ pub(crate) trait InputFormat: Sync {
         file: &str,
         layout: &LabelLayout,
     ) -> Result<Box<dyn LabelSource>, InputError>;
+
+    /// Opens `input` (a text input whose first line was read ahead) as
+    /// sparse rows of `side`, checked by `check`; a dense format refuses.
+    fn open_sparse(
+        &self,
+        input: LineInput,
+        _check: RowCheck,
+        _side: SparseSide,
+    ) -> Result<Box<dyn SparseSource>, InputError> {
+        Err(super::sparse::not_sparse(self.title(), &input.file))
+    }
 }

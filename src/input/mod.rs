@@ -51,6 +51,7 @@ mod pandas_meta;
 mod pump;
 mod shape;
 mod source;
+pub mod sparse;
 mod syntax;
 mod table_limits;
 mod text;

@@ -40,6 +40,7 @@ mod output;
 mod pandas_numpy;
 mod properties;
 mod report;
+mod sparse_input;
 mod sums;
 mod table_formats;
 mod table_labels;
