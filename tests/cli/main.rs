@@ -47,4 +47,5 @@ mod table_labels;
 mod table_selections;
 mod tables;
 mod tune;
+mod xc_files;
 mod xc_reference;
