@@ -259,6 +259,7 @@ pub(crate) struct RowCheck {
     /// Where L came from, in messages (`the header`, `--num-labels`).
     pub labels_from: &'static str,
     seen: Vec<u32>,
+    bits: Vec<u64>,
 }
 
 impl RowCheck {
@@ -268,6 +269,7 @@ impl RowCheck {
             labels,
             labels_from,
             seen: Vec::new(),
+            bits: Vec::new(),
         }
     }
 
@@ -318,21 +320,49 @@ impl RowCheck {
     }
 
     /// The row's indices are distinct: a label twice is an error naming it.
+    /// A bitmap of the labels seen (grown to the largest index read, at
+    /// most 2^26 bits, 8 MiB) makes it O(row); larger indices sort a copy.
     pub fn distinct(&mut self, row: &SparseRow) -> Result<(), InputError> {
-        if row.indices.len() < 2 {
+        let Some(&largest) = row.indices.iter().max() else {
             return Ok(());
-        }
-        self.seen.clear();
-        self.seen.extend_from_slice(&row.indices);
-        self.seen.sort_unstable();
-        match self.seen.windows(2).find(|w| w[0] == w[1]) {
-            Some(pair) => Err(InputError::new(
+        };
+        let twice = if largest < 1 << 26 {
+            self.twice_by_bitmap(&row.indices, largest)
+        } else {
+            self.seen.clear();
+            self.seen.extend_from_slice(&row.indices);
+            self.seen.sort_unstable();
+            self.seen.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+        };
+        match twice {
+            Some(label) => Err(InputError::new(
                 &self.file,
-                format!("label {} appears twice in the sample", pair[0]),
+                format!("label {label} appears twice in the sample"),
             )
             .at(row.line, None)),
             None => Ok(()),
         }
+    }
+
+    /// The first label of `indices` seen twice, through the bitmap, which
+    /// is left cleared.
+    fn twice_by_bitmap(&mut self, indices: &[u32], largest: u32) -> Option<u32> {
+        let words = largest as usize / 64 + 1;
+        if self.bits.len() < words {
+            self.bits.resize(words, 0);
+        }
+        let mut twice = None;
+        for &index in indices {
+            let (word, bit) = (index as usize / 64, 1u64 << (index % 64));
+            if self.bits[word] & bit != 0 && twice.is_none() {
+                twice = Some(index);
+            }
+            self.bits[word] |= bit;
+        }
+        for &index in indices {
+            self.bits[index as usize / 64] = 0;
+        }
+        twice
     }
 }
 
