@@ -7,7 +7,7 @@
 //! entry) — convert with `X.tocsr()` before `save_npz` to stream.
 
 use super::npz::{NpyArray, Npz};
-use super::{RowCheck, SparseRow, SparseSide, SparseSource};
+use super::rows::{RowCheck, SparseRow, SparseSide, SparseSource};
 use crate::error::InputError;
 use crate::input::Source;
 

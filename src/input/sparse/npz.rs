@@ -16,7 +16,7 @@ use flate2::Crc;
 use flate2::read::DeflateDecoder;
 use zip::{CompressionMethod, ZipArchive};
 
-use super::read_full;
+use super::rows::read_full;
 use crate::error::InputError;
 use crate::input::npy_data::{Dtype, read_header};
 use crate::input::{Source, read_error};
