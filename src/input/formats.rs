@@ -18,7 +18,7 @@ use super::columns::MatrixInfo;
 use super::input_format::InputFormat;
 use super::labels::{LabelLayout, LabelSource};
 use super::source::MatrixSource;
-use super::sparse::{LineInput, RowCheck, SparseSide, SparseSource};
+use super::sparse::rows::{LineInput, RowCheck, SparseSide, SparseSource};
 use super::{Compression, Dialect, Opened, Source, decompress};
 use crate::error::InputError;
 

@@ -4,7 +4,7 @@
 use super::columns::MatrixInfo;
 use super::labels::{LabelLayout, LabelSource};
 use super::source::MatrixSource;
-use super::sparse::{LineInput, RowCheck, SparseSide, SparseSource};
+use super::sparse::rows::{LineInput, RowCheck, SparseSide, SparseSource};
 use super::{Dialect, Opened, Source};
 use crate::error::InputError;
 
@@ -85,6 +85,6 @@ pub(crate) trait InputFormat: Sync {
         _check: RowCheck,
         _side: SparseSide,
     ) -> Result<Box<dyn SparseSource>, InputError> {
-        Err(super::sparse::not_sparse(self.title(), &input.file))
+        Err(super::sparse::rows::not_sparse(self.title(), &input.file))
     }
 }

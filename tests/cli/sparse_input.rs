@@ -412,3 +412,15 @@ fn huge_header_claims_allocate_nothing() {
         "{error}"
     );
 }
+
+/// Text inputs may be gzip-compressed, as the repository ships them.
+#[test]
+fn compressed_text_reads_as_plain() {
+    use std::io::Write;
+    let dir = Workdir::new();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"2 4 6\n0,5 1:0.5\n\n").unwrap();
+    dir.write("train.txt.gz", gz.finish().unwrap());
+    let got = read(&dir.path("train.txt.gz"), None, None, SparseSide::Targets).unwrap();
+    assert_eq!(got, labels_only(&[&[0, 5], &[]]));
+}

@@ -7,7 +7,7 @@
 //! entry) — convert with `X.tocsr()` before `save_npz` to stream.
 
 use super::npz::{NpyArray, Npz};
-use super::{RowCheck, SparseRow, SparseSide, SparseSource};
+use super::rows::{RowCheck, SparseRow, SparseSide, SparseSource};
 use crate::error::InputError;
 use crate::input::Source;
 
@@ -105,6 +105,7 @@ fn open_scipy(
         check,
         side,
         csc: format == b"csc",
+        bytes: Vec::new(),
         row: 0,
         start: 0,
     };
@@ -126,6 +127,8 @@ struct CsrRows {
     side: SparseSide,
     /// CSC: the slices are columns.
     csc: bool,
+    /// The bytes of the slice last read.
+    bytes: Vec<u8>,
     /// Slices read, and where the next starts in `indices`.
     row: u64,
     start: u64,
@@ -189,15 +192,13 @@ impl CsrRows {
             );
             return Err(InputError::new(file, what).at(self.row, None));
         }
-        for _ in start..end {
-            let (Some(index), Some(value)) =
-                (self.indices.next_integer()?, self.data.next_value()?)
-            else {
-                return Err(InputError::new(file, "indices or data end early").at(self.row, None));
-            };
-            row.indices.push(self.check.index(index, self.row, None)?);
-            row.values.push(value);
-        }
+        let n = (end - start) as u64;
+        let (check, line) = (&self.check, self.row);
+        self.indices.next_integers(n, &mut self.bytes, |index| {
+            row.indices.push(check.index(index, line, None)?);
+            Ok(())
+        })?;
+        self.data.next_values(n, &mut self.bytes, &mut row.values)?;
         self.start = end as u64;
         Ok(true)
     }
@@ -324,6 +325,7 @@ struct TopkRows {
     k: u64,
     row: u64,
     check: RowCheck,
+    bytes: Vec<u8>,
 }
 
 impl TopkRows {
@@ -349,6 +351,7 @@ impl TopkRows {
             k,
             row: 0,
             check,
+            bytes: Vec::new(),
         }))
     }
 }
@@ -362,16 +365,14 @@ impl SparseSource for TopkRows {
         }
         self.row += 1;
         row.clear(self.row);
-        for _ in 0..self.k {
-            let (Some(index), Some(score)) =
-                (self.indices.next_integer()?, self.scores.next_value()?)
-            else {
-                let what = "the top-k arrays end early";
-                return Err(InputError::new(&self.check.file, what).at(self.row, None));
-            };
-            row.indices.push(self.check.index(index, self.row, None)?);
-            row.values.push(score);
-        }
+        let (check, line) = (&self.check, self.row);
+        self.indices
+            .next_integers(self.k, &mut self.bytes, |index| {
+                row.indices.push(check.index(index, line, None)?);
+                Ok(())
+            })?;
+        self.scores
+            .next_values(self.k, &mut self.bytes, &mut row.values)?;
         self.check.distinct(row)?;
         Ok(true)
     }

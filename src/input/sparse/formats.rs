@@ -2,7 +2,8 @@
 //! dense readers refuse (a sparse file is no matrix `loss` reads, nor label
 //! lists `binarize` reads) and whose `open_sparse` reads it as rows.
 
-use super::{LineInput, LineKind, RowCheck, SparseSide, SparseSource};
+use super::rows::{LineInput, LineKind, RowCheck, SparseSide, SparseSource};
+use super::{jsonl, text};
 use crate::error::InputError;
 use crate::input::columns::MatrixInfo;
 use crate::input::input_format::InputFormat;
@@ -127,12 +128,27 @@ impl InputFormat for SparseFormat {
         side: SparseSide,
     ) -> Result<Box<dyn SparseSource>, InputError> {
         match self.kind {
-            Some(kind) => kind.open(input, check, side),
+            Some(kind) => open_lines(kind, input, check, side),
             None => Err(InputError::new(
                 &input.file,
                 "not a zip archive, so no .npz (save_npz writes one; an .npz must be a file, \
                  not a pipe)",
             )),
         }
+    }
+}
+
+/// Opens `input` as the line format `kind`.
+pub(super) fn open_lines(
+    kind: LineKind,
+    input: LineInput,
+    check: RowCheck,
+    side: SparseSide,
+) -> Result<Box<dyn SparseSource>, InputError> {
+    match kind {
+        LineKind::Xc | LineKind::Libsvm | LineKind::XclibSparse => {
+            text::open(kind, input, check, side)
+        }
+        LineKind::TopkJsonl | LineKind::Fastxml => jsonl::open(kind, input, check, side),
     }
 }

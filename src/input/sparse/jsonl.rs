@@ -15,7 +15,7 @@
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
-use super::{LineInput, LineKind, RowCheck, SparseRow, SparseSide, SparseSource};
+use super::rows::{LineInput, LineKind, RowCheck, SparseRow, SparseSide, SparseSource};
 use crate::error::InputError;
 use crate::input::json_error;
 

@@ -16,7 +16,7 @@ use flate2::Crc;
 use flate2::read::DeflateDecoder;
 use zip::{CompressionMethod, ZipArchive};
 
-use super::read_full;
+use super::rows::read_full;
 use crate::error::InputError;
 use crate::input::npy_data::{Dtype, read_header};
 use crate::input::{Source, read_error};
@@ -197,7 +197,12 @@ impl NpyArray {
                  np.ascontiguousarray(a))",
             ));
         }
-        let len = header.shape.iter().map(|&d| d as u64).product();
+        // read_header checked that the non-zero dimensions' product fits.
+        let len = if header.shape.contains(&0) {
+            0
+        } else {
+            header.shape.iter().map(|&d| d as u64).product()
+        };
         Ok(NpyArray {
             stream,
             dtype: header.dtype,
@@ -209,51 +214,92 @@ impl NpyArray {
         })
     }
 
-    fn element(&mut self) -> Result<Option<[u8; 8]>, InputError> {
+    /// The next value as an integer; an array of another dtype is an error.
+    pub fn next_integer(&mut self) -> Result<Option<i128>, InputError> {
         if self.read == self.len {
             return Ok(None);
         }
+        let (mut bytes, mut value) = (Vec::new(), 0);
+        self.next_integers(1, &mut bytes, |v| {
+            value = v;
+            Ok(())
+        })?;
+        Ok(Some(value))
+    }
+
+    /// The next `n` elements' bytes (fewer at the end of the array) into
+    /// `bytes`, in the machine's byte order. The buffer grows as bytes
+    /// arrive, never to a claim.
+    fn next_bytes(&mut self, n: u64, bytes: &mut Vec<u8>) -> Result<(), InputError> {
+        let n = n.min(self.len - self.read);
         let size = self.dtype.size();
-        let mut bytes = [0u8; 8];
-        if read_full(&mut self.stream, &mut bytes[..size], &self.name)? < size {
+        bytes.clear();
+        let want = n * size as u64;
+        (&mut self.stream)
+            .take(want)
+            .read_to_end(bytes)
+            .map_err(|e| read_error(&self.name, &e))?;
+        if (bytes.len() as u64) < want {
             let what = format!(
                 "the data end after {} of the {} values its header says (a truncated file?)",
-                self.read, self.len
+                self.read + (bytes.len() / size) as u64,
+                self.len
             );
             return Err(InputError::new(&self.name, what));
         }
         if self.swapped {
-            bytes[..size].reverse();
+            bytes.chunks_exact_mut(size).for_each(<[u8]>::reverse);
         }
-        self.read += 1;
-        Ok(Some(bytes))
+        self.read += n;
+        Ok(())
     }
 
-    /// The next value as a number.
-    pub fn next_value(&mut self) -> Result<Option<f64>, InputError> {
-        Ok(self.element()?.map(|b| self.dtype.read(&b)))
-    }
-
-    /// The next value as an integer; an array of another dtype is an error.
-    pub fn next_integer(&mut self) -> Result<Option<i128>, InputError> {
+    /// The next `n` values as numbers, appended to `out`.
+    pub fn next_values(
+        &mut self,
+        n: u64,
+        bytes: &mut Vec<u8>,
+        out: &mut Vec<f64>,
+    ) -> Result<(), InputError> {
+        self.next_bytes(n, bytes)?;
         let dtype = self.dtype;
-        let Some(b) = self.element()? else {
-            return Ok(None);
-        };
-        let value = match dtype {
-            Dtype::I64 => i128::from(i64::from_ne_bytes(b)),
-            Dtype::U64 => i128::from(u64::from_ne_bytes(b)),
-            Dtype::I32 | Dtype::U32 | Dtype::I16 | Dtype::U16 | Dtype::I8 | Dtype::U8 => {
-                dtype.read(&b) as i128
-            }
-            _ => {
+        out.extend(bytes.chunks_exact(dtype.size()).map(|b| dtype.read(b)));
+        Ok(())
+    }
+
+    /// The next `n` values as integers, each passed to `each`; an array of
+    /// another dtype is an error.
+    pub fn next_integers(
+        &mut self,
+        n: u64,
+        bytes: &mut Vec<u8>,
+        mut each: impl FnMut(i128) -> Result<(), InputError>,
+    ) -> Result<(), InputError> {
+        self.integer_dtype()?;
+        self.next_bytes(n, bytes)?;
+        let dtype = self.dtype;
+        for b in bytes.chunks_exact(dtype.size()) {
+            let value = match dtype {
+                Dtype::I64 => i128::from(i64::from_ne_bytes(b.try_into().unwrap_or_default())),
+                Dtype::U64 => i128::from(u64::from_ne_bytes(b.try_into().unwrap_or_default())),
+                _ => dtype.read(b) as i128,
+            };
+            each(value)?;
+        }
+        Ok(())
+    }
+
+    fn integer_dtype(&self) -> Result<(), InputError> {
+        match self.dtype {
+            Dtype::F64 | Dtype::F32 | Dtype::F16 | Dtype::Bool => {
                 let what = format!(
-                    "an array of {dtype:?} values where label indices (integers) are expected"
+                    "an array of {:?} values where label indices (integers) are expected",
+                    self.dtype
                 );
-                return Err(InputError::new(&self.name, what));
+                Err(InputError::new(&self.name, what))
             }
-        };
-        Ok(Some(value))
+            _ => Ok(()),
+        }
     }
 
     /// After the last element: nothing may follow.

@@ -12,7 +12,7 @@
 //! shifts every later sample: mlloss keeps the rows in place), as is a
 //! line whose first field is a feature (`f:v`) or starts with a blank.
 
-use super::{LineInput, LineKind, RowCheck, SparseRow, SparseSide, SparseSource};
+use super::rows::{LineInput, LineKind, RowCheck, SparseRow, SparseSide, SparseSource};
 use crate::error::InputError;
 
 /// A reader of one of the three text formats.
