@@ -171,9 +171,11 @@ impl Format {
         self.spec().open_sparse(input, check, side)
     }
 
-    /// Every format's title, as a list in words: `CSV, TSV, … and Arrow IPC`.
+    /// Every dense format's title, as a list in words: `CSV, TSV, … and
+    /// Arrow IPC`.
     pub fn listing() -> String {
-        let titles: Vec<&str> = FORMATS.iter().map(|f| f.title()).collect();
+        let dense = FORMATS.iter().filter(|f| !f.is_sparse());
+        let titles: Vec<&str> = dense.map(|f| f.title()).collect();
         match titles.split_last() {
             Some((last, [])) => (*last).to_owned(),
             Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
@@ -192,7 +194,8 @@ impl ValueEnum for Format {
         let spec = self.spec();
         let value = PossibleValue::new(spec.name())
             .aliases(spec.aliases().iter().copied())
-            .help(spec.help());
+            .help(spec.help())
+            .hide(spec.is_sparse());
         Some(value)
     }
 }

@@ -77,6 +77,14 @@ pub(crate) trait InputFormat: Sync {
         layout: &LabelLayout,
     ) -> Result<Box<dyn LabelSource>, InputError>;
 
+    /// Whether it holds sparse rows (label lists and top-k candidates)
+    /// rather than a matrix. No command reads those yet: they stay out of
+    /// `--format`'s help and of the formats errors list until `metrics`
+    /// takes them (issue 29).
+    fn is_sparse(&self) -> bool {
+        false
+    }
+
     /// Opens `input` (a text input whose first line was read ahead) as
     /// sparse rows of `side`, checked by `check`; a dense format refuses.
     fn open_sparse(

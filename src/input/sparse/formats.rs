@@ -68,14 +68,19 @@ pub(crate) static FASTXML: SparseFormat = SparseFormat {
 impl SparseFormat {
     fn not_dense(&self) -> String {
         format!(
-            "{} is a sparse format (--format {}): it is read as label lists and top-k \
-             predictions by metrics, not as a matrix or as binarize's label lists",
+            "{} is a sparse format (--format {}): no command reads sparse rows yet (the \
+             metrics at k of extreme classification will); write the matrix densely (CSV, \
+             .npy) for this command",
             self.title, self.name
         )
     }
 }
 
 impl InputFormat for SparseFormat {
+    fn is_sparse(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         self.name
     }
@@ -107,7 +112,7 @@ impl InputFormat for SparseFormat {
 
     fn refuses_labels(&self, _: &LabelLayout) -> Option<&'static str> {
         Some(
-            "a sparse format (--format xc, libsvm, xclib-sparse, npz, topk-jsonl, fastxml) is read by metrics, not as binarize's label lists",
+            "a sparse format (--format xc, libsvm, xclib-sparse, npz, topk-jsonl, fastxml) is not read as binarize's label lists: give the labels as CSV, JSON Lines or Parquet lists",
         )
     }
 
