@@ -209,11 +209,7 @@ impl SparseSource for CsrRows {
         if !self.next_slice(row)? {
             return Ok(false);
         }
-        if self.side == SparseSide::Targets {
-            keep_labels(row);
-        }
-        self.check.distinct(row)?;
-        Ok(true)
+        settle(row, self.side, &mut self.check)
     }
 
     fn labels(&self) -> Option<u64> {
@@ -227,6 +223,16 @@ impl SparseSource for CsrRows {
     fn format_name(&self) -> &'static str {
         "npz"
     }
+}
+
+/// A CSR row read: as true labels, its labels kept; its indices checked
+/// distinct.
+fn settle(row: &mut SparseRow, side: SparseSide, check: &mut RowCheck) -> Result<bool, InputError> {
+    if side == SparseSide::Targets {
+        keep_labels(row);
+    }
+    check.distinct(row)?;
+    Ok(true)
 }
 
 /// As true labels, the stored entries whose value is not 0; values dropped.
@@ -297,11 +303,7 @@ impl SparseSource for CscRows {
             self.next += 1;
         }
         self.row += 1;
-        if self.side == SparseSide::Targets {
-            keep_labels(row);
-        }
-        self.check.distinct(row)?;
-        Ok(true)
+        settle(row, self.side, &mut self.check)
     }
 
     fn labels(&self) -> Option<u64> {
