@@ -303,8 +303,10 @@ fn check_bins(
     Ok(())
 }
 
-/// ECE's and MCE's uniform bins against `--memory-limit`: B + 1 bins of an
-/// exact sum (about 640 bytes) per class, for each thread and the main one.
+/// ECE's and MCE's uniform bins against `--memory-limit`: B + 1 bins per
+/// class, for each thread and the main one, each at most about 640 bytes
+/// (48 for its counts and fixed-point sum, and an `ExactSum` of ~592 once a
+/// value outside [2^-35, 1] reaches it: the bound holds for any input).
 fn check_calibration_bins(
     command: &'static str,
     bins: usize,
